@@ -1,0 +1,19 @@
+// Three layers of specs, each its own jest project (docs/testing.md):
+//   unit  - pure codecs, marble specs of the streams, the WebDAV engine over in-memory duplexes
+//   qemu  - the SPICE connection layer against QEMU's real SPICE server, no guest OS
+//   e2e   - the whole path through a real tiny guest running spice-webdavd
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
+const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/spec/unit/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'qemu',
+      testMatch: ['<rootDir>/spec/qemu/**/*.spec.ts'],
+      slowTestThreshold: 30,
+    },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/spec/e2e/**/*.spec.ts'], slowTestThreshold: 120 },
+  ],
+};
