@@ -1,0 +1,237 @@
+import { TestScheduler } from 'rxjs/testing';
+import { selectLoop } from '../../../../src/channel/mux-loop/select-loop';
+import type { LoopLimits } from '../../../../src/channel/mux-loop/loop-limits';
+import type { LoopInput } from '../../../../src/channel/mux-loop/loop-messages';
+import {
+  consumed,
+  fakeSessions,
+  flushed,
+  frames,
+  portClosed,
+  portOpened,
+  response,
+  showAll,
+} from './loop-fixtures';
+
+const limits: LoopLimits = {
+  creditsPerClient: 2,
+  creditsTotal: 3,
+  bufferHighWater: 10,
+  bufferLowWater: 4,
+  maxClients: 2,
+};
+
+describe('selectLoop', () => {
+  let scheduler: TestScheduler;
+  beforeEach(() => {
+    scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+  });
+
+  it('opens a session for the first frame of a new client, grants it credit and muxes its answer', () => {
+    scheduler.run(({ hot, cold, expectObservable, flush }) => {
+      const inputs = hot<LoopInput>('o-a', { o: portOpened, a: frames(['A', 'GET /']) });
+      const s = fakeSessions(scheduler, cold, { A1: { marbles: '-r', values: { r: response('200 OK') } } });
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-ar', {
+        o: 'port-opened',
+        a: 'client-opened A',
+        r: 'send A:200 OK',
+      });
+      flush();
+      expect(s.log.A1).toEqual(['2: data GET /', '2: grant 2']);
+    });
+  });
+
+  it('ignores guest data before the port is open', () => {
+    scheduler.run(({ hot, cold, expectObservable, flush }) => {
+      const inputs = hot<LoopInput>('a-o', { a: frames(['A', 'GET /']), o: portOpened });
+      const s = fakeSessions(scheduler, cold, {});
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('--o', { o: 'port-opened' });
+      flush();
+      expect(s.log).toEqual({});
+    });
+  });
+
+  it('ends a session when the guest sends a zero frame, and tells the guest nothing', () => {
+    scheduler.run(({ hot, cold, expectObservable, flush }) => {
+      const inputs = hot<LoopInput>('o-a--c', {
+        o: portOpened,
+        a: frames(['A', 'GET /']),
+        c: frames(['A', '']),
+      });
+      const s = fakeSessions(scheduler, cold, {});
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-a--c', {
+        o: 'port-opened',
+        a: 'client-opened A',
+        c: 'client-closed A',
+      });
+      flush();
+      expect(s.subscriptions.A1).toEqual(['opened@2', 'closed@5']);
+    });
+  });
+
+  it('sends a zero frame when the HTTP side closes, and starts a fresh session when the id is reused', () => {
+    scheduler.run(({ hot, cold, expectObservable, flush }) => {
+      const inputs = hot<LoopInput>('o-a-----b', {
+        o: portOpened,
+        a: frames(['A', 'GET /1']),
+        b: frames(['A', 'GET /2']),
+      });
+      const s = fakeSessions(scheduler, cold, {
+        A1: { marbles: '-r|', values: { r: response('one') } },
+        A2: { marbles: '-r', values: { r: response('two') } },
+      });
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-ar(cd)bt', {
+        o: 'port-opened',
+        a: 'client-opened A',
+        r: 'send A:one',
+        c: 'close A',
+        d: 'client-closed A',
+        b: 'client-opened A',
+        t: 'send A:two',
+      });
+      flush();
+      expect(s.log.A2).toEqual(['8: data GET /2', '8: grant 2']);
+    });
+  });
+
+  it('drops every session at once when the guest port closes, and sends nothing for them', () => {
+    scheduler.run(({ hot, cold, expectObservable, flush }) => {
+      const inputs = hot<LoopInput>('o-a---c', {
+        o: portOpened,
+        a: frames(['A', 'x'], ['B', 'y']),
+        c: portClosed,
+      });
+      const s = fakeSessions(scheduler, cold, {
+        A1: { marbles: '------r', values: { r: response('late') } },
+      });
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-(ab)(cde)', {
+        o: 'port-opened',
+        a: 'client-opened A',
+        b: 'client-opened B',
+        c: 'client-closed A',
+        d: 'client-closed B',
+        e: 'port-closed',
+      });
+      flush();
+      expect(s.subscriptions).toEqual({ A1: ['opened@2', 'closed@6'], B1: ['opened@2', 'closed@6'] });
+    });
+  });
+
+  it('closes only the failing client when a session errors; the others go on', () => {
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const inputs = hot<LoopInput>('o-a', { o: portOpened, a: frames(['A', 'x'], ['B', 'y']) });
+      const s = fakeSessions(scheduler, cold, {
+        A1: { marbles: '----#', error: new Error('engine exploded') },
+        B1: { marbles: '--------r', values: { r: response('fine') } },
+      });
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-(ab)(cd)r', {
+        o: 'port-opened',
+        a: 'client-opened A',
+        b: 'client-opened B',
+        c: 'close A',
+        d: 'client-closed A',
+        r: 'send B:fine',
+      });
+    });
+  });
+
+  it('stopping the share closes every client with a zero frame; sharing again starts fresh sessions', () => {
+    scheduler.run(({ hot, cold, expectObservable, flush }) => {
+      const inputs = hot<LoopInput>('o-a-s-----b', {
+        o: portOpened,
+        a: frames(['A', 'x']),
+        s: { kind: 'sharing-stopped' },
+        b: frames(['A', 'y']),
+      });
+      const s = fakeSessions(scheduler, cold, {});
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-a-(cds)-b', {
+        o: 'port-opened',
+        a: 'client-opened A',
+        c: 'close A',
+        d: 'client-closed A',
+        s: 'sharing-stopped',
+        b: 'client-opened A',
+      });
+      flush();
+      expect(Object.keys(s.log)).toEqual(['A1', 'A2']);
+    });
+  });
+
+  it('refuses clients beyond the cap with a zero frame instead of leaving them hanging', () => {
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const inputs = hot<LoopInput>('o-a', { o: portOpened, a: frames(['A', 'x'], ['B', 'y'], ['Z', 'z']) });
+      const s = fakeSessions(scheduler, cold, {});
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-(abcd)', {
+        o: 'port-opened',
+        a: 'client-opened A',
+        b: 'client-opened B',
+        c: 'close Z',
+        d: 'client-refused Z',
+      });
+    });
+  });
+
+  describe('flow control', () => {
+    it('grants a session new credit only as its frames leave the socket', () => {
+      scheduler.run(({ hot, cold, expectObservable, flush }) => {
+        const inputs = hot<LoopInput>('o-a------f-f', {
+          o: portOpened,
+          a: frames(['A', 'GET /big']),
+          f: flushed('A'),
+        });
+        const s = fakeSessions(scheduler, cold, {
+          A1: { marbles: '-rr', values: { r: response('chunk') } },
+        });
+        expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-arr', {
+          o: 'port-opened',
+          a: 'client-opened A',
+          r: 'send A:chunk',
+        });
+        flush();
+        expect(s.log.A1).toEqual(['2: data GET /big', '2: grant 2', '9: grant 1', '11: grant 1']);
+      });
+    });
+
+    it('shares the global credit fairly: a waiting client is served before the busy one is topped up', () => {
+      scheduler.run(({ hot, cold, flush }) => {
+        // creditsTotal 3, per client 2: A takes 2, B gets the last one and waits for a second.
+        const inputs = hot<LoopInput>('o-a-b--f', {
+          o: portOpened,
+          a: frames(['A', 'GET /a']),
+          b: frames(['B', 'GET /b']),
+          f: flushed('A'),
+        });
+        const s = fakeSessions(scheduler, cold, { A1: { marbles: '-r', values: { r: response('a') } } });
+        selectLoop(inputs, s.factory, limits).subscribe();
+        flush();
+        expect(s.log.A1).toEqual(['2: data GET /a', '2: grant 2']);
+        expect(s.log.B1).toEqual(['4: data GET /b', '4: grant 1', '7: grant 1']);
+      });
+    });
+
+    it('pauses the SPICE socket only when a stalled session has buffered past the cap, and resumes', () => {
+      scheduler.run(({ hot, cold, expectObservable }) => {
+        // A never consumes what it is given; B consumes at once. High water 10 bytes, low water 4.
+        const inputs = hot<LoopInput>('o-a-b-c---d', {
+          o: portOpened,
+          a: frames(['A', '1234']),
+          b: frames(['B', '123456']),
+          c: frames(['A', '1234567']),
+          d: frames(['A', '']),
+        });
+        const s = fakeSessions(scheduler, cold, {
+          B1: { marbles: 'c', values: { c: consumed(6) } },
+        });
+        expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-a-b-(pf)(crf)', {
+          o: 'port-opened',
+          a: 'client-opened A',
+          b: 'client-opened B',
+          p: 'pause',
+          f: 'flow',
+          c: 'client-closed A',
+          r: 'resume',
+        });
+      });
+    });
+  });
+});

@@ -1,0 +1,50 @@
+import type { ClientId } from '../../wire/mux-frame';
+import type { LoopLimits } from './loop-limits';
+import type { ClientState } from './loop-state';
+
+export interface CreditDistribution {
+  readonly clients: Map<ClientId, ClientState>;
+  readonly waiting: ClientId[];
+  /** New grants per client, in the order they were given. */
+  readonly grants: ReadonlyMap<ClientId, number>;
+}
+
+/**
+ * Tops every client up to `creditsPerClient`, within `creditsTotal`, one credit at a time in round-robin order
+ * starting with the clients that have waited longest, so that a busy client cannot starve the others.
+ * `candidates` are the clients that may want credit now (waiting ones are always considered first).
+ */
+export function distributeCredits(
+  clients: ReadonlyMap<ClientId, ClientState>,
+  waiting: readonly ClientId[],
+  candidates: readonly ClientId[],
+  limits: LoopLimits,
+): CreditDistribution {
+  const next = new Map(clients);
+  const grants = new Map<ClientId, number>();
+  let inUse = 0;
+  for (const c of next.values()) inUse += c.granted + c.inFlight;
+
+  const order: ClientId[] = [];
+  for (const id of [...waiting, ...candidates]) if (next.has(id) && !order.includes(id)) order.push(id);
+
+  const wants = (id: ClientId): boolean => {
+    const c = next.get(id);
+    return c !== undefined && c.granted + c.inFlight < limits.creditsPerClient;
+  };
+
+  let progressed = true;
+  while (inUse < limits.creditsTotal && progressed) {
+    progressed = false;
+    for (const id of order) {
+      if (inUse >= limits.creditsTotal) break;
+      const c = next.get(id);
+      if (c === undefined || !wants(id)) continue;
+      next.set(id, { ...c, granted: c.granted + 1 });
+      grants.set(id, (grants.get(id) ?? 0) + 1);
+      inUse += 1;
+      progressed = true;
+    }
+  }
+  return { clients: next, waiting: order.filter(wants), grants };
+}

@@ -1,0 +1,93 @@
+import type { ClientId } from '../../wire/mux-frame';
+
+/**
+ * The typed messages of the select loop. Everything the loop reacts to is a `LoopInput`; everything it asks the
+ * outside world to do is an `Effect`. The reducer between them is pure, so the whole loop runs under TestScheduler.
+ */
+
+/** What is being shared, as the loop sees it (the edge owns the engine behind it). */
+export interface ShareSpec {
+  readonly path: string;
+  readonly readOnly: boolean;
+}
+
+/** A per-client WebDAV session is keyed by client id plus generation: an id reused after we closed is a new session. */
+export interface SessionKey {
+  readonly id: ClientId;
+  readonly generation: number;
+}
+
+export type LoopInput =
+  // from the webdav channel
+  | { readonly kind: 'port-opened' }
+  | { readonly kind: 'port-closed' }
+  | { readonly kind: 'vmc-data'; readonly data: Buffer }
+  /** A frame we sent has been handed to the socket: its credit comes back. */
+  | { readonly kind: 'frame-flushed'; readonly key: SessionKey; readonly bytes: number }
+  // from the user (commands, after the edge prepared the engine)
+  | { readonly kind: 'sharing-started'; readonly share: ShareSpec }
+  | { readonly kind: 'sharing-stopped' }
+  // from the sessions (merged back in through the loop)
+  | { readonly kind: 'session-output'; readonly key: SessionKey; readonly output: SessionOutput }
+  | { readonly kind: 'session-ended'; readonly key: SessionKey; readonly error?: string };
+
+/** What a session is told, in order, through its own stream (one `groupBy` group per session). */
+export type SessionInput =
+  /** Request bytes from the guest. */
+  | { readonly kind: 'request-data'; readonly data: Buffer }
+  /** Permission to emit this many more `response-data` chunks (the pull side of flow control). */
+  | { readonly kind: 'grant'; readonly chunks: number };
+
+/** What a session reports. Its stream completes when the HTTP side closed the connection. */
+export type SessionOutput =
+  /** At most 65535 bytes of response, only ever emitted against a grant. */
+  | { readonly kind: 'response-data'; readonly data: Buffer }
+  /** The HTTP side took this many request bytes off the session's buffer. */
+  | { readonly kind: 'request-consumed'; readonly bytes: number }
+  /** One HTTP request finished (for logs and events). */
+  | { readonly kind: 'request-done'; readonly request: RequestSummary };
+
+export interface RequestSummary {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly ms: number;
+}
+
+/** Events for the user of the library or the CLI log. */
+export type LoopEvent =
+  | { readonly kind: 'port-opened' }
+  | { readonly kind: 'port-closed'; readonly droppedClients: number }
+  | { readonly kind: 'sharing-started'; readonly share: ShareSpec }
+  | { readonly kind: 'sharing-stopped'; readonly droppedClients: number }
+  | { readonly kind: 'client-opened'; readonly id: ClientId }
+  | {
+      readonly kind: 'client-closed';
+      readonly id: ClientId;
+      readonly by: 'guest' | 'server' | 'error' | 'limit';
+      readonly bytesIn: number;
+      readonly bytesOut: number;
+      readonly error?: string;
+    }
+  | { readonly kind: 'client-refused'; readonly id: ClientId; readonly reason: string }
+  | ({ readonly kind: 'request-done'; readonly id: ClientId } & RequestSummary)
+  | { readonly kind: 'flow'; readonly reading: 'paused' | 'resumed'; readonly bufferedBytes: number };
+
+export type Effect =
+  /** Route to one session (creates it on first use; see select-loop). */
+  | { readonly kind: 'to-session'; readonly key: SessionKey; readonly input: SessionInput }
+  /** End one session's input stream and tear it down. */
+  | { readonly kind: 'close-session'; readonly key: SessionKey }
+  /** Write one mux frame to the guest. `key` is absent for frames that belong to no live session. */
+  | {
+      readonly kind: 'send-frame';
+      readonly id: ClientId;
+      readonly payload: Buffer;
+      readonly key?: SessionKey;
+    }
+  /** Stop or restart reading the SPICE socket (global back-pressure towards the guest). */
+  | { readonly kind: 'pause-reading' }
+  | { readonly kind: 'resume-reading' }
+  | { readonly kind: 'event'; readonly event: LoopEvent };

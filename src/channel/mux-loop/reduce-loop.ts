@@ -1,0 +1,259 @@
+import {
+  demuxStep,
+  encodeMuxFrame,
+  initialMuxDemuxState,
+  type ClientId,
+  type MuxFrame,
+} from '../../wire/mux-frame';
+import { distributeCredits } from './distribute-credits';
+import type { LoopLimits } from './loop-limits';
+import type { Effect, LoopEvent, LoopInput, SessionKey, SessionOutput } from './loop-messages';
+import { bufferedTotal, sameKey, type ClientState, type LoopState } from './loop-state';
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * The select loop's reducer: one pure step from (state, input) to the next state and the effects to run.
+ * Sessions are addressed by key (id + generation), so anything a finished session still says is ignored.
+ */
+export function reduceLoop(state: LoopState, input: LoopInput, limits: LoopLimits): LoopState {
+  const step = new Step(state, limits);
+  switch (input.kind) {
+    case 'port-opened':
+      step.dropAllClients('none');
+      step.resetDemux();
+      step.portOpen = true;
+      step.emit({ kind: 'port-opened' });
+      break;
+    case 'port-closed': {
+      const dropped = step.dropAllClients('none');
+      step.resetDemux();
+      step.portOpen = false;
+      step.emit({ kind: 'port-closed', droppedClients: dropped });
+      break;
+    }
+    case 'vmc-data':
+      if (step.portOpen) step.demux(input.data);
+      break;
+    case 'frame-flushed':
+      step.frameFlushed(input.key);
+      break;
+    case 'sharing-started': {
+      // Sessions opened under the previous share (or the 503 stand-in) must not go on serving it.
+      step.dropAllClients('zero-frame');
+      step.share = input.share;
+      step.emit({ kind: 'sharing-started', share: input.share });
+      break;
+    }
+    case 'sharing-stopped': {
+      const dropped = step.dropAllClients('zero-frame');
+      step.share = null;
+      step.emit({ kind: 'sharing-stopped', droppedClients: dropped });
+      break;
+    }
+    case 'session-output':
+      step.sessionOutput(input.key, input.output);
+      break;
+    case 'session-ended':
+      step.sessionEnded(input.key, input.error);
+      break;
+  }
+  return step.finish();
+}
+
+/** A mutable draft of one reduction; the input state is never mutated. */
+class Step {
+  portOpen: boolean;
+  share: LoopState['share'];
+  private demuxState: LoopState['demux'];
+  private readonly clients: Map<ClientId, ClientState>;
+  private nextGeneration: number;
+  private waiting: ClientId[];
+  private readingPaused: boolean;
+  private readonly effects: Effect[] = [];
+  private readonly wantCredit: ClientId[] = [];
+
+  constructor(
+    state: LoopState,
+    private readonly limits: LoopLimits,
+  ) {
+    this.portOpen = state.portOpen;
+    this.share = state.share;
+    this.demuxState = state.demux;
+    this.clients = new Map(state.clients);
+    this.nextGeneration = state.nextGeneration;
+    this.waiting = [...state.waiting];
+    this.readingPaused = state.readingPaused;
+  }
+
+  emit(event: LoopEvent): void {
+    this.effects.push({ kind: 'event', event });
+  }
+
+  demux(data: Buffer): void {
+    const { state, frames } = demuxStep(this.demuxState, data);
+    this.demuxState = state;
+    for (const frame of frames) this.guestFrame(frame);
+  }
+
+  private guestFrame({ id, payload }: MuxFrame): void {
+    const client = this.clients.get(id);
+    if (payload.length === 0) {
+      // The guest closed that connection and forgot the id; a zero frame for an unknown id is stale.
+      if (client !== undefined) this.removeClient(client, 'guest', undefined, false);
+      return;
+    }
+    if (client !== undefined) {
+      this.deliver(client, payload);
+      return;
+    }
+    if (this.clients.size >= this.limits.maxClients) {
+      // Tell the guest at once instead of leaving its HTTP client hanging.
+      this.effects.push({ kind: 'send-frame', id, payload: EMPTY });
+      this.emit({
+        kind: 'client-refused',
+        id,
+        reason: `more than ${this.limits.maxClients} open connections`,
+      });
+      return;
+    }
+    const opened: ClientState = {
+      key: { id, generation: this.nextGeneration++ },
+      granted: 0,
+      inFlight: 0,
+      buffered: 0,
+      bytesIn: 0,
+      bytesOut: 0,
+    };
+    this.clients.set(id, opened);
+    this.emit({ kind: 'client-opened', id });
+    this.deliver(opened, payload);
+    this.wantCredit.push(id);
+  }
+
+  private deliver(client: ClientState, data: Buffer): void {
+    this.clients.set(client.key.id, {
+      ...client,
+      buffered: client.buffered + data.length,
+      bytesIn: client.bytesIn + data.length,
+    });
+    this.effects.push({ kind: 'to-session', key: client.key, input: { kind: 'request-data', data } });
+  }
+
+  frameFlushed(key: SessionKey): void {
+    const client = this.live(key);
+    if (client === undefined) return;
+    this.clients.set(key.id, { ...client, inFlight: Math.max(0, client.inFlight - 1) });
+    this.wantCredit.push(key.id);
+  }
+
+  sessionOutput(key: SessionKey, output: SessionOutput): void {
+    const client = this.live(key);
+    if (client === undefined) return;
+    switch (output.kind) {
+      case 'response-data':
+        if (output.data.length === 0) return; // an empty frame would mean "close" to the guest
+        this.clients.set(key.id, {
+          ...client,
+          granted: Math.max(0, client.granted - 1),
+          inFlight: client.inFlight + 1,
+          bytesOut: client.bytesOut + output.data.length,
+        });
+        this.effects.push({ kind: 'send-frame', id: key.id, payload: output.data, key });
+        break;
+      case 'request-consumed':
+        this.clients.set(key.id, { ...client, buffered: Math.max(0, client.buffered - output.bytes) });
+        break;
+      case 'request-done':
+        this.emit({ kind: 'request-done', id: key.id, ...output.request });
+        break;
+    }
+  }
+
+  sessionEnded(key: SessionKey, error: string | undefined): void {
+    const client = this.live(key);
+    if (client === undefined) return;
+    this.removeClient(client, error === undefined ? 'server' : 'error', error, true);
+  }
+
+  /** Drops every session; with 'zero-frame' the guest is told (the port is still open). */
+  dropAllClients(tell: 'zero-frame' | 'none'): number {
+    const count = this.clients.size;
+    for (const client of [...this.clients.values()]) {
+      this.removeClient(client, 'server', undefined, tell === 'zero-frame');
+    }
+    return count;
+  }
+
+  /** A new guest daemon instance starts a new byte stream: no half frame carries over. */
+  resetDemux(): void {
+    this.demuxState = initialMuxDemuxState;
+  }
+
+  private removeClient(
+    client: ClientState,
+    by: 'guest' | 'server' | 'error',
+    error: string | undefined,
+    sendZeroFrame: boolean,
+  ): void {
+    this.clients.delete(client.key.id);
+    this.waiting = this.waiting.filter((id) => id !== client.key.id);
+    this.effects.push({ kind: 'close-session', key: client.key });
+    if (sendZeroFrame) this.effects.push({ kind: 'send-frame', id: client.key.id, payload: EMPTY });
+    this.emit({
+      kind: 'client-closed',
+      id: client.key.id,
+      by,
+      bytesIn: client.bytesIn,
+      bytesOut: client.bytesOut,
+      ...(error === undefined ? {} : { error }),
+    });
+    // Its credits are free again: others may be waiting for them.
+    this.wantCredit.push(...this.waiting);
+  }
+
+  private live(key: SessionKey): ClientState | undefined {
+    const client = this.clients.get(key.id);
+    return client !== undefined && sameKey(client.key, key) ? client : undefined;
+  }
+
+  finish(): LoopState {
+    let clients: ReadonlyMap<ClientId, ClientState> = this.clients;
+    if (this.wantCredit.length > 0 || this.waiting.length > 0) {
+      const d = distributeCredits(this.clients, this.waiting, this.wantCredit, this.limits);
+      clients = d.clients;
+      this.waiting = d.waiting;
+      for (const [id, chunks] of d.grants) {
+        const client = d.clients.get(id);
+        if (client !== undefined) {
+          this.effects.push({ kind: 'to-session', key: client.key, input: { kind: 'grant', chunks } });
+        }
+      }
+    }
+    const buffered = bufferedTotal(clients);
+    if (!this.readingPaused && buffered > this.limits.bufferHighWater) {
+      this.readingPaused = true;
+      this.effects.push({ kind: 'pause-reading' });
+      this.emit({ kind: 'flow', reading: 'paused', bufferedBytes: buffered });
+    } else if (this.readingPaused && buffered <= this.limits.bufferLowWater) {
+      this.readingPaused = false;
+      this.effects.push({ kind: 'resume-reading' });
+      this.emit({ kind: 'flow', reading: 'resumed', bufferedBytes: buffered });
+    }
+    return {
+      portOpen: this.portOpen,
+      share: this.share,
+      demux: this.demuxState,
+      clients,
+      nextGeneration: this.nextGeneration,
+      waiting: this.waiting,
+      readingPaused: this.readingPaused,
+      effects: this.effects,
+    };
+  }
+}
+
+/** Exposed for specs and the edge: the bytes of one effect's frame. */
+export function frameBytes(effect: Extract<Effect, { kind: 'send-frame' }>): Buffer {
+  return encodeMuxFrame(effect.id, effect.payload);
+}
