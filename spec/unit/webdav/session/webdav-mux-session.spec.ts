@@ -1,0 +1,107 @@
+import { createServer, type Server } from 'node:http';
+import { Subject } from 'rxjs';
+import type { SessionInput, SessionOutput } from '../../../../src/channel/mux-loop/loop-messages';
+import { httpSessionFactory } from '../../../../src/webdav/session/webdav-mux-session';
+
+/** A plain HTTP server that never listens; the session hands it the server end of its duplex pair. */
+function httpServer(handler: Parameters<typeof createServer>[1]): Server {
+  return createServer(handler);
+}
+
+const key = { id: '0100000000000000', generation: 1 };
+const tick = (ms = 20): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function startSession(server: Server) {
+  const input = new Subject<SessionInput>();
+  const outputs: SessionOutput[] = [];
+  let completed = false;
+  let error: unknown;
+  const subscription = httpSessionFactory(() => ({ serve: (d) => server.emit('connection', d) }))(
+    key,
+    input,
+  ).subscribe({
+    next: (o) => outputs.push(o),
+    complete: () => (completed = true),
+    error: (e: unknown) => (error = e),
+  });
+  const responseText = (): string =>
+    Buffer.concat(outputs.flatMap((o) => (o.kind === 'response-data' ? [o.data] : []))).toString('latin1');
+  return {
+    input,
+    outputs,
+    subscription,
+    responseText,
+    get completed() {
+      return completed;
+    },
+    get error() {
+      return error;
+    },
+    request: (text: string) => input.next({ kind: 'request-data', data: Buffer.from(text) }),
+    grant: (chunks: number) => input.next({ kind: 'grant', chunks }),
+  };
+}
+
+describe('httpSessionFactory', () => {
+  it('emits response bytes only against grants (pull), and reports consumed request bytes', async () => {
+    const server = httpServer((_req, res) => res.end('hello'));
+    const s = startSession(server);
+    s.request('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await tick();
+    expect(s.outputs.filter((o) => o.kind === 'response-data')).toHaveLength(0);
+    expect(s.outputs).toContainEqual({ kind: 'request-consumed', bytes: 27 });
+    s.grant(1);
+    await tick();
+    expect(s.responseText()).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nhello$/);
+    s.subscription.unsubscribe();
+  });
+
+  it('splits a large response into chunks of at most 65535 bytes, one per grant', async () => {
+    const body = Buffer.alloc(300_000, 7);
+    const server = httpServer((_req, res) => res.end(body));
+    const s = startSession(server);
+    s.request('GET /big HTTP/1.1\r\nHost: x\r\n\r\n');
+    s.grant(2);
+    await tick();
+    const firstTwo = s.outputs.filter((o) => o.kind === 'response-data');
+    expect(firstTwo).toHaveLength(2);
+    for (let i = 0; i < 20; i++) {
+      s.grant(1);
+      await tick(5);
+    }
+    const chunks = s.outputs.flatMap((o) => (o.kind === 'response-data' ? [o.data] : []));
+    expect(Math.max(...chunks.map((c) => c.length))).toBeLessThanOrEqual(65535);
+    expect(s.responseText().endsWith(body.toString('latin1'))).toBe(true);
+    s.subscription.unsubscribe();
+  });
+
+  it('serves several requests on one connection (keep-alive) and completes when the server closes it', async () => {
+    let n = 0;
+    const server = httpServer((req, res) => {
+      n += 1;
+      if (req.url === '/last') res.setHeader('Connection', 'close');
+      res.end(`answer ${n}`);
+    });
+    const s = startSession(server);
+    s.grant(100);
+    s.request('GET /1 HTTP/1.1\r\nHost: x\r\n\r\n');
+    await tick();
+    s.request('GET /last HTTP/1.1\r\nHost: x\r\n\r\n');
+    await tick(50);
+    expect(s.responseText()).toContain('answer 1');
+    expect(s.responseText()).toContain('answer 2');
+    expect(s.completed).toBe(true);
+  });
+
+  it('tears the connection down when unsubscribed', async () => {
+    let closed = false;
+    const server = httpServer(() => undefined); // never answers
+    server.on('connection', (socket: NodeJS.EventEmitter) => socket.on('close', () => (closed = true)));
+    const s = startSession(server);
+    s.request('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await tick();
+    s.subscription.unsubscribe();
+    await tick();
+    expect(closed).toBe(true);
+  });
+});
