@@ -1,0 +1,62 @@
+// Data message headers used after the link (protocol doc section 2). The mini header is used on a channel
+// when both sides advertised CommonCap.MINI_HEADER; otherwise the full one.
+
+import { BinaryReader } from './binary-reader';
+import { requireUint, requireUint64 } from './uint';
+
+export const MINI_HEADER_SIZE = 6;
+export const FULL_HEADER_SIZE = 18;
+
+export type HeaderKind = 'mini' | 'full';
+
+export interface DataHeader {
+  type: number;
+  /** Body bytes that follow the header. */
+  size: number;
+  /** Full header only. */
+  serial?: bigint;
+  /** Full header only; non-zero only for display sub-message lists. */
+  subList?: number;
+}
+
+export function headerSize(kind: HeaderKind): number {
+  return kind === 'mini' ? MINI_HEADER_SIZE : FULL_HEADER_SIZE;
+}
+
+/** Reads a data header from the start of `buf` (extra bytes are ignored). */
+export function decodeDataHeader(kind: HeaderKind, buf: Buffer): DataHeader {
+  const reader = new BinaryReader(buf, `SPICE ${kind} data header`);
+  if (kind === 'mini') {
+    const type = reader.u16();
+    const size = reader.u32();
+    return { type, size };
+  }
+  const serial = reader.u64();
+  const type = reader.u16();
+  const size = reader.u32();
+  const subList = reader.u32();
+  return { type, size, serial, subList };
+}
+
+/**
+ * Header + body as one buffer. The full header needs the sender's serial (counting from 1) and gets
+ * sub_list 0; the mini header has no serial.
+ */
+export function encodeMessage(
+  kind: HeaderKind,
+  message: { type: number; body: Buffer; serial?: bigint },
+): Buffer {
+  const out = Buffer.allocUnsafe(headerSize(kind) + message.body.length);
+  let offset = 0;
+  if (kind === 'full') {
+    if (message.serial === undefined) {
+      throw new RangeError('a message with a full SPICE data header needs a serial number');
+    }
+    offset = out.writeBigUInt64LE(requireUint64(message.serial, 'serial'), offset);
+  }
+  offset = out.writeUInt16LE(requireUint(message.type, 16, 'message type'), offset);
+  offset = out.writeUInt32LE(requireUint(message.body.length, 32, 'message body size'), offset);
+  if (kind === 'full') offset = out.writeUInt32LE(0, offset);
+  message.body.copy(out, offset);
+  return out;
+}

@@ -1,0 +1,104 @@
+// A raw LZ4 *block* decoder (the format of LZ4_decompress_safe, not the LZ4 frame format), for
+// SPICEVMC_COMPRESSED_DATA. Every sequence is: a token (high nibble literal length, low nibble match
+// length - 4), length extension bytes for a nibble of 15 (each adds its value, 255 means "more follow"),
+// the literals, a 2-byte little-endian match offset and the match length extension. The last sequence has
+// literals only. Matches may overlap their own output (offset < length repeats a pattern).
+
+import { WireError } from './errors';
+
+const MIN_MATCH = 4;
+const LENGTH_MORE = 15;
+
+function malformed(message: string): WireError {
+  return new WireError('malformed', `LZ4 block is corrupt: ${message}`);
+}
+
+/** Cursor over the compressed input whose reads throw WireError('truncated') at the end. */
+class Input {
+  position = 0;
+
+  constructor(private readonly src: Buffer) {}
+
+  get atEnd(): boolean {
+    return this.position >= this.src.length;
+  }
+
+  byte(): number {
+    if (this.atEnd) throw new WireError('truncated', 'LZ4 block is truncated: it ends inside a sequence');
+    return this.src[this.position++];
+  }
+
+  /** A length nibble plus its extension bytes. */
+  length(nibble: number): number {
+    let length = nibble;
+    if (nibble !== LENGTH_MORE) return length;
+    let extra: number;
+    do {
+      extra = this.byte();
+      length += extra;
+    } while (extra === 255);
+    return length;
+  }
+
+  take(n: number): Buffer {
+    if (n > this.src.length - this.position) {
+      throw new WireError('truncated', `LZ4 block is truncated: ${n} literal bytes announced, fewer remain`);
+    }
+    const view = this.src.subarray(this.position, this.position + n);
+    this.position += n;
+    return view;
+  }
+}
+
+/** Copies `length` bytes starting `distance` back, repeating the pattern when the ranges overlap. */
+function copyMatch(out: Buffer, outPos: number, distance: number, length: number): void {
+  let copied = 0;
+  while (copied < length) {
+    // Everything before outPos + copied is written, so a chunk of up to `distance` bytes is safe to copy.
+    const chunk = Math.min(distance, length - copied);
+    const from = outPos + copied - distance;
+    out.copy(out, outPos + copied, from, from + chunk);
+    copied += chunk;
+  }
+}
+
+/**
+ * Decompresses one LZ4 block that must expand to exactly `expectedSize` bytes. Throws
+ * WireError('too-large') if expectedSize exceeds maxSize, and 'truncated' or 'malformed' for bad input.
+ */
+export function decodeLz4Block(src: Buffer, expectedSize: number, maxSize: number): Buffer {
+  if (!Number.isSafeInteger(expectedSize) || expectedSize < 0) {
+    throw malformed(`invalid uncompressed size ${expectedSize}`);
+  }
+  if (expectedSize > maxSize) {
+    throw new WireError(
+      'too-large',
+      `LZ4 block claims ${expectedSize} uncompressed bytes, more than ${maxSize}`,
+    );
+  }
+  // Every byte is written before we return (the size check below), so uninitialised memory never escapes.
+  const out = Buffer.allocUnsafe(expectedSize);
+  const input = new Input(src);
+  let outPos = 0;
+  if (input.atEnd) throw new WireError('truncated', 'LZ4 block is empty');
+  while (!input.atEnd) {
+    const token = input.byte();
+    const literalLength = input.length(token >>> 4);
+    const literals = input.take(literalLength);
+    if (literalLength > expectedSize - outPos) throw malformed('literals overrun the announced size');
+    outPos += literals.copy(out, outPos);
+    if (input.atEnd) break; // the last sequence carries literals only
+    const distance = input.byte() | (input.byte() << 8);
+    if (distance === 0 || distance > outPos) {
+      throw malformed(`match offset ${distance} points outside the ${outPos} bytes decoded so far`);
+    }
+    const matchLength = input.length(token & 0x0f) + MIN_MATCH;
+    if (matchLength > expectedSize - outPos) throw malformed('a match overruns the announced size');
+    copyMatch(out, outPos, distance, matchLength);
+    outPos += matchLength;
+  }
+  if (outPos !== expectedSize) {
+    throw malformed(`it expands to ${outPos} bytes, not the announced ${expectedSize}`);
+  }
+  return out;
+}

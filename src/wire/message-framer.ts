@@ -1,0 +1,52 @@
+// Splits a channel's byte stream (after link OK) into data messages, incrementally and purely.
+
+import { decodeDataHeader, headerSize, type HeaderKind } from './data-header';
+import { WireError } from './errors';
+import { framerStep, initialFramerState, isMidFrame, type FramerSpec, type FramerState } from './framer';
+
+/** One data message without its header. */
+export interface RawMessage {
+  type: number;
+  body: Buffer;
+}
+
+export interface MessageFramerOptions {
+  header: HeaderKind;
+  /** A header announcing a larger body fails the stream with WireError('too-large'). */
+  maxBodySize: number;
+}
+
+export type MessageFramerState = FramerState<number>;
+
+export const initialMessageFramerState: MessageFramerState = initialFramerState<number>();
+
+function messageFraming(options: MessageFramerOptions): FramerSpec<number> {
+  return {
+    headerSize: headerSize(options.header),
+    parseHeader: (header) => {
+      const { type, size } = decodeDataHeader(options.header, header);
+      if (size > options.maxBodySize) {
+        throw new WireError(
+          'too-large',
+          `SPICE message type ${type} announces a ${size}-byte body, more than the ${options.maxBodySize} bytes allowed`,
+        );
+      }
+      return { meta: type, size };
+    },
+  };
+}
+
+/** Feeds one chunk; returns the messages it completes. Throws WireError('too-large') for an oversized body. */
+export function messageFramerStep(
+  options: MessageFramerOptions,
+  state: MessageFramerState,
+  chunk: Buffer,
+): { state: MessageFramerState; messages: RawMessage[] } {
+  const step = framerStep(messageFraming(options), state, chunk);
+  return { state: step.state, messages: step.frames.map(({ meta, body }) => ({ type: meta, body })) };
+}
+
+/** Whether the stream stopped inside a message. */
+export function isMidMessage(state: MessageFramerState): boolean {
+  return isMidFrame(state);
+}

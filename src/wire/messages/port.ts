@@ -1,0 +1,94 @@
+// Spicevmc and port channel messages (protocol doc section 5, spice.proto SpicevmcChannel/PortChannel).
+// The webdav channel is a port channel; its SPICEVMC_DATA payloads form the mux byte stream.
+
+import { BinaryReader } from '../binary-reader';
+import {
+  PortClientMsg,
+  PortServerMsg,
+  SpicevmcClientMsg,
+  SpicevmcServerMsg,
+  VmcCompression,
+} from '../constants';
+import { WireError } from '../errors';
+import { decodeLz4Block } from '../lz4-block';
+import type { ClientMessage } from './client-message';
+import { requireUint } from '../uint';
+import { cString, pointedBytes } from './fields';
+
+export type { ClientMessage } from './client-message';
+
+/**
+ * Cap on a decompressed SPICEVMC_COMPRESSED_DATA. The server compresses chunks of at most 64 KiB + 32 bytes
+ * read from the device; 1 MiB leaves room for other servers while bounding what a bad peer can make us allocate.
+ */
+export const MAX_VMC_UNCOMPRESSED_SIZE = 1024 * 1024;
+
+/** Device data; SPICEVMC_COMPRESSED_DATA arrives already decompressed as this. */
+export type VmcServerMessage = { kind: 'vmc-data'; data: Buffer };
+
+export type PortServerMessage =
+  /** `opened`: whether the guest has the virtio port open (spice-webdavd running). */
+  { kind: 'port-init'; name: string; opened: boolean } | { kind: 'port-event'; event: number };
+
+function decodeCompressedData(body: Buffer): VmcServerMessage {
+  const reader = new BinaryReader(body, 'SPICEVMC_COMPRESSED_DATA');
+  const compression = reader.u8();
+  if (compression === VmcCompression.NONE) return { kind: 'vmc-data', data: reader.rest() };
+  if (compression !== VmcCompression.LZ4) {
+    throw new WireError(
+      'unsupported',
+      `SPICEVMC_COMPRESSED_DATA uses unknown compression type ${compression}`,
+    );
+  }
+  const uncompressedSize = reader.u32();
+  return {
+    kind: 'vmc-data',
+    data: decodeLz4Block(reader.rest(), uncompressedSize, MAX_VMC_UNCOMPRESSED_SIZE),
+  };
+}
+
+/** Decodes a spicevmc data message, or returns undefined if `type` is not one. */
+export function decodeVmcMessage(type: number, body: Buffer): VmcServerMessage | undefined {
+  switch (type) {
+    case SpicevmcServerMsg.DATA:
+      return { kind: 'vmc-data', data: body };
+    case SpicevmcServerMsg.COMPRESSED_DATA:
+      return decodeCompressedData(body);
+    default:
+      return undefined;
+  }
+}
+
+function decodePortInit(body: Buffer, reader: BinaryReader): PortServerMessage {
+  const nameSize = reader.u32();
+  const nameOffset = reader.u32();
+  const opened = reader.u8() !== 0;
+  return {
+    kind: 'port-init',
+    name: cString(pointedBytes(body, nameOffset, nameSize, 'PORT_INIT name')),
+    opened,
+  };
+}
+
+/** Decodes a port message, or returns undefined if `type` is not one. */
+export function decodePortMessage(type: number, body: Buffer): PortServerMessage | undefined {
+  const reader = new BinaryReader(body, `SPICE port message ${type}`);
+  switch (type) {
+    case PortServerMsg.INIT:
+      return decodePortInit(body, reader);
+    case PortServerMsg.EVENT:
+      return { kind: 'port-event', event: reader.u8() };
+    default:
+      return undefined;
+  }
+}
+
+/** PORT_EVENT (client to server); the server acts only on BREAK. */
+export function encodePortEvent(event: number): ClientMessage {
+  return { type: PortClientMsg.EVENT, body: Buffer.of(requireUint(event, 8, 'port event')) };
+}
+
+/** SPICEVMC_DATA: raw bytes for the guest device (one mux frame per message, by our convention). */
+export function encodeVmcData(data: Buffer): ClientMessage {
+  return { type: SpicevmcClientMsg.DATA, body: data };
+}

@@ -1,0 +1,46 @@
+// Decodes any server-to-client data message into one discriminated union, by channel type and message
+// type: base messages (1..8) on every channel, main messages on MAIN, spicevmc data on the vmc family and
+// port messages on PORT/WEBDAV. Anything else is 'unknown' so callers can ignore it deliberately.
+
+import { ChannelType } from '../constants';
+import { decodeBaseMessage, type BaseServerMessage } from './base';
+import { decodeMainMessage, type MainServerMessage } from './main';
+import { decodePortMessage, decodeVmcMessage, type PortServerMessage, type VmcServerMessage } from './port';
+
+export type { ClientMessage } from './client-message';
+export type { BaseServerMessage, ChannelWait } from './base';
+export type { ChannelRef, MainInit, MainServerMessage } from './main';
+export type { PortServerMessage, VmcServerMessage } from './port';
+
+export type UnknownServerMessage = { kind: 'unknown'; channelType: number; type: number; body: Buffer };
+
+export type ServerMessage =
+  BaseServerMessage | MainServerMessage | VmcServerMessage | PortServerMessage | UnknownServerMessage;
+
+export type ServerMessageKind = ServerMessage['kind'];
+
+const vmcChannels: ReadonlySet<number> = new Set([
+  ChannelType.SMARTCARD,
+  ChannelType.USBREDIR,
+  ChannelType.PORT,
+  ChannelType.WEBDAV,
+]);
+const portChannels: ReadonlySet<number> = new Set([ChannelType.PORT, ChannelType.WEBDAV]);
+
+function decodeChannelMessage(channelType: number, type: number, body: Buffer): ServerMessage | undefined {
+  if (channelType === ChannelType.MAIN) return decodeMainMessage(type, body);
+  if (portChannels.has(channelType)) return decodeVmcMessage(type, body) ?? decodePortMessage(type, body);
+  if (vmcChannels.has(channelType)) return decodeVmcMessage(type, body);
+  return undefined;
+}
+
+/**
+ * Decodes one message body. Throws only WireError, for a body that does not match its type. Extra bytes
+ * after the known fields are ignored, as newer servers may append fields.
+ */
+export function decodeServerMessage(channelType: number, type: number, body: Buffer): ServerMessage {
+  return (
+    decodeBaseMessage(type, body) ??
+    decodeChannelMessage(channelType, type, body) ?? { kind: 'unknown', channelType, type, body }
+  );
+}

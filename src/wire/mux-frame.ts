@@ -1,0 +1,81 @@
+// The spice-webdavd mux carried inside the webdav channel's SPICEVMC_DATA stream (protocol doc section 6):
+// frames of [client id: 8 bytes][payload size: u16 LE][payload], the same in both directions. A zero-size
+// frame closes a client (guest to host). The guest re-chunks the stream, so it is parsed incrementally.
+
+import { MUX_HEADER_SIZE, MUX_MAX_PAYLOAD } from './constants';
+import { framerStep, initialFramerState, isMidFrame, type FramerSpec, type FramerState } from './framer';
+
+const CLIENT_ID_BYTES = 8;
+const CLIENT_ID_PATTERN = /^[0-9a-f]{16}$/;
+
+/**
+ * A mux client id: the 8 raw id bytes in wire order as 16 lowercase hex characters. Opaque on purpose: the
+ * guest derives ids from pointers, so they may be negative, zero or reused, and only equality matters.
+ */
+export type ClientId = string;
+
+export interface MuxFrame {
+  id: ClientId;
+  /** Empty for a close frame. */
+  payload: Buffer;
+}
+
+export function clientIdFromBytes(bytes: Buffer): ClientId {
+  if (bytes.length !== CLIENT_ID_BYTES) {
+    throw new RangeError(`a mux client id is ${CLIENT_ID_BYTES} bytes, not ${bytes.length}`);
+  }
+  return bytes.toString('hex');
+}
+
+export function clientIdToBytes(id: ClientId): Buffer {
+  if (!CLIENT_ID_PATTERN.test(id))
+    throw new RangeError(`"${id}" is not a mux client id (16 lowercase hex digits)`);
+  return Buffer.from(id, 'hex');
+}
+
+/** The id a little-endian guest writes for a signed (or unsigned) 64-bit value; handy in tests. */
+export function clientIdFromBigInt(n: bigint): ClientId {
+  if (n < -(1n << 63n) || n >= 1n << 64n) throw new RangeError(`${n} does not fit in 64 bits`);
+  const bytes = Buffer.alloc(CLIENT_ID_BYTES);
+  bytes.writeBigUInt64LE(BigInt.asUintN(64, n));
+  return clientIdFromBytes(bytes);
+}
+
+/** One frame. An empty payload is a close frame. Throws RangeError for a payload over 65535 bytes. */
+export function encodeMuxFrame(id: ClientId, payload: Buffer): Buffer {
+  if (payload.length > MUX_MAX_PAYLOAD) {
+    throw new RangeError(`a mux frame carries at most ${MUX_MAX_PAYLOAD} bytes, not ${payload.length}`);
+  }
+  const frame = Buffer.allocUnsafe(MUX_HEADER_SIZE + payload.length);
+  clientIdToBytes(id).copy(frame, 0);
+  frame.writeUInt16LE(payload.length, CLIENT_ID_BYTES);
+  payload.copy(frame, MUX_HEADER_SIZE);
+  return frame;
+}
+
+const muxFraming: FramerSpec<ClientId> = {
+  headerSize: MUX_HEADER_SIZE,
+  parseHeader: (header) => ({
+    meta: clientIdFromBytes(header.subarray(0, CLIENT_ID_BYTES)),
+    size: header.readUInt16LE(CLIENT_ID_BYTES),
+  }),
+};
+
+/** Where the demuxer is in the byte stream. Treat as opaque; it is immutable. */
+export type MuxDemuxState = FramerState<ClientId>;
+
+export const initialMuxDemuxState: MuxDemuxState = initialFramerState<ClientId>();
+
+/**
+ * Feeds one chunk of the guest's byte stream (any size, any boundaries) and returns the frames it
+ * completes. Pure: the given state is not modified. Payloads may be views of `chunk`.
+ */
+export function demuxStep(state: MuxDemuxState, chunk: Buffer): { state: MuxDemuxState; frames: MuxFrame[] } {
+  const step = framerStep(muxFraming, state, chunk);
+  return { state: step.state, frames: step.frames.map(({ meta, body }) => ({ id: meta, payload: body })) };
+}
+
+/** Whether the stream stopped inside a frame. */
+export function isMidMuxFrame(state: MuxDemuxState): boolean {
+  return isMidFrame(state);
+}
