@@ -1,0 +1,49 @@
+import type { ChannelClosedError } from './channel-closed-error';
+import { SpiceConnectionError } from './errors';
+import type { ProbeResult } from './server-probe';
+import { describeEndpoint } from './target';
+
+/** What the session saw before the close that helps explain it. */
+export interface ClosureContext {
+  /** The main channel sent MIGRATE_SWITCH_HOST: the VM is moving to another host. */
+  migratedTo?: { host: string; port: number; tlsPort: number };
+}
+
+/**
+ * Why did the server close our session? spice-server sends no message when it drops a client: neither when
+ * another client's main channel link kicks us (reds_disconnect) nor when QEMU dies. Both look like EOF on
+ * every channel. What differs is the server afterwards: after a kick it still accepts connections, after a
+ * crash or shutdown nothing listens. So the caller probes the server (server-probe.ts) and passes the answer.
+ */
+export function classifyClosure(
+  closed: ChannelClosedError,
+  probe: ProbeResult,
+  context: ClosureContext = {},
+): SpiceConnectionError {
+  const where = describeEndpoint(closed.endpoint);
+  if (context.migratedTo !== undefined) {
+    const { host, port, tlsPort } = context.migratedTo;
+    const ports = [port > 0 ? `port ${port}` : '', tlsPort > 0 ? `tls-port ${tlsPort}` : ''].filter(Boolean);
+    return new SpiceConnectionError(
+      'server-gone',
+      `The VM migrated to ${host} (${ports.join(', ')}) and the SPICE server at ${where} closed the session: connect to the new host.`,
+      { cause: closed },
+    );
+  }
+  if (probe === 'accepting') {
+    return new SpiceConnectionError(
+      'kicked',
+      `The SPICE server at ${where} dropped this session but still accepts connections: most likely another SPICE client ` +
+        '(virt-manager, remote-viewer, another spice-webdav) connected, and SPICE serves one client at a time. ' +
+        'Close the other client and connect again; spice-webdav does not reconnect by itself so it does not fight over the VM.',
+      { cause: closed },
+    );
+  }
+  return new SpiceConnectionError(
+    'server-gone',
+    probe === 'refused'
+      ? `The SPICE server at ${where} went away (${closed.message}, and nothing listens there now): the VM was shut down or QEMU exited.`
+      : `The SPICE server at ${where} went away (${closed.message}, and it does not answer any more): check that the VM is running and the network.`,
+    { cause: closed },
+  );
+}

@@ -1,0 +1,274 @@
+import type { Socket } from 'node:net';
+import { Observable, Subscription, fromEvent, map } from 'rxjs';
+
+import { spiceMessages } from '../../channel/spice-messages';
+import { LinkErrorCode } from '../../wire/constants';
+import { encodeMessage, type HeaderKind } from '../../wire/data-header';
+import { LinkError, WireError } from '../../wire/errors';
+import { encodeAck, encodeAckSync, encodePong, type ClientMessage } from '../../wire/messages/base';
+import { decodeServerMessage, type ServerMessage } from '../../wire/messages/server-message';
+import { initialAckWindow, reduceAckWindow, type AckWindowState } from './ack-window';
+import { ChannelClosedError } from './channel-closed-error';
+import { SpiceConnectionError } from './errors';
+import { LinkTimeoutError, channelName, classifyLinkFailure } from './link-failure';
+import { linkChannel, type LinkOutcome } from './link-handshake';
+import { socketChunks } from './socket-chunks';
+import {
+  firstEndpoint,
+  secureEndpoint,
+  type SpiceEndpoint,
+  type SpiceTarget,
+  type SpiceTlsOptions,
+} from './target';
+import { DEFAULT_CONNECT_TIMEOUT_MS, connectEndpoint } from './transport';
+
+export const DEFAULT_LINK_TIMEOUT_MS = 10_000;
+
+export interface ChannelOptions {
+  target: SpiceTarget;
+  tls?: SpiceTlsOptions;
+  password?: string;
+  channelType: number;
+  channelId?: number;
+  /** 0 for main, the session id for every other channel. */
+  connectionId: number;
+  /** Largest message body accepted; a bigger one fails the channel with a 'protocol' error. */
+  maxBodySize: number;
+  /** Channel capability bit numbers to advertise (none by default). */
+  channelCaps?: readonly number[];
+  connectTimeoutMs?: number;
+  linkTimeoutMs?: number;
+  /** Diagnostics and tests: called with every socket opened for this channel. */
+  onSocket?: (socket: Socket) => void;
+}
+
+/** What the layer above gets once the channel is linked: a way to send, and the flow-control handles. */
+export interface LinkedChannel {
+  endpoint: SpiceEndpoint;
+  headerKind: HeaderKind;
+  serverChannelCaps: number[];
+  /**
+   * Queue one message. Returns false when the socket's write buffer is over its high-water mark (the message
+   * is still queued): stop sending until `drained$` emits. Also false once the socket is gone.
+   */
+  send(message: ClientMessage): boolean;
+  /** Emits each time the socket's write buffer has drained ('drain'). */
+  drained$: Observable<void>;
+  /** Stop reading the socket: the server's sends back up into TCP, then into spice-server's queue. */
+  pauseReading(): void;
+  resumeReading(): void;
+}
+
+export type ChannelEvent =
+  | ({ kind: 'linked' } & LinkedChannel)
+  /** Every decoded server message except PING, which is answered here. */
+  | { kind: 'message'; message: ServerMessage }
+  /** A PING was answered with its PONG; `size` is the PING body size (the network test sends 250 KiB). */
+  | { kind: 'ping-answered'; id: number; size: number };
+
+const ignoreError = () => undefined;
+
+/**
+ * One SPICE channel as an Observable: connect, link and authenticate on subscribe, emit 'linked' once, then
+ * one event per server message. PING is answered with PONG and SET_ACK/ACK are handled here.
+ * Errors: SpiceConnectionError for connection and link failures, ChannelClosedError when the server closes
+ * the linked channel. Unsubscribing closes the socket.
+ */
+export function openChannel(options: ChannelOptions): Observable<ChannelEvent> {
+  return new Observable<ChannelEvent>((subscriber) => {
+    let cancelled = false;
+    let socket: Socket | undefined;
+    let reading: Subscription | undefined;
+
+    establishLink(
+      options,
+      (connected) => (socket = connected),
+      () => cancelled,
+    ).then(
+      ({ socket: linkedSocket, outcome, endpoint }) => {
+        if (cancelled) {
+          linkedSocket.destroy();
+          return;
+        }
+        const { send, onMessage } = messageHandling(linkedSocket, outcome.headerKind, options.channelType);
+        subscriber.next({
+          kind: 'linked',
+          endpoint,
+          headerKind: outcome.headerKind,
+          serverChannelCaps: outcome.serverChannelCaps,
+          send,
+          drained$: fromEvent(linkedSocket, 'drain').pipe(map((): void => undefined)),
+          pauseReading: () => linkedSocket.pause(),
+          resumeReading: () => linkedSocket.resume(),
+        });
+        if (subscriber.closed) return;
+        reading = readMessages(linkedSocket, outcome, options)
+          .pipe(map((raw) => onMessage(raw.type, raw.body)))
+          .subscribe({
+            next: (event) => subscriber.next(event),
+            error: (error: unknown) => subscriber.error(readFailure(error, options.channelType, endpoint)),
+            complete: () => subscriber.error(new ChannelClosedError(options.channelType, endpoint, 'eof')),
+          });
+      },
+      (error: unknown) => subscriber.error(error),
+    );
+
+    return () => {
+      cancelled = true;
+      reading?.unsubscribe();
+      socket?.destroy();
+    };
+  });
+}
+
+function readMessages(socket: Socket, outcome: LinkOutcome, options: ChannelOptions) {
+  return socketChunks(socket, outcome.leftover, outcome.ended).pipe(
+    spiceMessages({ header: outcome.headerKind, maxBodySize: options.maxBodySize }),
+  );
+}
+
+/** Sending (with full-header serials when needed) and the automatic answers to PING and SET_ACK. */
+function messageHandling(socket: Socket, headerKind: HeaderKind, channelType: number) {
+  let serial = 0n;
+  let ackWindow: AckWindowState = initialAckWindow;
+  const send = (message: ClientMessage): boolean => {
+    if (socket.destroyed || !socket.writable) return false;
+    serial += 1n;
+    return socket.write(encodeMessage(headerKind, { ...message, serial }));
+  };
+  const onMessage = (type: number, body: Buffer): ChannelEvent => {
+    const message = decodeOrFail(channelType, type, body);
+    const step = reduceAckWindow(
+      ackWindow,
+      message.kind === 'set-ack'
+        ? { kind: 'set-ack', generation: message.generation, window: message.window }
+        : { kind: 'message' },
+    );
+    ackWindow = step.state;
+    if (step.output.kind === 'ack-sync') send(encodeAckSync(step.output.generation));
+    if (step.output.kind === 'ack') send(encodeAck());
+    if (message.kind === 'ping') {
+      send(encodePong(message.id, message.timestamp));
+      return { kind: 'ping-answered', id: message.id, size: message.size };
+    }
+    return { kind: 'message', message };
+  };
+  return { send, onMessage };
+}
+
+function decodeOrFail(channelType: number, type: number, body: Buffer): ServerMessage {
+  try {
+    return decodeServerMessage(channelType, type, body);
+  } catch (error) {
+    if (!(error instanceof WireError)) throw error;
+    throw invalidMessageError(channelType, error);
+  }
+}
+
+function invalidMessageError(channelType: number, error: WireError): SpiceConnectionError {
+  return new SpiceConnectionError(
+    'protocol',
+    `The server sent an invalid message on the ${channelName(channelType)} channel (${error.message}); please report this with the QEMU and spice-server versions.`,
+    { cause: error },
+  );
+}
+
+function readFailure(error: unknown, channelType: number, endpoint: SpiceEndpoint): Error {
+  if (error instanceof SpiceConnectionError) return error;
+  if (error instanceof WireError && error.kind === 'truncated') {
+    // The framer saw EOF in the middle of a message: the server went away (or dropped us) mid-send.
+    return new ChannelClosedError(channelType, endpoint, 'eof', { cause: error });
+  }
+  if (error instanceof WireError) return invalidMessageError(channelType, error);
+  if (error instanceof Error && 'code' in error) {
+    return new ChannelClosedError(channelType, endpoint, 'reset', { cause: error });
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * Connect and link, moving to the TLS port when the plain port answers NEED_SECURED (as spice-gtk does).
+ * `track` learns each socket as soon as it exists so an unsubscribe can close it mid-handshake.
+ */
+async function establishLink(
+  options: ChannelOptions,
+  track: (socket: Socket) => void,
+  isCancelled: () => boolean,
+): Promise<{ socket: Socket; outcome: LinkOutcome; endpoint: SpiceEndpoint }> {
+  let endpoint = firstEndpoint(options.target);
+  for (;;) {
+    const socket = await connectEndpoint(
+      endpoint,
+      options.tls,
+      options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    );
+    // Errors are observed by the reader's own listeners; this one only keeps a late error (e.g. EPIPE after we
+    // stopped reading) from crashing the process.
+    socket.on('error', ignoreError);
+    track(socket);
+    options.onSocket?.(socket);
+    if (isCancelled()) {
+      socket.destroy();
+      return { socket, outcome: emptyOutcome(), endpoint };
+    }
+    try {
+      const outcome = await withLinkTimeout(
+        linkChannel(socket, {
+          connectionId: options.connectionId,
+          channelType: options.channelType,
+          channelId: options.channelId ?? 0,
+          password: options.password,
+          channelCaps: options.channelCaps,
+        }),
+        socket,
+        options.linkTimeoutMs ?? DEFAULT_LINK_TIMEOUT_MS,
+      );
+      return { socket, outcome, endpoint };
+    } catch (error) {
+      socket.destroy();
+      const needsTls = error instanceof LinkError && error.code === LinkErrorCode.NEED_SECURED;
+      if (needsTls && endpoint.kind === 'tcp' && !endpoint.secure) {
+        const secure = secureEndpoint(options.target);
+        if (secure !== undefined) {
+          endpoint = secure;
+          continue;
+        }
+        throw new SpiceConnectionError(
+          'tls',
+          `The SPICE server requires TLS for the ${channelName(options.channelType)} channel and no TLS port is known: pass the VM's SPICE tls-port with --tls-port (and its CA certificate with --ca-file).`,
+          { cause: error },
+        );
+      }
+      throw classifyLinkFailure(error, options.channelType, endpoint);
+    }
+  }
+}
+
+function emptyOutcome(): LinkOutcome {
+  return {
+    headerKind: 'mini',
+    serverCommonCaps: [],
+    serverChannelCaps: [],
+    leftover: Buffer.alloc(0),
+    ended: 'eof',
+  };
+}
+
+function withLinkTimeout<T>(handshake: Promise<T>, socket: Socket, timeoutMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new LinkTimeoutError(timeoutMs));
+      socket.destroy();
+    }, timeoutMs);
+    handshake.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,177 @@
+import { readFileSync } from 'node:fs';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+
+import { SpiceConnectionError } from './errors';
+import { certificateSubjectEntries, formatSubject, parseHostSubject, subjectsMatch } from './host-subject';
+import { describeEndpoint, type SpiceEndpoint, type SpiceTlsOptions } from './target';
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/** Raised from checkServerIdentity so the error handler can tell it from other TLS failures. */
+class HostSubjectMismatch extends Error {}
+
+/**
+ * Open one socket to a SPICE endpoint: plain TCP, TLS or a unix socket. Resolves once the socket is ready for
+ * the link message (for TLS: after the handshake and certificate checks). Every failure is a
+ * SpiceConnectionError whose message says what to do.
+ */
+export function connectEndpoint(
+  endpoint: SpiceEndpoint,
+  tlsOptions: SpiceTlsOptions = {},
+  timeoutMs = DEFAULT_CONNECT_TIMEOUT_MS,
+): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    let socket: net.Socket;
+    let tcpConnected = false;
+    try {
+      socket = openSocket(endpoint, tlsOptions);
+    } catch (error) {
+      reject(error);
+      return;
+    }
+    const readyEvent = endpoint.kind === 'tcp' && endpoint.secure ? 'secureConnect' : 'connect';
+    const timer = setTimeout(() => {
+      fail(
+        new SpiceConnectionError(
+          'unreachable',
+          `No answer from ${describeEndpoint(endpoint)} within ${Math.round(timeoutMs / 1000)} s: check the host, the port and any firewall in between.`,
+        ),
+      );
+    }, timeoutMs);
+    const cleanup = () => {
+      clearTimeout(timer);
+      socket.removeListener('error', onError);
+      socket.removeListener(readyEvent, onReady);
+      socket.removeListener('connect', onTcpConnect);
+    };
+    const fail = (error: SpiceConnectionError) => {
+      cleanup();
+      socket.destroy();
+      reject(error);
+    };
+    const onError = (error: Error) => fail(classifyConnectError(error, endpoint, tcpConnected));
+    const onTcpConnect = () => {
+      tcpConnected = true;
+    };
+    const onReady = () => {
+      cleanup();
+      if (endpoint.kind === 'tcp') {
+        socket.setNoDelay(true);
+        // Keepalive lets a dead peer (host gone without a FIN) surface as an error instead of a silent hang.
+        socket.setKeepAlive(true, 15_000);
+      }
+      resolve(socket);
+    };
+    socket.once('error', onError);
+    socket.once('connect', onTcpConnect);
+    socket.once(readyEvent, onReady);
+  });
+}
+
+function openSocket(endpoint: SpiceEndpoint, tlsOptions: SpiceTlsOptions): net.Socket {
+  if (endpoint.kind === 'unix') return net.connect({ path: endpoint.path });
+  if (!endpoint.secure) return net.connect({ host: endpoint.host, port: endpoint.port });
+  const expectedSubject =
+    tlsOptions.hostSubject === undefined ? undefined : parseHostSubject(tlsOptions.hostSubject);
+  return tls.connect({
+    host: endpoint.host,
+    port: endpoint.port,
+    // SNI must not be an IP address.
+    servername: net.isIP(endpoint.host) === 0 ? endpoint.host : undefined,
+    ca: tlsOptions.caFile === undefined ? undefined : readCaFile(tlsOptions.caFile),
+    rejectUnauthorized: true,
+    checkServerIdentity: (hostname, certificate) => {
+      if (expectedSubject === undefined) return tls.checkServerIdentity(hostname, certificate);
+      const actual = certificateSubjectEntries(
+        certificate.subject as unknown as Record<string, string | string[]>,
+      );
+      if (subjectsMatch(expectedSubject, actual)) return undefined;
+      return new HostSubjectMismatch(
+        `the certificate subject is "${formatSubject(actual)}", not the expected host subject "${formatSubject(expectedSubject)}"`,
+      );
+    },
+  });
+}
+
+function readCaFile(caFile: string): Buffer {
+  try {
+    return readFileSync(caFile);
+  } catch (error) {
+    throw new SpiceConnectionError(
+      'tls',
+      `Cannot read the CA file ${caFile} (${(error as Error).message}): pass the CA certificate (PEM) that signed the SPICE server certificate, e.g. the ca-cert.pem of QEMU's x509-dir.`,
+      { cause: error },
+    );
+  }
+}
+
+/** Error codes of Node's TLS layer that mean "the certificate did not verify". */
+const CERTIFICATE_ERROR_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'INVALID_CA',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+export function classifyConnectError(
+  error: Error,
+  endpoint: SpiceEndpoint,
+  tcpConnected: boolean,
+): SpiceConnectionError {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  const where = describeEndpoint(endpoint);
+  if (error instanceof HostSubjectMismatch) {
+    return new SpiceConnectionError(
+      'tls',
+      `TLS verification of ${where} failed: ${error.message}. Pass the subject the server certificate really has (--host-subject), or fix the certificate.`,
+      { cause: error },
+    );
+  }
+  if (CERTIFICATE_ERROR_CODES.has(code)) {
+    const fix =
+      code === 'ERR_TLS_CERT_ALTNAME_INVALID'
+        ? 'connect with the host name the certificate names, or pass the certificate subject with --host-subject (e.g. "C=XX,O=org,CN=host")'
+        : 'pass the CA certificate that signed the server certificate with --ca-file (QEMU: x509-dir/ca-cert.pem)';
+    return new SpiceConnectionError(
+      'tls',
+      `TLS verification of ${where} failed (${error.message}): ${fix}.`,
+      {
+        cause: error,
+      },
+    );
+  }
+  if (code === 'ECONNREFUSED' || (endpoint.kind === 'unix' && code === 'ENOENT')) {
+    const option =
+      endpoint.kind === 'unix'
+        ? `-spice unix=on,addr=${endpoint.path}`
+        : `-spice ${endpoint.secure ? 'tls-port' : 'port'}=${endpoint.port}`;
+    return new SpiceConnectionError(
+      'refused',
+      `Nothing listens on ${where}: is the VM running with ${option}?`,
+      {
+        cause: error,
+      },
+    );
+  }
+  if (endpoint.kind === 'tcp' && endpoint.secure && tcpConnected) {
+    return new SpiceConnectionError(
+      'tls',
+      `The TLS handshake with ${where} failed (${error.message}): is ${endpoint.port} really QEMU's SPICE tls-port?`,
+      { cause: error },
+    );
+  }
+  return new SpiceConnectionError(
+    'unreachable',
+    `Cannot reach ${where} (${error.message}): check the host name, the network and any firewall.`,
+    { cause: error },
+  );
+}
