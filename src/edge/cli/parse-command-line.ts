@@ -1,0 +1,128 @@
+import yargs from 'yargs';
+import type { SpiceTarget, SpiceTlsOptions } from '../spice/target';
+import { parseTarget } from './parse-target';
+import { readPassword } from './read-password';
+import { UsageError } from './usage-error';
+
+export interface ShareRequest {
+  readonly path: string;
+  readonly readOnly: boolean;
+}
+
+export type CliCommand =
+  | {
+      readonly kind: 'connect';
+      readonly target: SpiceTarget;
+      readonly tls: SpiceTlsOptions;
+      readonly password: string | undefined;
+      readonly share: ShareRequest | undefined;
+      readonly verbose: boolean;
+    }
+  | { readonly kind: 'demo'; readonly shareDir: string | undefined; readonly verbose: boolean }
+  /** --help or --version: yargs has printed it already. */
+  | { readonly kind: 'done'; readonly output: string };
+
+const EPILOG = `Examples:
+  spice-webdav --direct 127.0.0.1:5900 --share-dir ~/Shared
+  spice-webdav spice://vmhost:5900?tls-port=5901 --ca-file ca-cert.pem --share-dir ./out --read-only
+  SPICE_PASSWORD=secret spice-webdav spice+unix:///run/vm/spice.sock --share-dir .
+  spice-webdav demo          (boots a tiny test VM and shows folder sharing end to end)
+
+Inside a Linux guest with spice-webdavd: http://127.0.0.1:9843/ (davfs2) or dav://localhost:9843/ (GNOME Files).
+Exit codes: 0 stopped by SIGINT/SIGTERM, 2 usage, 10 refused, 11 unreachable, 12 TLS, 13 wrong password,
+14 no webdav port, 15 kicked by another client, 16 server gone, 17 protocol error.`;
+
+export function commandLineParser(version: string) {
+  return yargs()
+    .scriptName('spice-webdav')
+    .usage(
+      '$0 [HOST:PORT | spice://HOST:PORT | spice+unix:///PATH] [options]\n\nShare a host folder into a VM over SPICE.',
+    )
+    .command('$0 [target]', false)
+    .command('demo', 'boot a tiny test VM and share a folder into it, explaining each step')
+    .positional('target', { type: 'string', describe: 'SPICE server address' })
+    .option('direct', { type: 'string', describe: 'SPICE server HOST:PORT (like ryll --direct)' })
+    .option('tls-port', { type: 'number', describe: "the server's TLS port (QEMU -spice tls-port=)" })
+    .option('ca-file', { type: 'string', alias: 'spice-ca-file', describe: 'CA certificate (PEM) for TLS' })
+    .option('host-subject', {
+      type: 'string',
+      alias: 'spice-host-subject',
+      describe: 'expected server certificate subject, e.g. "C=XX,L=city,O=org,CN=host"',
+    })
+    .option('password-file', {
+      type: 'string',
+      describe: 'file holding the SPICE password (else $SPICE_PASSWORD)',
+    })
+    .option('share-dir', {
+      type: 'string',
+      alias: 'spice-shared-dir',
+      describe: 'folder to share with the guest',
+    })
+    .option('read-only', {
+      type: 'boolean',
+      alias: 'share-dir-ro',
+      default: false,
+      describe: 'share read-only',
+    })
+    .option('verbose', {
+      type: 'boolean',
+      alias: 'v',
+      default: false,
+      describe: 'log every request and more detail',
+    })
+    .strict()
+    .version(version)
+    .help()
+    .alias('help', 'h')
+    .epilog(EPILOG)
+    .wrap(Math.min(110, process.stdout.columns ?? 110));
+}
+
+/** Turns argv into one typed command; every mistake is a UsageError whose message says how to fix it. */
+export function parseCommandLine(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  version: string,
+): CliCommand {
+  let output = '';
+  let failure: string | undefined;
+  const parsed = commandLineParser(version)
+    .exitProcess(false)
+    .fail((message: string | null, error: Error | undefined) => {
+      failure = message ?? error?.message ?? 'invalid command line';
+    })
+    .parseSync([...argv], {}, (_err: Error | undefined, _argv: unknown, text: string) => {
+      output = text;
+    });
+  if (failure !== undefined) throw new UsageError(`${failure}. Try --help.`);
+  if (output !== '') return { kind: 'done', output };
+
+  const verbose = parsed.verbose;
+  const shareDir = parsed['share-dir'];
+  if (parsed._[0] === 'demo') return { kind: 'demo', shareDir, verbose };
+
+  const address = parsed.direct ?? parsed.target;
+  if (parsed.direct !== undefined && parsed.target !== undefined) {
+    throw new UsageError('Give the SPICE address once: either --direct HOST:PORT or a positional address.');
+  }
+  if (address === undefined) return { kind: 'demo', shareDir, verbose };
+  if (parsed['read-only'] && shareDir === undefined) {
+    throw new UsageError('--read-only needs --share-dir DIR (the folder to share read-only).');
+  }
+  const tlsPort = parsed['tls-port'];
+  if (tlsPort !== undefined && (!Number.isInteger(tlsPort) || tlsPort < 1 || tlsPort > 65535)) {
+    throw new UsageError(`--tls-port ${tlsPort} is not a port number (1-65535).`);
+  }
+  const tls: SpiceTlsOptions = {
+    ...(parsed['ca-file'] === undefined ? {} : { caFile: parsed['ca-file'] }),
+    ...(parsed['host-subject'] === undefined ? {} : { hostSubject: parsed['host-subject'] }),
+  };
+  return {
+    kind: 'connect',
+    target: parseTarget(address, tlsPort),
+    tls,
+    password: readPassword(parsed['password-file'], env),
+    share: shareDir === undefined ? undefined : { path: shareDir, readOnly: parsed['read-only'] },
+    verbose,
+  };
+}
