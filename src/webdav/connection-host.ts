@@ -1,0 +1,180 @@
+import * as http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { ConnectionSerializer } from './connection-serializer';
+import { ConnectionTimers } from './connection-timers';
+import { hardenResponse } from './hardened-response';
+import type { RequestRecord, ResolvedEngineOptions } from './types';
+
+/** What a request handler can tell the host about the exchange it is serving. */
+export interface Exchange {
+  /** Body bytes consumed from the guest (also counts as activity for the idle timer). */
+  consumed(bytes: number): void;
+  /** The path to report in the RequestRecord, once known. */
+  describe(path: string): void;
+}
+
+/** Answers one request. Resolves or rejects when it has nothing more to do; the host waits for the response. */
+export type RequestHandler = (
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  exchange: Exchange,
+) => Promise<void>;
+
+export interface HostOptions {
+  readonly settings: ResolvedEngineOptions;
+  readonly overrideHeader?: (lowerName: string) => string | undefined;
+}
+
+interface Connection {
+  readonly duplex: Duplex;
+  readonly timers: ConnectionTimers;
+  readonly serializer: ConnectionSerializer;
+}
+
+/**
+ * A Node http.Server that never listens and serves HTTP/1.1 over any Duplex handed to `serve`, with our
+ * per-connection serializer and timers, hardened responses, request records, and a last-resort 500 or
+ * connection reset for handler failures. Shared by the real engine and the "nothing shared" engine.
+ */
+export class ConnectionHost {
+  private readonly server: http.Server;
+  private readonly connections = new Map<Duplex, Connection>();
+  private readonly listeners = new Set<(record: RequestRecord) => void>();
+  private closed = false;
+
+  constructor(
+    private readonly handler: RequestHandler,
+    private readonly options: HostOptions,
+  ) {
+    this.server = http.createServer({ maxHeaderSize: options.settings.maxHeaderBytes }, (req, res) =>
+      this.accept(req, res),
+    );
+    // Never listens, so only per-connection errors can reach here; they are handled by destroying the duplex.
+    this.server.on('error', () => undefined);
+  }
+
+  serve(duplex: Duplex): void {
+    if (this.closed) {
+      duplex.destroy();
+      return;
+    }
+    const timers = new ConnectionTimers(this.options.settings, () => duplex.destroy());
+    const connection: Connection = { duplex, timers, serializer: new ConnectionSerializer() };
+    this.connections.set(duplex, connection);
+    duplex.once('close', () => {
+      timers.stop();
+      this.connections.delete(duplex);
+    });
+    this.server.emit('connection', duplex);
+    // After Node attached its parser: for native TCP sockets Node reads the handle directly and no 'data'
+    // events fire, so there only body consumption and response writes count as activity.
+    duplex.on('data', () => timers.received());
+  }
+
+  onRequest(listener: (record: RequestRecord) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const closing = [...this.connections.values()].map(({ duplex }) => {
+      const done = duplex.closed
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => duplex.once('close', resolve));
+      duplex.destroy();
+      return done;
+    });
+    await Promise.all(closing);
+  }
+
+  private accept(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const started = Date.now();
+    const connection = this.connections.get(req.socket);
+    connection?.timers.requestStarted();
+    let bytesIn = 0;
+    let path = req.url ?? '';
+    const meter = hardenResponse(res, {
+      overrideHeader: this.options.overrideHeader,
+      onProgress: () => connection?.timers.activity(),
+    });
+    const exchange: Exchange = {
+      consumed: (bytes) => {
+        bytesIn += bytes;
+        connection?.timers.activity();
+      },
+      describe: (described) => {
+        path = described;
+      },
+    };
+    res.once('close', () => {
+      connection?.timers.requestFinished();
+      this.publish({
+        method: req.method ?? '',
+        path,
+        status: res.statusCode,
+        bytesIn,
+        bytesOut: meter.bytesOut(),
+        ms: Date.now() - started,
+      });
+    });
+    const run = () => this.handle(req, res, exchange);
+    if (connection) void connection.serializer.run(run);
+    else void run();
+  }
+
+  /** Runs the handler, then waits until the response is over, so the next request of the connection waits. */
+  private async handle(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    exchange: Exchange,
+  ): Promise<void> {
+    const responseOver = new Promise<void>((resolve) => {
+      if (res.closed || res.destroyed) resolve();
+      else res.once('close', () => resolve());
+    });
+    if (!res.destroyed) {
+      try {
+        await this.handler(req, res, exchange);
+      } catch {
+        failResponse(res);
+      }
+    }
+    await responseOver;
+  }
+
+  private publish(record: RequestRecord): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(record);
+      } catch {
+        // A failing observer must not disturb serving.
+      }
+    }
+  }
+}
+
+/** Last resort for a request whose handling failed: a 500 if nothing was sent yet, otherwise reset. */
+export function failResponse(res: http.ServerResponse): void {
+  if (res.destroyed || res.writableEnded) return;
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendText(res, 500, 'The WebDAV server failed while answering this request; try again.\n');
+}
+
+export function sendText(
+  res: http.ServerResponse,
+  status: number,
+  text: string,
+  extra: http.OutgoingHttpHeaders = {},
+) {
+  if (res.headersSent) return;
+  const body = Buffer.from(text, 'utf8');
+  res.statusCode = status;
+  for (const [name, value] of Object.entries(extra)) if (value !== undefined) res.setHeader(name, value);
+  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  res.setHeader('Content-Length', body.length);
+  res.end(body);
+}

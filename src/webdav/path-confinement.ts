@@ -1,0 +1,79 @@
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+
+/**
+ * Where a share path lives on disk, decided by the real file system rather than by string rules:
+ * the realpath of the longest existing prefix must stay inside realpath(root), so a symlink whose target
+ * leaves the share is refused while one that stays inside works.
+ *
+ * `real` is the fully resolved location (follow it to read, stat, list or write content);
+ * `entry` is the directory entry itself with only its parent resolved (unlink or rename it, so deleting a
+ * symlink removes the link, not its target). For a name that does not exist yet both are the same.
+ *
+ * There is a check-then-use window: something on the host that swaps a directory for a symlink between the
+ * check and the open could slip past. WebDAV itself cannot create symlinks, so only host processes can.
+ */
+export type Location =
+  | { readonly kind: 'inside'; readonly real: string; readonly entry: string; readonly exists: boolean }
+  | { readonly kind: 'outside' };
+
+const OUTSIDE: Location = { kind: 'outside' };
+
+export function isWithin(rootReal: string, candidate: string): boolean {
+  return (
+    candidate === rootReal ||
+    candidate.startsWith(rootReal.endsWith(path.sep) ? rootReal : rootReal + path.sep)
+  );
+}
+
+export async function locateInShare(rootReal: string, segments: readonly string[]): Promise<Location> {
+  if (segments.length === 0) return { kind: 'inside', real: rootReal, entry: rootReal, exists: true };
+  const parentReal = await resolveExistingPrefix(rootReal, segments.slice(0, -1));
+  if (parentReal === undefined) return OUTSIDE;
+  const entry = path.join(parentReal, segments[segments.length - 1] ?? '');
+  const leaf = await realpathOrMissing(entry);
+  if (leaf.kind === 'missing') {
+    // A dangling symlink also reads as missing to realpath; writing through it would create its target.
+    return (await isPresent(entry)) ? OUTSIDE : { kind: 'inside', real: entry, entry, exists: false };
+  }
+  return isWithin(rootReal, leaf.path) ? { kind: 'inside', real: leaf.path, entry, exists: true } : OUTSIDE;
+}
+
+/** Realpath of the longest existing prefix plus the remaining names, or undefined if it leaves the root. */
+async function resolveExistingPrefix(
+  rootReal: string,
+  segments: readonly string[],
+): Promise<string | undefined> {
+  for (let existing = segments.length; existing >= 0; existing--) {
+    const candidate = path.join(rootReal, ...segments.slice(0, existing));
+    const resolved = await realpathOrMissing(candidate);
+    if (resolved.kind === 'missing') {
+      if (existing > 0 && (await isPresent(candidate))) return undefined; // dangling link in the middle
+      continue;
+    }
+    if (!isWithin(rootReal, resolved.path)) return undefined;
+    return path.join(resolved.path, ...segments.slice(existing));
+  }
+  return undefined;
+}
+
+type Realpath = { kind: 'found'; path: string } | { kind: 'missing' };
+
+async function realpathOrMissing(candidate: string): Promise<Realpath> {
+  try {
+    return { kind: 'found', path: await fsp.realpath(candidate) };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return { kind: 'missing' };
+    throw error;
+  }
+}
+
+async function isPresent(candidate: string): Promise<boolean> {
+  try {
+    await fsp.lstat(candidate);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,123 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { headerText } from './header-value';
+import { isAllowedWhenReadOnly } from './read-only-policy';
+import { canonicalUrlPath, displayPath, parseRequestTarget } from './request-target';
+
+/** Methods we answer ourselves (content), those we hand to webdav-server (WebDAV), and nothing else. */
+export type Route = 'get' | 'head' | 'put' | 'library';
+
+const LIBRARY_METHODS = new Set([
+  'OPTIONS',
+  'PROPFIND',
+  'PROPPATCH',
+  'MKCOL',
+  'COPY',
+  'MOVE',
+  'DELETE',
+  'LOCK',
+  'UNLOCK',
+]);
+
+export type GuardDecision =
+  | { readonly kind: 'reject'; readonly status: number; readonly message: string; readonly path?: string }
+  | {
+      readonly kind: 'accept';
+      readonly route: Route;
+      readonly method: string;
+      readonly segments: readonly string[];
+      /** The decoded path, for records. */
+      readonly path: string;
+      /** The canonical target: the library re-parses it into exactly `segments`. */
+      readonly url: string;
+      /** Headers with the dangerous or ambiguous ones rewritten (If, Destination, Overwrite). */
+      readonly headers: IncomingHttpHeaders;
+    };
+
+export interface GuardedRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+}
+
+/**
+ * Decides, from the request line and headers alone, whether a request may reach the engine, and in which
+ * shape. Pure. Every request that kills webdav-server 2.6.3 is answered here with a clean 4xx:
+ * bad %-escapes and NUL in the path or Destination (400), untagged `If` headers (dropped: the library never
+ * evaluates If conditions, and its parser crashes on the untagged form; LOCK keeps it, it reads the refresh
+ * token from it with a safe regex).
+ */
+export function guardRequest(request: GuardedRequest, readOnly: boolean): GuardDecision {
+  const method = request.method.toUpperCase();
+  if (readOnly && !isAllowedWhenReadOnly(method))
+    return reject(403, `This folder is shared read-only: ${method} is not allowed.`);
+  const route = routeOf(method);
+  if (route === undefined) return reject(method === 'POST' ? 405 : 501, `${method} is not supported here.`);
+
+  const target = parseRequestTarget(request.url);
+  if (target.kind === 'malformed') return reject(400, `Bad request target: ${target.reason}.`);
+  if (target.kind === 'escapes') return reject(403, 'The path leaves the shared folder.');
+  const path = displayPath(target.segments);
+  const headers: IncomingHttpHeaders = { ...request.headers };
+  if (method !== 'LOCK') delete headers['if'];
+
+  const atRoot = target.segments.length === 0;
+  if (atRoot && (method === 'DELETE' || method === 'MOVE' || method === 'COPY'))
+    return reject(403, `${method} of the shared folder itself is not allowed.`, path);
+  if (method === 'PUT' && headers['content-range'] !== undefined)
+    return reject(400, 'Partial PUT (Content-Range) is not supported; send the whole file.', path);
+  if (method === 'MKCOL' && hasBody(headers))
+    return reject(415, 'MKCOL with a request body is not supported.', path);
+  if (method === 'PROPFIND' && !isValidDepth(headerText(headers['depth'])))
+    return reject(400, 'Depth must be 0, 1 or infinity.', path);
+
+  if (method === 'COPY' || method === 'MOVE') {
+    const rewritten = rewriteDestination(headers);
+    if (rewritten) return { ...rewritten, path };
+  }
+  return {
+    kind: 'accept',
+    route,
+    method,
+    segments: target.segments,
+    path,
+    url: canonicalUrlPath(target.segments, target.trailingSlash),
+    headers,
+  };
+}
+
+function routeOf(method: string): Route | undefined {
+  if (method === 'GET') return 'get';
+  if (method === 'HEAD') return 'head';
+  if (method === 'PUT') return 'put';
+  return LIBRARY_METHODS.has(method) ? 'library' : undefined;
+}
+
+/** Rewrites Destination to its canonical form and Overwrite to T/F in place; returns a rejection if invalid. */
+function rewriteDestination(
+  headers: IncomingHttpHeaders,
+): Extract<GuardDecision, { kind: 'reject' }> | undefined {
+  const destination = headers['destination'];
+  if (typeof destination !== 'string' || destination.trim() === '')
+    return reject(400, 'Destination header is missing.');
+  const parsed = parseRequestTarget(destination.trim());
+  if (parsed.kind === 'malformed') return reject(400, `Bad Destination: ${parsed.reason}.`);
+  if (parsed.kind === 'escapes') return reject(403, 'The Destination leaves the shared folder.');
+  if (parsed.segments.length === 0) return reject(403, 'The Destination cannot be the shared folder itself.');
+  headers['destination'] = canonicalUrlPath(parsed.segments, parsed.trailingSlash);
+  const overwrite = (headerText(headers['overwrite']) ?? 'T').trim().toUpperCase();
+  if (overwrite !== 'T' && overwrite !== 'F') return reject(400, 'Overwrite must be T or F.');
+  headers['overwrite'] = overwrite; // RFC 4918 §10.6: absent means T; the library treats absent as F.
+  return undefined;
+}
+
+function hasBody(headers: IncomingHttpHeaders): boolean {
+  return headers['transfer-encoding'] !== undefined || Number(headers['content-length'] ?? 0) > 0;
+}
+
+function isValidDepth(depth: string | undefined): boolean {
+  return depth === undefined || ['0', '1', 'infinity'].includes(depth.trim().toLowerCase());
+}
+
+function reject(status: number, message: string, path?: string): Extract<GuardDecision, { kind: 'reject' }> {
+  return path === undefined ? { kind: 'reject', status, message } : { kind: 'reject', status, message, path };
+}

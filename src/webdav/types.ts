@@ -1,0 +1,61 @@
+import type { Duplex } from 'node:stream';
+
+/** The host folder being shared, and whether the guest may change it. */
+export interface ShareConfig {
+  readonly root: string;
+  readonly readOnly: boolean;
+}
+
+/** One finished request, for logs and events (the engine itself never logs). */
+export interface RequestRecord {
+  readonly method: string;
+  /** The decoded, normalised path inside the share ('/' for the root), or the raw target if it was refused. */
+  readonly path: string;
+  readonly status: number;
+  /** Request body bytes the engine consumed. */
+  readonly bytesIn: number;
+  /** Response body bytes the engine wrote. */
+  readonly bytesOut: number;
+  readonly ms: number;
+}
+
+export interface WebdavEngine {
+  readonly share: ShareConfig;
+  /** Serve one HTTP/1.1 connection over the duplex until either side ends it. */
+  serve(connection: Duplex): void;
+  /** Observe each finished request (for logs/events). Returns the unsubscribe function. */
+  onRequest(listener: (record: RequestRecord) => void): () => void;
+  /** Ends every connection the engine serves; later `serve` calls destroy the duplex at once. */
+  close(): Promise<void>;
+}
+
+export interface EngineOptions {
+  /** A connection with no byte moving in either direction for this long is destroyed. Default 10 min. */
+  readonly idleTimeoutMs?: number;
+  /** A request's header block must complete this long after its first byte arrived. Default 60 s. */
+  readonly headersTimeoutMs?: number;
+  /** Largest header block Node's parser accepts (431 beyond). Default 16 KiB. */
+  readonly maxHeaderBytes?: number;
+  /** Largest body accepted for XML methods (PROPFIND, PROPPATCH, LOCK, ...), 413 beyond. Default 1 MiB. */
+  readonly maxXmlBodyBytes?: number;
+  /** Most paths that may carry dead properties or locks at once (507 beyond). Default 10,000. */
+  readonly maxStatefulPaths?: number;
+}
+
+export interface ResolvedEngineOptions {
+  readonly idleTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+  readonly maxHeaderBytes: number;
+  readonly maxXmlBodyBytes: number;
+  readonly maxStatefulPaths: number;
+}
+
+export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngineOptions {
+  return {
+    idleTimeoutMs: options.idleTimeoutMs ?? 10 * 60_000,
+    headersTimeoutMs: options.headersTimeoutMs ?? 60_000,
+    maxHeaderBytes: options.maxHeaderBytes ?? 16 * 1024,
+    maxXmlBodyBytes: options.maxXmlBodyBytes ?? 1024 * 1024,
+    maxStatefulPaths: options.maxStatefulPaths ?? 10_000,
+  };
+}
