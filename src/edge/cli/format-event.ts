@@ -1,0 +1,60 @@
+import type { SharingEvent } from '../sharing/sharing-types';
+import { describeEndpoint } from '../spice/target';
+
+const kib = (bytes: number): string =>
+  bytes < 1024
+    ? `${bytes} B`
+    : bytes < 1024 * 1024
+      ? `${(bytes / 1024).toFixed(1)} KiB`
+      : `${(bytes / 1048576).toFixed(1)} MiB`;
+
+const shortId = (id: string): string => id.replace(/^(.{8})0{8}$/, '$1');
+
+/**
+ * One log line per event, or undefined to stay quiet. The default log is short (what a person watching needs);
+ * `verbose` adds every connection and request.
+ */
+export function formatEvent(event: SharingEvent, verbose: boolean): string | undefined {
+  switch (event.kind) {
+    case 'connecting':
+      return verbose
+        ? `connecting to ${event.target.kind === 'unix' ? event.target.path : event.target.host}`
+        : undefined;
+    case 'connected':
+      return `connected to ${describeEndpoint(event.endpoint)} (SPICE session ${event.sessionId})`;
+    case 'channel-ready':
+      return 'webdav channel up; waiting for the guest (spice-webdavd)';
+    case 'port-opened':
+      return 'guest spice-webdavd is ready: in the guest, open http://127.0.0.1:9843/ or dav://localhost:9843/';
+    case 'port-closed':
+      return `guest spice-webdavd went away${event.droppedClients > 0 ? ` (${event.droppedClients} connections dropped)` : ''}`;
+    case 'sharing-started':
+      return `sharing ${event.share.path}${event.share.readOnly ? ' (read-only)' : ''}`;
+    case 'sharing-stopped':
+      return 'sharing stopped: the guest now gets 503 until a folder is shared again';
+    case 'share-failed':
+      return `cannot share ${event.path}: ${event.message}`;
+    case 'server-notice':
+      return `SPICE server says: ${event.message}`;
+    case 'client-opened':
+      return verbose ? `guest connection ${shortId(event.id)} opened` : undefined;
+    case 'client-closed':
+      if (event.by === 'error')
+        return `guest connection ${shortId(event.id)} failed: ${event.error ?? 'unknown error'}`;
+      return verbose
+        ? `guest connection ${shortId(event.id)} closed by ${event.by} (in ${kib(event.bytesIn)}, out ${kib(event.bytesOut)})`
+        : undefined;
+    case 'client-refused':
+      return `refused a guest connection: ${event.reason}`;
+    case 'flow':
+      return verbose
+        ? `reading from the VM ${event.reading} (${kib(event.bufferedBytes)} buffered)`
+        : undefined;
+    case 'request':
+      return verbose
+        ? `${event.method} ${event.path} ${event.status} (in ${kib(event.bytesIn)}, out ${kib(event.bytesOut)}, ${event.ms} ms)`
+        : event.status >= 500
+          ? `${event.method} ${event.path} failed with ${event.status}`
+          : undefined;
+  }
+}

@@ -1,0 +1,163 @@
+import {
+  concatMap,
+  defer,
+  EMPTY,
+  filter,
+  finalize,
+  from,
+  map,
+  merge,
+  mergeMap,
+  NEVER,
+  type Observable,
+  of,
+  share,
+  Subject,
+  take,
+  catchError,
+} from 'rxjs';
+import { DEFAULT_LOOP_LIMITS } from '../../channel/mux-loop/loop-limits';
+import type { LoopInput, SessionKey } from '../../channel/mux-loop/loop-messages';
+import { frameBytes } from '../../channel/mux-loop/reduce-loop';
+import { selectLoop, type EdgeEffect } from '../../channel/mux-loop/select-loop';
+import { createUnavailableEngine, createWebdavEngine } from '../../webdav';
+import { httpSessionFactory } from '../../webdav/session/webdav-mux-session';
+import type { WebdavEngine } from '../../webdav/types';
+import { connectSpice, type SessionEvent, type WebdavLink } from '../spice/spice-session';
+import { FlushTracker } from './flush-tracker';
+import type { SharingCommand, SharingEvent, ShareFolderOptions } from './sharing-types';
+
+const NOTHING_SHARED =
+  'No folder is shared right now. On the host, start spice-webdav with --share-dir DIR (or send a share command).';
+
+/**
+ * Shares a host folder into the VM: connects to the SPICE server, runs the select loop over the webdav channel
+ * and serves each guest connection from the WebDAV engine. Commands in, events out; unsubscribing tears
+ * everything down (sockets, sessions, the engine).
+ */
+export function shareFolder(
+  options: ShareFolderOptions,
+  commands$: Observable<SharingCommand> = NEVER,
+): Observable<SharingEvent> {
+  return defer(() => {
+    const events = new Subject<SharingEvent>();
+    const unavailable = createUnavailableEngine(NOTHING_SHARED);
+    let engine: WebdavEngine = unavailable;
+    let stopListening: () => void = () => undefined;
+    let link: WebdavLink | undefined;
+    const flushes = new FlushTracker();
+
+    const session$ = connectSpice(options).pipe(share());
+    const ready$ = session$.pipe(
+      filter((e): e is Extract<SessionEvent, { kind: 'webdav-linked' }> => e.kind === 'webdav-linked'),
+      take(1),
+    );
+
+    const swapEngine = (next: WebdavEngine): void => {
+      const previous = engine;
+      engine = next;
+      stopListening();
+      stopListening = next.onRequest((record) => events.next({ kind: 'request', ...record }));
+      if (previous !== unavailable) void previous.close();
+    };
+
+    // Share requests are handled one at a time: the engine checks the folder before the loop hears of it.
+    const startShare$ = ready$.pipe(
+      mergeMap(() =>
+        options.share === undefined ? EMPTY : of<SharingCommand>({ kind: 'share', ...options.share }),
+      ),
+    );
+    const sharingInputs$: Observable<LoopInput> = merge(startShare$, commands$).pipe(
+      concatMap((command): Observable<LoopInput> => {
+        if (command.kind === 'stop') {
+          swapEngine(unavailable);
+          return of({ kind: 'sharing-stopped' });
+        }
+        const readOnly = command.readOnly ?? false;
+        return from(createWebdavEngine({ root: command.path, readOnly }, options.engine)).pipe(
+          map((created): LoopInput => {
+            swapEngine(created);
+            return { kind: 'sharing-started', share: { path: command.path, readOnly } };
+          }),
+          catchError((err: unknown) => {
+            events.next({ kind: 'share-failed', path: command.path, message: errorMessage(err) });
+            return EMPTY;
+          }),
+        );
+      }),
+    );
+
+    const channelInputs$: Observable<LoopInput> = session$.pipe(
+      mergeMap((event): Observable<LoopInput> => {
+        switch (event.kind) {
+          case 'connecting':
+            events.next({ kind: 'connecting', target: event.target });
+            return EMPTY;
+          case 'main-linked':
+            events.next({ kind: 'connected', sessionId: event.sessionId, endpoint: event.endpoint });
+            return EMPTY;
+          case 'webdav-linked':
+            link = event;
+            flushes.attach(event.drained$);
+            events.next({ kind: 'channel-ready', endpoint: event.endpoint });
+            return EMPTY;
+          case 'port-init':
+            return event.opened ? of({ kind: 'port-opened' }) : EMPTY;
+          case 'port-event':
+            if (event.event === 'opened') return of({ kind: 'port-opened' });
+            if (event.event === 'closed') return of({ kind: 'port-closed' });
+            return EMPTY;
+          case 'vmc-data':
+            return of({ kind: 'vmc-data', data: event.data });
+          case 'notify':
+            events.next({ kind: 'server-notice', message: event.message });
+            return EMPTY;
+          default:
+            return EMPTY;
+        }
+      }),
+    );
+
+    const limits = { ...DEFAULT_LOOP_LIMITS, ...options.limits };
+    const loop$ = selectLoop(
+      merge(channelInputs$, sharingInputs$, flushes.flushed$),
+      httpSessionFactory(() => engine),
+      limits,
+    ).pipe(
+      mergeMap((effect: EdgeEffect): Observable<SharingEvent> => {
+        switch (effect.kind) {
+          case 'send-frame':
+            sendFrame(effect.payload.length === 0 ? undefined : effect.key, frameBytes(effect));
+            return EMPTY;
+          case 'pause-reading':
+            link?.pauseReading();
+            return EMPTY;
+          case 'resume-reading':
+            link?.resumeReading();
+            return EMPTY;
+          case 'event':
+            return effect.event.kind === 'request-done' ? EMPTY : of(effect.event);
+        }
+      }),
+    );
+
+    function sendFrame(key: SessionKey | undefined, bytes: Buffer): void {
+      if (link === undefined) return;
+      const belowHighWater = link.sendData(bytes);
+      if (key !== undefined) flushes.sent(key, belowHighWater);
+    }
+
+    return merge(events, loop$).pipe(
+      finalize(() => {
+        flushes.detach();
+        stopListening();
+        void engine.close();
+        void unavailable.close();
+      }),
+    );
+  });
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,29 @@
+import type { LoopLimits } from '../../channel/mux-loop/loop-limits';
+import type { LoopEvent } from '../../channel/mux-loop/loop-messages';
+import type { EngineOptions, RequestRecord } from '../../webdav/types';
+import type { SpiceSessionOptions } from '../spice/spice-session';
+import type { SpiceEndpoint, SpiceTarget } from '../spice/target';
+
+export interface ShareFolderOptions extends SpiceSessionOptions {
+  /** Share this folder as soon as the webdav channel is ready (the CLI's --share-dir). */
+  readonly share?: { readonly path: string; readonly readOnly?: boolean };
+  readonly limits?: Partial<LoopLimits>;
+  readonly engine?: EngineOptions;
+}
+
+/** Commands a program (or the CLI) sends while sharing runs. */
+export type SharingCommand =
+  { readonly kind: 'share'; readonly path: string; readonly readOnly?: boolean } | { readonly kind: 'stop' };
+
+/**
+ * Everything that happens, in order. Fatal failures (connection refused, wrong password, no webdav port,
+ * kicked, server gone) are the Observable's error: a SpiceConnectionError with `reason` and `exitCode`.
+ */
+export type SharingEvent =
+  | { readonly kind: 'connecting'; readonly target: SpiceTarget }
+  | { readonly kind: 'connected'; readonly sessionId: number; readonly endpoint: SpiceEndpoint }
+  | { readonly kind: 'channel-ready'; readonly endpoint: SpiceEndpoint }
+  | { readonly kind: 'share-failed'; readonly path: string; readonly message: string }
+  | { readonly kind: 'server-notice'; readonly message: string }
+  | ({ readonly kind: 'request' } & RequestRecord)
+  | Exclude<LoopEvent, { kind: 'request-done' }>;
