@@ -1,0 +1,21 @@
+/**
+ * spice-webdav's public API: share a host folder into a VM over SPICE.
+ *
+ *   import { shareFolder } from 'spice-webdav';
+ *   const sub = shareFolder({ target: { kind: 'tcp', host: '127.0.0.1', port: 5900 }, share: { path: '/srv/x' } })
+ *     .subscribe({ next: (e) => console.log(e.kind), error: (e) => console.error(e.message) });
+ *   // later: sub.unsubscribe() closes everything.
+ *
+ * See docs/api.md.
+ */
+export { shareFolder } from './edge/sharing/share-folder';
+export type { SharingCommand, SharingEvent, ShareFolderOptions } from './edge/sharing/sharing-types';
+export type { SpiceTarget, SpiceTlsOptions, SpiceEndpoint } from './edge/spice/target';
+export { SpiceConnectionError, SPICE_EXIT_CODES, isSpiceConnectionError } from './edge/spice/errors';
+export type { SpiceFailureReason } from './edge/spice/errors';
+export { connectSpice } from './edge/spice/spice-session';
+export type { SessionEvent, SpiceSessionOptions } from './edge/spice/spice-session';
+export { parseTarget } from './edge/cli/parse-target';
+export { DEFAULT_LOOP_LIMITS } from './channel/mux-loop/loop-limits';
+export type { LoopLimits } from './channel/mux-loop/loop-limits';
+export type { EngineOptions, RequestRecord } from './webdav/types';
