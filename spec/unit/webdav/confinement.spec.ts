@@ -1,0 +1,140 @@
+import { symlinkSync } from 'node:fs';
+import * as path from 'node:path';
+import { createWebdavEngine, type WebdavEngine } from '../../../src/webdav';
+import { davRequest, rawExchange, statusesIn } from './support/dav-client';
+import { makeSandbox, manifest, writeFiles, type Sandbox } from './support/temp-share';
+
+const SECRET = 'TOP SECRET';
+
+/** Findings §5: every spelling of "up" and every symlink that leaves the share. */
+const TRAVERSALS = [
+  '/../outside/secret.txt',
+  '/%2e%2e/outside/secret.txt',
+  '/%2e%2e%2foutside%2fsecret.txt',
+  '/..%2foutside%2fsecret.txt',
+  '/..%5coutside%5csecret.txt',
+  '/%252e%252e/outside/secret.txt',
+  '/sub/../../outside/secret.txt',
+  '/../share-evil/secret2.txt',
+  'http://guest.invalid/../outside/secret.txt',
+  'http://guest.invalid/%2e%2e/outside/secret.txt',
+];
+
+describe('confinement to the shared folder', () => {
+  let sandbox: Sandbox;
+  let engine: WebdavEngine;
+  let outsideBefore: string[];
+  let evilBefore: string[];
+
+  beforeEach(async () => {
+    sandbox = makeSandbox();
+    await writeFiles(sandbox.share, { 'file.txt': 'inside', 'sub/inner.txt': 'inner' });
+    await writeFiles(sandbox.outside, { 'secret.txt': SECRET, 'victim.txt': SECRET });
+    await writeFiles(sandbox.evil, { 'secret2.txt': SECRET });
+    symlinkSync(path.join(sandbox.outside, 'secret.txt'), path.join(sandbox.share, 'link-file'));
+    symlinkSync(sandbox.outside, path.join(sandbox.share, 'link-out'));
+    symlinkSync('../file.txt', path.join(sandbox.share, 'sub', 'inner-link'));
+    symlinkSync(path.join(sandbox.share, 'nowhere'), path.join(sandbox.share, 'dangling'));
+    symlinkSync(path.join(sandbox.outside, 'not-yet.txt'), path.join(sandbox.share, 'dangling-out'));
+    outsideBefore = manifest(sandbox.outside);
+    evilBefore = manifest(sandbox.evil);
+    engine = await createWebdavEngine({ root: sandbox.share, readOnly: false });
+  });
+
+  afterEach(async () => {
+    await engine.close();
+    sandbox.remove();
+  });
+
+  function expectOutsideUntouched() {
+    expect(manifest(sandbox.outside)).toEqual(outsideBefore);
+    expect(manifest(sandbox.evil)).toEqual(evilBefore);
+  }
+
+  /** Raw request line, so no client normalises the path for us. */
+  async function raw(method: string, target: string, headers: Record<string, string> = {}, body = '') {
+    const head = [`${method} ${target} HTTP/1.1`, 'Host: guest.invalid', `Content-Length: ${body.length}`]
+      .concat(Object.entries(headers).map(([name, value]) => `${name}: ${value}`))
+      .join('\r\n');
+    const text = await rawExchange(engine, `${head}\r\n\r\n${body}`, (received) => /\r\n\r\n/.test(received));
+    return { status: statusesIn(text)[0], text };
+  }
+
+  it.each(TRAVERSALS)('GET %s is refused and leaks nothing', async (target) => {
+    const { status, text } = await raw('GET', target);
+    expect([400, 403, 404]).toContain(status);
+    expect(text).not.toContain(SECRET);
+  });
+
+  it.each(TRAVERSALS)('PUT and DELETE %s change nothing outside', async (target) => {
+    expect([400, 403, 404, 409]).toContain((await raw('PUT', target, {}, 'pwned')).status);
+    expect([400, 403, 404]).toContain((await raw('DELETE', target)).status);
+    expectOutsideUntouched();
+  });
+
+  it.each(TRAVERSALS.map((target) => (target.startsWith('http') ? target : `http://guest.invalid${target}`)))(
+    'COPY and MOVE to %s change nothing outside',
+    async (destination) => {
+      for (const method of ['COPY', 'MOVE']) {
+        const { status } = await raw(method, '/file.txt', { Destination: destination, Overwrite: 'T' });
+        expect([400, 403, 404, 409]).toContain(status);
+      }
+      expectOutsideUntouched();
+      expect((await davRequest(engine, { method: 'GET', path: '/file.txt' })).body.toString()).toBe('inside');
+    },
+  );
+
+  it('never serves, lists or writes through a symlink that leaves the share', async () => {
+    for (const target of ['/link-file', '/link-out/secret.txt', '/dangling-out']) {
+      const res = await davRequest(engine, { method: 'GET', path: target });
+      expect(res.status).toBe(404);
+      expect(res.body.toString()).not.toContain(SECRET);
+    }
+    expect(
+      (await davRequest(engine, { method: 'PROPFIND', path: '/link-out/', headers: { Depth: '1' } })).status,
+    ).toBe(404);
+    const listing = await davRequest(engine, { method: 'PROPFIND', path: '/', headers: { Depth: '1' } });
+    expect(listing.status).toBe(207);
+    expect(listing.body.toString()).not.toMatch(/link-out|link-file|dangling|secret/);
+    expect([403, 404, 409]).toContain(
+      (await davRequest(engine, { method: 'PUT', path: '/link-out/pwned.txt', body: 'x' })).status,
+    );
+    expect([403, 404, 409]).toContain(
+      (await davRequest(engine, { method: 'PUT', path: '/dangling-out', body: 'x' })).status,
+    );
+    expect(
+      (await davRequest(engine, { method: 'MKCOL', path: '/link-out/newdir' })).status,
+    ).toBeGreaterThanOrEqual(400);
+    expect((await davRequest(engine, { method: 'DELETE', path: '/link-out/victim.txt' })).status).toBe(404);
+    const copied = await davRequest(engine, {
+      method: 'COPY',
+      path: '/file.txt',
+      headers: { Destination: '/link-out/copied.txt' },
+    });
+    expect(copied.status).toBeGreaterThanOrEqual(400);
+    expectOutsideUntouched();
+  });
+
+  it('follows a symlink that stays inside the share', async () => {
+    const res = await davRequest(engine, { method: 'GET', path: '/sub/inner-link' });
+    expect([res.status, res.body.toString()]).toEqual([200, 'inside']);
+    const listing = await davRequest(engine, { method: 'PROPFIND', path: '/sub/', headers: { Depth: '1' } });
+    expect(listing.body.toString()).toContain('inner-link');
+  });
+
+  it('deleting an inside symlink removes the link, not its target', async () => {
+    expect((await davRequest(engine, { method: 'DELETE', path: '/sub/inner-link' })).status).toBe(200);
+    expect((await davRequest(engine, { method: 'GET', path: '/file.txt' })).body.toString()).toBe('inside');
+  });
+
+  it('refuses DELETE, MOVE and COPY of the share root itself', async () => {
+    expect((await davRequest(engine, { method: 'DELETE', path: '/' })).status).toBe(403);
+    expect(
+      (await davRequest(engine, { method: 'MOVE', path: '/', headers: { Destination: '/x' } })).status,
+    ).toBe(403);
+    expect(
+      (await davRequest(engine, { method: 'COPY', path: '/file.txt', headers: { Destination: '/' } })).status,
+    ).toBe(403);
+    expect((await davRequest(engine, { method: 'GET', path: '/file.txt' })).status).toBe(200);
+  });
+});

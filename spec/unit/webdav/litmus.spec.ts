@@ -1,0 +1,67 @@
+import { execFile } from 'node:child_process';
+import * as net from 'node:net';
+import { createWebdavEngine, type WebdavEngine } from '../../../src/webdav';
+import { makeSandbox, type Sandbox } from './support/temp-share';
+
+/**
+ * The litmus WebDAV conformance suite against the engine on 127.0.0.1. The floor is what this engine
+ * achieved when the spec was written (webdav-server 2.6.3 + the findings' wrapper reached 71/104): a lower
+ * count is a regression.
+ */
+const PASSED_AT_LEAST = 71;
+
+interface SuiteSummary {
+  readonly suite: string;
+  readonly run: number;
+  readonly passed: number;
+}
+
+export function parseLitmusSummaries(output: string): SuiteSummary[] {
+  return [...output.matchAll(/<- summary for `(\w+)': of (\d+) tests run: (\d+) passed/g)].map((match) => ({
+    suite: match[1] ?? '',
+    run: Number(match[2]),
+    passed: Number(match[3]),
+  }));
+}
+
+describe('litmus', () => {
+  let sandbox: Sandbox;
+  let engine: WebdavEngine;
+  let server: net.Server;
+  let port = 0;
+
+  beforeAll(async () => {
+    sandbox = makeSandbox();
+    engine = await createWebdavEngine({ root: sandbox.share, readOnly: false });
+    server = net.createServer((socket) => engine.serve(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as net.AddressInfo).port;
+  });
+
+  afterAll(async () => {
+    await engine.close();
+    await new Promise((resolve) => server.close(resolve));
+    sandbox.remove();
+  });
+
+  it(`passes at least ${PASSED_AT_LEAST} of litmus's tests, without hanging`, async () => {
+    const output = await new Promise<string>((resolve) => {
+      execFile(
+        '/usr/bin/litmus',
+        ['-k', `http://127.0.0.1:${port}/`],
+        { timeout: 170_000, env: { ...process.env, HOME: sandbox.base } },
+        (_error, stdout, stderr) => resolve(`${stdout}\n${stderr}`),
+      );
+    });
+    const summaries = parseLitmusSummaries(output);
+    const passed = summaries.reduce((sum, summary) => sum + summary.passed, 0);
+    expect(summaries.map((summary) => summary.suite)).toEqual([
+      'basic',
+      'copymove',
+      'props',
+      'locks',
+      'http',
+    ]);
+    expect(passed).toBeGreaterThanOrEqual(PASSED_AT_LEAST);
+  }, 180_000);
+});
