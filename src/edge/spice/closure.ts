@@ -42,8 +42,8 @@ export function classifyClosure(
   return new SpiceConnectionError(
     'server-gone',
     probe === 'refused'
-      ? `The SPICE server at ${where} went away (${closed.message}, and nothing listens there now): the VM was shut down or QEMU exited.`
-      : `The SPICE server at ${where} went away (${closed.message}, and it does not answer any more): check that the VM is running and the network.`,
+      ? `The SPICE server at ${where} went away: it closed the session and nothing listens there any more. The VM was shut down or QEMU exited; start it and connect again.`
+      : `The SPICE server at ${where} went away: it closed the session and does not answer any more. Check that the VM is running and the network between here and there.`,
     { cause: closed },
   );
 }

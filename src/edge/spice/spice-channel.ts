@@ -116,9 +116,25 @@ export function openChannel(options: ChannelOptions): Observable<ChannelEvent> {
     return () => {
       cancelled = true;
       reading?.unsubscribe();
-      socket?.destroy();
+      if (socket !== undefined) closeSocket(socket);
     };
   });
+}
+
+/** How long a closing socket may take to flush what we sent before it is destroyed. */
+const CLOSE_FLUSH_MS = 1_000;
+
+/**
+ * Close without losing what was already queued (e.g. the last mux frames): end() flushes our writes and sends
+ * FIN; unread input is discarded so the server's FIN is seen and 'close' follows. A server that does not
+ * close within CLOSE_FLUSH_MS is cut off.
+ */
+function closeSocket(socket: Socket): void {
+  if (socket.destroyed) return;
+  const timer = setTimeout(() => socket.destroy(), CLOSE_FLUSH_MS).unref();
+  socket.once('close', () => clearTimeout(timer));
+  socket.resume();
+  socket.end();
 }
 
 function readMessages(socket: Socket, outcome: LinkOutcome, options: ChannelOptions) {

@@ -1,0 +1,205 @@
+import * as net from 'node:net';
+import {
+  firstValueFrom,
+  filter,
+  lastValueFrom,
+  take,
+  toArray,
+  type Observable,
+  type Subscription,
+} from 'rxjs';
+
+import { ChannelClosedError } from '../../../../src/edge/spice/channel-closed-error';
+import { SpiceConnectionError } from '../../../../src/edge/spice/errors';
+import {
+  openChannel,
+  type ChannelEvent,
+  type ChannelOptions,
+  type LinkedChannel,
+} from '../../../../src/edge/spice/spice-channel';
+import { BaseClientMsg, BaseServerMsg, ChannelType, LinkErrorCode } from '../../../../src/wire/constants';
+import {
+  type MessageFramerState,
+  initialMessageFramerState,
+  messageFramerStep,
+} from '../../../../src/wire/message-framer';
+import { encodeMessage } from '../../../../src/wire/data-header';
+import type { RawMessage } from '../../../../src/wire/message-framer';
+import { startFakeSpiceServer, type FakeLinkScript, type FakeSpiceServer } from './support/fake-spice-server';
+
+function ping(id: number, fillerBytes: number): Buffer {
+  const body = Buffer.alloc(12 + fillerBytes);
+  body.writeUInt32LE(id, 0);
+  body.writeBigUInt64LE(BigInt(id) * 1000n, 4);
+  return encodeMessage('mini', { type: BaseServerMsg.PING, body });
+}
+
+function setAck(generation: number, window: number): Buffer {
+  const body = Buffer.alloc(8);
+  body.writeUInt32LE(generation, 0);
+  body.writeUInt32LE(window, 4);
+  return encodeMessage('mini', { type: BaseServerMsg.SET_ACK, body });
+}
+
+/** Collects what the client sends on a server-side socket, framed as mini-header messages. */
+function clientMessages(socket: net.Socket): {
+  messages: RawMessage[];
+  waitFor(count: number): Promise<RawMessage[]>;
+} {
+  const messages: RawMessage[] = [];
+  let state: MessageFramerState = initialMessageFramerState;
+  const waiters: Array<() => void> = [];
+  socket.on('data', (chunk: Buffer) => {
+    const step = messageFramerStep({ header: 'mini', maxBodySize: 1 << 20 }, state, chunk);
+    state = step.state;
+    messages.push(...step.messages);
+    waiters.splice(0).forEach((wake) => wake());
+  });
+  socket.resume();
+  const waitFor = async (count: number) => {
+    while (messages.length < count) await new Promise<void>((resolve) => waiters.push(resolve));
+    return messages.slice(0, count);
+  };
+  return { messages, waitFor };
+}
+
+describe('openChannel against a fake server', () => {
+  let server: FakeSpiceServer | undefined;
+
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  async function start(script: FakeLinkScript | ((index: number) => FakeLinkScript)): Promise<number> {
+    server = await startFakeSpiceServer(typeof script === 'function' ? script : () => script);
+    return server.port;
+  }
+
+  function options(port: number, overrides: Partial<ChannelOptions> = {}): ChannelOptions {
+    return {
+      target: { kind: 'tcp', host: '127.0.0.1', port },
+      channelType: ChannelType.MAIN,
+      connectionId: 0,
+      maxBodySize: 1 << 20,
+      ...overrides,
+    };
+  }
+
+  function failureOf(events: Observable<ChannelEvent>): Promise<unknown> {
+    return lastValueFrom(events).then(
+      () => new Error('completed instead of failing'),
+      (error: unknown) => error,
+    );
+  }
+
+  it('answers PING with a 12-byte PONG (also the 250 KiB network-test ping) and SET_ACK with ACK_SYNC then ACK', async () => {
+    let seen: ReturnType<typeof clientMessages> | undefined;
+    const port = await start({
+      onLinked: (socket) => {
+        seen = clientMessages(socket);
+        socket.write(Buffer.concat([ping(1, 0), ping(3, 256_000), setAck(5, 2), ping(4, 0), ping(6, 0)]));
+      },
+    });
+    const events = await lastValueFrom(openChannel(options(port)).pipe(take(6), toArray()));
+    expect(events.map((e) => e.kind)).toEqual([
+      'linked',
+      'ping-answered',
+      'ping-answered',
+      'message',
+      'ping-answered',
+      'ping-answered',
+    ]);
+    expect(events[2]).toMatchObject({ kind: 'ping-answered', id: 3, size: 256_012 });
+    // The window of 2 closes with the second ping after SET_ACK: its ACK goes out just before its PONG.
+    const sent = await (seen as ReturnType<typeof clientMessages>).waitFor(6);
+    expect(sent.map((m) => m.type)).toEqual([
+      BaseClientMsg.PONG,
+      BaseClientMsg.PONG,
+      BaseClientMsg.ACK_SYNC,
+      BaseClientMsg.PONG,
+      BaseClientMsg.ACK,
+      BaseClientMsg.PONG,
+    ]);
+    expect(sent[1].body.length).toBe(12);
+    expect(sent[1].body.readUInt32LE(0)).toBe(3);
+    expect(sent[1].body.readBigUInt64LE(4)).toBe(3000n);
+    expect(sent[2].body.readUInt32LE(0)).toBe(5);
+  });
+
+  it('delivers messages that arrive in the same packet as the link result', async () => {
+    const port = await start({ afterResult: ping(9, 0) });
+    const answered = await firstValueFrom(
+      openChannel(options(port)).pipe(filter((e) => e.kind === 'ping-answered')),
+    );
+    expect(answered).toMatchObject({ id: 9 });
+  });
+
+  it('fails with ChannelClosedError when the server closes a linked channel', async () => {
+    const port = await start({ onLinked: (socket) => socket.end() });
+    const error = await failureOf(openChannel(options(port)));
+    expect(error).toBeInstanceOf(ChannelClosedError);
+  });
+
+  it('fails with no-webdav-port when the server closes the webdav link without a reply', async () => {
+    const port = await start({ closeWithoutReply: true });
+    const error = await failureOf(
+      openChannel(options(port, { channelType: ChannelType.WEBDAV, connectionId: 42 })),
+    );
+    expect(error).toBeInstanceOf(SpiceConnectionError);
+    expect(error).toMatchObject({ reason: 'no-webdav-port' });
+    expect((error as Error).message).toMatch(/org\.spice-space\.webdav\.0/);
+  });
+
+  it('fails with auth when the password is refused, saying what to do', async () => {
+    const port = await start({ password: 'right' });
+    const error = await failureOf(openChannel(options(port, { password: 'wrong' })));
+    expect(error).toMatchObject({ reason: 'auth', exitCode: 13 });
+    expect((error as Error).message).toMatch(/password/);
+  });
+
+  it('fails with tls and asks for --tls-port when the plain port answers NEED_SECURED and no TLS port is known', async () => {
+    const port = await start({ replyError: LinkErrorCode.NEED_SECURED });
+    const error = await failureOf(openChannel(options(port)));
+    expect(error).toMatchObject({ reason: 'tls' });
+    expect((error as Error).message).toMatch(/--tls-port/);
+  });
+
+  it('fails with refused, naming the -spice option, when nothing listens', async () => {
+    const port = await start({});
+    await server?.close();
+    server = undefined;
+    const error = await failureOf(openChannel(options(port)));
+    expect(error).toMatchObject({ reason: 'refused' });
+    expect((error as Error).message).toBe(
+      `Nothing listens on 127.0.0.1:${port}: is the VM running with -spice port=${port}?`,
+    );
+  });
+
+  it('closes the socket on unsubscribe, and pauses/resumes reading on request', async () => {
+    let serverSideClosed: Promise<void> | undefined;
+    const port = await start({
+      onLinked: (socket) => {
+        serverSideClosed = new Promise((resolve) => socket.on('close', () => resolve()));
+        socket.resume();
+      },
+    });
+    const sockets: net.Socket[] = [];
+    let subscription: Subscription | undefined;
+    const linked = await new Promise<LinkedChannel>((resolve) => {
+      subscription = openChannel(options(port, { onSocket: (s) => sockets.push(s) })).subscribe((event) => {
+        if (event.kind === 'linked') resolve(event);
+      });
+    });
+    linked.pauseReading();
+    expect(sockets[0].isPaused()).toBe(true);
+    linked.resumeReading();
+    expect(sockets[0].isPaused()).toBe(false);
+    expect(linked.send({ type: BaseClientMsg.ACK, body: Buffer.alloc(0) })).toBe(true);
+    const clientClosed = new Promise((resolve) => sockets[0].once('close', resolve));
+    subscription?.unsubscribe();
+    await serverSideClosed;
+    await clientClosed;
+    expect(linked.send({ type: BaseClientMsg.ACK, body: Buffer.alloc(0) })).toBe(false);
+  });
+});

@@ -1,0 +1,155 @@
+// A scripted SPICE server on 127.0.0.1 for unit specs: it plays the server side of the link handshake
+// (docs/spice-webdav-protocol.md section 1) and then hands the socket to the spec.
+
+import { constants, generateKeyPairSync, privateDecrypt, type KeyObject } from 'node:crypto';
+import * as net from 'node:net';
+
+import {
+  LINK_HEADER_SIZE,
+  decodeLinkHeader,
+  decodeLinkMessage,
+  encodeLinkReply,
+} from '../../../../../src/wire/link';
+import { capsToWords } from '../../../../../src/wire/caps';
+import { CommonCap } from '../../../../../src/wire/constants';
+
+export interface LinkRequestSeen {
+  connectionId: number;
+  channelType: number;
+  channelId: number;
+  commonCaps: number[];
+  channelCaps: number[];
+}
+
+/** How the fake server answers one link; every field optional. */
+export interface FakeLinkScript {
+  /** Close right after reading the link message, without a reply (spice-server: channel does not exist). */
+  closeWithoutReply?: boolean;
+  /** Non-zero: answer with this SpiceLinkErr in the reply and close. */
+  replyError?: number;
+  /** Server common caps (bit numbers). Default: AUTH_SELECTION, AUTH_SPICE, MINI_HEADER. */
+  commonCaps?: number[];
+  /** The password the server accepts; a mismatch gives PERMISSION_DENIED (7). Default: accept anything. */
+  password?: string;
+  /** Bytes written right after the OK result, in the same write (to test read-ahead). */
+  afterResult?: Buffer;
+  /** Called with the socket once the link is OK. */
+  onLinked?: (socket: net.Socket, request: LinkRequestSeen) => void;
+}
+
+export interface FakeSpiceServer {
+  port: number;
+  links: LinkRequestSeen[];
+  tickets: string[];
+  sockets: net.Socket[];
+  close(): Promise<void>;
+}
+
+let sharedKey: { publicDer: Buffer; privateKey: KeyObject } | undefined;
+
+function serverKey(): { publicDer: Buffer; privateKey: KeyObject } {
+  if (sharedKey === undefined) {
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    sharedKey = { publicDer: publicKey.export({ format: 'der', type: 'spki' }), privateKey };
+  }
+  return sharedKey;
+}
+
+/** Reads exactly n bytes from a socket in paused mode. */
+function readExactly(socket: net.Socket, n: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const chunk = socket.read(n) as Buffer | null;
+      if (chunk !== null) {
+        cleanup();
+        resolve(chunk);
+      }
+    };
+    const onEnd = () => {
+      cleanup();
+      reject(new Error('client closed'));
+    };
+    const cleanup = () => {
+      socket.removeListener('readable', attempt);
+      socket.removeListener('end', onEnd);
+    };
+    socket.on('readable', attempt);
+    socket.on('end', onEnd);
+    attempt();
+  });
+}
+
+function u32(value: number): Buffer {
+  const buf = Buffer.alloc(4);
+  buf.writeUInt32LE(value, 0);
+  return buf;
+}
+
+/** Start a fake server; `scriptFor(n)` says how to answer the n-th connection (0-based). */
+export function startFakeSpiceServer(scriptFor: (index: number) => FakeLinkScript): Promise<FakeSpiceServer> {
+  const { publicDer, privateKey } = serverKey();
+  const links: LinkRequestSeen[] = [];
+  const tickets: string[] = [];
+  const sockets: net.Socket[] = [];
+  let connections = 0;
+
+  const handle = async (socket: net.Socket, script: FakeLinkScript) => {
+    const header = decodeLinkHeader(await readExactly(socket, LINK_HEADER_SIZE));
+    const request = decodeLinkMessage(await readExactly(socket, header.size));
+    links.push(request);
+    if (script.closeWithoutReply) {
+      socket.end();
+      return;
+    }
+    const commonCaps = capsToWords(
+      script.commonCaps ?? [CommonCap.AUTH_SELECTION, CommonCap.AUTH_SPICE, CommonCap.MINI_HEADER],
+    );
+    if (script.replyError !== undefined && script.replyError !== 0) {
+      socket.end(
+        encodeLinkReply({
+          error: script.replyError,
+          publicKey: Buffer.alloc(162),
+          commonCaps: [],
+          channelCaps: [],
+        }),
+      );
+      return;
+    }
+    socket.write(encodeLinkReply({ error: 0, publicKey: publicDer, commonCaps, channelCaps: [] }));
+    await readExactly(socket, 4); // auth mechanism
+    const ticket = await readExactly(socket, 128);
+    const plain = privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING }, ticket);
+    const password = plain.subarray(0, plain.indexOf(0)).toString('utf8');
+    tickets.push(password);
+    if (script.password !== undefined && script.password !== password) {
+      socket.end(u32(7));
+      return;
+    }
+    socket.write(Buffer.concat([u32(0), script.afterResult ?? Buffer.alloc(0)]));
+    script.onLinked?.(socket, request);
+  };
+
+  const server = net.createServer((socket) => {
+    sockets.push(socket);
+    socket.on('error', () => undefined);
+    socket.pause();
+    handle(socket, scriptFor(connections++)).catch(() => socket.destroy());
+  });
+
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address() as net.AddressInfo;
+      resolve({
+        port: address.port,
+        links,
+        tickets,
+        sockets,
+        close: () =>
+          new Promise<void>((done) => {
+            for (const socket of sockets) socket.destroy();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
