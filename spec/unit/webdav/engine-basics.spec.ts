@@ -138,6 +138,7 @@ describe('WebDAV engine basics', () => {
     const unsubscribe = engine.onRequest((record) => records.push(record));
     await davRequest(engine, { method: 'PUT', path: '/r%20x.txt', body: 'abc' });
     await davRequest(engine, { method: 'GET', path: '/r%20x.txt' });
+    while (records.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
     unsubscribe();
     await davRequest(engine, { method: 'GET', path: '/hello.txt' });
     expect(
