@@ -4,11 +4,13 @@ import { createWebdavEngine, type WebdavEngine } from '../../../src/webdav';
 import { makeSandbox, type Sandbox } from './support/temp-share';
 
 /**
- * The litmus WebDAV conformance suite against the engine on 127.0.0.1. The floor is what this engine
- * achieved when the spec was written (webdav-server 2.6.3 + the findings' wrapper reached 71/104): a lower
- * count is a regression.
+ * The litmus WebDAV conformance suite against the engine on 127.0.0.1. The floor is what this engine reached
+ * when the spec was written: 78/104 (basic 16/16, copymove 13/13, props 23/30, locks 22/41 with 7 skipped,
+ * http 4/4); webdav-server 2.6.3 with the findings' wrapper reached 71. A lower count is a regression.
+ * Remaining failures are the library's: dead properties lost by PROPPATCH with several blocks, If conditions
+ * never evaluated, and locks that never block the (single, anonymous) guest user.
  */
-const PASSED_AT_LEAST = 71;
+const PASSED_AT_LEAST = 78;
 
 interface SuiteSummary {
   readonly suite: string;
@@ -16,7 +18,7 @@ interface SuiteSummary {
   readonly passed: number;
 }
 
-export function parseLitmusSummaries(output: string): SuiteSummary[] {
+function parseLitmusSummaries(output: string): SuiteSummary[] {
   return [...output.matchAll(/<- summary for `(\w+)': of (\d+) tests run: (\d+) passed/g)].map((match) => ({
     suite: match[1] ?? '',
     run: Number(match[2]),
