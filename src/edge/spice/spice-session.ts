@@ -86,10 +86,10 @@ export function connectSpice(options: SpiceSessionOptions): Observable<SessionEv
       subscriber.error(error);
     };
 
-    const onClosed = (closed: ChannelClosedError) => {
+    const onClosed = (closed: ChannelClosedError, ifMainStaysUp?: SpiceConnectionError) => {
       if (failing) return;
       failing = true;
-      void explainClosure(closed, mainClosedPromise, context).then((error) => {
+      void explainClosure(closed, mainClosedPromise, context, ifMainStaysUp).then((error) => {
         channels.unsubscribe();
         subscriber.error(error);
       });
@@ -124,8 +124,19 @@ export function connectSpice(options: SpiceSessionOptions): Observable<SessionEv
               const sessionEvent = webdavEvent(event);
               if (sessionEvent !== undefined && !failing) subscriber.next(sessionEvent);
             },
-            onClosed,
-            onError: fail,
+            onClosed: (closed) => onClosed(closed),
+            onError: (error) => {
+              // The server also closes a webdav link without a reply when it is dropping the whole client
+              // (another client connected just now): only call it "no webdav port" if main stays up.
+              if (error instanceof SpiceConnectionError && error.reason === 'no-webdav-port' && mainLink) {
+                onClosed(
+                  new ChannelClosedError(ChannelType.WEBDAV, mainLink.endpoint, 'eof', { cause: error }),
+                  error,
+                );
+              } else {
+                fail(error);
+              }
+            },
           }),
         ),
       );
@@ -234,12 +245,14 @@ function webdavMessageEvent(message: ServerMessage): SessionEvent | undefined {
 
 /**
  * Decide why the server closed us. When webdav closed first, give main a moment to close too (spice-server
- * closes all of a client's channels together); if main stays up, only the webdav channel went away.
+ * closes all of a client's channels together); if main stays up, only the webdav channel went away
+ * (`ifMainStaysUp`, or a generic error).
  */
 async function explainClosure(
   closed: ChannelClosedError,
   mainClosed: Promise<void>,
   context: ClosureContext,
+  ifMainStaysUp?: SpiceConnectionError,
 ): Promise<SpiceConnectionError> {
   if (closed.channelType !== ChannelType.MAIN) {
     const mainAlsoClosed = await Promise.race([
@@ -247,6 +260,7 @@ async function explainClosure(
       new Promise<boolean>((resolve) => setTimeout(() => resolve(false), MAIN_CLOSE_GRACE_MS).unref()),
     ]);
     if (!mainAlsoClosed) {
+      if (ifMainStaysUp !== undefined) return ifMainStaysUp;
       return new SpiceConnectionError(
         'protocol',
         `${capitalize(closed.message)} while the session stayed up: the VM's webdav chardev may have been removed. Reconnect to share again.`,
