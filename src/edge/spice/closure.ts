@@ -12,8 +12,9 @@ export interface ClosureContext {
 /**
  * Why did the server close our session? spice-server sends no message when it drops a client: neither when
  * another client's main channel link kicks us (reds_disconnect) nor when QEMU dies. Both look like EOF on
- * every channel. What differs is the server afterwards: after a kick it still accepts connections, after a
- * crash or shutdown nothing listens. So the caller probes the server (server-probe.ts) and passes the answer.
+ * every channel (tested against QEMU 7.2 / spice-server 0.15: no DISCONNECTING or NOTIFY before the EOF).
+ * What differs is the server afterwards: after a kick it still answers, after a crash or shutdown it does not.
+ * So the caller probes the server (server-probe.ts) and passes the answer.
  */
 export function classifyClosure(
   closed: ChannelClosedError,
@@ -30,10 +31,10 @@ export function classifyClosure(
       { cause: closed },
     );
   }
-  if (probe === 'accepting') {
+  if (probe === 'alive') {
     return new SpiceConnectionError(
       'kicked',
-      `The SPICE server at ${where} dropped this session but still accepts connections: most likely another SPICE client ` +
+      `The SPICE server at ${where} dropped this session but is still running: most likely another SPICE client ` +
         '(virt-manager, remote-viewer, another spice-webdav) connected, and SPICE serves one client at a time. ' +
         'Close the other client and connect again; spice-webdav does not reconnect by itself so it does not fight over the VM.',
       { cause: closed },
@@ -41,7 +42,7 @@ export function classifyClosure(
   }
   return new SpiceConnectionError(
     'server-gone',
-    probe === 'refused'
+    probe === 'gone'
       ? `The SPICE server at ${where} went away: it closed the session and nothing listens there any more. The VM was shut down or QEMU exited; start it and connect again.`
       : `The SPICE server at ${where} went away: it closed the session and does not answer any more. Check that the VM is running and the network between here and there.`,
     { cause: closed },

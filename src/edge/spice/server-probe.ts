@@ -1,21 +1,37 @@
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 
+import { SPICE_MAGIC_BYTES } from '../../wire/constants';
 import type { SpiceEndpoint } from './target';
 
-export type ProbeResult = 'accepting' | 'refused' | 'no-answer';
+/**
+ * - 'alive': the SPICE server answered, so its process is running;
+ * - 'gone': refused, or reset without an answer (QEMU exited);
+ * - 'no-answer': nothing within the timeout (hung, or the network is down).
+ */
+export type ProbeResult = 'alive' | 'gone' | 'no-answer';
 
 /**
- * Does the SPICE server still accept connections? A bare TCP (or unix socket) connect that is closed at
- * once, without a link message: spice-server just drops it, and unlike a main channel link it does not kick
- * the client that is connected now. Used after our session was closed, to tell "another client took over"
- * (server still there) from "QEMU went away" (refused).
+ * A link header with major version 1. spice-server answers any major other than 2 (and not 0) with a
+ * VERSION_MISMATCH reply and closes (reds_handle_read_header_done); it logs a "version mismatch" warning and
+ * changes nothing else. Unlike a main channel link it does not kick the client connected now.
+ */
+const PROBE_HEADER = Buffer.concat([SPICE_MAGIC_BYTES, Buffer.from([1, 0, 0, 0, 0, 0, 0, 0, 18, 0, 0, 0])]);
+
+/**
+ * Is the SPICE server still there? Used after our session was closed, to tell "another client took over"
+ * (the server is alive) from "QEMU went away".
+ *
+ * A bare TCP connect is not enough: when QEMU dies, the kernel closes our sockets a few milliseconds before
+ * its listening socket, and in that window it still completes handshakes on behalf of the dead process
+ * (seen against QEMU 7.2). So the probe asks for an answer only a running server can give.
+ * On a TLS port the handshake itself needs the live server; the certificate is not checked since nothing
+ * secret is sent.
  */
 export function probeServer(endpoint: SpiceEndpoint, timeoutMs = 3_000): Promise<ProbeResult> {
   return new Promise((resolve) => {
-    const socket =
-      endpoint.kind === 'unix'
-        ? net.connect({ path: endpoint.path })
-        : net.connect({ host: endpoint.host, port: endpoint.port });
+    const secure = endpoint.kind === 'tcp' && endpoint.secure;
+    const socket = openProbeSocket(endpoint);
     let settled = false;
     const finish = (result: ProbeResult) => {
       if (settled) return;
@@ -25,9 +41,23 @@ export function probeServer(endpoint: SpiceEndpoint, timeoutMs = 3_000): Promise
       resolve(result);
     };
     const timer = setTimeout(() => finish('no-answer'), timeoutMs);
-    socket.once('connect', () => finish('accepting'));
-    socket.on('error', (error: NodeJS.ErrnoException) =>
-      finish(error.code === 'ECONNREFUSED' || error.code === 'ENOENT' ? 'refused' : 'no-answer'),
-    );
+    socket.once(secure ? 'secureConnect' : 'connect', () => socket.write(PROBE_HEADER));
+    socket.once('data', () => finish('alive'));
+    socket.once('end', () => finish('gone'));
+    socket.once('close', () => finish('gone'));
+    socket.on('error', (error: NodeJS.ErrnoException) => finish(probeErrorResult(error.code ?? '')));
   });
+}
+
+function probeErrorResult(code: string): ProbeResult {
+  if (['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE'].includes(code)) return 'gone';
+  // A TLS alert means a live server took part in the handshake.
+  if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_')) return 'alive';
+  return 'no-answer';
+}
+
+function openProbeSocket(endpoint: SpiceEndpoint): net.Socket {
+  if (endpoint.kind === 'unix') return net.connect({ path: endpoint.path });
+  if (!endpoint.secure) return net.connect({ host: endpoint.host, port: endpoint.port });
+  return tls.connect({ host: endpoint.host, port: endpoint.port, rejectUnauthorized: false });
 }

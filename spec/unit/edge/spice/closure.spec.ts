@@ -10,15 +10,15 @@ const closed = new ChannelClosedError(
 );
 
 describe('classifyClosure', () => {
-  it('calls it a kick when the server still accepts connections', () => {
-    const error = classifyClosure(closed, 'accepting');
+  it('calls it a kick when the server is still running', () => {
+    const error = classifyClosure(closed, 'alive');
     expect(error.reason).toBe('kicked');
     expect(error.exitCode).toBe(SPICE_EXIT_CODES.kicked);
     expect(error.message).toMatch(/another SPICE client/);
   });
 
   it('calls it server-gone when nothing listens any more', () => {
-    const error = classifyClosure(closed, 'refused');
+    const error = classifyClosure(closed, 'gone');
     expect(error.reason).toBe('server-gone');
     expect(error.message).toMatch(/nothing listens/);
   });
@@ -28,7 +28,7 @@ describe('classifyClosure', () => {
   });
 
   it('names the new host after MIGRATE_SWITCH_HOST', () => {
-    const error = classifyClosure(closed, 'accepting', {
+    const error = classifyClosure(closed, 'alive', {
       migratedTo: { host: 'dst', port: 5900, tlsPort: 0 },
     });
     expect(error.reason).toBe('server-gone');
