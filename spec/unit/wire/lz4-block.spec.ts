@@ -1,0 +1,128 @@
+import fc from 'fast-check';
+import { WireError, type WireErrorKind } from '../../../src/wire/errors';
+import { decodeLz4Block } from '../../../src/wire/lz4-block';
+import { compressLz4Block } from './lz4-test-encoder';
+
+const hex = (s: string): Buffer => Buffer.from(s.replace(/[^0-9a-f]/gi, ''), 'hex');
+
+function failure(action: () => unknown): WireErrorKind | undefined {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof WireError) return error.kind;
+    throw error;
+  }
+  return undefined;
+}
+
+/** The input of the golden vector below, rebuilt deterministically. */
+function goldenInput(): Buffer {
+  const parts: Buffer[] = [
+    Buffer.from(
+      'HTTP/1.1 207 Multi-Status\r\nContent-Type: application/xml\r\n\r\n' +
+        '<?xml version="1.0"?><D:multistatus xmlns:D="DAV:">',
+    ),
+  ];
+  for (let i = 0; i < 12; i++) {
+    parts.push(
+      Buffer.from(
+        `<D:response><D:href>/share/file-${String(i).padStart(2, '0')}.txt</D:href>` +
+          '<D:propstat><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response>',
+      ),
+    );
+  }
+  parts.push(Buffer.alloc(600, 'Z'));
+  parts.push(Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 37 + 11) % 251)));
+  parts.push(Buffer.from('</D:multistatus>'));
+  return Buffer.concat(parts);
+}
+
+// goldenInput() compressed by the reference `lz4` 1.9 tool, block extracted from its frame.
+const goldenBlock = hex(
+  'f14b485454502f312e3120323037204d756c74692d5374617475730d0a436f6e74656e742d547970653a206170706c696361' +
+    '74696f6e2f786d6c0d0a0d0a3c3f786d6c2076657273696f6e3d22312e30223f3e3c443a6d756c7469734600f00020786d6c' +
+    '6e733a443d224441563a221e0080726573706f6e73650c00f30a687265663e2f73686172652f66696c652d30302e7478743c' +
+    '2f1b00b03c443a70726f70737461742f000008003775733eb4004030204f4b2e00031a00000b000631001a2f6d000f79000b' +
+    '1f317900651f327900651f337900651f347900651f357900651f367900651f377900651f387900651f397900641f31ba0465' +
+    '1f31ba04451f5a0100ffff46ffec0b30557a9fc4e913385d82a7ccf11b40658aafd4f923486d92b7dc062b50759abfe40e33' +
+    '587da2c7ec163b6085aacff41e43688db2d701264b7095badf092e53789dc2e711365b80a5caef193e6388add2f721466b90' +
+    'b5da04294e7398bde20c31567ba0c5ea14395e83a8cdf21c41668bb0d5fa24496e93b8dd072c51769bc0e50f34597ea3c8ed' +
+    '173c6186abd0f51f44698eb3d802274c7196bbe00a2f54799ec3e812375c81a6cbf01a3f6489aed3f822476c91b6db052a4f' +
+    '7499bee30d32577ca1c6eb153a5f84a9cef31d42678cb1d600254a6f94b9de082d52779cc1e610355a7fa4c9ee183d6287ac' +
+    'd1f620456a8fb4d903284d7297bce1fb001e00d108034f0950617475733e',
+);
+
+describe('decodeLz4Block', () => {
+  it('decodes a literal-only block', () => {
+    expect(decodeLz4Block(hex('50 68656c6c6f'), 5, 100)).toEqual(Buffer.from('hello'));
+  });
+
+  it('decodes a match that overlaps its output (run-length)', () => {
+    // literal "a", then a match at distance 1 of length 4 + 5 = 9 → ten "a", then literal "b".
+    expect(decodeLz4Block(hex('15 61 0100 10 62'), 11, 100)).toEqual(Buffer.from('aaaaaaaaaab'));
+  });
+
+  it('decodes a match with a longer period', () => {
+    // "abc", then distance 3 length 7 → "abcabcabca", then literal "!".
+    expect(decodeLz4Block(hex('33 616263 0300 10 21'), 11, 100)).toEqual(Buffer.from('abcabcabca!'));
+  });
+
+  it('decodes long literal and match lengths with extension bytes (>= 15 + 255)', () => {
+    const literals = Buffer.from(Array.from({ length: 15 + 255 + 10 }, (_, i) => 65 + (i % 26)));
+    // literal length 280 = 15 + 255 + 10; match length 4 + 15 + 255 + 255 + 3 = 532 at distance 26.
+    const block = Buffer.concat([hex('ff ff 0a'), literals, hex('1a00 ff ff 03'), hex('10 2e')]);
+    const expected = Buffer.concat([literals, Buffer.alloc(532), Buffer.from('.')]);
+    for (let i = 0; i < 532; i++) expected[280 + i] = expected[280 + i - 26];
+    expect(decodeLz4Block(block, expected.length, 4096)).toEqual(expected);
+  });
+
+  it('decodes output of the reference lz4 tool', () => {
+    const input = goldenInput();
+    expect(input.length).toBe(2479);
+    expect(goldenBlock.length).toBe(530);
+    expect(decodeLz4Block(goldenBlock, input.length, 1 << 20)).toEqual(input);
+  });
+
+  it('round-trips the spec compressor on repetitive and random data', () => {
+    const input = goldenInput();
+    expect(decodeLz4Block(compressLz4Block(input), input.length, 1 << 20)).toEqual(input);
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.uint8Array({ maxLength: 40 }), fc.constantFrom(Uint8Array.of(1, 2, 3, 4, 5))), {
+          maxLength: 60,
+        }),
+        (pieces) => {
+          const data = Buffer.concat(pieces.map((piece) => Buffer.from(piece)));
+          expect(decodeLz4Block(compressLz4Block(data), data.length, data.length)).toEqual(data);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('rejects an expected size over the maximum before decoding', () => {
+    expect(failure(() => decodeLz4Block(hex('50 68656c6c6f'), 5, 4))).toBe('too-large');
+  });
+
+  it('rejects an offset of 0 or beyond the output', () => {
+    expect(failure(() => decodeLz4Block(hex('15 61 0000 10 62'), 11, 100))).toBe('malformed');
+    expect(failure(() => decodeLz4Block(hex('15 61 0200 10 62'), 11, 100))).toBe('malformed');
+  });
+
+  it('rejects output that overruns or falls short of the expected size', () => {
+    expect(failure(() => decodeLz4Block(hex('50 68656c6c6f'), 4, 100))).toBe('malformed');
+    expect(failure(() => decodeLz4Block(hex('50 68656c6c6f'), 6, 100))).toBe('malformed');
+    expect(failure(() => decodeLz4Block(hex('15 61 0100 10 62'), 8, 100))).toBe('malformed');
+  });
+
+  it('rejects input cut inside a sequence as truncated', () => {
+    expect(failure(() => decodeLz4Block(hex('50 6865'), 5, 100))).toBe('truncated');
+    expect(failure(() => decodeLz4Block(hex('15 61 01'), 10, 100))).toBe('truncated');
+    expect(failure(() => decodeLz4Block(hex('f0 ff'), 300, 1000))).toBe('truncated');
+    expect(failure(() => decodeLz4Block(Buffer.alloc(0), 0, 100))).toBe('truncated');
+  });
+
+  it('rejects an invalid expected size', () => {
+    expect(failure(() => decodeLz4Block(hex('00'), -1, 100))).toBe('malformed');
+  });
+});

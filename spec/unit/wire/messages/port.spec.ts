@@ -1,0 +1,114 @@
+import { PortClientMsg, PortEvent, PortServerMsg, SpicevmcServerMsg } from '../../../../src/wire/constants';
+import { WireError } from '../../../../src/wire/errors';
+import {
+  MAX_VMC_UNCOMPRESSED_SIZE,
+  decodePortMessage,
+  decodeVmcMessage,
+  encodePortEvent,
+  encodeVmcData,
+} from '../../../../src/wire/messages/port';
+import { compressLz4Block } from '../lz4-test-encoder';
+
+const hex = (s: string): Buffer => Buffer.from(s.replace(/[^0-9a-f]/gi, ''), 'hex');
+
+function kindOf(action: () => unknown): string | undefined {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof WireError) return error.kind;
+    throw error;
+  }
+  return undefined;
+}
+
+describe('decodePortMessage', () => {
+  it('decodes PORT_INIT for the webdav port (name after the 9 fixed bytes)', () => {
+    const name = Buffer.from('org.spice-space.webdav.0\0');
+    const head = Buffer.alloc(9);
+    head.writeUInt32LE(name.length, 0);
+    head.writeUInt32LE(9, 4);
+    head.writeUInt8(1, 8);
+    expect(decodePortMessage(PortServerMsg.INIT, Buffer.concat([head, name]))).toEqual({
+      kind: 'port-init',
+      name: 'org.spice-space.webdav.0',
+      opened: true,
+    });
+    head.writeUInt8(0, 8);
+    expect(decodePortMessage(PortServerMsg.INIT, Buffer.concat([head, name]))).toMatchObject({
+      opened: false,
+    });
+  });
+
+  it('rejects a PORT_INIT name outside the body', () => {
+    expect(kindOf(() => decodePortMessage(PortServerMsg.INIT, hex('10000000 09000000 01 6100')))).toBe(
+      'malformed',
+    );
+  });
+
+  it('decodes PORT_EVENT', () => {
+    expect(decodePortMessage(PortServerMsg.EVENT, hex('01'))).toEqual({
+      kind: 'port-event',
+      event: PortEvent.CLOSED,
+    });
+    expect(kindOf(() => decodePortMessage(PortServerMsg.EVENT, Buffer.alloc(0)))).toBe('truncated');
+  });
+
+  it('returns undefined for other types', () => {
+    expect(decodePortMessage(SpicevmcServerMsg.DATA, hex('01'))).toBeUndefined();
+  });
+});
+
+describe('decodeVmcMessage', () => {
+  it('passes SPICEVMC_DATA through as a view', () => {
+    const body = Buffer.from('mux bytes');
+    const message = decodeVmcMessage(SpicevmcServerMsg.DATA, body);
+    expect(message).toEqual({ kind: 'vmc-data', data: body });
+    expect(message?.data.buffer).toBe(body.buffer);
+  });
+
+  it('decodes COMPRESSED_DATA of type NONE as the remaining bytes', () => {
+    expect(decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, hex('00 616263'))).toEqual({
+      kind: 'vmc-data',
+      data: Buffer.from('abc'),
+    });
+  });
+
+  it('decodes COMPRESSED_DATA of type LZ4 into plain vmc-data', () => {
+    const data = Buffer.from('0123456789'.repeat(200));
+    const size = Buffer.alloc(4);
+    size.writeUInt32LE(data.length);
+    const body = Buffer.concat([hex('01'), size, compressLz4Block(data)]);
+    expect(decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, body)).toEqual({ kind: 'vmc-data', data });
+  });
+
+  it('rejects unknown compression, oversized and corrupt LZ4 data', () => {
+    expect(kindOf(() => decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, hex('02 00000000')))).toBe(
+      'unsupported',
+    );
+    const tooBig = Buffer.alloc(5);
+    tooBig.writeUInt32LE(MAX_VMC_UNCOMPRESSED_SIZE + 1, 1);
+    tooBig.writeUInt8(1, 0);
+    expect(kindOf(() => decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, tooBig))).toBe('too-large');
+    expect(
+      kindOf(() => decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, hex('01 05000000 15610000'))),
+    ).toBe('malformed');
+    expect(kindOf(() => decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, hex('01 0500')))).toBe(
+      'truncated',
+    );
+    expect(kindOf(() => decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, Buffer.alloc(0)))).toBe(
+      'truncated',
+    );
+  });
+});
+
+describe('port client messages', () => {
+  it('PORT_EVENT is one byte', () => {
+    expect(encodePortEvent(PortEvent.BREAK)).toEqual({ type: PortClientMsg.EVENT, body: hex('02') });
+    expect(() => encodePortEvent(256)).toThrow(RangeError);
+  });
+
+  it('SPICEVMC_DATA carries the bytes unchanged', () => {
+    const data = Buffer.from('frame');
+    expect(encodeVmcData(data)).toEqual({ type: 101, body: data });
+  });
+});
