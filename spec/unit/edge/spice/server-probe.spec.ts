@@ -27,7 +27,7 @@ function listen(
 
 describe('probeServer', () => {
   it("is 'alive' when the server answers the version-1 link header, and sends exactly that header", async () => {
-    let received = Buffer.alloc(0);
+    let received: Buffer = Buffer.alloc(0);
     const server = await listen((socket) =>
       socket.once('data', (chunk: Buffer) => {
         received = chunk;
