@@ -9,7 +9,7 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-cache="$here/cache"
+cache="${SPICE_WEBDAV_GUEST_CACHE:-$here/cache}" # override when guest/ is read-only
 rootfs_src="$here/rootfs"
 debs="$cache/debs"
 arch=amd64
