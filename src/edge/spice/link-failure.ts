@@ -87,7 +87,8 @@ export function classifyLinkFailure(
       { cause: error },
     );
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message =
+    typeof error === 'object' && error !== null && 'message' in error ? String(error.message) : String(error);
   return new SpiceConnectionError('protocol', `The ${channel} channel link to ${where} failed: ${message}.`, {
     cause: error,
   });

@@ -196,10 +196,9 @@ function readFailure(error: unknown, channelType: number, endpoint: SpiceEndpoin
     return new ChannelClosedError(channelType, endpoint, 'eof', { cause: error });
   }
   if (error instanceof WireError) return invalidMessageError(channelType, error);
-  if (error instanceof Error && 'code' in error) {
-    return new ChannelClosedError(channelType, endpoint, 'reset', { cause: error });
-  }
-  return error instanceof Error ? error : new Error(String(error));
+  // Anything else comes from the socket: ECONNRESET, or EPIPE when our PONG meets a server that just closed.
+  // (No `instanceof Error` here: Node's own errors can come from another realm, e.g. under jest.)
+  return new ChannelClosedError(channelType, endpoint, 'reset', { cause: error });
 }
 
 /**
