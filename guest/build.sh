@@ -96,6 +96,7 @@ else
     package_versions="$(resolve_package_versions)" ||
       die "cannot resolve linux-image-amd64; is this a Debian bookworm host with deb.debian.org reachable?"
   fi
+  rm -f "$cache"/resolved-*.txt # memos of older package lists or builder versions
   echo "$package_versions" >"$resolved_memo.tmp.$$" && mv "$resolved_memo.tmp.$$" "$resolved_memo"
 fi
 kernel_pkg="$(sed -n 's/^\(linux-image-[^=]*\)=.*/\1/p' <<<"$package_versions")"
@@ -110,6 +111,7 @@ out="$cache/$hash"
 
 is_built() { [[ -s "$out/vmlinuz" && -s "$out/initrd.gz" ]]; }
 if is_built; then
+  touch "$out" # marks it as in use for the pruning of old builds below
   echo "$out"
   exit 0
 fi
@@ -162,24 +164,18 @@ for applet in $("$pkgroot/bin/busybox" --list); do
 done
 
 lib_search_dirs=("$pkgroot/lib/$multiarch" "$pkgroot/usr/lib/$multiarch" "$pkgroot/lib" "$pkgroot/usr/lib")
-find_library() {
-  local d
-  for d in "${lib_search_dirs[@]}"; do
-    [[ -e "$d/$1" ]] && { echo "$d/$1"; return 0; }
-  done
-  return 1
-}
-
-declare -A copied_libs=()
-copy_with_libraries() { # an ELF file: copy every NEEDED library (recursively) into the guest's lib dir
-  local needed path
-  for needed in $(readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
-    [[ -n "${copied_libs[$needed]:-}" ]] && continue
-    path="$(find_library "$needed")" || die "no package provides $needed (needed by ${1#"$pkgroot"/})"
-    copied_libs[$needed]=1
-    cp -L "$path" "$libdir/$needed"
-    copy_with_libraries "$path"
-  done
+loader="$pkgroot/lib64/ld-linux-x86-64.so.2"
+library_path="$(IFS=:; echo "${lib_search_dirs[*]}")"
+copy_with_libraries() { # like ldd, but with the guest's own loader and library dirs (no host libraries)
+  local listing name path
+  listing="$("$loader" --library-path "$library_path" --list "$1")" || die "cannot list the libraries of $1"
+  if grep -q 'not found' <<<"$listing"; then
+    die "no package provides $(grep 'not found' <<<"$listing" | awk '{ print $1 }' | xargs) (needed by ${1#"$pkgroot"/})"
+  fi
+  while read -r name _ path _; do
+    # Skip the vDSO and the loader's own line (name is a path); the loader is copied below.
+    if [[ "$name" != /* && "$path" == "$pkgroot"/* ]]; then cp -L "$path" "$libdir/$name"; fi
+  done <<<"$listing"
 }
 
 for binary in "${guest_binaries[@]}"; do
@@ -197,8 +193,8 @@ kver="$(basename "$(ls -d "$pkgroot"/lib/modules/*)")"
 moddir="$pkgroot/lib/modules/$kver"
 module_path() { find "$moddir/kernel" -name "$1.ko" -print -quit; }
 module_depends() { # name -> its depends= list, one per line (the .deb ships no modules.dep)
-  objcopy -O binary --only-section=.modinfo "$(module_path "$1")" /dev/stdout | tr '\0' '\n' |
-    sed -n 's/^depends=//p' | tr ',' '\n' | sed '/^$/d'
+  grep -a -o -P '\x00depends=[A-Za-z0-9_,-]*' "$(module_path "$1")" | head -n1 | sed 's/^.depends=//' | tr ',' '\n' |
+    sed '/^$/d'
 }
 declare -A module_done=()
 module_order=()
@@ -230,5 +226,7 @@ cp "$pkgroot/boot/vmlinuz-$kver" "$staging/vmlinuz"
 
 rm -rf "$out"
 mv "$staging" "$out"
+# Builds from other inputs that nobody used for a week go; a running QEMU has already read its files.
+find "$cache" -mindepth 1 -maxdepth 1 -type d -regex '.*/[0-9a-f]\{16\}' ! -path "$out" -mtime +7 -exec rm -rf {} + 2>/dev/null || true
 log "built $out in $((SECONDS - started)) s (initrd $(du -h "$out/initrd.gz" | cut -f1))"
 echo "$out"
