@@ -1,0 +1,155 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RequestRecord, WebdavEngine } from '../../../../src/webdav';
+import { createMultiShareEngine } from '../../../../src/webdav/multi-share';
+import { davRequest, keepAliveClient } from '../support/dav-client';
+
+const LOCK_BODY =
+  '<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope>' +
+  '<D:locktype><D:write/></D:locktype></D:lockinfo>';
+
+describe('multi-share engine (a virtual root over several folders)', () => {
+  let base: string;
+  let docs: string;
+  let media: string;
+  let engine: WebdavEngine;
+  const records: RequestRecord[] = [];
+
+  beforeEach(async () => {
+    base = mkdtempSync(join(tmpdir(), 'spice-webdav-multi-'));
+    docs = join(base, 'docs');
+    media = join(base, 'media');
+    mkdirSync(join(docs, 'sub'), { recursive: true });
+    mkdirSync(media);
+    writeFileSync(join(docs, 'a.txt'), 'alpha');
+    writeFileSync(join(media, 'song.ogg'), 'la la');
+    engine = await createMultiShareEngine([
+      { name: 'docs', root: docs, readOnly: false },
+      { name: 'My Media', root: media, readOnly: true },
+    ]);
+    records.length = 0;
+    engine.onRequest((r) => records.push(r));
+  });
+  afterEach(async () => {
+    await engine.close();
+    rmSync(base, { recursive: true, force: true });
+  });
+
+  it('lists the shares as collections of the root (PROPFIND Depth 1)', async () => {
+    const r = await davRequest(engine, { method: 'PROPFIND', path: '/', headers: { Depth: '1' } });
+    expect(r.status).toBe(207);
+    const xml = r.body.toString();
+    expect(xml).toContain('<D:href>/docs/</D:href>');
+    expect(xml).toContain('<D:href>/My%20Media/</D:href>');
+    expect(xml).toContain('<D:displayname>My Media</D:displayname>');
+    expect(xml.match(/<D:collection\/>/g)).toHaveLength(3);
+  });
+
+  it('answers OPTIONS and GET on the root, and refuses to change it', async () => {
+    const options = await davRequest(engine, { method: 'OPTIONS', path: '/' });
+    expect(options.status).toBe(200);
+    expect(options.headers.dav).toContain('1');
+    const get = await davRequest(engine, { method: 'GET', path: '/' });
+    expect(get.body.toString()).toContain('My Media/  (read-only)');
+    for (const [method, path] of [
+      ['PUT', '/new.txt'],
+      ['MKCOL', '/newdir'],
+      ['DELETE', '/'],
+      ['PROPPATCH', '/'],
+    ]) {
+      expect((await davRequest(engine, { method, path })).status).toBe(403);
+    }
+    expect((await davRequest(engine, { method: 'GET', path: '/nope/a.txt' })).status).toBe(404);
+  });
+
+  it('serves each share under its name, with hrefs carrying the prefix', async () => {
+    const get = await davRequest(engine, { method: 'GET', path: '/docs/a.txt' });
+    expect(get.status).toBe(200);
+    expect(get.body.toString()).toBe('alpha');
+    const encoded = await davRequest(engine, { method: 'GET', path: '/My%20Media/song.ogg' });
+    expect(encoded.body.toString()).toBe('la la');
+    const list = await davRequest(engine, { method: 'PROPFIND', path: '/docs/', headers: { Depth: '1' } });
+    expect(list.status).toBe(207);
+    const hrefs = [...list.body.toString().matchAll(/<D:href>([^<]*)<\/D:href>/g)].map((m) => m[1]);
+    expect(hrefs.length).toBe(3);
+    for (const href of hrefs) expect(new URL(href, 'http://x').pathname).toMatch(/^\/docs\//);
+    expect(records.map((r) => r.path)).toEqual(['/docs/a.txt', '/My Media/song.ogg', '/docs/']);
+  });
+
+  it('keeps each share read-only or writable on its own', async () => {
+    const put = await davRequest(engine, { method: 'PUT', path: '/docs/new.txt', body: 'written' });
+    expect(put.status).toBe(201);
+    expect(readFileSync(join(docs, 'new.txt'), 'utf8')).toBe('written');
+    const refused = await davRequest(engine, { method: 'PUT', path: '/My%20Media/new.txt', body: 'x' });
+    expect(refused.status).toBe(403);
+    expect(existsSync(join(media, 'new.txt'))).toBe(false);
+  });
+
+  it('moves inside a share (Destination rewritten) and refuses moves between shares', async () => {
+    const move = await davRequest(engine, {
+      method: 'MOVE',
+      path: '/docs/a.txt',
+      headers: { Destination: 'http://guest.invalid/docs/sub/b.txt' },
+    });
+    expect(move.status).toBe(201);
+    expect(readFileSync(join(docs, 'sub', 'b.txt'), 'utf8')).toBe('alpha');
+    const across = await davRequest(engine, {
+      method: 'COPY',
+      path: '/docs/sub/b.txt',
+      headers: { Destination: '/My%20Media/b.txt' },
+    });
+    expect(across.status).toBe(502);
+  });
+
+  it('locks and unlocks inside a share with the lock root under the prefix', async () => {
+    const lock = await davRequest(engine, { method: 'LOCK', path: '/docs/a.txt', body: LOCK_BODY });
+    expect(lock.status).toBe(200);
+    expect(lock.body.toString()).toMatch(/<D:lockroot><D:href>[^<]*\/docs\/a\.txt<\/D:href>/);
+    const token = String(lock.headers['lock-token']);
+    const withToken = await davRequest(engine, {
+      method: 'PUT',
+      path: '/docs/a.txt',
+      headers: { If: `<http://guest.invalid/docs/a.txt> (${token})` },
+      body: 'with token',
+    });
+    expect([200, 201, 204]).toContain(withToken.status);
+    const unlock = await davRequest(engine, {
+      method: 'UNLOCK',
+      path: '/docs/a.txt',
+      headers: { 'Lock-Token': token },
+    });
+    expect(unlock.status).toBe(204);
+  });
+
+  it('serves several requests over one keep-alive connection, switching shares', async () => {
+    const client = keepAliveClient(engine);
+    try {
+      expect((await client.request({ method: 'GET', path: '/docs/a.txt' })).body.toString()).toBe('alpha');
+      expect((await client.request({ method: 'PROPFIND', path: '/', headers: { Depth: '0' } })).status).toBe(
+        207,
+      );
+      expect((await client.request({ method: 'GET', path: '/My%20Media/song.ogg' })).body.toString()).toBe(
+        'la la',
+      );
+    } finally {
+      client.close();
+    }
+  });
+
+  it('refuses bad share lists and missing folders with a message that names the share', async () => {
+    await expect(createMultiShareEngine([])).rejects.toThrow(/no folder/);
+    await expect(
+      createMultiShareEngine([
+        { name: 'a', root: docs, readOnly: false },
+        { name: 'A', root: media, readOnly: false },
+      ]),
+    ).rejects.toThrow(/used twice/);
+    await expect(createMultiShareEngine([{ name: 'x/y', root: docs, readOnly: false }])).rejects.toThrow(
+      /slash/,
+    );
+    await expect(
+      createMultiShareEngine([{ name: 'gone', root: join(base, 'missing'), readOnly: false }]),
+    ).rejects.toThrow(/share "gone"/);
+  });
+});
