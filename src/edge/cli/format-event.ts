@@ -11,6 +11,15 @@ const kib = (bytes: number): string =>
 const shortId = (id: string): string => id.replace(/^(.{8})0{8}$/, '$1');
 
 /**
+ * One JSON object per event for scripts (`--log-format json`): the event's own fields plus `time`, or undefined
+ * for per-frame traffic events (see `status` and the progress line for those).
+ */
+export function formatEventJson(event: SharingEvent, now: Date): string | undefined {
+  if (event.kind === 'traffic') return undefined;
+  return JSON.stringify({ time: now.toISOString(), ...event });
+}
+
+/**
  * One log line per event, or undefined to stay quiet. The default log is short (what a person watching needs);
  * `verbose` adds every connection and request.
  */
@@ -50,6 +59,8 @@ export function formatEvent(event: SharingEvent, verbose: boolean): string | und
       return verbose
         ? `reading from the VM ${event.reading} (${kib(event.bufferedBytes)} buffered)`
         : undefined;
+    case 'traffic':
+      return undefined; // one per frame: progress and status use them, the log would drown in them
     case 'request':
       return verbose
         ? `${event.method} ${event.path} ${event.status} (in ${kib(event.bytesIn)}, out ${kib(event.bytesOut)}, ${event.ms} ms)`

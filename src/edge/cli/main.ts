@@ -1,11 +1,24 @@
-import { Subject } from 'rxjs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Subject, type Subscription } from 'rxjs';
+import { openControlSocket, type ControlSocket } from '../control/control-socket';
+import type { ControlTarget } from '../control/execute-control';
+import { INITIAL_STATUS, reduceStatus, statusReport } from '../control/sharing-status';
+import { readTerminalCommands } from '../control/terminal-commands';
+import { IDLE_PROGRESS, reduceProgress, renderProgress } from '../control/transfer-progress';
 import { shareFolder } from '../sharing/share-folder';
-import type { SharingCommand } from '../sharing/sharing-types';
+import type { SharingCommand, SharingEvent } from '../sharing/sharing-types';
 import { isSpiceConnectionError } from '../spice/errors';
-import { formatEvent } from './format-event';
+import type { SpiceTlsOptions } from '../spice/target';
+import { deleteVvFile } from '../vv-file/read-vv-file';
+import { formatEvent, formatEventJson } from './format-event';
 import { packageVersion } from './package-version';
 import { parseCommandLine, type CliCommand } from './parse-command-line';
+import { TerminalOutput } from './terminal-output';
 import { UsageError } from './usage-error';
+
+const PROGRESS_INTERVAL_MS = 250;
 
 const log = (line: string): void => {
   process.stderr.write(`spice-webdav: ${line}\n`);
@@ -34,36 +47,125 @@ export function main(argv: readonly string[]): void {
   }
 }
 
-function runConnect(command: Extract<CliCommand, { kind: 'connect' }>): void {
+type ConnectCommand = Extract<CliCommand, { kind: 'connect' }>;
+
+function runConnect(command: ConnectCommand): void {
+  const cleanups: (() => void)[] = [];
+  const output = new TerminalOutput(process.stdout, process.stderr);
+  const say = (line: string): void => output.log(`spice-webdav: ${line}`);
+
+  if (command.deleteFile !== undefined) {
+    // remote-viewer deletes such a file as soon as it has read it: it holds a one-time password.
+    const problem = deleteVvFile(command.deleteFile);
+    if (problem !== undefined) say(problem);
+  }
+  const tls = withInlineCa(command, cleanups);
+
   const commands = new Subject<SharingCommand>();
-  const subscription = shareFolder(
+  const events = new Subject<SharingEvent>();
+  let status = INITIAL_STATUS;
+  let progress = IDLE_PROGRESS;
+  const target: ControlTarget = {
+    events$: events.asObservable(),
+    send: (c) => commands.next(c),
+    status: () => statusReport(status, Date.now()),
+  };
+
+  const subscription: Subscription = shareFolder(
     {
       target: command.target,
-      tls: command.tls,
+      tls,
       password: command.password,
       ...(command.share === undefined ? {} : { share: command.share }),
+      ...(command.shares.length === 0 ? {} : { shares: command.shares }),
     },
     commands,
   ).subscribe({
     next: (event) => {
-      const line = formatEvent(event, command.verbose);
-      if (line !== undefined) log(line);
+      const now = Date.now();
+      status = reduceStatus(status, event, now);
+      progress = reduceProgress(progress, event, now);
+      if (command.logFormat === 'json') {
+        const line = formatEventJson(event, new Date(now));
+        if (line !== undefined) output.data(line);
+      } else {
+        const line = formatEvent(event, command.verbose);
+        if (line !== undefined) say(line);
+      }
+      events.next(event);
     },
     error: (err: unknown) => {
-      log(err instanceof Error ? err.message : String(err));
+      say(err instanceof Error ? err.message : String(err));
       process.exitCode = isSpiceConnectionError(err) ? err.exitCode : 1;
-      if (command.verbose && err instanceof Error && err.stack !== undefined)
-        process.stderr.write(`${err.stack}\n`);
-      setTimeout(() => process.exit(), 1000).unref();
+      if (command.verbose && err instanceof Error && err.stack !== undefined) output.log(err.stack);
+      finish();
     },
   });
-  const stop = (signal: string): void => {
-    if (command.verbose) log(`${signal}: closing the connection`);
+
+  if (command.control !== undefined) {
+    const path = command.control;
+    let socket: ControlSocket | undefined;
+    let closed = false;
+    cleanups.push(() => {
+      closed = true;
+      socket?.close();
+    });
+    openControlSocket(path, target, process.cwd()).then(
+      (opened) => {
+        if (closed) opened.close();
+        else socket = opened;
+        if (command.verbose) say(`control socket ready at ${path}`);
+      },
+      (err: unknown) => {
+        say(err instanceof Error ? err.message : String(err));
+        process.exitCode = 2;
+        finish();
+      },
+    );
+  }
+  if (process.stdin.isTTY) {
+    const terminal = readTerminalCommands(process.stdin, target, process.cwd(), (text) => output.data(text));
+    cleanups.push(() => terminal.unsubscribe());
+  }
+  // The live progress line only for a person watching: never into a pipe or a file, never mixed with JSON.
+  if (process.stdout.isTTY && command.logFormat === 'human') {
+    const ticker = setInterval(
+      () => output.progress(renderProgress(progress, Date.now())),
+      PROGRESS_INTERVAL_MS,
+    );
+    ticker.unref();
+    cleanups.push(() => {
+      clearInterval(ticker);
+      output.progress(undefined);
+    });
+  }
+
+  let finished = false;
+  function finish(): void {
+    if (finished) return;
+    finished = true;
     subscription.unsubscribe();
-    process.exitCode = 0;
+    for (const cleanup of cleanups.splice(0)) cleanup();
     // Everything is closed by now; do not let a stray handle keep us alive past a second.
-    setTimeout(() => process.exit(0), 1000).unref();
+    setTimeout(() => process.exit(), 1000).unref();
+  }
+  const stop = (signal: string): void => {
+    if (command.verbose) say(`${signal}: closing the connection`);
+    process.exitCode = 0;
+    finish();
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** A .vv file's inline CA goes to a private temp file for the TLS layer, removed when we exit. */
+function withInlineCa(command: ConnectCommand, cleanups: (() => void)[]): SpiceTlsOptions {
+  if (command.caPem === undefined) return command.tls;
+  const dir = mkdtempSync(join(tmpdir(), 'spice-webdav-ca-'));
+  const file = join(dir, 'ca-cert.pem');
+  writeFileSync(file, command.caPem, { mode: 0o600 });
+  const remove = (): void => rmSync(dir, { recursive: true, force: true });
+  cleanups.push(remove);
+  process.once('exit', remove);
+  return { ...command.tls, caFile: file };
 }

@@ -1,5 +1,8 @@
 import yargs from 'yargs';
+import type { NamedShare } from '../../webdav/multi-share/share-name';
 import type { SpiceTarget, SpiceTlsOptions } from '../spice/target';
+import { looksLikeVvFile, readVvFile } from '../vv-file/read-vv-file';
+import { parseShareOptions } from './parse-share-option';
 import { parseTarget } from './parse-target';
 import { readPassword } from './read-password';
 import { UsageError } from './usage-error';
@@ -9,6 +12,8 @@ export interface ShareRequest {
   readonly readOnly: boolean;
 }
 
+export type LogFormat = 'human' | 'json';
+
 export type CliCommand =
   | {
       readonly kind: 'connect';
@@ -16,7 +21,16 @@ export type CliCommand =
       readonly tls: SpiceTlsOptions;
       readonly password: string | undefined;
       readonly share: ShareRequest | undefined;
+      /** --share NAME=DIR[:ro], in order; empty when not given. */
+      readonly shares: readonly NamedShare[];
       readonly verbose: boolean;
+      readonly logFormat: LogFormat;
+      /** --control PATH: a unix socket taking JSON-line commands. */
+      readonly control: string | undefined;
+      /** The CA certificate from a .vv file's ca= (the CLI writes it to a private temp file). */
+      readonly caPem: string | undefined;
+      /** The .vv file we connected from, to delete once read when it says delete-this-file=1. */
+      readonly deleteFile: string | undefined;
     }
   | { readonly kind: 'demo'; readonly shareDir: string | undefined; readonly verbose: boolean }
   /** --help or --version: yargs has printed it already. */
@@ -25,9 +39,13 @@ export type CliCommand =
 const EPILOG = `Examples:
   spice-webdav --direct 127.0.0.1:5900 --share-dir ~/Shared
   spice-webdav spice://vmhost:5900?tls-port=5901 --ca-file ca-cert.pem --share-dir ./out --read-only
+  spice-webdav 127.0.0.1:5900 --share docs=~/Documents --share music=~/Music:ro --control /tmp/sw.sock
+  spice-webdav ~/Downloads/console.vv --share-dir .      (a virt-viewer connection file)
   SPICE_PASSWORD=secret spice-webdav spice+unix:///run/vm/spice.sock --share-dir .
   spice-webdav demo          (boots a tiny test VM and shows folder sharing end to end)
 
+While it runs: type share DIR [read-only], stop or status (when stdin is a terminal), or send
+{"command":"status"} lines to the --control socket.
 Inside a Linux guest with spice-webdavd: http://127.0.0.1:9843/ (davfs2) or dav://localhost:9843/ (GNOME Files).
 Exit codes: 0 stopped by SIGINT/SIGTERM, 2 usage, 10 refused, 11 unreachable, 12 TLS, 13 wrong password,
 14 no webdav port, 15 kicked by another client, 16 server gone, 17 protocol error.`;
@@ -36,11 +54,11 @@ export function commandLineParser(version: string) {
   return yargs()
     .scriptName('spice-webdav')
     .usage(
-      '$0 [HOST:PORT | spice://HOST:PORT | spice+unix:///PATH] [options]\n\nShare a host folder into a VM over SPICE.',
+      '$0 [HOST:PORT | spice://HOST:PORT | spice+unix:///PATH | FILE.vv] [options]\n\nShare a host folder into a VM over SPICE.',
     )
     .command('$0 [target]', false)
     .command('demo', 'boot a tiny test VM and share a folder into it, explaining each step')
-    .positional('target', { type: 'string', describe: 'SPICE server address' })
+    .positional('target', { type: 'string', describe: 'SPICE server address, or a virt-viewer .vv file' })
     .option('direct', { type: 'string', describe: 'SPICE server HOST:PORT (like ryll --direct)' })
     .option('tls-port', { type: 'number', describe: "the server's TLS port (QEMU -spice tls-port=)" })
     .option('ca-file', { type: 'string', alias: 'spice-ca-file', describe: 'CA certificate (PEM) for TLS' })
@@ -63,6 +81,20 @@ export function commandLineParser(version: string) {
       alias: 'share-dir-ro',
       default: false,
       describe: 'share read-only',
+    })
+    .option('share', {
+      type: 'string',
+      array: true,
+      describe: 'NAME=DIR[:ro]: share DIR as the folder NAME of a virtual root (repeatable; :ro = read-only)',
+    })
+    .option('control', {
+      type: 'string',
+      describe: 'unix socket (mode 0600) taking JSON-line commands: share, stop, status',
+    })
+    .option('log-format', {
+      choices: ['human', 'json'] as const,
+      default: 'human' as const,
+      describe: 'human: short lines on stderr; json: one JSON object per event on stdout',
     })
     .option('verbose', {
       type: 'boolean',
@@ -98,6 +130,7 @@ export function parseCommandLine(
   if (output !== '') return { kind: 'done', output };
 
   const verbose = parsed.verbose;
+  const logFormat: LogFormat = parsed['log-format'];
   const shareDir = parsed['share-dir'];
   if (parsed._[0] === 'demo') return { kind: 'demo', shareDir, verbose };
 
@@ -106,8 +139,48 @@ export function parseCommandLine(
     throw new UsageError('Give the SPICE address once: either --direct HOST:PORT or a positional address.');
   }
   if (address === undefined) return { kind: 'demo', shareDir, verbose };
+  const shareOptions = (parsed.share ?? []).map(String);
+  if (shareOptions.length > 0 && shareDir !== undefined) {
+    throw new UsageError('Use either --share-dir DIR (one folder) or --share NAME=DIR (several), not both.');
+  }
+  if (parsed['read-only'] && shareOptions.length > 0) {
+    throw new UsageError(
+      'With --share, mark each read-only folder with :ro, e.g. --share docs=~/Documents:ro.',
+    );
+  }
   if (parsed['read-only'] && shareDir === undefined) {
     throw new UsageError('--read-only needs --share-dir DIR (the folder to share read-only).');
+  }
+  const shares = parseShareOptions(shareOptions, process.cwd());
+  const common = {
+    share: shareDir === undefined ? undefined : { path: shareDir, readOnly: parsed['read-only'] },
+    shares,
+    verbose,
+    logFormat,
+    control: parsed.control,
+  };
+  if (parsed.direct === undefined && looksLikeVvFile(address)) {
+    if (parsed['tls-port'] !== undefined) {
+      throw new UsageError('--tls-port does not go with a .vv file: the file gives tls-port= itself.');
+    }
+    const vv = readVvFile(address);
+    // Options given on the command line win over the file, as they do for remote-viewer.
+    const caFile = parsed['ca-file'];
+    const hostSubject = parsed['host-subject'] ?? vv.hostSubject;
+    const commandLinePassword = readPassword(parsed['password-file'], env);
+    return {
+      kind: 'connect',
+      target: vv.target,
+      tls: {
+        ...(caFile === undefined ? {} : { caFile }),
+        ...(hostSubject === undefined ? {} : { hostSubject }),
+      },
+      password:
+        parsed['password-file'] !== undefined ? commandLinePassword : (vv.password ?? commandLinePassword),
+      caPem: caFile === undefined ? vv.caPem : undefined,
+      deleteFile: vv.deleteThisFile ? address : undefined,
+      ...common,
+    };
   }
   const tlsPort = parsed['tls-port'];
   if (tlsPort !== undefined && (!Number.isInteger(tlsPort) || tlsPort < 1 || tlsPort > 65535)) {
@@ -122,7 +195,8 @@ export function parseCommandLine(
     target: parseTarget(address, tlsPort),
     tls,
     password: readPassword(parsed['password-file'], env),
-    share: shareDir === undefined ? undefined : { path: shareDir, readOnly: parsed['read-only'] },
-    verbose,
+    caPem: undefined,
+    deleteFile: undefined,
+    ...common,
   };
 }

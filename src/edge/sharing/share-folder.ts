@@ -14,18 +14,21 @@ import {
   share,
   Subject,
   take,
+  tap,
   catchError,
 } from 'rxjs';
 import { DEFAULT_LOOP_LIMITS } from '../../channel/mux-loop/loop-limits';
-import type { LoopInput, SessionKey } from '../../channel/mux-loop/loop-messages';
+import type { LoopInput, SessionKey, ShareSpec } from '../../channel/mux-loop/loop-messages';
 import { frameBytes } from '../../channel/mux-loop/reduce-loop';
-import { selectLoop, type EdgeEffect } from '../../channel/mux-loop/select-loop';
+import { selectLoop, type EdgeEffect, type SessionFactory } from '../../channel/mux-loop/select-loop';
 import { createUnavailableEngine, createWebdavEngine } from '../../webdav';
 import { httpSessionFactory } from '../../webdav/session/webdav-mux-session';
 import type { WebdavEngine } from '../../webdav/types';
 import { connectSpice, type SessionEvent, type WebdavLink } from '../spice/spice-session';
+import { createMultiShareEngine } from '../../webdav/multi-share';
+import { announcedLength } from './announced-length';
 import { FlushTracker } from './flush-tracker';
-import type { SharingCommand, SharingEvent, ShareFolderOptions } from './sharing-types';
+import type { SharingCommand, SharingEvent, ShareFolderOptions, TrafficEvent } from './sharing-types';
 
 const NOTHING_SHARED =
   'No folder is shared right now. On the host, start spice-webdav with --share-dir DIR (or send a share command).';
@@ -64,7 +67,11 @@ export function shareFolder(
     // Share requests are handled one at a time: the engine checks the folder before the loop hears of it.
     const startShare$ = ready$.pipe(
       mergeMap(() =>
-        options.share === undefined ? EMPTY : of<SharingCommand>({ kind: 'share', ...options.share }),
+        options.shares !== undefined && options.shares.length > 0
+          ? of<SharingCommand>({ kind: 'share-folders', shares: options.shares })
+          : options.share === undefined
+            ? EMPTY
+            : of<SharingCommand>({ kind: 'share', ...options.share }),
       ),
     );
     const sharingInputs$: Observable<LoopInput> = merge(startShare$, commands$).pipe(
@@ -73,14 +80,18 @@ export function shareFolder(
           swapEngine(unavailable);
           return of({ kind: 'sharing-stopped' });
         }
-        const readOnly = command.readOnly ?? false;
-        return from(createWebdavEngine({ root: command.path, readOnly }, options.engine)).pipe(
+        const share = describeShare(command);
+        const created$ =
+          command.kind === 'share-folders'
+            ? from(createMultiShareEngine(command.shares, options.engine))
+            : from(createWebdavEngine({ root: command.path, readOnly: share.readOnly }, options.engine));
+        return created$.pipe(
           map((created): LoopInput => {
             swapEngine(created);
-            return { kind: 'sharing-started', share: { path: command.path, readOnly } };
+            return { kind: 'sharing-started', share };
           }),
           catchError((err: unknown) => {
-            events.next({ kind: 'share-failed', path: command.path, message: errorMessage(err) });
+            events.next({ kind: 'share-failed', path: share.path, message: errorMessage(err) });
             return EMPTY;
           }),
         );
@@ -121,14 +132,17 @@ export function shareFolder(
     const limits = { ...DEFAULT_LOOP_LIMITS, ...options.limits };
     const loop$ = selectLoop(
       merge(channelInputs$, sharingInputs$, flushes.flushed$),
-      httpSessionFactory(() => engine),
+      countIncoming(
+        httpSessionFactory(() => engine),
+        (event) => events.next(event),
+      ),
       limits,
     ).pipe(
       mergeMap((effect: EdgeEffect): Observable<SharingEvent> => {
         switch (effect.kind) {
           case 'send-frame':
             sendFrame(effect.payload.length === 0 ? undefined : effect.key, frameBytes(effect));
-            return EMPTY;
+            return effect.payload.length === 0 ? EMPTY : of(traffic(effect.id, 'out', effect.payload));
           case 'pause-reading':
             link?.pauseReading();
             return EMPTY;
@@ -156,6 +170,39 @@ export function shareFolder(
       }),
     );
   });
+}
+
+/** What the loop (and the log) calls the share: the folder, or NAME=DIR[:ro] for each of several. */
+function describeShare(command: Exclude<SharingCommand, { kind: 'stop' }>): ShareSpec {
+  if (command.kind === 'share') return { path: command.path, readOnly: command.readOnly ?? false };
+  return {
+    path: command.shares.map((s) => `${s.name}=${s.root}${s.readOnly ? ':ro' : ''}`).join(', '),
+    readOnly: command.shares.every((s) => s.readOnly),
+  };
+}
+
+function traffic(id: string, direction: 'in' | 'out', payload: Buffer): TrafficEvent {
+  const announced = announcedLength(payload);
+  return {
+    kind: 'traffic',
+    id,
+    direction,
+    bytes: payload.length,
+    ...(announced === undefined ? {} : { announcedBytes: announced }),
+  };
+}
+
+/** Reports the guest's request bytes of every session as traffic events, as they are handed to the session. */
+function countIncoming(factory: SessionFactory, report: (event: TrafficEvent) => void): SessionFactory {
+  return (key, input$) =>
+    factory(
+      key,
+      input$.pipe(
+        tap((input) => {
+          if (input.kind === 'request-data') report(traffic(key.id, 'in', input.data));
+        }),
+      ),
+    );
 }
 
 function errorMessage(err: unknown): string {

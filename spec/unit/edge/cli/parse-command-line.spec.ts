@@ -17,7 +17,12 @@ describe('parseCommandLine', () => {
       tls: {},
       password: undefined,
       share: { path: '/srv/share', readOnly: true },
+      shares: [],
       verbose: false,
+      logFormat: 'human',
+      control: undefined,
+      caPem: undefined,
+      deleteFile: undefined,
     });
   });
 

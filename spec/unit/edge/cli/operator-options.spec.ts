@@ -1,0 +1,105 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatEvent, formatEventJson } from '../../../../src/edge/cli/format-event';
+import { parseCommandLine } from '../../../../src/edge/cli/parse-command-line';
+import { parseShareOption } from '../../../../src/edge/cli/parse-share-option';
+import { TerminalOutput } from '../../../../src/edge/cli/terminal-output';
+import { Writable } from 'node:stream';
+
+const parse = (args: string[], env: NodeJS.ProcessEnv = {}) => parseCommandLine(args, env, '1.2.3');
+
+describe('CLI options for operators', () => {
+  let dir: string;
+  beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'spice-webdav-cli-ops-'))));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('takes --share NAME=DIR[:ro] repeatedly, each with its own read-only flag', () => {
+    const command = parse(['127.0.0.1:5900', '--share', 'docs=/srv/docs', '--share', 'media=/srv/media:ro']);
+    expect(command).toMatchObject({
+      kind: 'connect',
+      share: undefined,
+      shares: [
+        { name: 'docs', root: '/srv/docs', readOnly: false },
+        { name: 'media', root: '/srv/media', readOnly: true },
+      ],
+    });
+    expect(parseShareOption('a=rel/dir:rw', '/home/me')).toEqual({
+      name: 'a',
+      root: '/home/me/rel/dir',
+      readOnly: false,
+    });
+  });
+
+  it.each([
+    [['--share', 'nodir'], /NAME=DIR/],
+    [['--share', 'a=/x', '--share', 'A=/y'], /used twice/],
+    [['--share', 'a/b=/x'], /slash/],
+    [['--share', 'a='], /folder is missing/],
+    [['--share', 'a=/x', '--share-dir', '/y'], /either --share-dir/],
+    [['--share', 'a=/x', '--read-only'], /:ro/],
+    [['--log-format', 'xml'], /Invalid values|choices/i],
+  ])('refuses %j with advice', (args, message) => {
+    expect(() => parse(['127.0.0.1:5900', ...args])).toThrow(message);
+  });
+
+  it('takes --log-format json and --control PATH', () => {
+    expect(parse(['127.0.0.1:5900', '--log-format', 'json', '--control', '/run/sw.sock'])).toMatchObject({
+      logFormat: 'json',
+      control: '/run/sw.sock',
+    });
+  });
+
+  it('connects from a .vv file; the command line wins over the file', () => {
+    const file = join(dir, 'console.vv');
+    writeFileSync(
+      file,
+      '[virt-viewer]\ntype=spice\nhost=vmhost\nport=5900\ntls-port=5901\npassword=secret\n' +
+        'ca=-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----\\n\nhost-subject=CN=vmhost\ndelete-this-file=1\n',
+    );
+    expect(parse([file, '--share-dir', '/srv'])).toMatchObject({
+      kind: 'connect',
+      target: { kind: 'tcp', host: 'vmhost', port: 5900, tlsPort: 5901 },
+      tls: { hostSubject: 'CN=vmhost' },
+      password: 'secret',
+      caPem: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n',
+      deleteFile: file,
+    });
+    const pw = join(dir, 'pw');
+    writeFileSync(pw, 'other\n');
+    expect(parse([file, '--password-file', pw, '--ca-file', '/ca.pem'])).toMatchObject({
+      password: 'other',
+      tls: { caFile: '/ca.pem', hostSubject: 'CN=vmhost' },
+      caPem: undefined,
+    });
+    expect(existsSync(file)).toBe(true); // parsing never deletes; the CLI does once it runs
+    expect(() => parse([join(dir, 'missing.vv')])).toThrow(/Cannot read the connection file/);
+  });
+
+  it('writes JSON events with a time, and keeps per-frame traffic out of both logs', () => {
+    const at = new Date('2026-01-02T03:04:05.000Z');
+    expect(JSON.parse(formatEventJson({ kind: 'port-opened' }, at) ?? '')).toEqual({
+      time: '2026-01-02T03:04:05.000Z',
+      kind: 'port-opened',
+    });
+    const traffic = { kind: 'traffic', id: '1', direction: 'in', bytes: 5 } as const;
+    expect(formatEventJson(traffic, at)).toBeUndefined();
+    expect(formatEvent(traffic, true)).toBeUndefined();
+  });
+
+  it('clears the progress line before a log line and redraws it in place', () => {
+    const written: string[] = [];
+    const sink = (prefix: string) =>
+      new Writable({
+        write(chunk: Buffer, _enc, done) {
+          written.push(prefix + chunk.toString());
+          done();
+        },
+      });
+    const output = new TerminalOutput(sink('out:'), sink('err:'));
+    output.progress('1 file');
+    output.log('hello');
+    output.progress(undefined);
+    expect(written).toEqual(['out:\r\x1b[K1 file', 'out:\r\x1b[K', 'err:hello\n']);
+  });
+});

@@ -1,0 +1,63 @@
+import { parseControlJson, parseControlText } from '../../../../src/edge/control/control-request';
+
+describe('control requests', () => {
+  it.each([
+    ['status', { kind: 'status' }],
+    ['  STOP ', { kind: 'stop' }],
+    ['help', { kind: 'help' }],
+    ['share /srv/x', { kind: 'share', path: '/srv/x', readOnly: false }],
+    ['share rel read-only', { kind: 'share', path: '/home/me/rel', readOnly: true }],
+    ['share /srv/My Files ro', { kind: 'share', path: '/srv/My Files', readOnly: true }],
+    ['share /srv/ro', { kind: 'share', path: '/srv/ro', readOnly: false }],
+    [
+      'share docs=/d music=/m:ro',
+      {
+        kind: 'share-folders',
+        shares: [
+          { name: 'docs', root: '/d', readOnly: false },
+          { name: 'music', root: '/m', readOnly: true },
+        ],
+      },
+    ],
+  ])('reads the terminal line %j', (line, request) => {
+    expect(parseControlText(line, '/home/me')).toEqual({ kind: 'request', request });
+  });
+
+  it('says what is wrong with a terminal line', () => {
+    expect(parseControlText('', '/')).toEqual({ kind: 'empty' });
+    expect(parseControlText('shar /x', '/')).toMatchObject({
+      kind: 'invalid',
+      message: /unknown command "shar"/,
+    });
+    expect(parseControlText('share', '/')).toMatchObject({ kind: 'invalid', message: /needs a folder/ });
+    expect(parseControlText('share a=/x A=/y', '/')).toMatchObject({ kind: 'invalid', message: /twice/ });
+  });
+
+  it.each([
+    ['{"command":"status"}', { kind: 'status' }],
+    ['{"command":"stop"}', { kind: 'stop' }],
+    ['{"command":"share","path":"x","readOnly":true}', { kind: 'share', path: '/w/x', readOnly: true }],
+    [
+      '{"command":"share","shares":[{"name":"a","path":"/a"},{"name":"b","path":"/b","readOnly":true}]}',
+      {
+        kind: 'share-folders',
+        shares: [
+          { name: 'a', root: '/a', readOnly: false },
+          { name: 'b', root: '/b', readOnly: true },
+        ],
+      },
+    ],
+  ])('reads the JSON line %s', (line, request) => {
+    expect(parseControlJson(line, '/w')).toEqual({ kind: 'request', request });
+  });
+
+  it.each([
+    ['nope', /not JSON/],
+    ['[1]', /"command"/],
+    ['{"command":"reboot"}', /unknown command "reboot"/],
+    ['{"command":"share"}', /needs "path"/],
+    ['{"command":"share","shares":[{"name":"a"}]}', /"name" and a "path"/],
+  ])('answers the bad JSON line %s with advice', (line, message) => {
+    expect(parseControlJson(line, '/')).toMatchObject({ kind: 'invalid', message });
+  });
+});

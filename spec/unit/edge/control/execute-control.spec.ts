@@ -1,0 +1,80 @@
+import { Subject } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import type { SharingCommand, SharingEvent } from '../../../../src/edge/sharing/sharing-types';
+import { executeControl, type ControlTarget } from '../../../../src/edge/control/execute-control';
+import { INITIAL_STATUS, statusReport } from '../../../../src/edge/control/sharing-status';
+import { describeReply } from '../../../../src/edge/control/terminal-commands';
+
+describe('executeControl', () => {
+  const scheduler = () => new TestScheduler((a, e) => expect(a).toEqual(e));
+
+  it('answers share once the share started, having sent the command', () => {
+    const sent: SharingCommand[] = [];
+    scheduler().run(({ hot, expectObservable }) => {
+      const events$ = hot<SharingEvent>('--a--b', {
+        a: { kind: 'port-opened' },
+        b: { kind: 'sharing-started', share: { path: '/x', readOnly: true } },
+      });
+      const target: ControlTarget = {
+        events$,
+        send: (c) => sent.push(c),
+        status: () => statusReport(INITIAL_STATUS, 0),
+      };
+      expectObservable(executeControl({ kind: 'share', path: '/x', readOnly: true }, target)).toBe(
+        '-----(r|)',
+        {
+          r: { ok: true, shared: { path: '/x', readOnly: true } },
+        },
+      );
+    });
+    expect(sent).toEqual([{ kind: 'share', path: '/x', readOnly: true }]);
+  });
+
+  it('reports a failed share and a stop', () => {
+    scheduler().run(({ hot, expectObservable }) => {
+      const events$ = hot<SharingEvent>('-f-s', {
+        f: { kind: 'share-failed', path: '/gone', message: 'no such folder' },
+        s: { kind: 'sharing-stopped', droppedClients: 0 },
+      });
+      const target: ControlTarget = {
+        events$,
+        send: () => undefined,
+        status: () => statusReport(INITIAL_STATUS, 0),
+      };
+      expectObservable(executeControl({ kind: 'share', path: '/gone', readOnly: false }, target)).toBe(
+        '-(r|)',
+        {
+          r: { ok: false, error: 'cannot share /gone: no such folder' },
+        },
+      );
+      expectObservable(executeControl({ kind: 'stop' }, target)).toBe('---(r|)', {
+        r: { ok: true, stopped: true },
+      });
+    });
+  });
+
+  it('hears an outcome reported while the command is being sent', () => {
+    const events = new Subject<SharingEvent>();
+    const target: ControlTarget = {
+      events$: events,
+      send: () => events.next({ kind: 'sharing-stopped', droppedClients: 2 }),
+      status: () => statusReport(INITIAL_STATUS, 0),
+    };
+    const replies: string[] = [];
+    executeControl({ kind: 'stop' }, target).subscribe((r) => replies.push(describeReply(r)));
+    expect(replies).toEqual(['sharing stopped']);
+  });
+
+  it('answers status at once with the current report', () => {
+    scheduler().run(({ expectObservable, cold }) => {
+      const target: ControlTarget = {
+        events$: cold<SharingEvent>('-'),
+        send: () => undefined,
+        status: () => statusReport(INITIAL_STATUS, 0),
+      };
+      expectObservable(executeControl({ kind: 'status' }, target)).toBe('(r|)', {
+        r: { ok: true, status: statusReport(INITIAL_STATUS, 0) },
+      });
+    });
+  });
+});

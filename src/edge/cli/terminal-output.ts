@@ -1,0 +1,40 @@
+import type { Writable } from 'node:stream';
+
+/**
+ * Where the CLI writes: log lines to stderr, data (JSON events, status answers) to stdout, and one live
+ * progress line on stdout that is cleared before anything else is written and redrawn on the next tick.
+ */
+export class TerminalOutput {
+  private progressShown = false;
+
+  constructor(
+    private readonly stdout: Writable,
+    private readonly stderr: Writable,
+  ) {}
+
+  log(line: string): void {
+    this.clearProgress();
+    this.stderr.write(`${line}\n`);
+  }
+
+  data(text: string): void {
+    this.clearProgress();
+    this.stdout.write(`${text}\n`);
+  }
+
+  /** Shows `line` in place of the previous progress line; undefined removes it. */
+  progress(line: string | undefined): void {
+    if (line === undefined) {
+      this.clearProgress();
+      return;
+    }
+    this.stdout.write(`\r\x1b[K${line}`);
+    this.progressShown = true;
+  }
+
+  private clearProgress(): void {
+    if (!this.progressShown) return;
+    this.stdout.write('\r\x1b[K');
+    this.progressShown = false;
+  }
+}

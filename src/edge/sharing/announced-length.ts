@@ -1,0 +1,18 @@
+const REQUEST_LINE = /^[A-Z]{3,16} \S+ HTTP\/1\.[01]\r\n/;
+const STATUS_LINE = /^HTTP\/1\.[01] \d{3}[ \r]/;
+/** Enough for any head we care about; a Content-Length further in is simply not seen. */
+const LOOK_AT = 8192;
+
+/**
+ * The Content-Length of the HTTP message whose head starts at the very beginning of `chunk`, or undefined.
+ * A hint for progress and ETA only: heads that start mid-frame (pipelining, keep-alive) are not looked for,
+ * and a wrong guess costs a wrong ETA, nothing else.
+ */
+export function announcedLength(chunk: Buffer): number | undefined {
+  const head = chunk.subarray(0, LOOK_AT).toString('latin1');
+  if (!REQUEST_LINE.test(head) && !STATUS_LINE.test(head)) return undefined;
+  const end = head.indexOf('\r\n\r\n');
+  const headers = end === -1 ? head : head.slice(0, end);
+  const match = /\r\ncontent-length:[ \t]*(\d{1,15})[ \t]*(?:\r\n|$)/i.exec(headers);
+  return match === null ? undefined : Number(match[1]);
+}
