@@ -1,0 +1,91 @@
+// The npm package as a user gets it: `npm pack`, install the tarball into an empty folder, run the CLI and
+// load the typed API from there. Needs the npm registry (or npm's cache) for rxjs, yargs and webdav-server.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+jest.setTimeout(300_000);
+
+const ROOT = join(__dirname, '..', '..');
+/** Runs npm; on failure the error carries everything npm and the build printed. */
+function npm(args: string[], cwd: string): string {
+  const result = spawnSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd,
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) {
+    throw new Error(`npm ${args.join(' ')} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+  }
+  return result.stdout;
+}
+
+describe('the npm package', () => {
+  let work: string;
+  let files: string[];
+  let tarball: string;
+
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'spice-webdav-pack-'));
+    // `npm pack` runs the prepare script, so the tarball holds a fresh build.
+    const output = npm(['pack', '--json', '--pack-destination', work], ROOT);
+    const packed = JSON.parse(output.slice(output.indexOf('\n[') + 1)) as {
+      filename: string;
+      files: { path: string }[];
+    }[];
+    tarball = join(work, packed[0].filename);
+    files = packed[0].files.map((f) => f.path);
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('holds what runs and nothing else', () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'bin/spice-webdav',
+        'dist/src/index.js',
+        'dist/src/index.d.ts',
+        'dist/src/edge/cli/main.js',
+        'guest/build.sh',
+        'package.json',
+        'README.md',
+      ]),
+    );
+    const strays = files.filter(
+      (f) =>
+        /^(spec|src|bench|node_modules|guest\/cache|docs)\//.test(f) ||
+        f.endsWith('.map') ||
+        f.startsWith('dist/bench'),
+    );
+    expect(strays).toEqual([]);
+  });
+
+  it('installs into an empty folder and runs `spice-webdav --help` and the typed API from there', () => {
+    const app = join(work, 'app');
+    execFileSync('mkdir', ['-p', app]);
+    writeFileSync(
+      join(app, 'package.json'),
+      JSON.stringify({ name: 'app', version: '1.0.0', private: true }),
+    );
+    npm(['install', '--prefer-offline', tarball], app);
+
+    const help = execFileSync(join(app, 'node_modules', '.bin', 'spice-webdav'), ['--help'], {
+      encoding: 'utf8',
+    });
+    expect(help).toContain('Share a host folder into a VM over SPICE');
+    expect(help).toContain('--share-dir');
+
+    const api = execFileSync(
+      process.execPath,
+      ['-e', "const m = require('spice-webdav'); console.log(typeof m.shareFolder, typeof m.parseTarget)"],
+      { cwd: app, encoding: 'utf8' },
+    );
+    expect(api.trim()).toBe('function function');
+    const installed = JSON.parse(
+      readFileSync(join(app, 'node_modules', 'spice-webdav', 'package.json'), 'utf8'),
+    ) as {
+      types: string;
+    };
+    expect(existsSync(join(app, 'node_modules', 'spice-webdav', installed.types))).toBe(true);
+  });
+});
