@@ -9,7 +9,13 @@
  * See docs/api.md.
  */
 export { shareFolder } from './edge/sharing/share-folder';
-export type { SharingCommand, SharingEvent, ShareFolderOptions } from './edge/sharing/sharing-types';
+export type {
+  SharingCommand,
+  SharingEvent,
+  ShareFolderOptions,
+  TrafficEvent,
+} from './edge/sharing/sharing-types';
+export type { NamedShare } from './webdav/multi-share/share-name';
 export type { SpiceTarget, SpiceTlsOptions, SpiceEndpoint } from './edge/spice/target';
 export { SpiceConnectionError, SPICE_EXIT_CODES, isSpiceConnectionError } from './edge/spice/errors';
 export type { SpiceFailureReason } from './edge/spice/errors';
