@@ -24,6 +24,8 @@ export type LoopInput =
   | { readonly kind: 'vmc-data'; readonly data: Buffer }
   /** A frame we sent has been handed to the socket: its credit comes back. */
   | { readonly kind: 'frame-flushed'; readonly key: SessionKey; readonly bytes: number }
+  /** Time passes (every LoopLimits.tickMs): the reducer itself has no clock, it counts ticks. */
+  | { readonly kind: 'tick' }
   // from the user (commands, after the edge prepared the engine)
   | { readonly kind: 'sharing-started'; readonly share: ShareSpec }
   | { readonly kind: 'sharing-stopped' }

@@ -12,6 +12,10 @@ export interface ClientState {
   readonly buffered: number;
   readonly bytesIn: number;
   readonly bytesOut: number;
+  /** Ticks since the session last consumed request bytes or produced response bytes. */
+  readonly ticksSinceProgress: number;
+  /** Ticks since any traffic of this session in either direction. */
+  readonly ticksSinceTraffic: number;
 }
 
 export interface LoopState {

@@ -6,7 +6,7 @@ import {
   type MuxFrame,
 } from '../../wire/mux-frame';
 import { distributeCredits } from './distribute-credits';
-import type { LoopLimits } from './loop-limits';
+import { DEFAULT_LOOP_LIMITS, type LoopLimits } from './loop-limits';
 import type { Effect, LoopEvent, LoopInput, SessionKey, SessionOutput } from './loop-messages';
 import { bufferedTotal, sameKey, type ClientState, type LoopState } from './loop-state';
 
@@ -37,6 +37,9 @@ export function reduceLoop(state: LoopState, input: LoopInput, limits: LoopLimit
       break;
     case 'frame-flushed':
       step.frameFlushed(input.key);
+      break;
+    case 'tick':
+      step.tick();
       break;
     case 'sharing-started': {
       // Sessions opened under the previous share (or the 503 stand-in) must not go on serving it.
@@ -124,6 +127,8 @@ class Step {
       buffered: 0,
       bytesIn: 0,
       bytesOut: 0,
+      ticksSinceProgress: 0,
+      ticksSinceTraffic: 0,
     };
     this.clients.set(id, opened);
     this.emit({ kind: 'client-opened', id });
@@ -132,19 +137,53 @@ class Step {
   }
 
   private deliver(client: ClientState, data: Buffer): void {
-    this.clients.set(client.key.id, {
+    const updated: ClientState = {
       ...client,
       buffered: client.buffered + data.length,
       bytesIn: client.bytesIn + data.length,
-    });
+      ticksSinceTraffic: 0,
+      // A new request on a quiet connection: the stall clock starts now, not at its last answer.
+      ticksSinceProgress: client.buffered === 0 ? 0 : client.ticksSinceProgress,
+    };
+    const cap = this.limits.maxBufferedPerClient ?? DEFAULT_LOOP_LIMITS.maxBufferedPerClient;
+    if (cap !== undefined && updated.buffered > cap) {
+      // It ignores back-pressure: holding more would make memory depend on the guest.
+      this.removeClient(updated, 'limit', `holds more than ${cap} request bytes it does not consume`, true);
+      return;
+    }
+    this.clients.set(client.key.id, updated);
     this.effects.push({ kind: 'to-session', key: client.key, input: { kind: 'request-data', data } });
   }
 
   frameFlushed(key: SessionKey): void {
     const client = this.live(key);
     if (client === undefined) return;
-    this.clients.set(key.id, { ...client, inFlight: Math.max(0, client.inFlight - 1) });
+    this.clients.set(key.id, {
+      ...client,
+      inFlight: Math.max(0, client.inFlight - 1),
+      ticksSinceTraffic: 0,
+    });
     this.wantCredit.push(key.id);
+  }
+
+  /** Time passed: close sessions that are stuck holding request bytes, and collect forgotten ones. */
+  tick(): void {
+    const stalledTicks = this.limits.stalledTicks ?? DEFAULT_LOOP_LIMITS.stalledTicks ?? Infinity;
+    const idleTicks = this.limits.idleTicks ?? DEFAULT_LOOP_LIMITS.idleTicks ?? Infinity;
+    for (const client of [...this.clients.values()]) {
+      const aged: ClientState = {
+        ...client,
+        ticksSinceProgress: client.ticksSinceProgress + 1,
+        ticksSinceTraffic: client.ticksSinceTraffic + 1,
+      };
+      if (aged.buffered > 0 && aged.ticksSinceProgress >= stalledTicks) {
+        this.removeClient(aged, 'limit', `stalled with ${aged.buffered} request bytes not consumed`, true);
+      } else if (aged.ticksSinceTraffic >= idleTicks) {
+        this.removeClient(aged, 'limit', 'idle for too long', true);
+      } else {
+        this.clients.set(client.key.id, aged);
+      }
+    }
   }
 
   sessionOutput(key: SessionKey, output: SessionOutput): void {
@@ -158,11 +197,18 @@ class Step {
           granted: Math.max(0, client.granted - 1),
           inFlight: client.inFlight + 1,
           bytesOut: client.bytesOut + output.data.length,
+          ticksSinceProgress: 0,
+          ticksSinceTraffic: 0,
         });
         this.effects.push({ kind: 'send-frame', id: key.id, payload: output.data, key });
         break;
       case 'request-consumed':
-        this.clients.set(key.id, { ...client, buffered: Math.max(0, client.buffered - output.bytes) });
+        this.clients.set(key.id, {
+          ...client,
+          buffered: Math.max(0, client.buffered - output.bytes),
+          ticksSinceProgress: 0,
+          ticksSinceTraffic: 0,
+        });
         break;
       case 'request-done':
         this.emit({ kind: 'request-done', id: key.id, ...output.request });
@@ -192,7 +238,7 @@ class Step {
 
   private removeClient(
     client: ClientState,
-    by: 'guest' | 'server' | 'error',
+    by: 'guest' | 'server' | 'error' | 'limit',
     error: string | undefined,
     sendZeroFrame: boolean,
   ): void {

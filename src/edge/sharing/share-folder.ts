@@ -28,6 +28,7 @@ import { connectSpice, type SessionEvent, type WebdavLink } from '../spice/spice
 import { createMultiShareEngine } from '../../webdav/multi-share';
 import { announcedLength } from './announced-length';
 import { FlushTracker } from './flush-tracker';
+import { loopTicks } from './loop-ticks';
 import type { SharingCommand, SharingEvent, ShareFolderOptions, TrafficEvent } from './sharing-types';
 
 const NOTHING_SHARED =
@@ -131,7 +132,7 @@ export function shareFolder(
 
     const limits = { ...DEFAULT_LOOP_LIMITS, ...options.limits };
     const loop$ = selectLoop(
-      merge(channelInputs$, sharingInputs$, flushes.flushed$),
+      merge(channelInputs$, sharingInputs$, flushes.flushed$, loopTicks(limits.tickMs)),
       countIncoming(
         httpSessionFactory(() => engine),
         (event) => events.next(event),

@@ -1,0 +1,168 @@
+import { TestScheduler } from 'rxjs/testing';
+import { selectLoop } from '../../../../src/channel/mux-loop/select-loop';
+import type { LoopLimits } from '../../../../src/channel/mux-loop/loop-limits';
+import type { LoopInput } from '../../../../src/channel/mux-loop/loop-messages';
+import { initialLoopState, type LoopState } from '../../../../src/channel/mux-loop/loop-state';
+import { reduceLoop } from '../../../../src/channel/mux-loop/reduce-loop';
+import { clientIdFromBigInt, encodeMuxFrame } from '../../../../src/wire/mux-frame';
+import { consumed, fakeSessions, frames, portClosed, portOpened, response, showAll } from './loop-fixtures';
+
+// What a hostile guest (root writing raw frames to the virtio port) must not be able to do to the loop:
+// park request bytes in a session forever, make a session hold unbounded memory, or leave sessions the
+// daemon forgot behind.
+
+const limits: LoopLimits = {
+  creditsPerClient: 2,
+  creditsTotal: 4,
+  bufferHighWater: 100,
+  bufferLowWater: 10,
+  maxClients: 3,
+  maxBufferedPerClient: 20,
+  stalledTicks: 3,
+  idleTicks: 5,
+};
+
+const tick: LoopInput = { kind: 'tick' };
+
+describe('select loop guards against sessions that never consume', () => {
+  let scheduler: TestScheduler;
+  beforeEach(() => {
+    scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+  });
+
+  it('closes a session that holds request bytes without progress for stalledTicks, with a zero frame', () => {
+    scheduler.run(({ hot, cold, expectObservable, flush }) => {
+      const inputs = hot<LoopInput>('o-a-ttt', { o: portOpened, a: frames(['A', 'GET /']), t: tick });
+      const s = fakeSessions(scheduler, cold, {});
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-a---(cd)', {
+        o: 'port-opened',
+        a: 'client-opened A',
+        c: 'close A',
+        d: 'client-closed A',
+      });
+      flush();
+      expect(s.subscriptions.A1).toEqual(['opened@2', 'closed@6']);
+    });
+  });
+
+  it('leaves a session alone while it consumes or answers', () => {
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const inputs = hot<LoopInput>('o-a-tttttt', { o: portOpened, a: frames(['A', 'PUT /']), t: tick });
+      // Consumes late, answers now and then: never three ticks in a row without progress while holding bytes.
+      const s = fakeSessions(scheduler, cold, {
+        A1: { marbles: '--r-c', values: { r: response('100'), c: consumed(5) } },
+      });
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-a-r-----', {
+        o: 'port-opened',
+        a: 'client-opened A',
+        r: 'send A:100',
+      });
+    });
+  });
+
+  it('closes a session that holds more than maxBufferedPerClient at once, and a later frame starts afresh', () => {
+    scheduler.run(({ hot, cold, expectObservable, flush }) => {
+      const inputs = hot<LoopInput>('o-ab-----c', {
+        o: portOpened,
+        a: frames(['A', 'PUT / 0123456789']),
+        b: frames(['A', 'more bytes']),
+        c: frames(['A', 'GET /']),
+      });
+      const s = fakeSessions(scheduler, cold, {});
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-a(cd)--e', {
+        o: 'port-opened',
+        a: 'client-opened A',
+        c: 'close A',
+        d: 'client-closed A',
+        e: 'client-opened A',
+      });
+      flush();
+      expect(s.log.A1).toEqual(['2: data PUT / 0123456789', '2: grant 2']);
+      expect(s.log.A2).toEqual(['9: data GET /', '9: grant 2']);
+    });
+  });
+
+  it('collects a session with no traffic at all for idleTicks', () => {
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const inputs = hot<LoopInput>('o-a-tttt-b-ttttt', {
+        o: portOpened,
+        a: frames(['A', 'GET /']),
+        b: frames(['A', 'GET /again']),
+        t: tick,
+      });
+      // Consumes each request as it comes, then keeps the connection open and silent (a keep-alive
+      // connection the daemon forgot): traffic at 9 restarts the count, five quiet ticks later it is collected.
+      const s = fakeSessions(scheduler, cold, {
+        A1: { marbles: 'c------d', values: { c: consumed(5), d: consumed(10) } },
+      });
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-a------------(cd)', {
+        o: 'port-opened',
+        a: 'client-opened A',
+        c: 'close A',
+        d: 'client-closed A',
+      });
+    });
+  });
+});
+
+describe('the reducer under a flood of raw frames', () => {
+  /** Runs inputs through the pure reducer and collects every effect. */
+  function run(
+    inputs: LoopInput[],
+    guardLimits: LoopLimits,
+  ): { state: LoopState; kinds: Map<string, number> } {
+    let state = initialLoopState;
+    const kinds = new Map<string, number>();
+    for (const input of inputs) {
+      state = reduceLoop(state, input, guardLimits);
+      for (const effect of state.effects) {
+        const name = effect.kind === 'event' ? `event ${effect.event.kind}` : effect.kind;
+        kinds.set(name, (kinds.get(name) ?? 0) + 1);
+      }
+    }
+    return { state, kinds };
+  }
+
+  it('10,000 new client ids open at most maxClients sessions and refuse the rest with a zero frame each', () => {
+    const flood = Buffer.concat(
+      Array.from({ length: 10_000 }, (_, i) =>
+        encodeMuxFrame(clientIdFromBigInt(BigInt(i + 1)), Buffer.from('G')),
+      ),
+    );
+    // In pieces that cut frames anywhere, as the SPICE messages do.
+    const pieces: LoopInput[] = [];
+    for (let offset = 0; offset < flood.length; offset += 4093)
+      pieces.push({ kind: 'vmc-data', data: flood.subarray(offset, offset + 4093) });
+    const { state, kinds } = run([portOpened, ...pieces], { ...limits, maxClients: 256 });
+    expect(state.clients.size).toBe(256);
+    expect(kinds.get('event client-opened')).toBe(256);
+    expect(kinds.get('event client-refused')).toBe(10_000 - 256);
+    expect(kinds.get('send-frame')).toBe(10_000 - 256);
+  });
+
+  it('a frame that declares more than it sends holds at most one frame, and the port closing forgets it', () => {
+    const header = encodeMuxFrame(clientIdFromBigInt(7n), Buffer.alloc(65535)).subarray(0, 10);
+    const { state } = run(
+      [
+        portOpened,
+        { kind: 'vmc-data', data: Buffer.concat([header, Buffer.from('only this')]) },
+        portClosed,
+        portOpened,
+      ],
+      limits,
+    );
+    expect(state.clients.size).toBe(0);
+    const after = reduceLoop(state, frames(['A', 'GET /']), limits);
+    expect(after.clients.size).toBe(1);
+  });
+
+  it('closes every stalled session of a flood on ticks, so the buffer never stays full', () => {
+    const flood: LoopInput[] = [
+      portOpened,
+      frames(['A', 'x'.repeat(15)], ['B', 'y'.repeat(15)], ['Z', 'z'.repeat(15)]),
+    ];
+    const { state } = run([...flood, tick, tick, tick], limits);
+    expect(state.clients.size).toBe(0);
+    expect(state.readingPaused).toBe(false);
+  });
+});
