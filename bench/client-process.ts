@@ -1,0 +1,123 @@
+// A SPICE client under measurement, run as a child process so that ours and the reference are measured the
+// same way: CPU seconds from /proc/PID/stat, peak RSS from VmHWM (reset per workload through clear_refs) and a
+// VmRSS sampler as a fallback where clear_refs is not allowed.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+
+const CLOCK_TICKS_PER_SECOND = 100; // sysconf(_SC_CLK_TCK) on Linux x86-64
+const KiB = 1024;
+
+export interface ClientSpec {
+  /** Short name used in the table and the report. */
+  name: string;
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+}
+
+export interface ResourceUse {
+  cpuSeconds: number;
+  peakRssBytes: number;
+}
+
+export class ClientProcess {
+  private readonly child: ChildProcess;
+  private readonly exited: Promise<void>;
+  private output = '';
+  private sampledPeak = 0;
+  private sampler: NodeJS.Timeout | undefined;
+
+  constructor(readonly spec: ClientSpec) {
+    this.child = spawn(spec.command, spec.args, {
+      env: { ...process.env, ...spec.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const keep = (chunk: Buffer): void => {
+      this.output = (this.output + chunk.toString('utf8')).slice(-4000);
+    };
+    this.child.stdout?.on('data', keep);
+    this.child.stderr?.on('data', keep);
+    this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
+  }
+
+  get pid(): number {
+    const pid = this.child.pid;
+    if (pid === undefined) throw new Error(`${this.spec.name} did not start: ${this.output}`);
+    return pid;
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The last lines the client printed (for error messages). */
+  get recentOutput(): string {
+    return this.output;
+  }
+
+  /** Starts a workload's measurement: resets the peak RSS and notes the CPU time so far. */
+  beginMeasure(): () => ResourceUse {
+    const cpuBefore = this.cpuSeconds();
+    const hwmResettable = this.resetPeak();
+    this.sampledPeak = this.rssBytes();
+    this.sampler = setInterval(() => {
+      this.sampledPeak = Math.max(this.sampledPeak, this.rssBytes());
+    }, 100);
+    return () => {
+      clearInterval(this.sampler);
+      this.sampler = undefined;
+      const peak = hwmResettable ? this.statusField('VmHWM') : 0;
+      return {
+        cpuSeconds: this.cpuSeconds() - cpuBefore,
+        peakRssBytes: Math.max(peak, this.sampledPeak, this.rssBytes()),
+      };
+    };
+  }
+
+  /** SIGTERM, then SIGKILL after 3 s; resolves when the process is gone. */
+  async stop(): Promise<void> {
+    clearInterval(this.sampler);
+    if (!this.alive) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 3000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  private cpuSeconds(): number {
+    try {
+      const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces) start at ") ".
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const utime = Number(fields[11]);
+      const stime = Number(fields[12]);
+      return (utime + stime) / CLOCK_TICKS_PER_SECOND;
+    } catch {
+      return 0;
+    }
+  }
+
+  private resetPeak(): boolean {
+    try {
+      writeFileSync(`/proc/${this.pid}/clear_refs`, '5');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private rssBytes(): number {
+    return this.statusField('VmRSS');
+  }
+
+  private statusField(name: string): number {
+    try {
+      const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
+      const match = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status);
+      return match === null ? 0 : Number(match[1]) * KiB;
+    } catch {
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,297 @@
+// Side-by-side benchmark: spice-webdav against the spice-gtk reference client, through the real test guest.
+// Run: npm run build && npm run bench [-- --quick] [-- --rounds N] [-- --only get,put] [-- --no-reference]
+// See docs/performance.md for the method and what bounds each figure.
+
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { buildGuest, startQemu, type RunningQemu } from '../src/edge/qemu/launcher';
+import { ClientProcess, type ClientSpec, type ResourceUse } from './client-process';
+import { printTable, type Measurement, type Report } from './report';
+import {
+  GUEST_URL,
+  memoryWorkloads,
+  rawChannelWorkload,
+  transferWorkloads,
+  type ShareLayout,
+  type Workload,
+} from './workloads';
+
+const MiB = 1024 * 1024;
+const REPO = resolve(__dirname, '..', '..');
+
+interface Options {
+  quick: boolean;
+  rounds: number;
+  only: string[] | undefined;
+  reference: boolean;
+  memory: boolean;
+  /** Measure bin/spice-webdav instead of bench/our-client (the same library, without the CLI around it). */
+  cli: boolean;
+}
+
+function parseOptions(argv: string[]): Options {
+  const value = (name: string): string | undefined => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const quick = argv.includes('--quick');
+  const only = value('--only');
+  return {
+    quick,
+    rounds: Number(value('--rounds') ?? (quick ? 1 : 3)),
+    only: only === undefined ? undefined : only.split(','),
+    reference: !argv.includes('--no-reference'),
+    memory: !quick && !argv.includes('--no-memory'),
+    cli: argv.includes('--cli'),
+  };
+}
+
+function makeShare(dir: string, quick: boolean, memory: boolean): ShareLayout {
+  const layout: ShareLayout = {
+    bigName: 'big.bin',
+    bigBytes: (quick ? 64 : 256) * MiB,
+    midName: 'mid.bin',
+    midBytes: (quick ? 16 : 32) * MiB,
+    smallName: 'small.bin',
+    smallBytes: (quick ? 4 : 8) * MiB,
+    tinyName: 'tiny.txt',
+    folders: [
+      { name: 'p100', files: 100 },
+      { name: 'p2000', files: 2000 },
+      { name: 'p10000', files: 10_000 },
+    ],
+  };
+  // Sparse files: reading them costs no disk time, so the figures are about the clients, not the host disk.
+  for (const [name, bytes] of [
+    [layout.bigName, layout.bigBytes],
+    [layout.midName, layout.midBytes],
+    [layout.smallName, layout.smallBytes],
+    ['huge.bin', memory ? 1024 * MiB : 0],
+  ] as const) {
+    writeFileSync(join(dir, name), '');
+    truncateSync(join(dir, name), bytes);
+  }
+  writeFileSync(join(dir, layout.tinyName), 'hello from the host\n');
+  for (const folder of layout.folders) {
+    mkdirSync(join(dir, folder.name));
+    for (let i = 0; i < folder.files; i++) {
+      writeFileSync(join(dir, folder.name, `file-${String(i).padStart(5, '0')}.txt`), `file ${i}\n`);
+    }
+  }
+  return layout;
+}
+
+function referenceAvailable(): boolean {
+  const probe = (): boolean => {
+    try {
+      execFileSync(
+        '/usr/bin/python3',
+        [
+          '-c',
+          "import gi; gi.require_version('SpiceClientGLib', '2.0'); from gi.repository import SpiceClientGLib",
+        ],
+        { stdio: 'ignore' },
+      );
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (probe()) return true;
+  if (process.getuid?.() === 0) {
+    console.log('Installing the reference client (apt-get install gir1.2-spiceclientglib-2.0 python3-gi)...');
+    try {
+      execFileSync('apt-get', ['install', '-y', 'gir1.2-spiceclientglib-2.0', 'python3-gi'], {
+        stdio: 'ignore',
+      });
+    } catch {
+      // Reported below.
+    }
+    if (probe()) return true;
+  }
+  console.log(
+    'The spice-gtk reference client is not available: install Debian packages gir1.2-spiceclientglib-2.0 and ' +
+      'python3-gi (as root: apt-get install -y gir1.2-spiceclientglib-2.0 python3-gi). Measuring ours only.',
+  );
+  return false;
+}
+
+/** BENCH_PROFILE_DIR=DIR: a V8 CPU profile of our client per run, for finding where its CPU goes. */
+function profileArgs(): string[] {
+  const dir = process.env['BENCH_PROFILE_DIR'];
+  return dir === undefined || dir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+}
+
+function clientSpecs(qemu: RunningQemu, dir: string, rawBytes: number, cli: boolean) {
+  const port = String(qemu.spice.port);
+  const ours: ClientSpec = {
+    name: 'spice-webdav',
+    command: process.execPath,
+    args: cli
+      ? [join(REPO, 'bin', 'spice-webdav'), '--direct', `127.0.0.1:${port}`, '--share-dir', dir]
+      : [...profileArgs(), join(__dirname, 'our-client.js'), '127.0.0.1', port, dir],
+  };
+  const reference: ClientSpec = {
+    name: 'spice-gtk',
+    command: '/usr/bin/python3',
+    args: [join(REPO, 'bench', 'reference-client.py'), '127.0.0.1', port, dir],
+  };
+  const raw: ClientSpec = {
+    ...ours,
+    name: 'raw-channel',
+    env: { SPICE_WEBDAV_BENCH_GENERATED_BYTES: String(rawBytes) },
+  };
+  return { ours, reference, raw };
+}
+
+async function waitUntilServing(qemu: RunningQemu, client: ClientProcess): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    if (!client.alive) throw new Error(`${client.spec.name} exited:\n${client.recentOutput}`);
+    const r = await qemu.guestExec(`curl -s -I -m 2 -o /dev/null -w '%{http_code}' ${GUEST_URL}/tiny.txt`, {
+      timeoutMs: 10_000,
+    });
+    if (r.code === 0 && r.stdout.trim() === '200') return (Date.now() - started) / 1000;
+    if (Date.now() - started > 60_000) {
+      throw new Error(`${client.spec.name} did not serve the guest within 60 s:\n${client.recentOutput}`);
+    }
+    await new Promise((done) => setTimeout(done, 200));
+  }
+}
+
+async function measureClient(
+  qemu: RunningQemu,
+  spec: ClientSpec,
+  workloads: Workload[],
+  round: number,
+  dir: string,
+  record: (m: Measurement) => void,
+): Promise<void> {
+  const client = new ClientProcess(spec);
+  try {
+    const startup = await waitUntilServing(qemu, client);
+    record({ client: spec.name, workload: 'startup', round, value: startup, cpuSeconds: 0, peakRssBytes: 0 });
+    for (const workload of workloads) {
+      const end = client.beginMeasure();
+      let value: number;
+      let use: ResourceUse;
+      try {
+        value = await workload.run(qemu, spec.name, round);
+      } finally {
+        use = end();
+      }
+      record({ client: spec.name, workload: workload.id, round, value, ...use });
+      console.log(
+        `  ${spec.name.padEnd(13)} ${workload.id.padEnd(14)} ${value.toFixed(3).padStart(10)} ${workload.unit.padEnd(4)}` +
+          ` cpu ${use.cpuSeconds.toFixed(2)} s  peak RSS ${(use.peakRssBytes / MiB).toFixed(0)} MiB`,
+      );
+      for (const name of readdirSync(dir)) {
+        if (name.startsWith('up-') || name.startsWith('mem-')) rmSync(join(dir, name), { force: true });
+      }
+    }
+  } finally {
+    await client.stop();
+    // Let spice-server and the guest daemon see the client go before the next one links.
+    await new Promise((done) => setTimeout(done, 1500));
+  }
+}
+
+function qemuVersion(): string {
+  try {
+    return execFileSync('qemu-system-x86_64', ['--version'], { encoding: 'utf8' }).split('\n')[0] ?? '';
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const benchStart = Date.now();
+  const loadAtStart = loadavg();
+  const withReference = options.reference && referenceAvailable();
+  const dir = mkdtempSync(join(tmpdir(), 'spice-webdav-bench-'));
+  let qemu: RunningQemu | undefined;
+  const measurements: Measurement[] = [];
+  const record = (m: Measurement): void => {
+    measurements.push(m);
+  };
+  const stopAll = (): void => {
+    void qemu?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => {
+    stopAll();
+    process.exit(130);
+  });
+  try {
+    console.log('Preparing the share and booting the test guest...');
+    const share = makeShare(dir, options.quick, options.memory);
+    qemu = await startQemu({ guest: await buildGuest() });
+    const specs = clientSpecs(qemu, dir, share.bigBytes, options.cli);
+    const selected = (w: Workload): boolean => options.only === undefined || options.only.includes(w.id);
+    const workloads = transferWorkloads(share).filter(selected);
+    const raw = [rawChannelWorkload(share.bigBytes)].filter(selected);
+
+    for (let round = 0; round < options.rounds; round++) {
+      console.log(`Round ${round + 1} of ${options.rounds} (load average ${loadavg()[0]?.toFixed(2)})`);
+      // A B A B: ours first in every round; the raw channel last.
+      await measureClient(qemu, specs.ours, workloads, round, dir, record);
+      if (withReference) await measureClient(qemu, specs.reference, workloads, round, dir, record);
+      if (raw.length > 0) await measureClient(qemu, specs.raw, raw, round, dir, record);
+    }
+    if (options.memory && (options.only === undefined || options.only.includes('memory'))) {
+      console.log('Memory: 1 GiB each way through our client');
+      await measureClient(qemu, specs.ours, memoryWorkloads('huge.bin', 1024 * MiB), 0, dir, record);
+    }
+
+    const report: Report = {
+      startedAt: new Date(benchStart).toISOString(),
+      durationSeconds: (Date.now() - benchStart) / 1000,
+      quick: options.quick,
+      rounds: options.rounds,
+      machine: {
+        cpu: cpus()[0]?.model ?? 'unknown',
+        cores: cpus().length,
+        loadAverageAtStart: loadAtStart,
+        loadAverageAtEnd: loadavg(),
+        kernel: release(),
+        node: process.version,
+        qemu: qemuVersion(),
+      },
+      share: {
+        bigBytes: share.bigBytes,
+        midBytes: share.midBytes,
+        smallBytes: share.smallBytes,
+        folders: share.folders.map((f) => f.files),
+      },
+      workloads: [...workloads, ...raw].map((w) => ({
+        id: w.id,
+        label: w.label,
+        unit: w.unit,
+        higherIsBetter: w.higherIsBetter,
+        bytes: w.bytes,
+      })),
+      measurements,
+      summary: {},
+    };
+    report.summary = printTable(report);
+    const resultsDir = join(REPO, 'bench', 'results');
+    mkdirSync(resultsDir, { recursive: true });
+    const file = join(
+      resultsDir,
+      `${report.startedAt.replace(/[:]/g, '-').replace(/\..*$/, '')}${options.quick ? '-quick' : ''}.json`,
+    );
+    writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+    console.log(`\nReport: ${file}`);
+  } finally {
+    await qemu?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
