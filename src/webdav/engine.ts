@@ -4,6 +4,7 @@ import { ConfinedFileSystem } from './confined-file-system';
 import { ConnectionHost, failResponse, sendText, type Exchange } from './connection-host';
 import { receiveFile } from './file-upload';
 import { serveFile } from './file-response';
+import { answerPropfindFast } from './propfind/fast-propfind';
 import { READ_ONLY_ALLOW_HEADER } from './read-only-policy';
 import { readSmallBody, syntheticRequest } from './request-body';
 import { guardRequest, type GuardDecision } from './request-guard';
@@ -31,7 +32,8 @@ const XML_METHODS = new Set(['PROPFIND', 'PROPPATCH', 'LOCK']);
 export async function createWebdavEngine(share: ShareConfig, options?: EngineOptions): Promise<WebdavEngine> {
   const settings = resolveEngineOptions(options);
   const rootReal = await resolveShareRoot(share);
-  const fileSystem = new ConfinedFileSystem(rootReal, new ResourceStateStore(settings.maxStatefulPaths));
+  const stateStore = new ResourceStateStore(settings.maxStatefulPaths);
+  const fileSystem = new ConfinedFileSystem(rootReal, stateStore);
   // Built only for its request engine: never start() it (it would listen on all interfaces).
   const library = new webdav.WebDAVServer({
     rootFileSystem: fileSystem,
@@ -88,6 +90,17 @@ export async function createWebdavEngine(share: ShareConfig, options?: EngineOpt
     if (XML_METHODS.has(decision.method)) {
       const xml = checkXmlBody(read.body.toString('utf8'));
       if (xml.kind === 'invalid') return sendText(res, 400, `Invalid XML request body: ${xml.reason}.\n`);
+    }
+    // Our own PROPFIND while no dead property or lock exists anywhere (those live in the library's world).
+    if (decision.method === 'PROPFIND' && stateStore.size === 0) {
+      const input = {
+        rootReal,
+        segments: decision.segments,
+        headers: req.headers,
+        body: read.body.toString('utf8'),
+      };
+      if (await answerPropfindFast({ ...input, locate: (segments) => fileSystem.locate(segments) }, res))
+        return;
     }
     await new Promise<void>((resolve) => {
       res.once('close', resolve);
