@@ -59,6 +59,8 @@ export function formatEvent(event: SharingEvent, verbose: boolean): string | und
       return verbose
         ? `reading from the VM ${event.reading} (${kib(event.bufferedBytes)} buffered)`
         : undefined;
+    case 'reconnecting':
+      return `${event.message} Reconnecting in ${Math.round(event.delayMs / 1000)} s (attempt ${event.attempt}).`;
     case 'traffic':
       return undefined; // one per frame: progress and status use them, the log would drown in them
     case 'request':

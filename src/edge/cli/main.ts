@@ -78,6 +78,7 @@ function runConnect(command: ConnectCommand): void {
       password: command.password,
       ...(command.share === undefined ? {} : { share: command.share }),
       ...(command.shares.length === 0 ? {} : { shares: command.shares }),
+      ...(command.reconnect === 'off' ? {} : { reconnect: { mode: command.reconnect } }),
     },
     commands,
   ).subscribe({

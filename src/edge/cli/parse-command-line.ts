@@ -6,6 +6,8 @@ import { parseShareOptions } from './parse-share-option';
 import { parseTarget } from './parse-target';
 import { readPassword } from './read-password';
 import { UsageError } from './usage-error';
+import { reconnectModeFromOption } from './reconnect-option';
+import type { ReconnectMode } from '../sharing/reconnect';
 
 export interface ShareRequest {
   readonly path: string;
@@ -25,6 +27,8 @@ export type CliCommand =
       readonly shares: readonly NamedShare[];
       readonly verbose: boolean;
       readonly logFormat: LogFormat;
+      /** --reconnect[=always]: connect again after a loss ('off' without the option). */
+      readonly reconnect: ReconnectMode;
       /** --control PATH: a unix socket taking JSON-line commands. */
       readonly control: string | undefined;
       /** The CA certificate from a .vv file's ca= (the CLI writes it to a private temp file). */
@@ -96,6 +100,12 @@ export function commandLineParser(version: string) {
       default: 'human' as const,
       describe: 'human: short lines on stderr; json: one JSON object per event on stdout',
     })
+    .option('reconnect', {
+      type: 'string',
+      describe:
+        'connect again (with backoff) when the SPICE server goes away or the connection is cut; ' +
+        '--reconnect=always also when another SPICE client took over',
+    })
     .option('verbose', {
       type: 'boolean',
       alias: 'v',
@@ -157,6 +167,7 @@ export function parseCommandLine(
     shares,
     verbose,
     logFormat,
+    reconnect: reconnectModeFromOption(parsed.reconnect),
     control: parsed.control,
   };
   if (parsed.direct === undefined && looksLikeVvFile(address)) {

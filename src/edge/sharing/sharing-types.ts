@@ -4,6 +4,7 @@ import type { NamedShare } from '../../webdav/multi-share/share-name';
 import type { EngineOptions, RequestRecord } from '../../webdav/types';
 import type { SpiceSessionOptions } from '../spice/spice-session';
 import type { SpiceEndpoint, SpiceTarget } from '../spice/target';
+import type { ReconnectingEvent, ReconnectOptions } from './reconnect';
 
 export interface ShareFolderOptions extends SpiceSessionOptions {
   /** Share this folder as soon as the webdav channel is ready (the CLI's --share-dir). */
@@ -12,6 +13,8 @@ export interface ShareFolderOptions extends SpiceSessionOptions {
   readonly shares?: readonly NamedShare[];
   readonly limits?: Partial<LoopLimits>;
   readonly engine?: EngineOptions;
+  /** Connect again after the server went away or the connection was cut (see ReconnectOptions). Default off. */
+  readonly reconnect?: ReconnectOptions;
 }
 
 /** Commands a program (or the CLI) sends while sharing runs. */
@@ -44,5 +47,6 @@ export type SharingEvent =
   | { readonly kind: 'share-failed'; readonly path: string; readonly message: string }
   | { readonly kind: 'server-notice'; readonly message: string }
   | ({ readonly kind: 'request' } & RequestRecord)
+  | ReconnectingEvent
   | TrafficEvent
   | Exclude<LoopEvent, { kind: 'request-done' }>;

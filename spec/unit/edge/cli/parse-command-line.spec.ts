@@ -20,6 +20,7 @@ describe('parseCommandLine', () => {
       shares: [],
       verbose: false,
       logFormat: 'human',
+      reconnect: 'off',
       control: undefined,
       caPem: undefined,
       deleteFile: undefined,
