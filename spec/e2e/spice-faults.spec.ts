@@ -1,0 +1,172 @@
+// Hard failures on the SPICE side, through the whole path: the connection cut (a forwarder between us and
+// QEMU stops answering, as a dead server does), being kicked by another SPICE client, the guest daemon
+// restarting mid-upload, and QEMU killed. Each ends in one clear line, --reconnect comes back after a loss
+// but never fights another client, and an upload cut short never leaves a truncated file under its name.
+
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatEvent } from '../../src/edge/cli/format-event';
+import type { SharingEvent } from '../../src/edge/sharing/sharing-types';
+import { isSpiceConnectionError } from '../../src/edge/spice/errors';
+import { guestCurl } from './support/guest-curl';
+import { startSharing, type SharingSession } from './support/sharing-session';
+import { startTcpProxy, type TcpProxy } from './support/tcp-proxy';
+import { withGuest } from './support/with-guest';
+
+jest.setTimeout(180_000);
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const CONTENT = 'the share answers';
+const OLD = 'the previous version of the file';
+const RECONNECT = { mode: 'after-loss', initialDelayMs: 500, maxDelayMs: 2000 } as const;
+
+describe('SPICE-side faults', () => {
+  const guest = withGuest();
+  let dir: string;
+  let proxy: TcpProxy | undefined;
+  const sessions: SharingSession[] = [];
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'spice-webdav-faults-'));
+    writeFileSync(join(dir, 'file.txt'), CONTENT);
+  });
+
+  afterEach(async () => {
+    for (const session of sessions.splice(0)) session.stop();
+    await proxy?.close();
+    proxy = undefined;
+    rmSync(dir, { recursive: true, force: true });
+    await sleep(500); // let spice-server notice the last client left before the next test connects
+  });
+
+  function share(extra: Parameters<typeof startSharing>[2] = {}): SharingSession {
+    const session = startSharing(guest.qemu, { path: dir }, extra);
+    sessions.push(session);
+    return session;
+  }
+
+  function throughProxy(): { target: { kind: 'tcp'; host: string; port: number } } {
+    if (proxy === undefined) throw new Error('no proxy');
+    return { target: { kind: 'tcp', host: '127.0.0.1', port: proxy.port } };
+  }
+
+  /** Waits until a guest GET is answered by the share (the daemon answers ~1 s after the channel links). */
+  async function waitUntilServing(): Promise<void> {
+    for (let attempt = 0; attempt < 60; attempt++) {
+      const probe = await guestCurl(guest.qemu, { path: '/file.txt', timeoutMs: 5000 });
+      if (probe.status === 200 && probe.text === CONTENT) return;
+      await sleep(500);
+    }
+    throw new Error('the guest never reached the share');
+  }
+
+  /** Waits for the session's fatal error. */
+  async function failureOf(session: SharingSession): Promise<unknown> {
+    for (let i = 0; i < 200 && session.error === undefined; i++) await sleep(100);
+    return session.error;
+  }
+
+  const oneLine = (message: string) => expect(message).not.toContain('\n');
+  const tempFiles = () => readdirSync(dir).filter((name) => name.startsWith('.spice-webdav-upload-'));
+
+  /** Starts a 48 MiB upload over file.bin from inside the guest, and waits until it is under way. */
+  async function startUpload(): Promise<void> {
+    writeFileSync(join(dir, 'file.bin'), OLD);
+    const started = await guest.qemu.guestExec(
+      'dd if=/dev/urandom of=/tmp/upload.bin bs=1M count=48 2>/dev/null && ' +
+        '(curl -s -m 120 -T /tmp/upload.bin http://127.0.0.1:9843/file.bin; rm -f /tmp/upload.bin) ' +
+        '</dev/null >/dev/null 2>&1 &',
+      { timeoutMs: 60_000 },
+    );
+    expect(started.code).toBe(0);
+    for (let i = 0; i < 300 && tempFiles().length === 0; i++) await sleep(100);
+    expect(tempFiles()).toHaveLength(1);
+  }
+
+  /** An upload cut short: the old file is unchanged and no temporary file stays behind. */
+  async function expectNoTruncatedUpload(): Promise<void> {
+    for (let i = 0; i < 100 && tempFiles().length > 0; i++) await sleep(200);
+    expect(tempFiles()).toEqual([]);
+    expect(readFileSync(join(dir, 'file.bin'), 'utf8')).toBe(OLD);
+  }
+
+  it('a cut connection is "server gone" in one line; the upload in flight leaves no truncated file', async () => {
+    proxy = await startTcpProxy(guest.qemu.spice.host, guest.qemu.spice.port);
+    const session = share(throughProxy());
+    await session.waitFor((e) => e.kind === 'port-opened');
+    await waitUntilServing();
+    await startUpload();
+    await proxy.cut();
+    const error = await failureOf(session);
+    expect(isSpiceConnectionError(error) && error.reason).toBe('server-gone');
+    if (error instanceof Error) oneLine(error.message);
+    await expectNoTruncatedUpload();
+    await guest.qemu.guestExec('killall curl 2>/dev/null; rm -f /tmp/upload.bin');
+  });
+
+  it('--reconnect comes back after the connection is cut and serves again', async () => {
+    proxy = await startTcpProxy(guest.qemu.spice.host, guest.qemu.spice.port);
+    const session = share({ ...throughProxy(), reconnect: RECONNECT });
+    await session.waitFor((e) => e.kind === 'port-opened');
+    await waitUntilServing();
+    const mark = session.events.length;
+    await proxy.cut();
+    const retry = await session.waitFor((e) => e.kind === 'reconnecting', 30_000, mark);
+    expect(retry.kind === 'reconnecting' && retry.reason).toBe('server-gone');
+    const line = formatEvent(retry, false) ?? '';
+    oneLine(line);
+    expect(line).toMatch(/went away.*Reconnecting in \d+ s/);
+    await sleep(1500); // a few attempts fail while the address is down, with growing delays
+    await proxy.restore();
+    await session.waitFor((e) => e.kind === 'channel-ready', 60_000, mark);
+    await session.waitFor((e) => e.kind === 'port-opened', 60_000, mark);
+    await waitUntilServing();
+    expect(session.error).toBeUndefined();
+  });
+
+  it('being kicked by another client ends --reconnect in one line instead of fighting back', async () => {
+    const first = share({ reconnect: RECONNECT });
+    await first.waitFor((e) => e.kind === 'port-opened');
+    await waitUntilServing();
+    const second = share();
+    const error = await failureOf(first);
+    expect(isSpiceConnectionError(error) && error.reason).toBe('kicked');
+    if (error instanceof Error) oneLine(error.message);
+    expect(first.events.some((e: SharingEvent) => e.kind === 'reconnecting')).toBe(false);
+    // The other client keeps the VM, undisturbed.
+    await second.waitFor((e) => e.kind === 'port-opened');
+    await waitUntilServing();
+    await sleep(3000);
+    expect(second.error).toBeUndefined();
+  });
+
+  it('the guest daemon restarting mid-upload leaves no truncated file, and the share serves again', async () => {
+    const session = share();
+    await session.waitFor((e) => e.kind === 'port-opened');
+    await waitUntilServing();
+    await startUpload();
+    const mark = session.events.length;
+    const restart = await guest.qemu.guestExec('webdavd-restart', { timeoutMs: 30_000 });
+    expect(restart.code).toBe(0);
+    await session.waitFor((e) => e.kind === 'port-closed', 20_000, mark);
+    await expectNoTruncatedUpload();
+    await waitUntilServing();
+    expect(session.error).toBeUndefined();
+    await guest.qemu.guestExec('killall curl 2>/dev/null; rm -f /tmp/upload.bin');
+  });
+
+  // Last: it kills the guest's QEMU (withGuest's afterAll copes with a dead one).
+  it('QEMU killed is "server gone", said in one line', async () => {
+    const session = share();
+    await session.waitFor((e) => e.kind === 'port-opened');
+    process.kill(guest.qemu.pid, 'SIGKILL');
+    await guest.qemu.exited;
+    const error = await failureOf(session);
+    expect(isSpiceConnectionError(error) && error.reason).toBe('server-gone');
+    if (error instanceof Error) {
+      oneLine(error.message);
+      expect(error.message).toMatch(/went away/);
+    }
+  });
+});
