@@ -46,7 +46,18 @@ export function encodeMessage(
   kind: HeaderKind,
   message: { type: number; body: Buffer; serial?: bigint },
 ): Buffer {
-  const out = Buffer.allocUnsafe(headerSize(kind) + message.body.length);
+  return Buffer.concat([encodeMessageHeader(kind, message), message.body]);
+}
+
+/**
+ * The header alone, for a sender that writes the body separately (a corked socket write gathers both
+ * without copying the body).
+ */
+export function encodeMessageHeader(
+  kind: HeaderKind,
+  message: { type: number; body: Buffer; serial?: bigint },
+): Buffer {
+  const out = Buffer.allocUnsafe(headerSize(kind));
   let offset = 0;
   if (kind === 'full') {
     if (message.serial === undefined) {
@@ -56,7 +67,6 @@ export function encodeMessage(
   }
   offset = out.writeUInt16LE(requireUint(message.type, 16, 'message type'), offset);
   offset = out.writeUInt32LE(requireUint(message.body.length, 32, 'message body size'), offset);
-  if (kind === 'full') offset = out.writeUInt32LE(0, offset);
-  message.body.copy(out, offset);
+  if (kind === 'full') out.writeUInt32LE(0, offset);
   return out;
 }

@@ -23,19 +23,16 @@ export function httpSessionFactory(serverFor: () => ConnectionServer): SessionFa
       let ended = false;
 
       const pump = (): void => {
-        while (credits > 0) {
-          const chunk = clientEnd.read() as Buffer | null;
-          if (chunk === null) break;
-          let offset = 0;
-          while (offset < chunk.length && credits > 0) {
-            const piece = chunk.subarray(offset, offset + MUX_MAX_PAYLOAD);
-            offset += piece.length;
-            credits -= 1;
-            subscriber.next({ kind: 'response-data', data: piece });
-          }
-          // Out of credit mid-chunk: give the rest back to the stream for the next grant.
-          if (offset < chunk.length) clientEnd.unshift(chunk.subarray(offset));
+        // One frame's worth per read: read() without a size would join everything buffered into a new
+        // buffer, and giving back an unused tail would be joined (copied) again on the next grant.
+        while (credits > 0 && clientEnd.readableLength > 0) {
+          const piece = clientEnd.read(Math.min(MUX_MAX_PAYLOAD, clientEnd.readableLength)) as Buffer | null;
+          if (piece === null) break;
+          credits -= 1;
+          subscriber.next({ kind: 'response-data', data: piece });
         }
+        // With the buffer empty, a sizeless read lets the stream report its end (or ask for more).
+        if (credits > 0 && clientEnd.readableLength === 0) clientEnd.read();
         if (ended && clientEnd.readableLength === 0) subscriber.complete();
       };
 
