@@ -3,8 +3,9 @@
 //
 // The gate is the count of passed tests, so it never regresses. The issue asks for 100 of 104 (phodav passes
 // 103 through this path); both the engine alone (spec/unit/webdav/litmus.spec.ts) and this path pass 78 today
-// (basic 16/16, copymove 13/13, props 23/30, locks 22/41 with 7 skipped, http 4/4); the missing ones are lock semantics (If conditions and locks that never block the one anonymous guest user)
-// and dead properties lost by PROPPATCH. Raise the number when the engine gets better.
+// (basic 16/16, copymove 13/13, props 23/30, locks 22/41 with 7 skipped, http 4/4). The missing ones are
+// lock semantics (If conditions, and locks that never block the one anonymous guest user) and dead
+// properties lost by PROPPATCH. Raise the number when the engine gets better.
 
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
