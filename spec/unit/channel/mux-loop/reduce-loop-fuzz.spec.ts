@@ -41,13 +41,11 @@ const inputArb: fc.Arbitrary<LoopInput> = fc.oneof(
     data: Buffer.concat(list.map(([id, payload]) => encodeMuxFrame(id, Buffer.from(payload)))),
   })),
   keyArb.map((key): LoopInput => ({ kind: 'frame-flushed', key, bytes: 0 })),
-  fc
-    .tuple(keyArb, fc.integer({ min: 0, max: 5000 }))
-    .map(([key, bytes]): LoopInput => ({
-      kind: 'session-output',
-      key,
-      output: { kind: 'request-consumed', bytes },
-    })),
+  fc.tuple(keyArb, fc.integer({ min: 0, max: 5000 })).map(([key, bytes]): LoopInput => ({
+    kind: 'session-output',
+    key,
+    output: { kind: 'request-consumed', bytes },
+  })),
   fc.tuple(keyArb, fc.uint8Array({ maxLength: 100 })).map(([key, data]): LoopInput => ({
     kind: 'session-output',
     key,
