@@ -4,7 +4,8 @@ import { v2 as webdav } from 'webdav-server';
 import { AtomicFileWriter, isUploadTempName } from './atomic-file-writer';
 import { entityTag } from './entity-tag';
 import { isWithin, locateInShare, type Location } from './path-confinement';
-import { ResourceStateStore, StoredLockManager, StoredPropertyManager } from './resource-state-store';
+import { InertLockManager, InertPropertyManager } from './inert-managers';
+import type { ResourceStateStore } from './resource-state-store';
 
 const { Errors, ResourceType } = webdav;
 
@@ -20,7 +21,8 @@ const NOT_SERIALIZABLE: webdav.FileSystemSerializer = {
  * The share as webdav-server sees it. Every path is resolved with `locateInShare`, so nothing outside
  * realpath(root) is ever stat'ed, listed, read, written, moved or deleted; an escaping symlink is simply
  * absent (404). Only regular files and directories exist (FIFOs or devices would hang or leak). Content is
- * streamed; writes go through `AtomicFileWriter`. Dead properties and locks live in a bounded store.
+ * streamed; writes go through `AtomicFileWriter`. Dead properties live in a bounded store that DELETE and
+ * MOVE keep in step here; locks are the engine's (the library sees none).
  */
 export class ConfinedFileSystem extends webdav.FileSystem {
   constructor(
@@ -179,19 +181,19 @@ export class ConfinedFileSystem extends webdav.FileSystem {
   }
 
   protected override _lockManager(
-    path: webdav.Path,
+    _path: webdav.Path,
     _ctx: webdav.LockManagerInfo,
     callback: webdav.ReturnCallback<webdav.ILockManager>,
   ) {
-    callback(undefined, new StoredLockManager(this.state, path.toString()));
+    callback(undefined, new InertLockManager());
   }
 
   protected override _propertyManager(
-    path: webdav.Path,
+    _path: webdav.Path,
     _ctx: webdav.PropertyManagerInfo,
     callback: webdav.ReturnCallback<webdav.IPropertyManager>,
   ) {
-    callback(undefined, new StoredPropertyManager(this.state, path.toString()));
+    callback(undefined, new InertPropertyManager());
   }
 
   private async locateInside(path: webdav.Path): Promise<Inside | undefined> {

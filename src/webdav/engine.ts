@@ -4,12 +4,18 @@ import { ConfinedFileSystem } from './confined-file-system';
 import { ConnectionHost, failResponse, sendText, type Exchange } from './connection-host';
 import { receiveFile } from './file-upload';
 import { serveFile } from './file-response';
-import { answerPropfindFast } from './propfind/fast-propfind';
+import { headerText } from './header-value';
+import { answerLock, answerUnlock, lockDiscoveryXml } from './locks/lock-handlers';
+import { LockTable } from './locks/lock-table';
+import { checkPreconditions } from './locks/request-preconditions';
+import { answerProppatch, readPropertyUpdate, refuseProppatch } from './properties/proppatch';
+import { answerPropfindFast, type PropfindState } from './propfind/fast-propfind';
 import { READ_ONLY_ALLOW_HEADER } from './read-only-policy';
 import { readSmallBody, syntheticRequest } from './request-body';
 import { guardRequest, type GuardDecision } from './request-guard';
 import { runIsolated } from './request-isolation';
 import { ResourceStateStore } from './resource-state-store';
+import { displayPath } from './request-target';
 import { resolveShareRoot } from './share-root';
 import {
   resolveEngineOptions,
@@ -19,21 +25,30 @@ import {
   type WebdavEngine,
 } from './types';
 import { checkXmlBody } from './xml-well-formed';
+import { sendXml } from './xml-response';
 
 type Accepted = Extract<GuardDecision, { kind: 'accept' }>;
 
 const XML_METHODS = new Set(['PROPFIND', 'PROPPATCH', 'LOCK']);
 
 /**
- * The WebDAV engine for one shared folder: webdav-server v2 over our ConfinedFileSystem for the WebDAV
- * methods, our own handlers for GET/HEAD/PUT, and the request guard in front of both. Rejects with an
- * error a user can act on if the root is missing, not a folder, or lacks the needed permissions.
+ * The WebDAV engine for one shared folder: our own handlers for GET/HEAD/PUT, PROPPATCH, LOCK/UNLOCK and
+ * (Depth 0/1) PROPFIND, webdav-server v2 over our ConfinedFileSystem for the rest (OPTIONS, MKCOL, COPY,
+ * MOVE, DELETE), and in front of all of them the request guard, then the If header and lock-token checks.
+ * Rejects with an error a user can act on if the root is missing, not a folder, or lacks the needed
+ * permissions.
  */
 export async function createWebdavEngine(share: ShareConfig, options?: EngineOptions): Promise<WebdavEngine> {
   const settings = resolveEngineOptions(options);
   const rootReal = await resolveShareRoot(share);
   const stateStore = new ResourceStateStore(settings.maxStatefulPaths);
   const fileSystem = new ConfinedFileSystem(rootReal, stateStore);
+  const locks = new LockTable(settings.maxStatefulPaths);
+  const locate = (segments: readonly string[]) => fileSystem.locate(segments);
+  const propfindState: PropfindState = {
+    deadProperties: (path) => stateStore.properties(path),
+    lockDiscoveryXml: (path) => lockDiscoveryXml(locks, path),
+  };
   // Built only for its request engine: never start() it (it would listen on all interfaces).
   const library = new webdav.WebDAVServer({
     rootFileSystem: fileSystem,
@@ -59,6 +74,20 @@ export async function createWebdavEngine(share: ShareConfig, options?: EngineOpt
       return sendText(res, decision.status, decision.message + '\n');
     }
     exchange.describe(decision.path);
+    const preconditions = await checkPreconditions(
+      { locks, locate },
+      {
+        method: decision.method,
+        segments: decision.segments,
+        destination: decision.destination,
+        ifHeader: headerText(req.headers['if']),
+      },
+    );
+    if (preconditions.kind === 'failed')
+      return preconditions.status === 412
+        ? sendText(res, 412, preconditions.message + '\n')
+        : sendXml(res, 423, preconditions.xml);
+    const path = displayPath(decision.segments);
     switch (decision.route) {
       case 'get':
       case 'head':
@@ -70,9 +99,60 @@ export async function createWebdavEngine(share: ShareConfig, options?: EngineOpt
         );
       case 'put':
         return receiveFile(req, res, await fileSystem.locate(decision.segments), exchange.consumed);
+      case 'unlock':
+        return answerUnlock({ locks, locate }, decision.segments, req.headers, res);
+      case 'lock': {
+        const body = await readXmlBody(req, res, exchange);
+        if (body === undefined) return;
+        const input = { segments: decision.segments, headers: req.headers, body, ...preconditions };
+        return answerLock({ locks, locate }, { ...input, ifLists: preconditions.lists }, res);
+      }
+      case 'proppatch': {
+        const body = await readXmlBody(req, res, exchange);
+        if (body === undefined) return;
+        const update = readPropertyUpdate(body);
+        if (update.kind === 'invalid') return refuseProppatch(res, update.reason);
+        const location = await locate(decision.segments);
+        if (location.kind !== 'inside' || !location.exists)
+          return sendText(res, 404, 'No such file or folder in the share.\n');
+        return answerProppatch(stateStore, path, decision.url, update.operations, res);
+      }
       case 'library':
-        return handOver(req, res, decision, exchange, settings);
+        await handOver(req, res, decision, exchange, settings);
+        if (res.statusCode >= 200 && res.statusCode < 300) afterLibraryChange(decision);
+        return;
     }
+  }
+
+  /** Keeps locks and dead properties in step with what DELETE, MOVE and COPY did to the files. */
+  function afterLibraryChange(decision: Accepted): void {
+    const from = displayPath(decision.segments);
+    const to = decision.destination === undefined ? undefined : displayPath(decision.destination);
+    if (decision.method === 'DELETE' || decision.method === 'MOVE') locks.forgetTree(from);
+    if (decision.method === 'COPY' && to !== undefined) {
+      const depth = headerText(decision.headers['depth'])?.trim();
+      stateStore.copyTree(from, to, depth !== '0');
+    }
+  }
+
+  /** The body of a PROPPATCH or LOCK, checked to be well-formed; undefined once a 413 or 400 went out. */
+  async function readXmlBody(
+    req: IncomingMessage,
+    res: ServerResponse,
+    exchange: Exchange,
+  ): Promise<string | undefined> {
+    const read = await readSmallBody(req, settings.maxXmlBodyBytes, exchange.consumed);
+    if (read.kind === 'too-large') {
+      sendText(res, 413, 'The request body is too large.\n', { Connection: 'close' });
+      return undefined;
+    }
+    const text = read.body.toString('utf8');
+    const xml = checkXmlBody(text);
+    if (xml.kind === 'invalid') {
+      sendText(res, 400, `Invalid XML request body: ${xml.reason}.\n`);
+      return undefined;
+    }
+    return text;
   }
 
   async function handOver(
@@ -91,16 +171,17 @@ export async function createWebdavEngine(share: ShareConfig, options?: EngineOpt
       const xml = checkXmlBody(read.body.toString('utf8'));
       if (xml.kind === 'invalid') return sendText(res, 400, `Invalid XML request body: ${xml.reason}.\n`);
     }
-    // Our own PROPFIND while no dead property or lock exists anywhere (those live in the library's world).
-    if (decision.method === 'PROPFIND' && stateStore.size === 0) {
+    // Our own PROPFIND, with the dead properties and locks the library never sees. What it declines (Depth
+    // infinity, unusual bodies) the library answers, without dead properties or lock discovery.
+    if (decision.method === 'PROPFIND') {
       const input = {
         rootReal,
         segments: decision.segments,
         headers: req.headers,
         body: read.body.toString('utf8'),
+        state: propfindState,
       };
-      if (await answerPropfindFast({ ...input, locate: (segments) => fileSystem.locate(segments) }, res))
-        return;
+      if (await answerPropfindFast({ ...input, locate }, res)) return;
     }
     await new Promise<void>((resolve) => {
       res.once('close', resolve);

@@ -3,20 +3,19 @@ import { headerText } from './header-value';
 import { isAllowedWhenReadOnly } from './read-only-policy';
 import { canonicalUrlPath, displayPath, parseRequestTarget } from './request-target';
 
-/** Methods we answer ourselves (content), those we hand to webdav-server (WebDAV), and nothing else. */
-export type Route = 'get' | 'head' | 'put' | 'library';
+/** Methods we answer ourselves (content, properties, locks), those we hand to webdav-server, nothing else. */
+export type Route = 'get' | 'head' | 'put' | 'proppatch' | 'lock' | 'unlock' | 'library';
 
-const LIBRARY_METHODS = new Set([
-  'OPTIONS',
-  'PROPFIND',
-  'PROPPATCH',
-  'MKCOL',
-  'COPY',
-  'MOVE',
-  'DELETE',
-  'LOCK',
-  'UNLOCK',
-]);
+const OWN_ROUTES: Readonly<Record<string, Route>> = {
+  GET: 'get',
+  HEAD: 'head',
+  PUT: 'put',
+  PROPPATCH: 'proppatch',
+  LOCK: 'lock',
+  UNLOCK: 'unlock',
+};
+
+const LIBRARY_METHODS = new Set(['OPTIONS', 'PROPFIND', 'MKCOL', 'COPY', 'MOVE', 'DELETE']);
 
 export type GuardDecision =
   | { readonly kind: 'reject'; readonly status: number; readonly message: string; readonly path?: string }
@@ -31,6 +30,8 @@ export type GuardDecision =
       readonly url: string;
       /** Headers with the dangerous or ambiguous ones rewritten (If, Destination, Overwrite). */
       readonly headers: IncomingHttpHeaders;
+      /** COPY/MOVE: the destination's segments inside the share. */
+      readonly destination?: readonly string[];
     };
 
 export interface GuardedRequest {
@@ -42,9 +43,8 @@ export interface GuardedRequest {
 /**
  * Decides, from the request line and headers alone, whether a request may reach the engine, and in which
  * shape. Pure. Every request that kills webdav-server 2.6.3 is answered here with a clean 4xx:
- * bad %-escapes and NUL in the path or Destination (400), untagged `If` headers (dropped: the library never
- * evaluates If conditions, and its parser crashes on the untagged form; LOCK keeps it, it reads the refresh
- * token from it with a safe regex).
+ * bad %-escapes and NUL in the path or Destination (400). The `If` header never reaches the library (its
+ * parser crashes on the untagged form): the engine evaluates it, and the lock tokens in it, itself.
  */
 export function guardRequest(request: GuardedRequest, readOnly: boolean): GuardDecision {
   const method = request.method.toUpperCase();
@@ -58,7 +58,7 @@ export function guardRequest(request: GuardedRequest, readOnly: boolean): GuardD
   if (target.kind === 'escapes') return reject(403, 'The path leaves the shared folder.');
   const path = displayPath(target.segments);
   const headers: IncomingHttpHeaders = { ...request.headers };
-  if (method !== 'LOCK') delete headers['if'];
+  delete headers['if'];
 
   const atRoot = target.segments.length === 0;
   if (atRoot && (method === 'DELETE' || method === 'MOVE' || method === 'COPY'))
@@ -70,11 +70,14 @@ export function guardRequest(request: GuardedRequest, readOnly: boolean): GuardD
   if (method === 'PROPFIND' && !isValidDepth(headerText(headers['depth'])))
     return reject(400, 'Depth must be 0, 1 or infinity.', path);
 
+  let destination: readonly string[] | undefined;
   if (method === 'COPY' || method === 'MOVE') {
     const rewritten = rewriteDestination(headers);
-    if (rewritten) return { ...rewritten, path };
+    if (rewritten.kind === 'reject') return { ...rewritten, path };
+    destination = rewritten.segments;
   }
   return {
+    ...(destination === undefined ? {} : { destination }),
     kind: 'accept',
     route,
     method,
@@ -86,16 +89,15 @@ export function guardRequest(request: GuardedRequest, readOnly: boolean): GuardD
 }
 
 function routeOf(method: string): Route | undefined {
-  if (method === 'GET') return 'get';
-  if (method === 'HEAD') return 'head';
-  if (method === 'PUT') return 'put';
-  return LIBRARY_METHODS.has(method) ? 'library' : undefined;
+  return OWN_ROUTES[method] ?? (LIBRARY_METHODS.has(method) ? 'library' : undefined);
 }
 
-/** Rewrites Destination to its canonical form and Overwrite to T/F in place; returns a rejection if invalid. */
+/** Rewrites Destination to its canonical form and Overwrite to T/F in place; a rejection if invalid. */
 function rewriteDestination(
   headers: IncomingHttpHeaders,
-): Extract<GuardDecision, { kind: 'reject' }> | undefined {
+):
+  | Extract<GuardDecision, { kind: 'reject' }>
+  | { readonly kind: 'destination'; readonly segments: readonly string[] } {
   const destination = headers['destination'];
   if (typeof destination !== 'string' || destination.trim() === '')
     return reject(400, 'Destination header is missing.');
@@ -107,7 +109,7 @@ function rewriteDestination(
   const overwrite = (headerText(headers['overwrite']) ?? 'T').trim().toUpperCase();
   if (overwrite !== 'T' && overwrite !== 'F') return reject(400, 'Overwrite must be T or F.');
   headers['overwrite'] = overwrite; // RFC 4918 §10.6: absent means T; the library treats absent as F.
-  return undefined;
+  return { kind: 'destination', segments: parsed.segments };
 }
 
 function hasBody(headers: IncomingHttpHeaders): boolean {

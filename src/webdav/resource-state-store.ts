@@ -1,145 +1,88 @@
-import { v2 as webdav } from 'webdav-server';
+import { propertyCost, propertyKey, type DeadProperty, type PropertyName } from './properties/dead-property';
 
-type Lock = webdav.Lock;
-type PropertyBag = webdav.PropertyBag;
+/** Total bytes of dead property names and values the store keeps, across all paths (507 beyond). */
+const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
 
-interface PathState {
-  properties: PropertyBag;
-  locks: Lock[];
-}
+export type PropertyWrite = { readonly kind: 'stored' } | { readonly kind: 'full' };
 
 /**
- * Dead properties and locks, keyed by share path. Unlike the library's PhysicalFileSystem, which keeps an
- * entry for every path ever listed, an entry exists only while a path actually carries a property or a lock,
- * and the number of such paths is capped. Lost on restart, like the library's default.
+ * Dead properties, keyed by share path ("/a/b", "/" for the root). Unlike the library's PhysicalFileSystem,
+ * which keeps an entry for every path ever listed, an entry exists only while a path carries a property; the
+ * number of such paths and the bytes kept are capped. Lost on restart. Locks live in the LockTable.
  */
 export class ResourceStateStore {
-  private readonly states = new Map<string, PathState>();
+  private readonly states = new Map<string, Map<string, DeadProperty>>();
+  private bytes = 0;
 
-  constructor(private readonly maxPaths: number) {}
+  constructor(
+    private readonly maxPaths: number,
+    private readonly maxBytes: number = DEFAULT_MAX_BYTES,
+  ) {}
 
+  /** How many paths carry at least one dead property. */
   get size(): number {
     return this.states.size;
   }
 
-  read(key: string): PathState | undefined {
-    const state = this.states.get(key);
-    if (state) state.locks = state.locks.filter((lock) => !lock.expired());
-    return state;
+  properties(path: string): readonly DeadProperty[] {
+    return [...(this.states.get(path)?.values() ?? [])];
   }
 
-  /** The state to change, or undefined when the cap is reached. */
-  writable(key: string): PathState | undefined {
-    const existing = this.states.get(key);
-    if (existing) return existing;
-    if (this.states.size >= this.maxPaths) return undefined;
-    const created: PathState = { properties: {}, locks: [] };
-    this.states.set(key, created);
-    return created;
+  property(path: string, name: PropertyName): DeadProperty | undefined {
+    return this.states.get(path)?.get(propertyKey(name));
   }
 
-  prune(key: string): void {
-    const state = this.read(key);
-    if (state && state.locks.length === 0 && Object.keys(state.properties).length === 0)
-      this.states.delete(key);
+  /**
+   * Replaces the whole property set of a path at once (PROPPATCH is all or nothing), or refuses when the
+   * path or byte cap would be exceeded; nothing changes then.
+   */
+  replace(path: string, properties: readonly DeadProperty[]): PropertyWrite {
+    const existing = this.states.get(path);
+    const before = existing ? costOf(existing.values()) : 0;
+    const after = costOf(properties);
+    if (properties.length > 0 && !existing && this.states.size >= this.maxPaths) return { kind: 'full' };
+    if (this.bytes - before + after > this.maxBytes && after > before) return { kind: 'full' };
+    this.bytes += after - before;
+    if (properties.length === 0) this.states.delete(path);
+    else this.states.set(path, new Map(properties.map((property) => [propertyKey(property), property])));
+    return { kind: 'stored' };
   }
 
-  /** Forget a path and everything below it (after DELETE or as the source of MOVE). */
-  forgetTree(key: string): void {
-    for (const stored of [...this.states.keys()]) if (isSameOrBelow(stored, key)) this.states.delete(stored);
+  /** Forget a path and everything below it (after DELETE, or the destination replaced by MOVE/COPY). */
+  forgetTree(path: string): void {
+    for (const [stored, properties] of [...this.states.entries()]) {
+      if (!isSameOrBelow(stored, path)) continue;
+      this.bytes -= costOf(properties.values());
+      this.states.delete(stored);
+    }
   }
 
   /** Re-key a path and everything below it (after MOVE). */
   moveTree(from: string, to: string): void {
     this.forgetTree(to);
-    for (const [stored, state] of [...this.states.entries()]) {
+    for (const [stored, properties] of [...this.states.entries()]) {
       if (!isSameOrBelow(stored, from)) continue;
       this.states.delete(stored);
-      this.states.set(to + stored.slice(from.length), state);
+      this.states.set(to + stored.slice(from.length), properties);
+    }
+  }
+
+  /** Copy the properties of a path, and with `deep` of everything below it (after COPY); best effort at the caps. */
+  copyTree(from: string, to: string, deep: boolean): void {
+    this.forgetTree(to);
+    for (const [stored, properties] of [...this.states.entries()]) {
+      if (stored !== from && !(deep && isSameOrBelow(stored, from))) continue;
+      this.replace(to + stored.slice(from.length), [...properties.values()]);
     }
   }
 }
 
-function isSameOrBelow(candidate: string, key: string): boolean {
-  return candidate === key || candidate.startsWith(key === '/' ? '/' : key + '/');
+export function isSameOrBelow(candidate: string, path: string): boolean {
+  return candidate === path || candidate.startsWith(path === '/' ? '/' : path + '/');
 }
 
-export class StoredPropertyManager implements webdav.IPropertyManager {
-  constructor(
-    private readonly store: ResourceStateStore,
-    private readonly key: string,
-  ) {}
-
-  setProperty(
-    name: string,
-    value: webdav.ResourcePropertyValue,
-    attributes: webdav.PropertyAttributes,
-    callback: webdav.SimpleCallback,
-  ): void {
-    const state = this.store.writable(this.key);
-    if (!state) return callback(webdav.Errors.InsufficientStorage);
-    state.properties[name] = { value, attributes };
-    callback();
-  }
-
-  getProperty(
-    name: string,
-    callback: webdav.Return2Callback<webdav.ResourcePropertyValue, webdav.PropertyAttributes>,
-  ) {
-    const property = this.store.read(this.key)?.properties[name];
-    if (!property) return callback(webdav.Errors.PropertyNotFound);
-    callback(undefined, property.value, property.attributes);
-  }
-
-  removeProperty(name: string, callback: webdav.SimpleCallback): void {
-    const state = this.store.read(this.key);
-    if (state) delete state.properties[name];
-    this.store.prune(this.key);
-    callback();
-  }
-
-  getProperties(callback: webdav.ReturnCallback<PropertyBag>): void {
-    const properties = this.store.read(this.key)?.properties ?? {};
-    callback(undefined, { ...properties });
-  }
-}
-
-export class StoredLockManager implements webdav.ILockManager {
-  constructor(
-    private readonly store: ResourceStateStore,
-    private readonly key: string,
-  ) {}
-
-  getLocks(callback: webdav.ReturnCallback<Lock[]>): void {
-    callback(undefined, [...(this.store.read(this.key)?.locks ?? [])]);
-  }
-
-  setLock(lock: Lock, callback: webdav.SimpleCallback): void {
-    const state = this.store.writable(this.key);
-    if (!state) return callback(webdav.Errors.InsufficientStorage);
-    state.locks.push(lock);
-    callback();
-  }
-
-  removeLock(uuid: string, callback: webdav.ReturnCallback<boolean>): void {
-    const state = this.store.read(this.key);
-    const before = state?.locks.length ?? 0;
-    if (state) state.locks = state.locks.filter((lock) => lock.uuid !== uuid);
-    const removed = (state?.locks.length ?? 0) < before;
-    this.store.prune(this.key);
-    callback(undefined, removed);
-  }
-
-  getLock(uuid: string, callback: webdav.ReturnCallback<Lock>): void {
-    callback(
-      undefined,
-      this.store.read(this.key)?.locks.find((lock) => lock.uuid === uuid),
-    );
-  }
-
-  refresh(uuid: string, timeoutSeconds: number, callback: webdav.ReturnCallback<Lock>): void {
-    const lock = this.store.read(this.key)?.locks.find((candidate) => candidate.uuid === uuid);
-    lock?.refresh(timeoutSeconds);
-    callback(undefined, lock);
-  }
+function costOf(properties: Iterable<DeadProperty>): number {
+  let total = 0;
+  for (const property of properties) total += propertyCost(property);
+  return total;
 }

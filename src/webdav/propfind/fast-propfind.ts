@@ -2,7 +2,18 @@ import { promises as fsp, type Dirent, type Stats } from 'node:fs';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { isUploadTempName } from '../atomic-file-writer';
 import { isWithin, type Location } from '../path-confinement';
-import { isLivePropertyOf, livePropertyNames, livePropertyXml } from './live-properties';
+import {
+  deadPropertyXml,
+  emptyPropertyXml,
+  propertyKey,
+  type DeadProperty,
+} from '../properties/dead-property';
+import {
+  isLivePropertyOf,
+  livePropertyNames,
+  livePropertyXml,
+  type LivePropertyName,
+} from './live-properties';
 import { parsePropfindBody, type PropertyName, type PropfindRequest } from './propfind-request';
 import { escapeXml } from './xml-escape';
 
@@ -15,10 +26,21 @@ export interface FastPropfindInput {
   readonly headers: IncomingHttpHeaders;
   readonly body: string;
   readonly locate: (segments: readonly string[]) => Promise<Location>;
+  /** Dead properties and locks, when the engine keeps any; without it none exist. */
+  readonly state?: PropfindState;
+}
+
+/** What the engine keeps about share paths ("/a/b", "/" for the root) beyond the file system. */
+export interface PropfindState {
+  deadProperties(path: string): readonly DeadProperty[];
+  /** The <D:activelock> elements of the locks covering the path ('' for none). */
+  lockDiscoveryXml(path: string): string;
 }
 
 interface Entry {
   readonly href: string;
+  /** The share path, for dead properties and locks. */
+  readonly path: string;
   readonly displayName: string;
   readonly stats: Stats;
 }
@@ -26,8 +48,8 @@ interface Entry {
 /**
  * PROPFIND Depth 0 or 1 with allprop, propname or prop, answered straight from the file system: one stat per
  * entry, batched, one response buffer. The full engine asks the file system again for every property of every
- * entry (seconds and hundreds of MiB for 10,000 files). Only used while no path carries a dead property or a
- * lock (the engine checks), since those live in the library's world. Returns false, having written nothing,
+ * entry (seconds and hundreds of MiB for 10,000 files). Dead properties and lock discovery come from `state`
+ * (the engine's, which the library never sees). Returns false, having written nothing,
  * for anything it does not answer itself; the caller then hands the request to the full engine.
  */
 export async function answerPropfindFast(input: FastPropfindInput, res: ServerResponse): Promise<boolean> {
@@ -43,20 +65,22 @@ export async function answerPropfindFast(input: FastPropfindInput, res: ServerRe
     const stats = await fsp.stat(location.real);
     if (!stats.isDirectory() && !stats.isFile()) return false;
     const base = `http://${host}/${input.segments.map(encodeSegment).join('/')}`;
+    const selfPath = `/${input.segments.join('/')}`;
     const self: Entry = {
       href: hrefOf(base, stats.isDirectory() || input.segments.length === 0),
+      path: selfPath,
       displayName: input.segments.at(-1) ?? '',
       stats,
     };
     entries = [self];
     if (depth === '1' && stats.isDirectory()) {
       const prefix = base.endsWith('/') ? base : `${base}/`;
-      entries.push(...(await childEntries(input.rootReal, location.real, prefix)));
+      entries.push(...(await childEntries(input.rootReal, location.real, prefix, selfPath)));
     }
   } catch {
     return false;
   }
-  const body = Buffer.from(multistatus(entries, request), 'utf8');
+  const body = Buffer.from(multistatus(entries, request, input.state), 'utf8');
   res.writeHead(207, {
     'Content-Type': 'application/xml;charset=utf-8',
     'Content-Length': body.length,
@@ -67,7 +91,12 @@ export async function answerPropfindFast(input: FastPropfindInput, res: ServerRe
   return true;
 }
 
-async function childEntries(rootReal: string, folderReal: string, prefix: string): Promise<Entry[]> {
+async function childEntries(
+  rootReal: string,
+  folderReal: string,
+  prefix: string,
+  folderPath: string,
+): Promise<Entry[]> {
   const dirents = (await fsp.readdir(folderReal, { withFileTypes: true })).filter(
     (dirent) => !isUploadTempName(dirent.name),
   );
@@ -83,6 +112,7 @@ async function childEntries(rootReal: string, folderReal: string, prefix: string
       if (stats === undefined || name === undefined) return;
       entries.push({
         href: hrefOf(prefix + encodeSegment(name), stats.isDirectory()),
+        path: folderPath === '/' ? `/${name}` : `${folderPath}/${name}`,
         displayName: name,
         stats,
       });
@@ -116,34 +146,43 @@ function encodeSegment(segment: string): string {
   return encodeURI(segment).replace(/[?#]/g, (c) => encodeURIComponent(c));
 }
 
-function multistatus(entries: readonly Entry[], request: PropfindRequest): string {
+function multistatus(
+  entries: readonly Entry[],
+  request: PropfindRequest,
+  state: PropfindState | undefined,
+): string {
   const parts: string[] = ['<?xml version="1.0" encoding="utf-8"?><D:multistatus xmlns:D="DAV:">'];
-  for (const entry of entries) parts.push(responseXml(entry, request));
+  for (const entry of entries) parts.push(responseXml(entry, request, state));
   parts.push('</D:multistatus>');
   return parts.join('');
 }
 
-function responseXml(entry: Entry, request: PropfindRequest): string {
+function responseXml(entry: Entry, request: PropfindRequest, state: PropfindState | undefined): string {
   const isFolder = entry.stats.isDirectory();
   const href = `<D:href>${escapeXml(entry.href)}</D:href>`;
+  const dead = state?.deadProperties(entry.path) ?? [];
+  const live = (name: LivePropertyName) =>
+    livePropertyXml(name, entry.stats, entry.displayName, state?.lockDiscoveryXml(entry.path));
   switch (request.kind) {
     case 'allprop':
       return `<D:response>${href}${propstat(
-        livePropertyNames(isFolder).map((name) => livePropertyXml(name, entry.stats, entry.displayName)),
+        [...livePropertyNames(isFolder).map(live), ...dead.map(deadPropertyXml)],
         '200 OK',
       )}</D:response>`;
     case 'propname':
       return `<D:response>${href}${propstat(
-        livePropertyNames(isFolder).map((name) => `<D:${name}/>`),
+        [...livePropertyNames(isFolder).map((name) => `<D:${name}/>`), ...dead.map(emptyPropertyXml)],
         '200 OK',
       )}</D:response>`;
     case 'prop': {
       const found: string[] = [];
       const missing: string[] = [];
+      const deadByKey = new Map(dead.map((property) => [propertyKey(property), property]));
       for (const name of request.names) {
-        if (name.namespace === 'DAV:' && isLivePropertyOf(name.local, isFolder)) {
-          found.push(livePropertyXml(name.local, entry.stats, entry.displayName));
-        } else missing.push(emptyElement(name));
+        const deadProperty = deadByKey.get(propertyKey(name));
+        if (name.namespace === 'DAV:' && isLivePropertyOf(name.local, isFolder)) found.push(live(name.local));
+        else if (deadProperty !== undefined) found.push(deadPropertyXml(deadProperty));
+        else missing.push(emptyElement(name));
       }
       const stats = [
         found.length > 0 ? propstat(found, '200 OK') : '',

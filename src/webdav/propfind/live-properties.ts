@@ -29,15 +29,20 @@ export function isLivePropertyOf(local: string, isFolder: boolean): local is Liv
   return (livePropertyNames(isFolder) as readonly string[]).includes(local);
 }
 
-/** One live property as XML (prefix D bound to DAV:). The fast path runs only when no path holds a lock. */
-export function livePropertyXml(name: LivePropertyName, stats: Stats, displayName: string): string {
+/** One live property as XML (prefix D bound to DAV:); `lockDiscovery` is the <D:activelock> elements, if any. */
+export function livePropertyXml(
+  name: LivePropertyName,
+  stats: Stats,
+  displayName: string,
+  lockDiscovery = '',
+): string {
   const element = (content: string): string =>
     content === '' ? `<D:${name}/>` : `<D:${name}>${content}</D:${name}>`;
   switch (name) {
     case 'getlastmodified':
       return element(new Date(stats.mtimeMs).toUTCString());
     case 'lockdiscovery':
-      return element('');
+      return element(lockDiscovery);
     case 'supportedlock':
       return element(SUPPORTED_LOCK);
     case 'creationdate':

@@ -1,0 +1,127 @@
+import { promises as fsp } from 'node:fs';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { sendText } from '../connection-host';
+import { headerText } from '../header-value';
+import type { Location } from '../path-confinement';
+import { displayPath } from '../request-target';
+import { sendXml } from '../xml-response';
+import { parseXmlTree } from '../xml-tree';
+import type { IfList } from './if-header';
+import { activeLockXml, davErrorXml, hrefOfPath, lockResponseXml, readLockInfo } from './lock-xml';
+import { covers, type ActiveLock, type LockDepth, type LockTable } from './lock-table';
+import { grantedTimeout } from './timeout-header';
+
+export interface LockContext {
+  readonly locks: LockTable;
+  readonly locate: (segments: readonly string[]) => Promise<Location>;
+}
+
+export interface LockRequestInput {
+  readonly segments: readonly string[];
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+  /** The If header's lists, already evaluated true by the preconditions (empty without an If header). */
+  readonly ifLists: readonly IfList[];
+  readonly submitted: ReadonlySet<string>;
+}
+
+/**
+ * LOCK (RFC 4918 §9.10): a new exclusive or shared write lock, Depth 0 or infinity, on an existing resource
+ * or on an unmapped URL (which creates an empty file, 201); or, without a body, a refresh of the locks whose
+ * tokens the If header submits.
+ */
+export async function answerLock(
+  context: LockContext,
+  input: LockRequestInput,
+  res: ServerResponse,
+): Promise<void> {
+  const path = displayPath(input.segments);
+  const timeoutSeconds = grantedTimeout(headerText(input.headers['timeout']));
+  if (input.body.trim() === '') return refresh(context, input, path, timeoutSeconds, res);
+
+  const depth = lockDepth(headerText(input.headers['depth']));
+  if (depth === undefined) return sendText(res, 400, 'A LOCK Depth must be 0 or infinity.\n');
+  const parsed = parseXmlTree(input.body);
+  if (parsed.kind === 'invalid') return sendText(res, 400, `Invalid LOCK body: ${parsed.reason}.\n`);
+  const info = readLockInfo(parsed.root);
+  if (info.kind === 'invalid') return sendText(res, 400, `Invalid LOCK body: ${info.reason}.\n`);
+  const location = await context.locate(input.segments);
+  if (location.kind !== 'inside') return sendText(res, 403, 'The path leaves the shared folder.\n');
+
+  const created = context.locks.create({
+    root: path,
+    depth,
+    scope: info.scope,
+    ownerXml: info.ownerXml,
+    timeoutSeconds,
+  });
+  if (created.kind === 'conflict')
+    return sendXml(res, 423, davErrorXml('no-conflicting-lock', [hrefOfPath(created.with.root)]));
+  if (created.kind === 'full')
+    return sendText(res, 507, 'Too many locks are held at once; unlock some files and try again.\n');
+  const lock = created.lock;
+  if (!location.exists) {
+    try {
+      await (await fsp.open(location.real, 'wx')).close();
+    } catch {
+      context.locks.remove(lock.token);
+      return sendText(res, 409, 'Cannot lock here: the parent folder does not exist.\n');
+    }
+  }
+  sendXml(res, location.exists ? 200 : 201, lockResponseXml(activeLock(context, lock)), {
+    'Lock-Token': `<${lock.token}>`,
+  });
+}
+
+async function refresh(
+  context: LockContext,
+  input: LockRequestInput,
+  path: string,
+  timeoutSeconds: number,
+  res: ServerResponse,
+): Promise<void> {
+  if (input.ifLists.length === 0)
+    return sendText(res, 400, 'A LOCK without a body refreshes a lock: send its token in an If header.\n');
+  const refreshed = [...input.submitted]
+    .map((token) => context.locks.get(token))
+    .filter((lock): lock is ActiveLock => lock !== undefined && covers(lock, path))
+    .map((lock) => context.locks.refresh(lock.token, timeoutSeconds))
+    .filter((lock): lock is ActiveLock => lock !== undefined);
+  if (refreshed.length === 0) return sendXml(res, 412, davErrorXml('lock-token-matches-request-uri'));
+  sendXml(res, 200, lockResponseXml(refreshed.map((lock) => activeLock(context, lock)).join('')));
+}
+
+/** UNLOCK (RFC 4918 §9.11): removes the lock named by Lock-Token, if it covers the request URI. */
+export function answerUnlock(
+  context: LockContext,
+  segments: readonly string[],
+  headers: IncomingHttpHeaders,
+  res: ServerResponse,
+): void {
+  const token = /^\s*<([^<>\s]+)>\s*$/.exec(headerText(headers['lock-token']) ?? '')?.[1];
+  if (token === undefined) return sendText(res, 400, 'UNLOCK needs a Lock-Token header: <token>.\n');
+  const lock = context.locks.get(token);
+  if (lock === undefined || !covers(lock, displayPath(segments)))
+    return sendXml(res, 409, davErrorXml('lock-token-matches-request-uri'));
+  context.locks.remove(token);
+  res.statusCode = 204;
+  res.end();
+}
+
+/** The <D:activelock> elements of every lock covering a share path, for PROPFIND lockdiscovery. */
+export function lockDiscoveryXml(locks: LockTable, path: string): string {
+  return locks
+    .covering(path)
+    .map((lock) => activeLockXml(lock, hrefOfPath(lock.root), locks.secondsLeft(lock)))
+    .join('');
+}
+
+function activeLock(context: LockContext, lock: ActiveLock): string {
+  return activeLockXml(lock, hrefOfPath(lock.root), context.locks.secondsLeft(lock));
+}
+
+function lockDepth(header: string | undefined): LockDepth | undefined {
+  const value = (header ?? 'infinity').trim().toLowerCase();
+  if (value === '0') return '0';
+  return value === 'infinity' ? 'infinity' : undefined;
+}

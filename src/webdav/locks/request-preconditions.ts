@@ -1,0 +1,134 @@
+import { promises as fsp } from 'node:fs';
+import { entityTag } from '../entity-tag';
+import type { Location } from '../path-confinement';
+import { displayPath, parseRequestTarget } from '../request-target';
+import { evaluateIf, type ResourceFacts } from './if-evaluation';
+import { parseIfHeader, submittedTokens, type IfList } from './if-header';
+import { davErrorXml, hrefOfPath } from './lock-xml';
+import { firstUnsatisfied, locksAffected, type Change } from './lock-protection';
+import type { LockTable } from './lock-table';
+
+export interface PreconditionRequest {
+  readonly method: string;
+  readonly segments: readonly string[];
+  /** COPY/MOVE: the destination inside the share. */
+  readonly destination?: readonly string[];
+  /** The raw If header, if any. */
+  readonly ifHeader: string | undefined;
+}
+
+export type Preconditions =
+  | {
+      readonly kind: 'proceed';
+      /** The If header's lists (empty without one), for LOCK refresh. */
+      readonly lists: readonly IfList[];
+      readonly submitted: ReadonlySet<string>;
+    }
+  | { readonly kind: 'failed'; readonly status: 412; readonly message: string }
+  | { readonly kind: 'failed'; readonly status: 423; readonly xml: string };
+
+export interface PreconditionContext {
+  readonly locks: LockTable;
+  readonly locate: (segments: readonly string[]) => Promise<Location>;
+}
+
+/**
+ * The checks RFC 4918 puts before any method runs: the If header must evaluate true (else 412), and a request
+ * that changes a locked resource must submit the lock's token (else 423). A malformed If header is treated as
+ * absent: it can then neither pass a condition nor submit a token, so locked resources stay protected.
+ */
+export async function checkPreconditions(
+  context: PreconditionContext,
+  request: PreconditionRequest,
+): Promise<Preconditions> {
+  const parsed = request.ifHeader === undefined ? undefined : parseIfHeader(request.ifHeader);
+  const lists = parsed?.kind === 'ok' ? parsed.lists : [];
+  const submitted = submittedTokens(lists);
+  const requestPath = displayPath(request.segments);
+
+  if (lists.length > 0) {
+    const facts = new Map<string | undefined, ResourceFacts | undefined>();
+    facts.set(undefined, await factsAbout(context, request.segments));
+    for (const list of lists) {
+      if (list.resource === undefined || facts.has(list.resource)) continue;
+      const target = parseRequestTarget(list.resource);
+      facts.set(
+        list.resource,
+        target.kind === 'inside' ? await factsAbout(context, target.segments) : undefined,
+      );
+    }
+    const holds = evaluateIf(
+      lists,
+      (resource) => facts.get(resource),
+      (token) => context.locks.get(token) !== undefined,
+    );
+    if (!holds)
+      return {
+        kind: 'failed',
+        status: 412,
+        message: 'The If header does not match the current state (lock token or entity tag) of the resource.',
+      };
+  }
+
+  const changes = await changesOf(context, request, requestPath);
+  const unsatisfied = firstUnsatisfied(locksAffected(context.locks, changes), submitted);
+  if (unsatisfied)
+    return {
+      kind: 'failed',
+      status: 423,
+      xml: davErrorXml('lock-token-submitted', [hrefOfPath(unsatisfied.root)]),
+    };
+  return { kind: 'proceed', lists, submitted };
+}
+
+async function changesOf(
+  context: PreconditionContext,
+  request: PreconditionRequest,
+  path: string,
+): Promise<Change[]> {
+  const destination = request.destination === undefined ? undefined : displayPath(request.destination);
+  switch (request.method) {
+    case 'PUT':
+    case 'LOCK': {
+      const location = await context.locate(request.segments);
+      const exists = location.kind === 'inside' && location.exists;
+      if (request.method === 'LOCK' && exists) return [];
+      return [{ kind: exists ? 'resource' : 'membership', path }];
+    }
+    case 'PROPPATCH':
+      return [{ kind: 'resource', path }];
+    case 'MKCOL':
+      return [{ kind: 'membership', path }];
+    case 'DELETE':
+      return [{ kind: 'tree', path }];
+    case 'MOVE':
+      return destination === undefined
+        ? [{ kind: 'tree', path }]
+        : [
+            { kind: 'tree', path },
+            { kind: 'tree', path: destination },
+          ];
+    case 'COPY':
+      return destination === undefined ? [] : [{ kind: 'tree', path: destination }];
+    default:
+      return [];
+  }
+}
+
+async function factsAbout(context: PreconditionContext, segments: readonly string[]): Promise<ResourceFacts> {
+  const lockTokens = new Set(context.locks.covering(displayPath(segments)).map((lock) => lock.token));
+  return { etag: await currentEtag(context, segments), lockTokens };
+}
+
+async function currentEtag(
+  context: PreconditionContext,
+  segments: readonly string[],
+): Promise<string | undefined> {
+  try {
+    const location = await context.locate(segments);
+    if (location.kind !== 'inside' || !location.exists) return undefined;
+    return entityTag(await fsp.stat(location.real));
+  } catch {
+    return undefined;
+  }
+}
