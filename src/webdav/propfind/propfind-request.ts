@@ -50,11 +50,9 @@ function parseElements(xml: string): Element | undefined {
     SKIPPED.lastIndex = offset;
     const skipped = SKIPPED.exec(xml);
     if (skipped !== null) {
-      if (
-        skipped[0].startsWith('<!') ||
-        (skipped[0].trim() !== '' && stack.length === 0 && !skipped[0].startsWith('<?'))
-      )
-        return undefined;
+      // Comments and processing instructions anywhere, text only inside the root (whitespace outside).
+      const isMarkup = skipped[0].startsWith('<');
+      if (!isMarkup && skipped[0].trim() !== '' && stack.length === 0) return undefined;
       offset = SKIPPED.lastIndex;
       continue;
     }
