@@ -16,8 +16,7 @@ export function locksAffected(table: LockTable, changes: readonly Change[]): Act
   const add = (locks: readonly ActiveLock[]) => locks.forEach((lock) => affected.set(lock.token, lock));
   for (const change of changes) {
     add(table.covering(change.path));
-    if (change.kind === 'resource' || change.path === '/') continue;
-    add(table.on(parentOf(change.path)));
+    if (change.kind !== 'resource' && change.path !== '/') add(table.on(parentOf(change.path)));
     if (change.kind === 'tree') add(table.below(change.path));
   }
   return [...affected.values()];

@@ -1,0 +1,44 @@
+import type { DeadProperty } from '../../../src/webdav/properties/dead-property';
+import { ResourceStateStore } from '../../../src/webdav/resource-state-store';
+
+function property(local: string, valueXml = 'v'): DeadProperty {
+  return { namespace: 'urn:x', local, attributesXml: '', valueXml };
+}
+
+describe('ResourceStateStore', () => {
+  it('keeps an entry only while a path has properties', () => {
+    const store = new ResourceStateStore(10);
+    expect(store.replace('/a', [property('p')])).toEqual({ kind: 'stored' });
+    expect(store.property('/a', { namespace: 'urn:x', local: 'p' })).toEqual(property('p'));
+    expect(store.size).toBe(1);
+    store.replace('/a', []);
+    expect(store.size).toBe(0);
+  });
+
+  it('refuses a new path beyond maxPaths and values beyond the byte budget, changing nothing', () => {
+    const store = new ResourceStateStore(1, 100);
+    store.replace('/a', [property('p')]);
+    expect(store.replace('/b', [property('p')])).toEqual({ kind: 'full' });
+    expect(store.replace('/a', [property('p', 'x'.repeat(200))])).toEqual({ kind: 'full' });
+    expect(store.properties('/a')).toEqual([property('p')]);
+    expect(store.replace('/a', [property('q')])).toEqual({ kind: 'stored' });
+  });
+
+  it('moves, copies and forgets whole trees, not siblings that share a prefix', () => {
+    const store = new ResourceStateStore(10);
+    store.replace('/d', [property('top')]);
+    store.replace('/d/f', [property('inner')]);
+    store.replace('/d2', [property('sibling')]);
+    store.copyTree('/d', '/c', false);
+    expect(store.properties('/c')).toEqual([property('top')]);
+    expect(store.properties('/c/f')).toEqual([]);
+    store.copyTree('/d', '/c', true);
+    expect(store.properties('/c/f')).toEqual([property('inner')]);
+    store.moveTree('/d', '/m');
+    expect(store.properties('/d')).toEqual([]);
+    expect(store.properties('/m/f')).toEqual([property('inner')]);
+    store.forgetTree('/m');
+    expect(store.properties('/d2')).toEqual([property('sibling')]);
+    expect(store.size).toBe(3);
+  });
+});
