@@ -38,7 +38,7 @@ export interface EngineOptions {
   readonly maxHeaderBytes?: number;
   /** Largest body accepted for XML methods (PROPFIND, PROPPATCH, LOCK, ...), 413 beyond. Default 1 MiB. */
   readonly maxXmlBodyBytes?: number;
-  /** Most paths that may carry dead properties or locks at once (507 beyond). Default 10,000. */
+  /** Most paths that may carry dead properties, and most locks, at once (507 beyond). Default 10,000. */
   readonly maxStatefulPaths?: number;
 }
 
