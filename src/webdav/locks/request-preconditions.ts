@@ -70,6 +70,7 @@ export async function checkPreconditions(
       };
   }
 
+  if (context.locks.size === 0) return { kind: 'proceed', lists, submitted }; // nothing to protect
   const changes = await changesOf(context, request, requestPath);
   const unsatisfied = firstUnsatisfied(locksAffected(context.locks, changes), submitted);
   if (unsatisfied)

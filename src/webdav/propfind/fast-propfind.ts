@@ -162,7 +162,12 @@ function responseXml(entry: Entry, request: PropfindRequest, state: PropfindStat
   const href = `<D:href>${escapeXml(entry.href)}</D:href>`;
   const dead = state?.deadProperties(entry.path) ?? [];
   const live = (name: LivePropertyName) =>
-    livePropertyXml(name, entry.stats, entry.displayName, state?.lockDiscoveryXml(entry.path));
+    livePropertyXml(
+      name,
+      entry.stats,
+      entry.displayName,
+      name === 'lockdiscovery' ? state?.lockDiscoveryXml(entry.path) : undefined,
+    );
   switch (request.kind) {
     case 'allprop':
       return `<D:response>${href}${propstat(
