@@ -9,9 +9,12 @@ if (host === undefined || port === undefined || dir === undefined) {
   console.error('usage: our-client.js HOST PORT SHARE_DIR');
   process.exit(2);
 }
+// BENCH_CREDITS_PER_CLIENT=N: a variant with another credit window, measured beside the default one.
+const credits = Number(process.env['BENCH_CREDITS_PER_CLIENT'] ?? '');
 const subscription = shareFolder({
   target: { kind: 'tcp', host, port: Number(port) },
   share: { path: dir },
+  ...(credits > 0 ? { limits: { creditsPerClient: credits } } : {}),
 }).subscribe({
   next: (event) => {
     if (event.kind === 'channel-ready' || event.kind === 'share-failed') console.log(event.kind);

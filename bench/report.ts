@@ -95,6 +95,22 @@ export function printTable(report: Report): Record<string, unknown> {
     );
   }
 
+  const variants = [...new Set(report.measurements.map((m) => m.client))].filter(
+    (client) => client !== OURS && client !== REFERENCE && client !== RAW,
+  );
+  for (const variant of variants) {
+    console.log(`\nVariant ${variant} (ours with other settings): median value, CPU s`);
+    for (const workload of report.workloads) {
+      const v = mediansOf(report, variant, workload.id);
+      const ours = mediansOf(report, OURS, workload.id);
+      if (v === undefined) continue;
+      console.log(
+        `  ${workload.label.padEnd(44)} ${fmt(v.value).padStart(8)} ${workload.unit.padEnd(5)} (ours ${fmt(ours?.value)})` +
+          `  cpu ${fmt(v.cpuSeconds)} (ours ${fmt(ours?.cpuSeconds)})`,
+      );
+    }
+  }
+
   const targets: Record<string, unknown>[] = [];
   const target = (name: string, met: boolean | undefined, detail: string): void => {
     targets.push({ name, met, detail });

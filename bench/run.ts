@@ -29,6 +29,8 @@ interface Options {
   memory: boolean;
   /** Measure bin/spice-webdav instead of bench/our-client (the same library, without the CLI around it). */
   cli: boolean;
+  /** --credits N: also measure our client with N credits per client (a candidate credit window). */
+  credits: number | undefined;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -40,11 +42,12 @@ function parseOptions(argv: string[]): Options {
   const only = value('--only');
   return {
     quick,
-    rounds: Number(value('--rounds') ?? (quick ? 1 : 3)),
+    rounds: Number(value('--rounds') ?? (quick ? 1 : 2)),
     only: only === undefined ? undefined : only.split(','),
     reference: !argv.includes('--no-reference'),
     memory: !quick && !argv.includes('--no-memory'),
     cli: argv.includes('--cli'),
+    credits: value('--credits') === undefined ? undefined : Number(value('--credits')),
   };
 }
 
@@ -161,6 +164,9 @@ async function waitUntilServing(qemu: RunningQemu, client: ClientProcess): Promi
   }
 }
 
+/** Clients alive right now, so an interrupted bench stops them too. */
+const running = new Set<ClientProcess>();
+
 async function measureClient(
   qemu: RunningQemu,
   spec: ClientSpec,
@@ -170,6 +176,7 @@ async function measureClient(
   record: (m: Measurement) => void,
 ): Promise<void> {
   const client = new ClientProcess(spec);
+  running.add(client);
   try {
     const startup = await waitUntilServing(qemu, client);
     record({ client: spec.name, workload: 'startup', round, value: startup, cpuSeconds: 0, peakRssBytes: 0 });
@@ -192,6 +199,7 @@ async function measureClient(
       }
     }
   } finally {
+    running.delete(client);
     await client.stop();
     // Let spice-server and the guest daemon see the client go before the next one links.
     await new Promise((done) => setTimeout(done, 1500));
@@ -217,13 +225,11 @@ async function main(): Promise<void> {
   const record = (m: Measurement): void => {
     measurements.push(m);
   };
-  const stopAll = (): void => {
-    void qemu?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  };
   process.once('SIGINT', () => {
-    stopAll();
-    process.exit(130);
+    void Promise.all([...[...running].map((client) => client.stop()), qemu?.stop()]).finally(() => {
+      rmSync(dir, { recursive: true, force: true });
+      process.exit(130);
+    });
   });
   try {
     console.log('Preparing the share and booting the test guest...');
@@ -239,6 +245,14 @@ async function main(): Promise<void> {
       // A B A B: ours first in every round; the raw channel last.
       await measureClient(qemu, specs.ours, workloads, round, dir, record);
       if (withReference) await measureClient(qemu, specs.reference, workloads, round, dir, record);
+      if (options.credits !== undefined) {
+        const variant: ClientSpec = {
+          ...specs.ours,
+          name: `spice-webdav-c${options.credits}`,
+          env: { BENCH_CREDITS_PER_CLIENT: String(options.credits) },
+        };
+        await measureClient(qemu, variant, workloads, round, dir, record);
+      }
       if (raw.length > 0) await measureClient(qemu, specs.raw, raw, round, dir, record);
     }
     if (options.memory && (options.only === undefined || options.only.includes('memory'))) {

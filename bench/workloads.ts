@@ -33,6 +33,7 @@ export interface ShareLayout {
 }
 
 const LONG = { timeoutMs: 1_200_000 };
+const STALL_LIMIT_SECONDS = 60;
 
 async function exec(qemu: RunningQemu, command: string): Promise<string> {
   const result = await qemu.guestExec(command, LONG);
@@ -181,8 +182,16 @@ export function transferWorkloads(share: ShareLayout): Workload[] {
           `rm -f /tmp/stall; mkfifo /tmp/stall; (curl -s -o /tmp/stall ${GUEST_URL}/${share.bigName} >/dev/null 2>&1 & echo $! > /tmp/stall.pid); sleep 2`,
         );
         try {
-          const beside = await curlTimed(qemu, `${GUEST_URL}/${share.midName}`, '200', share.midBytes);
-          return (100 * alone.seconds) / beside.seconds;
+          // Bounded: if the other GET stops too, the figure is what it moved in the time allowed.
+          const beside = await qemu.guestExec(
+            `curl -s -m ${STALL_LIMIT_SECONDS} -o /dev/null -w '%{size_download} %{time_total}' ${GUEST_URL}/${share.midName}`,
+            LONG,
+          );
+          const [size, total] = beside.stdout.trim().split(' ').map(Number);
+          if (size === undefined || total === undefined || !(total > 0)) {
+            throw new Error(`GET beside a stalled client: "${beside.stdout}" ${beside.stderr}`);
+          }
+          return (100 * (size / total)) / (share.midBytes / alone.seconds);
         } finally {
           await exec(qemu, 'kill $(cat /tmp/stall.pid) 2>/dev/null; rm -f /tmp/stall /tmp/stall.pid; true');
         }
