@@ -127,14 +127,24 @@ function profileArgs(): string[] {
   return dir === undefined || dir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
 }
 
+/** The V8 flags bin/spice-webdav runs with (its shebang): measure what users run. */
+const OUR_NODE_FLAGS = ['--max-semi-space-size=1'];
+
 function clientSpecs(qemu: RunningQemu, dir: string, rawBytes: number, cli: boolean) {
   const port = String(qemu.spice.port);
   const ours: ClientSpec = {
     name: 'spice-webdav',
     command: process.execPath,
     args: cli
-      ? [join(REPO, 'bin', 'spice-webdav'), '--direct', `127.0.0.1:${port}`, '--share-dir', dir]
-      : [...profileArgs(), join(__dirname, 'our-client.js'), '127.0.0.1', port, dir],
+      ? [
+          ...OUR_NODE_FLAGS,
+          join(REPO, 'bin', 'spice-webdav'),
+          '--direct',
+          `127.0.0.1:${port}`,
+          '--share-dir',
+          dir,
+        ]
+      : [...OUR_NODE_FLAGS, ...profileArgs(), join(__dirname, 'our-client.js'), '127.0.0.1', port, dir],
   };
   const reference: ClientSpec = {
     name: 'spice-gtk',
