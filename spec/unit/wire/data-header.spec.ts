@@ -6,8 +6,7 @@ import {
   headerSize,
 } from '../../../src/wire/data-header';
 import { WireError } from '../../../src/wire/errors';
-
-const hex = (s: string): Buffer => Buffer.from(s.replace(/[^0-9a-f]/gi, ''), 'hex');
+import { hex } from './wire-spec-helpers';
 
 describe('data headers', () => {
   it('have the documented sizes', () => {

@@ -1,5 +1,5 @@
 import { ChannelType, CommonCap, LinkErrorCode, SpicevmcCap } from '../../../src/wire/constants';
-import { LinkError, SaslRequiredError, WireError } from '../../../src/wire/errors';
+import { LinkError, SaslRequiredError } from '../../../src/wire/errors';
 import {
   LINK_HEADER_SIZE,
   decodeLinkHeader,
@@ -11,18 +11,7 @@ import {
   encodeLinkReply,
   selectAuthMechanism,
 } from '../../../src/wire/link';
-
-const hex = (s: string): Buffer => Buffer.from(s.replace(/[^0-9a-f]/gi, ''), 'hex');
-
-function wireErrorKind(action: () => unknown): string | undefined {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof WireError) return error.kind;
-    throw error;
-  }
-  return undefined;
-}
+import { hex, wireErrorKind } from './wire-spec-helpers';
 
 /** A 178-byte SpiceLinkReply body followed by caps words, with an arbitrary key. */
 function replyBody(o: {

@@ -2,8 +2,7 @@ import fc from 'fast-check';
 import { WireError, type WireErrorKind } from '../../../src/wire/errors';
 import { decodeLz4Block } from '../../../src/wire/lz4-block';
 import { compressLz4Block } from './lz4-test-encoder';
-
-const hex = (s: string): Buffer => Buffer.from(s.replace(/[^0-9a-f]/gi, ''), 'hex');
+import { hex } from './wire-spec-helpers';
 
 function failure(action: () => unknown): WireErrorKind | undefined {
   try {

@@ -11,8 +11,7 @@ import {
   type MuxDemuxState,
   type MuxFrame,
 } from '../../../src/wire/mux-frame';
-
-const hex = (s: string): Buffer => Buffer.from(s.replace(/[^0-9a-f]/gi, ''), 'hex');
+import { hex } from './wire-spec-helpers';
 
 /** Feeds chunks in order and collects every frame. */
 function demuxAll(chunks: Buffer[]): { frames: MuxFrame[]; state: MuxDemuxState } {

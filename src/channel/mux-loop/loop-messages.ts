@@ -45,18 +45,7 @@ export type SessionOutput =
   /** At most 65535 bytes of response, only ever emitted against a grant. */
   | { readonly kind: 'response-data'; readonly data: Buffer }
   /** The HTTP side took this many request bytes off the session's buffer. */
-  | { readonly kind: 'request-consumed'; readonly bytes: number }
-  /** One HTTP request finished (for logs and events). */
-  | { readonly kind: 'request-done'; readonly request: RequestSummary };
-
-export interface RequestSummary {
-  readonly method: string;
-  readonly path: string;
-  readonly status: number;
-  readonly bytesIn: number;
-  readonly bytesOut: number;
-  readonly ms: number;
-}
+  | { readonly kind: 'request-consumed'; readonly bytes: number };
 
 /** Events for the user of the library or the CLI log. */
 export type LoopEvent =
@@ -74,7 +63,6 @@ export type LoopEvent =
       readonly error?: string;
     }
   | { readonly kind: 'client-refused'; readonly id: ClientId; readonly reason: string }
-  | ({ readonly kind: 'request-done'; readonly id: ClientId } & RequestSummary)
   | { readonly kind: 'flow'; readonly reading: 'paused' | 'resumed'; readonly bufferedBytes: number };
 
 export type Effect =

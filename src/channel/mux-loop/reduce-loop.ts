@@ -210,9 +210,6 @@ class Step {
           ticksSinceTraffic: 0,
         });
         break;
-      case 'request-done':
-        this.emit({ kind: 'request-done', id: key.id, ...output.request });
-        break;
     }
   }
 

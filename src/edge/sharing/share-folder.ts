@@ -157,7 +157,7 @@ export function shareFolder(
             link?.resumeReading();
             return EMPTY;
           case 'event':
-            return effect.event.kind === 'request-done' ? EMPTY : of(effect.event);
+            return of(effect.event);
         }
       }),
     );

@@ -49,4 +49,4 @@ export type SharingEvent =
   | ({ readonly kind: 'request' } & RequestRecord)
   | ReconnectingEvent
   | TrafficEvent
-  | Exclude<LoopEvent, { kind: 'request-done' }>;
+  | LoopEvent;

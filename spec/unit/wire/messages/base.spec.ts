@@ -1,8 +1,7 @@
 import { BaseClientMsg, BaseServerMsg } from '../../../../src/wire/constants';
 import { WireError } from '../../../../src/wire/errors';
 import { decodeBaseMessage, encodeAck, encodeAckSync, encodePong } from '../../../../src/wire/messages/base';
-
-const hex = (s: string): Buffer => Buffer.from(s.replace(/[^0-9a-f]/gi, ''), 'hex');
+import { hex } from '../wire-spec-helpers';
 
 describe('decodeBaseMessage', () => {
   it('decodes SET_ACK', () => {

@@ -1,18 +1,7 @@
 import { MainClientMsg, MainServerMsg } from '../../../../src/wire/constants';
-import { WireError } from '../../../../src/wire/errors';
+
 import { decodeMainMessage, encodeAttachChannels } from '../../../../src/wire/messages/main';
-
-const hex = (s: string): Buffer => Buffer.from(s.replace(/[^0-9a-f]/gi, ''), 'hex');
-
-function kindOf(action: () => unknown): string | undefined {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof WireError) return error.kind;
-    throw error;
-  }
-  return undefined;
-}
+import { hex, wireErrorKind } from '../wire-spec-helpers';
 
 describe('decodeMainMessage', () => {
   it('decodes MAIN_INIT (eight u32)', () => {
@@ -42,7 +31,7 @@ describe('decodeMainMessage', () => {
   });
 
   it('rejects a CHANNELS_LIST count larger than its body without allocating for it', () => {
-    expect(kindOf(() => decodeMainMessage(MainServerMsg.CHANNELS_LIST, hex('ffffffff 0100')))).toBe(
+    expect(wireErrorKind(() => decodeMainMessage(MainServerMsg.CHANNELS_LIST, hex('ffffffff 0100')))).toBe(
       'truncated',
     );
   });
@@ -73,7 +62,9 @@ describe('decodeMainMessage', () => {
       certSubject: '',
     });
     const badOffset = hex('0c17 0000 03000000 ff000000 00000000 00000000 683100');
-    expect(kindOf(() => decodeMainMessage(MainServerMsg.MIGRATE_SWITCH_HOST, badOffset))).toBe('malformed');
+    expect(wireErrorKind(() => decodeMainMessage(MainServerMsg.MIGRATE_SWITCH_HOST, badOffset))).toBe(
+      'malformed',
+    );
   });
 
   it('decodes the small and empty messages', () => {
@@ -117,8 +108,10 @@ describe('decodeMainMessage', () => {
   it('returns undefined for other types and rejects short bodies', () => {
     expect(decodeMainMessage(3, Buffer.alloc(8))).toBeUndefined();
     expect(decodeMainMessage(200, Buffer.alloc(8))).toBeUndefined();
-    expect(kindOf(() => decodeMainMessage(MainServerMsg.INIT, Buffer.alloc(31)))).toBe('truncated');
-    expect(kindOf(() => decodeMainMessage(MainServerMsg.NAME, hex('09000000 766d3100')))).toBe('truncated');
+    expect(wireErrorKind(() => decodeMainMessage(MainServerMsg.INIT, Buffer.alloc(31)))).toBe('truncated');
+    expect(wireErrorKind(() => decodeMainMessage(MainServerMsg.NAME, hex('09000000 766d3100')))).toBe(
+      'truncated',
+    );
   });
 });
 

@@ -1,5 +1,5 @@
 import { PortClientMsg, PortEvent, PortServerMsg, SpicevmcServerMsg } from '../../../../src/wire/constants';
-import { WireError } from '../../../../src/wire/errors';
+
 import {
   MAX_VMC_UNCOMPRESSED_SIZE,
   decodePortMessage,
@@ -8,18 +8,7 @@ import {
   encodeVmcData,
 } from '../../../../src/wire/messages/port';
 import { compressLz4Block } from '../lz4-test-encoder';
-
-const hex = (s: string): Buffer => Buffer.from(s.replace(/[^0-9a-f]/gi, ''), 'hex');
-
-function kindOf(action: () => unknown): string | undefined {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof WireError) return error.kind;
-    throw error;
-  }
-  return undefined;
-}
+import { hex, wireErrorKind } from '../wire-spec-helpers';
 
 describe('decodePortMessage', () => {
   it('decodes PORT_INIT for the webdav port (name after the 9 fixed bytes)', () => {
@@ -40,7 +29,7 @@ describe('decodePortMessage', () => {
   });
 
   it('rejects a PORT_INIT name outside the body', () => {
-    expect(kindOf(() => decodePortMessage(PortServerMsg.INIT, hex('10000000 09000000 01 6100')))).toBe(
+    expect(wireErrorKind(() => decodePortMessage(PortServerMsg.INIT, hex('10000000 09000000 01 6100')))).toBe(
       'malformed',
     );
   });
@@ -50,7 +39,7 @@ describe('decodePortMessage', () => {
       kind: 'port-event',
       event: PortEvent.CLOSED,
     });
-    expect(kindOf(() => decodePortMessage(PortServerMsg.EVENT, Buffer.alloc(0)))).toBe('truncated');
+    expect(wireErrorKind(() => decodePortMessage(PortServerMsg.EVENT, Buffer.alloc(0)))).toBe('truncated');
   });
 
   it('returns undefined for other types', () => {
@@ -82,20 +71,22 @@ describe('decodeVmcMessage', () => {
   });
 
   it('rejects unknown compression, oversized and corrupt LZ4 data', () => {
-    expect(kindOf(() => decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, hex('02 00000000')))).toBe(
+    expect(wireErrorKind(() => decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, hex('02 00000000')))).toBe(
       'unsupported',
     );
     const tooBig = Buffer.alloc(5);
     tooBig.writeUInt32LE(MAX_VMC_UNCOMPRESSED_SIZE + 1, 1);
     tooBig.writeUInt8(1, 0);
-    expect(kindOf(() => decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, tooBig))).toBe('too-large');
+    expect(wireErrorKind(() => decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, tooBig))).toBe(
+      'too-large',
+    );
     expect(
-      kindOf(() => decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, hex('01 05000000 15610000'))),
+      wireErrorKind(() => decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, hex('01 05000000 15610000'))),
     ).toBe('malformed');
-    expect(kindOf(() => decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, hex('01 0500')))).toBe(
+    expect(wireErrorKind(() => decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, hex('01 0500')))).toBe(
       'truncated',
     );
-    expect(kindOf(() => decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, Buffer.alloc(0)))).toBe(
+    expect(wireErrorKind(() => decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, Buffer.alloc(0)))).toBe(
       'truncated',
     );
   });

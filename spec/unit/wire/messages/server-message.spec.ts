@@ -1,7 +1,6 @@
 import { ChannelType } from '../../../../src/wire/constants';
 import { decodeServerMessage } from '../../../../src/wire/messages/server-message';
-
-const hex = (s: string): Buffer => Buffer.from(s.replace(/[^0-9a-f]/gi, ''), 'hex');
+import { hex } from '../wire-spec-helpers';
 
 describe('decodeServerMessage', () => {
   it('decodes base messages on every channel type', () => {
