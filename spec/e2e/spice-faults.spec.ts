@@ -105,20 +105,6 @@ describe('SPICE-side faults', () => {
     expect(readFileSync(join(dir, 'file.bin'), 'utf8')).toBe(OLD);
   }
 
-  it('a cut connection is "server gone" in one line; the upload in flight leaves no truncated file', async () => {
-    proxy = await startTcpProxy(guest.qemu.spice.host, guest.qemu.spice.port);
-    const session = share(throughProxy());
-    await session.waitFor((e) => e.kind === 'port-opened');
-    await waitUntilServing();
-    await startUpload();
-    await proxy.cut();
-    const error = await failureOf(session);
-    expect(isSpiceConnectionError(error) && error.reason).toBe('server-gone');
-    if (error instanceof Error) oneLine(error.message);
-    await expectNoTruncatedUpload();
-    await guest.qemu.guestExec('killall curl 2>/dev/null; rm -f /tmp/upload.bin');
-  });
-
   it('--reconnect comes back after the connection is cut and serves again', async () => {
     proxy = await startTcpProxy(guest.qemu.spice.host, guest.qemu.spice.port);
     const session = share({ ...throughProxy(), reconnect: RECONNECT });
@@ -167,6 +153,23 @@ describe('SPICE-side faults', () => {
     await expectNoTruncatedUpload();
     await waitUntilServing();
     expect(session.error).toBeUndefined();
+    await guest.qemu.guestExec('killall curl 2>/dev/null; rm -f /tmp/upload.bin');
+  });
+
+  // Late in the file on purpose: a cut in the middle of an upload can leave the tail of an old mux frame queued
+  // in spice-server, which the next client receives before the restarted daemon's frames and cannot resync from
+  // (seen in CI: the next test's guest requests were never answered). Only "QEMU killed" runs after it.
+  it('a cut connection is "server gone" in one line; the upload in flight leaves no truncated file', async () => {
+    proxy = await startTcpProxy(guest.qemu.spice.host, guest.qemu.spice.port);
+    const session = share(throughProxy());
+    await session.waitFor((e) => e.kind === 'port-opened');
+    await waitUntilServing();
+    await startUpload();
+    await proxy.cut();
+    const error = await failureOf(session);
+    expect(isSpiceConnectionError(error) && error.reason).toBe('server-gone');
+    if (error instanceof Error) oneLine(error.message);
+    await expectNoTruncatedUpload();
     await guest.qemu.guestExec('killall curl 2>/dev/null; rm -f /tmp/upload.bin');
   });
 
