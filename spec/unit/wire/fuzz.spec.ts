@@ -38,6 +38,7 @@ import {
   type MuxFrame,
 } from '../../../src/wire/mux-frame';
 import { encryptTicket } from '../../../src/wire/ticket';
+import { splitAt } from './wire-spec-helpers';
 
 const runs = { numRuns: 300 };
 
@@ -51,18 +52,6 @@ function onlyWireErrors(action: () => unknown): void {
   } catch (error) {
     if (!(error instanceof WireError)) throw error;
   }
-}
-
-/** Splits a buffer into chunks at arbitrary cut points. */
-function chunked(buffer: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((cut) => cut % (buffer.length + 1)))].sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let start = 0;
-  for (const point of [...points, buffer.length]) {
-    chunks.push(buffer.subarray(start, point));
-    start = point;
-  }
-  return chunks;
 }
 
 const knownMessageTypes = [
@@ -266,7 +255,7 @@ describe('round trips', () => {
           );
           let state = initialMessageFramerState;
           const decoded: RawMessage[] = [];
-          for (const chunk of chunked(wire, cuts)) {
+          for (const chunk of splitAt(wire, cuts)) {
             const step = messageFramerStep({ header: kind, maxBodySize: 80 }, state, chunk);
             state = step.state;
             decoded.push(...step.messages);
@@ -292,7 +281,7 @@ describe('round trips', () => {
           const wire = Buffer.concat(frames.map((f) => encodeMuxFrame(f.id, f.payload)));
           let state = initialMuxDemuxState;
           const decoded: MuxFrame[] = [];
-          for (const chunk of chunked(wire, cuts)) {
+          for (const chunk of splitAt(wire, cuts)) {
             const step = demuxStep(state, chunk);
             state = step.state;
             decoded.push(...step.frames);

@@ -1,18 +1,7 @@
 import fc from 'fast-check';
-import { WireError, type WireErrorKind } from '../../../src/wire/errors';
 import { decodeLz4Block } from '../../../src/wire/lz4-block';
 import { compressLz4Block } from './lz4-test-encoder';
-import { hex } from './wire-spec-helpers';
-
-function failure(action: () => unknown): WireErrorKind | undefined {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof WireError) return error.kind;
-    throw error;
-  }
-  return undefined;
-}
+import { hex, wireErrorKind } from './wire-spec-helpers';
 
 /** The input of the golden vector below, rebuilt deterministically. */
 function goldenInput(): Buffer {
@@ -100,28 +89,28 @@ describe('decodeLz4Block', () => {
   });
 
   it('rejects an expected size over the maximum before decoding', () => {
-    expect(failure(() => decodeLz4Block(hex('50 68656c6c6f'), 5, 4))).toBe('too-large');
+    expect(wireErrorKind(() => decodeLz4Block(hex('50 68656c6c6f'), 5, 4))).toBe('too-large');
   });
 
   it('rejects an offset of 0 or beyond the output', () => {
-    expect(failure(() => decodeLz4Block(hex('15 61 0000 10 62'), 11, 100))).toBe('malformed');
-    expect(failure(() => decodeLz4Block(hex('15 61 0200 10 62'), 11, 100))).toBe('malformed');
+    expect(wireErrorKind(() => decodeLz4Block(hex('15 61 0000 10 62'), 11, 100))).toBe('malformed');
+    expect(wireErrorKind(() => decodeLz4Block(hex('15 61 0200 10 62'), 11, 100))).toBe('malformed');
   });
 
   it('rejects output that overruns or falls short of the expected size', () => {
-    expect(failure(() => decodeLz4Block(hex('50 68656c6c6f'), 4, 100))).toBe('malformed');
-    expect(failure(() => decodeLz4Block(hex('50 68656c6c6f'), 6, 100))).toBe('malformed');
-    expect(failure(() => decodeLz4Block(hex('15 61 0100 10 62'), 8, 100))).toBe('malformed');
+    expect(wireErrorKind(() => decodeLz4Block(hex('50 68656c6c6f'), 4, 100))).toBe('malformed');
+    expect(wireErrorKind(() => decodeLz4Block(hex('50 68656c6c6f'), 6, 100))).toBe('malformed');
+    expect(wireErrorKind(() => decodeLz4Block(hex('15 61 0100 10 62'), 8, 100))).toBe('malformed');
   });
 
   it('rejects input cut inside a sequence as truncated', () => {
-    expect(failure(() => decodeLz4Block(hex('50 6865'), 5, 100))).toBe('truncated');
-    expect(failure(() => decodeLz4Block(hex('15 61 01'), 10, 100))).toBe('truncated');
-    expect(failure(() => decodeLz4Block(hex('f0 ff'), 300, 1000))).toBe('truncated');
-    expect(failure(() => decodeLz4Block(Buffer.alloc(0), 0, 100))).toBe('truncated');
+    expect(wireErrorKind(() => decodeLz4Block(hex('50 6865'), 5, 100))).toBe('truncated');
+    expect(wireErrorKind(() => decodeLz4Block(hex('15 61 01'), 10, 100))).toBe('truncated');
+    expect(wireErrorKind(() => decodeLz4Block(hex('f0 ff'), 300, 1000))).toBe('truncated');
+    expect(wireErrorKind(() => decodeLz4Block(Buffer.alloc(0), 0, 100))).toBe('truncated');
   });
 
   it('rejects an invalid expected size', () => {
-    expect(failure(() => decodeLz4Block(hex('00'), -1, 100))).toBe('malformed');
+    expect(wireErrorKind(() => decodeLz4Block(hex('00'), -1, 100))).toBe('malformed');
   });
 });

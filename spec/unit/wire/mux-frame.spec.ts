@@ -11,7 +11,7 @@ import {
   type MuxDemuxState,
   type MuxFrame,
 } from '../../../src/wire/mux-frame';
-import { hex } from './wire-spec-helpers';
+import { hex, splitAt } from './wire-spec-helpers';
 
 /** Feeds chunks in order and collects every frame. */
 function demuxAll(chunks: Buffer[]): { frames: MuxFrame[]; state: MuxDemuxState } {
@@ -23,18 +23,6 @@ function demuxAll(chunks: Buffer[]): { frames: MuxFrame[]; state: MuxDemuxState 
     frames.push(...step.frames);
   }
   return { frames, state };
-}
-
-/** Splits a buffer at the given (sorted, deduplicated) cut points. */
-function splitAt(buffer: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((cut) => cut % (buffer.length + 1)))].sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let start = 0;
-  for (const point of [...points, buffer.length]) {
-    chunks.push(buffer.subarray(start, point));
-    start = point;
-  }
-  return chunks;
 }
 
 describe('client ids', () => {
