@@ -19,7 +19,11 @@ const INSIDE = 'served from the share';
 const GET_FILE = Buffer.from('GET /file.txt HTTP/1.1\r\nHost: guest\r\n\r\n');
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const frame = (id: bigint, payload: Buffer): Buffer => encodeMuxFrame(clientIdFromBigInt(id), payload);
+/**
+ * A frame from client number `n`, with an id shaped like spice-webdavd's (an aligned address, sign-extended):
+ * the client only trusts the first frame after a port opens when its id has that shape (src/wire/mux-resync.ts).
+ */
+const frame = (n: bigint, payload: Buffer): Buffer => encodeMuxFrame(clientIdFromBigInt(n * 16n), payload);
 
 describe('raw mux attacks from root in the guest', () => {
   const guest = withGuest();

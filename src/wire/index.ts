@@ -9,6 +9,7 @@ export * from './ticket';
 export * from './data-header';
 export * from './lz4-block';
 export * from './mux-frame';
+export * from './mux-resync';
 export * from './message-framer';
 export * from './messages/base';
 export * from './messages/main';

@@ -4,6 +4,7 @@
 
 import { MUX_HEADER_SIZE, MUX_MAX_PAYLOAD } from './constants';
 import { framerStep, initialFramerState, isMidFrame, type FramerSpec, type FramerState } from './framer';
+import { findMuxFrameStart } from './mux-resync';
 
 const CLIENT_ID_BYTES = 8;
 const CLIENT_ID_PATTERN = /^[0-9a-f]{16}$/;
@@ -62,20 +63,73 @@ const muxFraming: FramerSpec<ClientId> = {
 };
 
 /** Where the demuxer is in the byte stream. Treat as opaque; it is immutable. */
-export type MuxDemuxState = FramerState<ClientId>;
+export type MuxDemuxState =
+  | { readonly mode: 'framing'; readonly framer: FramerState<ClientId> }
+  /** Looking for the first whole frame; `skipped` bytes were dropped so far. */
+  | { readonly mode: 'seeking'; readonly pending: Buffer; readonly skipped: number };
 
-export const initialMuxDemuxState: MuxDemuxState = initialFramerState<ClientId>();
+/** A stream read from its first byte. */
+export const initialMuxDemuxState: MuxDemuxState = {
+  mode: 'framing',
+  framer: initialFramerState<ClientId>(),
+};
+
+/**
+ * A stream joined at an unknown point (a new SPICE connection, a port opened again): bytes are dropped until
+ * the first whole frame (see mux-resync.ts), then it is read as usual.
+ */
+export const seekingMuxDemuxState: MuxDemuxState = { mode: 'seeking', pending: Buffer.alloc(0), skipped: 0 };
+
+export interface MuxDemuxStep {
+  state: MuxDemuxState;
+  frames: MuxFrame[];
+  /** Bytes dropped before the first whole frame; reported once, by the step that finds that frame. */
+  skippedBytes: number;
+}
 
 /**
  * Feeds one chunk of the guest's byte stream (any size, any boundaries) and returns the frames it
  * completes. Pure: the given state is not modified. Payloads may be views of `chunk`.
  */
-export function demuxStep(state: MuxDemuxState, chunk: Buffer): { state: MuxDemuxState; frames: MuxFrame[] } {
-  const step = framerStep(muxFraming, state, chunk);
-  return { state: step.state, frames: step.frames.map(({ meta, body }) => ({ id: meta, payload: body })) };
+export function demuxStep(state: MuxDemuxState, chunk: Buffer): MuxDemuxStep {
+  if (state.mode === 'framing') return { ...frameFrom(state.framer, chunk), skippedBytes: 0 };
+  const bytes = state.pending.length === 0 ? chunk : Buffer.concat([state.pending, chunk]);
+  const search = findMuxFrameStart(bytes);
+  if (search.kind === 'need-more') {
+    return {
+      state: {
+        mode: 'seeking',
+        pending: bytes.subarray(search.keepFrom),
+        skipped: state.skipped + search.keepFrom,
+      },
+      frames: [],
+      skippedBytes: 0,
+    };
+  }
+  return {
+    ...frameFrom(initialFramerState<ClientId>(), bytes.subarray(search.offset)),
+    skippedBytes: state.skipped + search.offset,
+  };
 }
 
-/** Whether the stream stopped inside a frame. */
+function frameFrom(
+  framer: FramerState<ClientId>,
+  chunk: Buffer,
+): { state: MuxDemuxState; frames: MuxFrame[] } {
+  const step = framerStep(muxFraming, framer, chunk);
+  return {
+    state: { mode: 'framing', framer: step.state },
+    frames: step.frames.map(({ meta, body }) => ({ id: meta, payload: body })),
+  };
+}
+
+/** Whether the stream stopped inside a frame (or before finding one). */
 export function isMidMuxFrame(state: MuxDemuxState): boolean {
-  return isMidFrame(state);
+  return state.mode === 'framing' ? isMidFrame(state.framer) : state.pending.length > 0;
+}
+
+/** Bytes the demuxer holds between steps: never more than one frame and the next header. */
+export function muxBytesHeld(state: MuxDemuxState): number {
+  if (state.mode === 'seeking') return state.pending.length;
+  return state.framer.phase === 'header' ? state.framer.pending.length : state.framer.received;
 }

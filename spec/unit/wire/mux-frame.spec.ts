@@ -98,6 +98,7 @@ describe('demuxStep', () => {
     expect(demuxStep(initialMuxDemuxState, Buffer.alloc(0))).toEqual({
       state: initialMuxDemuxState,
       frames: [],
+      skippedBytes: 0,
     });
   });
 

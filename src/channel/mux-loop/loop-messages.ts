@@ -63,6 +63,8 @@ export type LoopEvent =
       readonly error?: string;
     }
   | { readonly kind: 'client-refused'; readonly id: ClientId; readonly reason: string }
+  /** The guest's stream began inside a frame (the rest of one written before we connected); it was dropped. */
+  | { readonly kind: 'stream-resynced'; readonly skippedBytes: number }
   | { readonly kind: 'flow'; readonly reading: 'paused' | 'resumed'; readonly bufferedBytes: number };
 
 export type Effect =

@@ -1,7 +1,7 @@
 import {
   demuxStep,
   encodeMuxFrame,
-  initialMuxDemuxState,
+  seekingMuxDemuxState,
   type ClientId,
   type MuxFrame,
 } from '../../wire/mux-frame';
@@ -94,8 +94,9 @@ class Step {
   }
 
   demux(data: Buffer): void {
-    const { state, frames } = demuxStep(this.demuxState, data);
+    const { state, frames, skippedBytes } = demuxStep(this.demuxState, data);
     this.demuxState = state;
+    if (skippedBytes > 0) this.emit({ kind: 'stream-resynced', skippedBytes });
     for (const frame of frames) this.guestFrame(frame);
   }
 
@@ -228,9 +229,12 @@ class Step {
     return count;
   }
 
-  /** A new guest daemon instance starts a new byte stream: no half frame carries over. */
+  /**
+   * The stream starts again at an unknown point: a new daemon instance, or a new connection to a daemon that
+   * may be in the middle of writing a frame. Nothing half-read carries over, and reading skips to a whole frame.
+   */
   resetDemux(): void {
-    this.demuxState = initialMuxDemuxState;
+    this.demuxState = seekingMuxDemuxState;
   }
 
   private removeClient(

@@ -55,6 +55,8 @@ export function formatEvent(event: SharingEvent, verbose: boolean): string | und
         : undefined;
     case 'client-refused':
       return `refused a guest connection: ${event.reason}`;
+    case 'stream-resynced':
+      return `dropped ${event.skippedBytes} bytes at the start of the guest's stream: the rest of a frame sent before this connection (a transfer cut off then fails in the guest; retry it there)`;
     case 'flow':
       return verbose
         ? `reading from the VM ${event.reading} (${kib(event.bufferedBytes)} buffered)`

@@ -4,10 +4,13 @@ import type { EdgeEffect, SessionFactory } from '../../../../src/channel/mux-loo
 import type { LoopInput, SessionInput, SessionOutput } from '../../../../src/channel/mux-loop/loop-messages';
 import { clientIdFromBigInt, encodeMuxFrame, type ClientId } from '../../../../src/wire/mux-frame';
 
-/** Readable client ids for the timelines: A = 1, B = -2 (negative ids happen), Z = 0. */
+/**
+ * Readable client ids for the timelines, shaped like spice-webdavd's (aligned pointers, sign-extended):
+ * A = 0x10, B = -0x20 (negative ids happen); Z = 0 (never a real id, so only ever after a real one).
+ */
 export const ids: Record<string, ClientId> = {
-  A: clientIdFromBigInt(1n),
-  B: clientIdFromBigInt(-2n),
+  A: clientIdFromBigInt(0x10n),
+  B: clientIdFromBigInt(-0x20n),
   Z: clientIdFromBigInt(0n),
 };
 const names = new Map(Object.entries(ids).map(([name, id]) => [id, name]));
@@ -22,6 +25,14 @@ export function frames(...list: Array<[string, string]>): LoopInput {
     kind: 'vmc-data',
     data: Buffer.concat(list.map(([name, text]) => encodeMuxFrame(ids[name], Buffer.from(text)))),
   };
+}
+
+/** vmc-data that starts with the rest of a frame sent before we joined, then whole frames. */
+export function afterStaleTail(tail: string, ...list: Array<[string, string]>): LoopInput {
+  const whole = frames(...list);
+  return whole.kind === 'vmc-data'
+    ? { ...whole, data: Buffer.concat([Buffer.from(tail), whole.data]) }
+    : whole;
 }
 
 export const flushed = (name: string, generation = 1): LoopInput => ({
@@ -44,6 +55,7 @@ export function show(effect: EdgeEffect): string {
     case 'event': {
       const e = effect.event;
       if ('id' in e) return `${e.kind} ${nameOf(e.id)}`;
+      if (e.kind === 'stream-resynced') return `${e.kind} ${e.skippedBytes}`;
       return e.kind;
     }
   }

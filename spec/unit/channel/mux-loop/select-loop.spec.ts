@@ -3,6 +3,7 @@ import { selectLoop } from '../../../../src/channel/mux-loop/select-loop';
 import type { LoopLimits } from '../../../../src/channel/mux-loop/loop-limits';
 import type { LoopInput } from '../../../../src/channel/mux-loop/loop-messages';
 import {
+  afterStaleTail,
   consumed,
   fakeSessions,
   flushed,
@@ -35,6 +36,27 @@ describe('selectLoop', () => {
         o: 'port-opened',
         a: 'client-opened A',
         r: 'send A:200 OK',
+      });
+      flush();
+      expect(s.log.A1).toEqual(['2: data GET /', '2: grant 2']);
+    });
+  });
+
+  it('joins a stream in the middle of a frame: drops the rest of it, says so, and serves the next whole one', () => {
+    scheduler.run(({ hot, cold, expectObservable, flush }) => {
+      // What a client sees when it connects while spice-webdavd is half-way through writing a frame.
+      const tail = 'rest of an upload frame written before we connected';
+      const inputs = hot<LoopInput>('o-a-----b', {
+        o: portOpened,
+        a: afterStaleTail(tail, ['A', 'GET /']),
+        b: frames(['B', 'GET']),
+      });
+      const s = fakeSessions(scheduler, cold, {});
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-(sa)--b', {
+        o: 'port-opened',
+        s: `stream-resynced ${tail.length}`,
+        a: 'client-opened A',
+        b: 'client-opened B',
       });
       flush();
       expect(s.log.A1).toEqual(['2: data GET /', '2: grant 2']);

@@ -126,7 +126,7 @@ describe('the reducer under a flood of raw frames', () => {
   it('10,000 new client ids open at most maxClients sessions and refuse the rest with a zero frame each', () => {
     const flood = Buffer.concat(
       Array.from({ length: 10_000 }, (_, i) =>
-        encodeMuxFrame(clientIdFromBigInt(BigInt(i + 1)), Buffer.from('G')),
+        encodeMuxFrame(clientIdFromBigInt(BigInt((i + 1) * 8)), Buffer.from('G')),
       ),
     );
     // In pieces that cut frames anywhere, as the SPICE messages do.
@@ -141,7 +141,7 @@ describe('the reducer under a flood of raw frames', () => {
   });
 
   it('a frame that declares more than it sends holds at most one frame, and the port closing forgets it', () => {
-    const header = encodeMuxFrame(clientIdFromBigInt(7n), Buffer.alloc(65535)).subarray(0, 10);
+    const header = encodeMuxFrame(clientIdFromBigInt(0x38n), Buffer.alloc(65535)).subarray(0, 10);
     const { state } = run(
       [
         portOpened,

@@ -41,7 +41,7 @@ describe('select loop + WebDAV engine: flow control end to end (no sockets)', ()
   });
 
   it('a stalled client holds only its credit while another client downloads a whole file', async () => {
-    const stalled = clientIdFromBigInt(7n);
+    const stalled = clientIdFromBigInt(0x70n);
     const healthy = clientIdFromBigInt(-8n);
     const inputs = new Subject<LoopInput>();
     const sentTo = new Map<ClientId, Buffer[]>();
@@ -84,7 +84,7 @@ describe('select loop + WebDAV engine: flow control end to end (no sockets)', ()
   }, 60_000);
 
   it('a PUT into a session whose disk side is slow pauses reading the SPICE socket instead of buffering', async () => {
-    const uploader = clientIdFromBigInt(9n);
+    const uploader = clientIdFromBigInt(0x90n);
     const inputs = new Subject<LoopInput>();
     const effects: EdgeEffect[] = [];
     // A tiny high-water mark so that one chunk-ful of unconsumed data trips it.
