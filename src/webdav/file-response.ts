@@ -6,7 +6,15 @@ import { sendText } from './connection-host';
 import { contentTypeFor } from './content-type';
 import { entityTag } from './entity-tag';
 import { headerText } from './header-value';
+import { MUX_MAX_PAYLOAD } from '../wire/constants';
 import type { Location } from './path-confinement';
+
+/**
+ * File reads are a whole number of mux frames (4 × 65535 bytes), so each frame is a view of one read: nothing
+ * is copied or re-joined between the disk and the socket. Larger reads cost less per byte, but every open
+ * download holds one.
+ */
+const READ_BYTES = 4 * MUX_MAX_PAYLOAD;
 
 /**
  * GET and HEAD of a file, answered by us rather than the library so that responses carry ETag and
@@ -55,7 +63,7 @@ export async function serveFile(
     return;
   }
   try {
-    await pipeline(createReadStream(location.real, { start, end, highWaterMark: 256 * 1024 }), res);
+    await pipeline(createReadStream(location.real, { start, end, highWaterMark: READ_BYTES }), res);
   } catch {
     res.destroy(); // headers are out: the only honest signal left is cutting the connection
   }

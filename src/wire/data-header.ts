@@ -46,7 +46,10 @@ export function encodeMessage(
   kind: HeaderKind,
   message: { type: number; body: Buffer; serial?: bigint },
 ): Buffer {
-  return Buffer.concat([encodeMessageHeader(kind, message), message.body]);
+  return Buffer.concat([
+    encodeMessageHeader(kind, { ...message, bodySize: message.body.length }),
+    message.body,
+  ]);
 }
 
 /**
@@ -55,7 +58,7 @@ export function encodeMessage(
  */
 export function encodeMessageHeader(
   kind: HeaderKind,
-  message: { type: number; body: Buffer; serial?: bigint },
+  message: { type: number; bodySize: number; serial?: bigint },
 ): Buffer {
   const out = Buffer.allocUnsafe(headerSize(kind));
   let offset = 0;
@@ -66,7 +69,7 @@ export function encodeMessageHeader(
     offset = out.writeBigUInt64LE(requireUint64(message.serial, 'serial'), offset);
   }
   offset = out.writeUInt16LE(requireUint(message.type, 16, 'message type'), offset);
-  offset = out.writeUInt32LE(requireUint(message.body.length, 32, 'message body size'), offset);
+  offset = out.writeUInt32LE(requireUint(message.bodySize, 32, 'message body size'), offset);
   if (kind === 'full') out.writeUInt32LE(0, offset);
   return out;
 }

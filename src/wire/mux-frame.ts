@@ -42,16 +42,20 @@ export function clientIdFromBigInt(n: bigint): ClientId {
   return clientIdFromBytes(bytes);
 }
 
+/** A frame's 10-byte header, for a sender that writes the payload beside it without copying. */
+export function encodeMuxHeader(id: ClientId, payloadSize: number): Buffer {
+  if (!Number.isInteger(payloadSize) || payloadSize < 0 || payloadSize > MUX_MAX_PAYLOAD) {
+    throw new RangeError(`a mux frame carries 0 to ${MUX_MAX_PAYLOAD} bytes, not ${payloadSize}`);
+  }
+  const header = Buffer.allocUnsafe(MUX_HEADER_SIZE);
+  clientIdToBytes(id).copy(header, 0);
+  header.writeUInt16LE(payloadSize, CLIENT_ID_BYTES);
+  return header;
+}
+
 /** One frame. An empty payload is a close frame. Throws RangeError for a payload over 65535 bytes. */
 export function encodeMuxFrame(id: ClientId, payload: Buffer): Buffer {
-  if (payload.length > MUX_MAX_PAYLOAD) {
-    throw new RangeError(`a mux frame carries at most ${MUX_MAX_PAYLOAD} bytes, not ${payload.length}`);
-  }
-  const frame = Buffer.allocUnsafe(MUX_HEADER_SIZE + payload.length);
-  clientIdToBytes(id).copy(frame, 0);
-  frame.writeUInt16LE(payload.length, CLIENT_ID_BYTES);
-  payload.copy(frame, MUX_HEADER_SIZE);
-  return frame;
+  return Buffer.concat([encodeMuxHeader(id, payload.length), payload]);
 }
 
 const muxFraming: FramerSpec<ClientId> = {

@@ -1,6 +1,6 @@
 import {
   demuxStep,
-  encodeMuxFrame,
+  encodeMuxHeader,
   seekingMuxDemuxState,
   type ClientId,
   type MuxFrame,
@@ -300,7 +300,8 @@ class Step {
   }
 }
 
-/** Exposed for specs and the edge: the bytes of one effect's frame. */
-export function frameBytes(effect: Extract<Effect, { kind: 'send-frame' }>): Buffer {
-  return encodeMuxFrame(effect.id, effect.payload);
+/** The bytes of one effect's frame as pieces for a gathered write: the header, then the payload as it is. */
+export function frameParts(effect: Extract<Effect, { kind: 'send-frame' }>): Buffer[] {
+  const header = encodeMuxHeader(effect.id, effect.payload.length);
+  return effect.payload.length === 0 ? [header] : [header, effect.payload];
 }

@@ -9,6 +9,9 @@ const LOOK_AT = 8192;
  * and a wrong guess costs a wrong ETA, nothing else.
  */
 export function announcedLength(chunk: Buffer): number | undefined {
+  // Every request and status line starts with a capital letter; most frames are body bytes and stop here.
+  const first = chunk[0];
+  if (first === undefined || first < 0x41 || first > 0x5a) return undefined;
   const head = chunk.subarray(0, LOOK_AT).toString('latin1');
   if (!REQUEST_LINE.test(head) && !STATUS_LINE.test(head)) return undefined;
   const end = head.indexOf('\r\n\r\n');

@@ -19,7 +19,7 @@ import {
 } from 'rxjs';
 import { DEFAULT_LOOP_LIMITS } from '../../channel/mux-loop/loop-limits';
 import type { LoopInput, SessionKey, ShareSpec } from '../../channel/mux-loop/loop-messages';
-import { frameBytes } from '../../channel/mux-loop/reduce-loop';
+import { frameParts } from '../../channel/mux-loop/reduce-loop';
 import { selectLoop, type EdgeEffect, type SessionFactory } from '../../channel/mux-loop/select-loop';
 import { createUnavailableEngine, createWebdavEngine } from '../../webdav';
 import { generatedResponseServerFromEnv } from '../../webdav/session/generated-response-server';
@@ -148,7 +148,7 @@ export function shareFolder(
       mergeMap((effect: EdgeEffect): Observable<SharingEvent> => {
         switch (effect.kind) {
           case 'send-frame':
-            sendFrame(effect.payload.length === 0 ? undefined : effect.key, frameBytes(effect));
+            sendFrame(effect.payload.length === 0 ? undefined : effect.key, frameParts(effect));
             return effect.payload.length === 0 ? EMPTY : of(traffic(effect.id, 'out', effect.payload));
           case 'pause-reading':
             link?.pauseReading();
@@ -162,9 +162,9 @@ export function shareFolder(
       }),
     );
 
-    function sendFrame(key: SessionKey | undefined, bytes: Buffer): void {
+    function sendFrame(key: SessionKey | undefined, parts: readonly Buffer[]): void {
       if (link === undefined) return;
-      const belowHighWater = link.sendData(bytes);
+      const belowHighWater = link.sendData(parts);
       if (key !== undefined) flushes.sent(key, belowHighWater);
     }
 

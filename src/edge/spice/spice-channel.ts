@@ -5,7 +5,13 @@ import { spiceMessages } from '../../channel/spice-messages';
 import { LinkErrorCode } from '../../wire/constants';
 import { encodeMessageHeader, type HeaderKind } from '../../wire/data-header';
 import { LinkError, WireError } from '../../wire/errors';
-import { encodeAck, encodeAckSync, encodePong, type ClientMessage } from '../../wire/messages/base';
+import {
+  encodeAck,
+  encodeAckSync,
+  encodePong,
+  type ClientMessage,
+  type GatheredClientMessage,
+} from '../../wire/messages/base';
 import { decodeServerMessage, type ServerMessage } from '../../wire/messages/server-message';
 import { initialAckWindow, reduceAckWindow, type AckWindowState } from './ack-window';
 import { ChannelClosedError } from './channel-closed-error';
@@ -51,7 +57,7 @@ export interface LinkedChannel {
    * Queue one message. Returns false when the socket's write buffer is over its high-water mark (the message
    * is still queued): stop sending until `drained$` emits. Also false once the socket is gone.
    */
-  send(message: ClientMessage): boolean;
+  send(message: ClientMessage | GatheredClientMessage): boolean;
   /** Emits each time the socket's write buffer has drained ('drain'). */
   drained$: Observable<void>;
   /** Stop reading the socket: the server's sends back up into TCP, then into spice-server's queue. */
@@ -150,15 +156,19 @@ function readMessages(socket: Socket, outcome: LinkOutcome, options: ChannelOpti
 function messageHandling(socket: Socket, headerKind: HeaderKind, channelType: number) {
   let serial = 0n;
   let ackWindow: AckWindowState = initialAckWindow;
-  const send = (message: ClientMessage): boolean => {
+  const send = (message: ClientMessage | GatheredClientMessage): boolean => {
     if (socket.destroyed || !socket.writable) return false;
     serial += 1n;
-    const header = encodeMessageHeader(headerKind, { ...message, serial });
-    if (message.body.length < SMALL_MESSAGE_BYTES) return socket.write(Buffer.concat([header, message.body]));
-    // Header and body leave in one writev: the body (a mux frame of up to 64 KiB) is not copied again.
+    const parts = 'body' in message ? [message.body] : message.bodyParts;
+    let bodySize = 0;
+    for (const part of parts) bodySize += part.length;
+    const header = encodeMessageHeader(headerKind, { type: message.type, bodySize, serial });
+    if (bodySize < SMALL_MESSAGE_BYTES) return socket.write(Buffer.concat([header, ...parts]));
+    // Header and body pieces leave in one writev: a mux frame's payload (up to 64 KiB) is never copied.
     socket.cork();
     socket.write(header);
-    const belowHighWater = socket.write(message.body);
+    let belowHighWater = true;
+    for (const part of parts) belowHighWater = socket.write(part);
     socket.uncork();
     return belowHighWater;
   };

@@ -4,7 +4,7 @@ import { Observable, Subscription, type Observer } from 'rxjs';
 import { ChannelType, PortEvent } from '../../wire/constants';
 import type { ChannelRef } from '../../wire/messages/main';
 import { encodeAttachChannels } from '../../wire/messages/main';
-import { encodeVmcData } from '../../wire/messages/port';
+import { encodeVmcDataParts } from '../../wire/messages/port';
 import type { ServerMessage } from '../../wire/messages/server-message';
 import { ChannelClosedError } from './channel-closed-error';
 import { classifyClosure, type ClosureContext } from './closure';
@@ -36,8 +36,8 @@ export type SessionChannel = 'main' | 'webdav';
 
 /** The webdav channel, ready for mux frames, with the flow-control handles of the socket. */
 export interface WebdavLink extends LinkedChannel {
-  /** send(encodeVmcData(data)): one SPICEVMC_DATA message. Same return value as send. */
-  sendData(data: Buffer): boolean;
+  /** One SPICEVMC_DATA message of these bytes, pieces written together without joining. Returns as send does. */
+  sendData(parts: readonly Buffer[]): boolean;
 }
 
 export type SessionEvent =
@@ -219,7 +219,7 @@ function webdavEvent(event: ChannelEvent): SessionEvent | undefined {
   switch (event.kind) {
     case 'linked': {
       const { kind: _kind, ...link } = event;
-      return { ...link, kind: 'webdav-linked', sendData: (data) => link.send(encodeVmcData(data)) };
+      return { ...link, kind: 'webdav-linked', sendData: (parts) => link.send(encodeVmcDataParts(parts)) };
     }
     case 'ping-answered':
       return { ...event, channel: 'webdav' };

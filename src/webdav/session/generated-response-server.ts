@@ -1,8 +1,10 @@
 import type { Duplex } from 'node:stream';
+import { MUX_MAX_PAYLOAD } from '../../wire/constants';
 import type { ConnectionServer } from './webdav-mux-session';
 
 const HEADER_END = Buffer.from('\r\n\r\n', 'latin1');
-const PIECE_SIZE = 64 * 1024;
+/** One mux frame's worth, so the raw channel sends full frames as the file path does. */
+const PIECE_SIZE = MUX_MAX_PAYLOAD;
 
 /**
  * A stand-in for the WebDAV engine that answers every request on a connection with `bodyBytes` generated

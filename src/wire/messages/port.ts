@@ -11,7 +11,7 @@ import {
 } from '../constants';
 import { WireError } from '../errors';
 import { decodeLz4Block } from '../lz4-block';
-import type { ClientMessage } from './client-message';
+import type { ClientMessage, GatheredClientMessage } from './client-message';
 import { requireUint } from '../uint';
 import { cString, pointedBytes } from './fields';
 
@@ -91,4 +91,9 @@ export function encodePortEvent(event: number): ClientMessage {
 /** SPICEVMC_DATA: raw bytes for the guest device (one mux frame per message, by our convention). */
 export function encodeVmcData(data: Buffer): ClientMessage {
   return { type: SpicevmcClientMsg.DATA, body: data };
+}
+
+/** SPICEVMC_DATA whose bytes are several pieces, e.g. a mux frame header and its payload, sent without joining. */
+export function encodeVmcDataParts(parts: readonly Buffer[]): GatheredClientMessage {
+  return { type: SpicevmcClientMsg.DATA, bodyParts: parts };
 }

@@ -1,0 +1,99 @@
+import { MuxConnection } from '../../../../src/webdav/session/mux-connection';
+
+const MAX = 65535;
+const tick = () => new Promise((resolve) => process.nextTick(resolve));
+
+function connection(highWaterMark?: number): { conn: MuxConnection; notified: () => number } {
+  let count = 0;
+  const conn = new MuxConnection(() => (count += 1), highWaterMark);
+  return { conn, notified: () => count };
+}
+
+describe('MuxConnection: response side', () => {
+  it('hands out a read of whole frames as views of that read, without copying', async () => {
+    const { conn } = connection(1024 * 1024);
+    const read = Buffer.alloc(4 * MAX, 7);
+    conn.write(read);
+    await tick();
+    const frames = [conn.takeFrame(MAX), conn.takeFrame(MAX), conn.takeFrame(MAX), conn.takeFrame(MAX)];
+    for (const frame of frames) {
+      expect(frame?.length).toBe(MAX);
+      expect(frame?.buffer).toBe(read.buffer);
+    }
+    expect(conn.takeFrame(MAX)).toBeUndefined();
+  });
+
+  it('joins small neighbouring writes (a head, chunk markers) up to one frame, never splitting a big one', async () => {
+    const { conn } = connection(1024 * 1024);
+    conn.cork();
+    conn.write('HTTP/1.1 200 OK\r\n\r\n');
+    conn.write('5\r\n');
+    conn.write('hello');
+    conn.write(Buffer.alloc(MAX));
+    conn.uncork();
+    await tick();
+    expect(conn.takeFrame(MAX)?.toString()).toBe('HTTP/1.1 200 OK\r\n\r\n5\r\nhello');
+    expect(conn.takeFrame(MAX)?.length).toBe(MAX);
+  });
+
+  it('tells the session once per tick, however many writes it made', async () => {
+    const { conn, notified } = connection();
+    conn.write('a');
+    conn.write('b');
+    conn.write('c');
+    expect(notified()).toBe(0);
+    await tick();
+    expect(notified()).toBe(1);
+  });
+
+  it('completes a write only below the high-water mark, so the server holds the rest', async () => {
+    const { conn } = connection(100);
+    let firstDone = false;
+    let secondDone = false;
+    conn.write(Buffer.alloc(150), () => (firstDone = true));
+    conn.write(Buffer.alloc(10), () => (secondDone = true));
+    await tick();
+    await tick();
+    expect(conn.responseBytes).toBe(150);
+    expect(firstDone).toBe(false);
+    conn.takeFrame(100);
+    await tick();
+    await tick();
+    expect(firstDone).toBe(true);
+    expect(secondDone).toBe(true);
+    expect(conn.responseBytes).toBe(60);
+  });
+
+  it('is done once the server ended and everything was taken', async () => {
+    const { conn } = connection();
+    conn.end('bye');
+    await tick();
+    await tick();
+    expect(conn.responseDone).toBe(false);
+    expect(conn.takeFrame(MAX)?.toString()).toBe('bye');
+    expect(conn.responseDone).toBe(true);
+  });
+});
+
+describe('MuxConnection: request side', () => {
+  it('reports each delivery consumed, in order, only as the server reads', async () => {
+    const { conn } = connection(16);
+    const consumed: number[] = [];
+    for (let i = 0; i < 5; i++) conn.deliver(Buffer.alloc(10, i), () => consumed.push(i));
+    // 16 bytes of room: the first push fits, the second fills it, the rest wait.
+    expect(consumed).toEqual([0]);
+    const seen: number[] = [];
+    conn.on('data', (chunk: Buffer) => seen.push(chunk[0]));
+    for (let i = 0; i < 5; i++) await tick();
+    expect(consumed).toEqual([0, 1, 2, 3, 4]);
+    expect(seen).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('drops deliveries after it was destroyed', () => {
+    const { conn } = connection();
+    conn.destroy();
+    const consumed: number[] = [];
+    conn.deliver(Buffer.from('late'), () => consumed.push(1));
+    expect(consumed).toEqual([]);
+  });
+});
