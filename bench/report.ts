@@ -162,6 +162,13 @@ export function printTable(report: Report): Record<string, unknown> {
     stalled ? stalled.value > 90 : undefined,
     `${fmt(stalled?.value, 0)} % of the throughput alone`,
   );
+  const warmup = mediansOf(report, OURS, 'warmup');
+  const warmupRef = mediansOf(report, REFERENCE, 'warmup');
+  if (warmup !== undefined) {
+    console.log(
+      `\nWarm-up of each fresh client process (untimed, not in the table): CPU ${fmt(warmup.cpuSeconds)} s vs ${fmt(warmupRef?.cpuSeconds)} s`,
+    );
+  }
   const startup = mediansOf(report, OURS, 'startup');
   const startupRef = mediansOf(report, REFERENCE, 'startup');
   console.log(

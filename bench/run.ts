@@ -1,5 +1,5 @@
 // Side-by-side benchmark: spice-webdav against the spice-gtk reference client, through the real test guest.
-// Run: npm run build && npm run bench [-- --quick] [-- --rounds N] [-- --only get,put] [-- --no-reference]
+// Run: npm run build && npm run bench [-- --quick] [-- --rounds N] [-- --only get,put] [-- --no-reference] [-- --no-warmup]
 // See docs/performance.md for the method and what bounds each figure.
 
 import { execFileSync } from 'node:child_process';
@@ -13,7 +13,9 @@ import {
   GUEST_URL,
   memoryWorkloads,
   rawChannelWorkload,
+  rawWarmupWorkload,
   transferWorkloads,
+  warmupWorkload,
   type ShareLayout,
   type Workload,
 } from './workloads';
@@ -31,6 +33,8 @@ interface Options {
   cli: boolean;
   /** --credits N: also measure our client with N credits per client (a candidate credit window). */
   credits: number | undefined;
+  /** Each client process first does an untimed warm-up transfer (--no-warmup: measure cold processes). */
+  warmup: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -48,6 +52,7 @@ function parseOptions(argv: string[]): Options {
     memory: !quick && !argv.includes('--no-memory'),
     cli: argv.includes('--cli'),
     credits: value('--credits') === undefined ? undefined : Number(value('--credits')),
+    warmup: !argv.includes('--no-warmup'),
   };
 }
 
@@ -184,13 +189,14 @@ async function measureClient(
   round: number,
   dir: string,
   record: (m: Measurement) => void,
+  warmup?: Workload,
 ): Promise<void> {
   const client = new ClientProcess(spec);
   running.add(client);
   try {
     const startup = await waitUntilServing(qemu, client);
     record({ client: spec.name, workload: 'startup', round, value: startup, cpuSeconds: 0, peakRssBytes: 0 });
-    for (const workload of workloads) {
+    for (const workload of warmup === undefined ? workloads : [warmup, ...workloads]) {
       const end = client.beginMeasure();
       let value: number;
       let use: ResourceUse;
@@ -249,21 +255,23 @@ async function main(): Promise<void> {
     const selected = (w: Workload): boolean => options.only === undefined || options.only.includes(w.id);
     const workloads = transferWorkloads(share).filter(selected);
     const raw = [rawChannelWorkload(share.bigBytes)].filter(selected);
+    const warmup = options.warmup ? warmupWorkload(share) : undefined;
+    const rawWarmup = options.warmup ? rawWarmupWorkload(share.bigBytes) : undefined;
 
     for (let round = 0; round < options.rounds; round++) {
       console.log(`Round ${round + 1} of ${options.rounds} (load average ${loadavg()[0]?.toFixed(2)})`);
       // A B A B: ours first in every round; the raw channel last.
-      await measureClient(qemu, specs.ours, workloads, round, dir, record);
-      if (withReference) await measureClient(qemu, specs.reference, workloads, round, dir, record);
+      await measureClient(qemu, specs.ours, workloads, round, dir, record, warmup);
+      if (withReference) await measureClient(qemu, specs.reference, workloads, round, dir, record, warmup);
       if (options.credits !== undefined) {
         const variant: ClientSpec = {
           ...specs.ours,
           name: `spice-webdav-c${options.credits}`,
           env: { BENCH_CREDITS_PER_CLIENT: String(options.credits) },
         };
-        await measureClient(qemu, variant, workloads, round, dir, record);
+        await measureClient(qemu, variant, workloads, round, dir, record, warmup);
       }
-      if (raw.length > 0) await measureClient(qemu, specs.raw, raw, round, dir, record);
+      if (raw.length > 0) await measureClient(qemu, specs.raw, raw, round, dir, record, rawWarmup);
     }
     if (options.memory && (options.only === undefined || options.only.includes('memory'))) {
       console.log('Memory: 1 GiB each way through our client');

@@ -200,6 +200,36 @@ export function transferWorkloads(share: ShareLayout): Workload[] {
   ];
 }
 
+/**
+ * Untimed work each client process does before it is measured: a GET of the big file and a PUT of a quarter of
+ * it. A fresh Node process spends its first few hundred MiB compiling its hot paths (V8's tiers); the figures
+ * are about the steady state, as for a client that runs for hours. Its CPU is recorded as 'warmup'.
+ */
+export function warmupWorkload(share: ShareLayout): Workload {
+  const putMiB = share.bigBytes / MiB / 4;
+  return {
+    id: 'warmup',
+    label: `warm-up: GET ${share.bigBytes / MiB} MiB, PUT ${putMiB} MiB`,
+    unit: 's',
+    higherIsBetter: false,
+    bytes: share.bigBytes + putMiB * MiB,
+    run: async (qemu, client) => {
+      const started = Date.now();
+      await curlTimed(qemu, `${GUEST_URL}/${share.bigName}`, '200', share.bigBytes);
+      await exec(
+        qemu,
+        `dd if=/dev/zero bs=1M count=${putMiB} 2>/dev/null | curl -s -H 'Expect:' -T - -o /dev/null ${GUEST_URL}/up-warmup-${client}.bin`,
+      );
+      return (Date.now() - started) / 1000;
+    },
+  };
+}
+
+/** A warm-up for the raw channel client: the same generated GET it is measured on. */
+export function rawWarmupWorkload(bytes: number): Workload {
+  return { ...rawChannelWorkload(bytes), id: 'warmup', label: `warm-up: raw channel GET ${bytes / MiB} MiB` };
+}
+
 /** The raw channel: our client in generated-bytes mode, so no file system and no WebDAV engine. */
 export function rawChannelWorkload(bytes: number): Workload {
   return {
