@@ -87,6 +87,12 @@ describe('CLI options for operators', () => {
     expect(formatEvent(traffic, true)).toBeUndefined();
   });
 
+  it('says in one line, without --verbose, when the guest stream had to be resynced', () => {
+    const line = formatEvent({ kind: 'stream-resynced', skippedBytes: 4321 }, false) ?? '';
+    expect(line).toMatch(/dropped 4321 bytes .* before this connection/);
+    expect(line).not.toContain('\n');
+  });
+
   it('clears the progress line before a log line and redraws it in place', () => {
     const written: string[] = [];
     const sink = (prefix: string) =>
