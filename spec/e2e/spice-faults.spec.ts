@@ -80,18 +80,28 @@ describe('SPICE-side faults', () => {
   const oneLine = (message: string) => expect(message).not.toContain('\n');
   const tempFiles = () => readdirSync(dir).filter((name) => name.startsWith('.spice-webdav-upload-'));
 
-  /** Starts a 48 MiB upload over file.bin from inside the guest, and waits until it is under way. */
-  async function startUpload(): Promise<void> {
-    writeFileSync(join(dir, 'file.bin'), OLD);
+  /**
+   * Starts an upload from inside the guest and waits until it is under way: `curl` reads /tmp/upload.bin
+   * (random bytes, `megabytes` of them) and runs in the background.
+   */
+  async function startGuestUpload(megabytes: number, curl: string): Promise<void> {
     const started = await guest.qemu.guestExec(
-      'dd if=/dev/urandom of=/tmp/upload.bin bs=1M count=48 2>/dev/null && ' +
-        '(curl -s -m 120 -T /tmp/upload.bin http://127.0.0.1:9843/file.bin; rm -f /tmp/upload.bin) ' +
-        '</dev/null >/dev/null 2>&1 &',
+      `dd if=/dev/urandom of=/tmp/upload.bin bs=1M count=${megabytes} 2>/dev/null && ` +
+        `(${curl}) </dev/null >/dev/null 2>&1 &`,
       { timeoutMs: 60_000 },
     );
     expect(started.code).toBe(0);
     for (let i = 0; i < 300 && tempFiles().length === 0; i++) await sleep(100);
     expect(tempFiles()).toHaveLength(1);
+  }
+
+  /** Starts a 48 MiB upload over file.bin from inside the guest, and waits until it is under way. */
+  async function startUpload(): Promise<void> {
+    writeFileSync(join(dir, 'file.bin'), OLD);
+    await startGuestUpload(
+      48,
+      'curl -s -m 120 -T /tmp/upload.bin http://127.0.0.1:9843/file.bin; rm -f /tmp/upload.bin',
+    );
   }
 
   /** An upload cut short: the old file is unchanged and no temporary file stays behind. */
@@ -124,15 +134,10 @@ describe('SPICE-side faults', () => {
     const first = share(throughProxy());
     await first.waitFor((e) => e.kind === 'port-opened');
     await waitUntilServing(first);
-    const started = await guest.qemu.guestExec(
-      'dd if=/dev/urandom of=/tmp/upload.bin bs=1M count=16 2>/dev/null && ' +
-        '(while cat /tmp/upload.bin; do :; done | curl -s -m 120 -T - http://127.0.0.1:9843/endless.bin) ' +
-        '</dev/null >/dev/null 2>&1 &',
-      { timeoutMs: 60_000 },
+    await startGuestUpload(
+      16,
+      'while cat /tmp/upload.bin; do :; done | curl -s -m 120 -T - http://127.0.0.1:9843/endless.bin',
     );
-    expect(started.code).toBe(0);
-    for (let i = 0; i < 300 && tempFiles().length === 0; i++) await sleep(100);
-    expect(tempFiles()).toHaveLength(1);
     await sleep(1000);
     await proxy.cut();
     expect(isSpiceConnectionError(await failureOf(first))).toBe(true);
