@@ -15,6 +15,8 @@ export interface Measurement {
   value: number;
   cpuSeconds: number;
   peakRssBytes: number;
+  /** What bounds the figure, where the workload can tell (see WorkloadResult). */
+  note?: string;
 }
 
 export interface WorkloadInfo {

@@ -18,6 +18,7 @@ import {
   warmupWorkload,
   type ShareLayout,
   type Workload,
+  type WorkloadResult,
 } from './workloads';
 
 const MiB = 1024 * 1024;
@@ -198,18 +199,27 @@ async function measureClient(
     record({ client: spec.name, workload: 'startup', round, value: startup, cpuSeconds: 0, peakRssBytes: 0 });
     for (const workload of warmup === undefined ? workloads : [warmup, ...workloads]) {
       const end = client.beginMeasure();
-      let value: number;
+      let result: number | WorkloadResult;
       let use: ResourceUse;
       try {
-        value = await workload.run(qemu, spec.name, round);
+        result = await workload.run(qemu, spec.name, round);
       } finally {
         use = end();
       }
-      record({ client: spec.name, workload: workload.id, round, value, ...use });
+      const { value, note } = typeof result === 'number' ? { value: result, note: undefined } : result;
+      record({
+        client: spec.name,
+        workload: workload.id,
+        round,
+        value,
+        ...use,
+        ...(note === undefined ? {} : { note }),
+      });
       console.log(
         `  ${spec.name.padEnd(13)} ${workload.id.padEnd(14)} ${value.toFixed(3).padStart(10)} ${workload.unit.padEnd(4)}` +
           ` cpu ${use.cpuSeconds.toFixed(2)} s  peak RSS ${(use.peakRssBytes / MiB).toFixed(0)} MiB`,
       );
+      if (note !== undefined) console.log(`    ${note}`);
       for (const name of readdirSync(dir)) {
         if (name.startsWith('up-') || name.startsWith('mem-')) rmSync(join(dir, name), { force: true });
       }

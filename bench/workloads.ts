@@ -17,7 +17,13 @@ export interface Workload {
   higherIsBetter: boolean;
   /** Bytes moved through the client (for CPU per GiB), 0 when not a transfer. */
   bytes: number;
-  run(qemu: RunningQemu, client: string, round: number): Promise<number>;
+  run(qemu: RunningQemu, client: string, round: number): Promise<number | WorkloadResult>;
+}
+
+/** A figure with a note on what bounds it, kept in the report beside the measurement. */
+export interface WorkloadResult {
+  value: number;
+  note: string;
 }
 
 export interface ShareLayout {
@@ -191,7 +197,10 @@ export function transferWorkloads(share: ShareLayout): Workload[] {
           if (size === undefined || total === undefined || !(total > 0)) {
             throw new Error(`GET beside a stalled client: "${beside.stdout}" ${beside.stderr}`);
           }
-          return (100 * (size / total)) / (share.midBytes / alone.seconds);
+          return {
+            value: (100 * (size / total)) / (share.midBytes / alone.seconds),
+            note: await daemonWhileStalled(qemu),
+          };
         } finally {
           await exec(qemu, 'kill $(cat /tmp/stall.pid) 2>/dev/null; rm -f /tmp/stall /tmp/stall.pid; true');
         }
@@ -228,6 +237,25 @@ export function warmupWorkload(share: ShareLayout): Workload {
 /** A warm-up for the raw channel client: the same generated GET it is measured on. */
 export function rawWarmupWorkload(bytes: number): Workload {
   return { ...rawChannelWorkload(bytes), id: 'warmup', label: `warm-up: raw channel GET ${bytes / MiB} MiB` };
+}
+
+/**
+ * Where the guest's bytes wait while one guest program reads nothing: what spice-webdavd is doing, and the
+ * kernel's queues of its guest connections (/proc/net/tcp, port 9843 = 0x2673).
+ */
+async function daemonWhileStalled(qemu: RunningQemu): Promise<string> {
+  const out = await exec(qemu, 'cat /proc/$(pidof spice-webdavd)/wchan; echo; cat /proc/net/tcp');
+  const [wchan = '?', ...lines] = out.split('\n');
+  const queues: string[] = [];
+  for (const line of lines) {
+    const [, local, remote, state, queue] = line.trim().split(/\s+/);
+    if (state !== '01' || local === undefined || remote === undefined || queue === undefined) continue;
+    const [tx = '0', rx = '0'] = queue.split(':');
+    if (local.endsWith(':2673')) queues.push(`daemon side ${(parseInt(tx, 16) / MiB).toFixed(1)} MiB unsent`);
+    else if (remote.endsWith(':2673'))
+      queues.push(`program side ${(parseInt(rx, 16) / MiB).toFixed(1)} MiB unread`);
+  }
+  return `spice-webdavd waits in ${wchan}; guest connections: ${queues.join(', ') || 'none open'}`;
 }
 
 /** The raw channel: our client in generated-bytes mode, so no file system and no WebDAV engine. */
