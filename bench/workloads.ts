@@ -62,6 +62,22 @@ async function curlTimed(qemu: RunningQemu, args: string, expectCode: string, ex
   return { size: Number(size), seconds: Number(total), firstByteSeconds: Number(start) };
 }
 
+/**
+ * A PUT of `mib` MiB of zeros streamed from `dd` (chunked), checked; returns MB/s. Without Expect: phodav
+ * answers a 100-continue upload with 201 at once and drops the body.
+ */
+async function putZeros(qemu: RunningQemu, mib: number, url: string): Promise<number> {
+  const out = await exec(
+    qemu,
+    `dd if=/dev/zero bs=1M count=${mib} 2>/dev/null | curl -s -H 'Expect:' -T - -o /dev/null -w '%{http_code} %{size_upload} %{time_total}' ${url}`,
+  );
+  const [code, size, total] = out.split(' ');
+  if ((code !== '201' && code !== '204') || Number(size) < mib * MiB) {
+    throw new Error(`PUT of ${mib} MiB to ${url}: got "${out}"`);
+  }
+  return (mib * MiB) / Number(total) / 1e6;
+}
+
 /** Several GETs at once from inside the guest; combined MB/s over the wall time of the whole batch. */
 async function concurrentGets(
   qemu: RunningQemu,
@@ -110,19 +126,7 @@ export function transferWorkloads(share: ShareLayout): Workload[] {
       unit: 'MB/s',
       higherIsBetter: true,
       bytes: share.bigBytes,
-      // Without Expect: phodav answers a 100-continue upload with 201 at once and drops the body.
-      run: async (qemu, client, round) => {
-        const target = `${GUEST_URL}/up-${client}-${round}.bin`;
-        const out = await exec(
-          qemu,
-          `dd if=/dev/zero bs=1M count=${bigMiB} 2>/dev/null | curl -s -H 'Expect:' -T - -o /dev/null -w '%{http_code} %{size_upload} %{time_total}' ${target}`,
-        );
-        const [code, size, total] = out.split(' ');
-        if ((code !== '201' && code !== '204') || Number(size) < share.bigBytes) {
-          throw new Error(`PUT of ${bigMiB} MiB: got "${out}"`);
-        }
-        return share.bigBytes / Number(total) / 1e6;
-      },
+      run: (qemu, client, round) => putZeros(qemu, bigMiB, `${GUEST_URL}/up-${client}-${round}.bin`),
     },
     {
       id: 'get4',
@@ -225,10 +229,7 @@ export function warmupWorkload(share: ShareLayout): Workload {
     run: async (qemu, client) => {
       const started = Date.now();
       await curlTimed(qemu, `${GUEST_URL}/${share.bigName}`, '200', share.bigBytes);
-      await exec(
-        qemu,
-        `dd if=/dev/zero bs=1M count=${putMiB} 2>/dev/null | curl -s -H 'Expect:' -T - -o /dev/null ${GUEST_URL}/up-warmup-${client}.bin`,
-      );
+      await putZeros(qemu, putMiB, `${GUEST_URL}/up-warmup-${client}.bin`);
       return (Date.now() - started) / 1000;
     },
   };
@@ -293,15 +294,7 @@ export function memoryWorkloads(name: string, bytes: number): Workload[] {
       unit: 'MB/s',
       higherIsBetter: true,
       bytes,
-      run: async (qemu, client) => {
-        const out = await exec(
-          qemu,
-          `dd if=/dev/zero bs=1M count=${bytes / MiB} 2>/dev/null | curl -s -H 'Expect:' -T - -o /dev/null -w '%{http_code} %{size_upload} %{time_total}' ${GUEST_URL}/mem-${client}.bin`,
-        );
-        const [code, size, total] = out.split(' ');
-        if ((code !== '201' && code !== '204') || Number(size) < bytes) throw new Error(`PUT: "${out}"`);
-        return bytes / Number(total) / 1e6;
-      },
+      run: (qemu, client) => putZeros(qemu, bytes / MiB, `${GUEST_URL}/mem-${client}.bin`),
     },
   ];
 }

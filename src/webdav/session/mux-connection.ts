@@ -24,7 +24,7 @@ export class MuxConnection extends Duplex {
 
   constructor(
     private readonly onResponse: () => void,
-    private readonly highWaterMark = 64 * 1024,
+    highWaterMark = 64 * 1024,
   ) {
     super({
       readableHighWaterMark: highWaterMark,
@@ -73,7 +73,7 @@ export class MuxConnection extends Duplex {
       frame = count === 1 ? head : Buffer.concat(taken, size);
     }
     this.queuedBytes -= frame.length;
-    if (this.queuedBytes < this.highWaterMark) this.releaseWrite();
+    if (this.queuedBytes < this.writableHighWaterMark) this.releaseWrite();
     return frame;
   }
 
@@ -129,7 +129,7 @@ export class MuxConnection extends Duplex {
       this.chunks.push(chunk);
       this.queuedBytes += chunk.length;
     }
-    if (this.queuedBytes < this.highWaterMark) callback();
+    if (this.queuedBytes < this.writableHighWaterMark) callback();
     else this.pendingWrite = callback;
     this.notify();
   }

@@ -30,7 +30,8 @@ export function httpSessionFactory(serverFor: () => ConnectionServer): SessionFa
         if (connection.responseDone) subscriber.complete();
       };
       const connection = new MuxConnection(pump);
-      connection.on('error', () => connection.destroy());
+      // An error has already destroyed the connection, which ends the response side; the session then completes.
+      connection.on('error', () => undefined);
 
       const requests = input$.subscribe({
         next: (input) => {

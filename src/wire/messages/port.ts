@@ -88,12 +88,10 @@ export function encodePortEvent(event: number): ClientMessage {
   return { type: PortClientMsg.EVENT, body: Buffer.of(requireUint(event, 8, 'port event')) };
 }
 
-/** SPICEVMC_DATA: raw bytes for the guest device (one mux frame per message, by our convention). */
-export function encodeVmcData(data: Buffer): ClientMessage {
-  return { type: SpicevmcClientMsg.DATA, body: data };
-}
-
-/** SPICEVMC_DATA whose bytes are several pieces, e.g. a mux frame header and its payload, sent without joining. */
+/**
+ * SPICEVMC_DATA: raw bytes for the guest device (one mux frame per message, by our convention), as pieces
+ * (a mux frame header and its payload) that the sender writes together without joining them.
+ */
 export function encodeVmcDataParts(parts: readonly Buffer[]): GatheredClientMessage {
   return { type: SpicevmcClientMsg.DATA, bodyParts: parts };
 }

@@ -5,7 +5,7 @@ import {
   decodePortMessage,
   decodeVmcMessage,
   encodePortEvent,
-  encodeVmcData,
+  encodeVmcDataParts,
 } from '../../../../src/wire/messages/port';
 import { compressLz4Block } from '../lz4-test-encoder';
 import { hex, wireErrorKind } from '../wire-spec-helpers';
@@ -99,7 +99,8 @@ describe('port client messages', () => {
   });
 
   it('SPICEVMC_DATA carries the bytes unchanged', () => {
+    const header = Buffer.from('head');
     const data = Buffer.from('frame');
-    expect(encodeVmcData(data)).toEqual({ type: 101, body: data });
+    expect(encodeVmcDataParts([header, data])).toEqual({ type: 101, bodyParts: [header, data] });
   });
 });
