@@ -50,20 +50,26 @@ class Input {
   }
 }
 
-/** Copies `length` bytes starting `distance` back, repeating the pattern when the ranges overlap. */
+/**
+ * Copies `length` bytes starting `distance` back. Everything from `outPos - distance` to the write position is
+ * one period of `distance` bytes repeated, so each copy can take all of it: the first copies `distance` bytes,
+ * each next one twice as many as before. A match costs O(log(length / distance)) copyWithin calls, never one
+ * per byte (a 4 KiB block can announce a 1 MiB run at distance 1), and no span overlaps its own source.
+ */
 function copyMatch(out: Buffer, outPos: number, distance: number, length: number): void {
+  const from = outPos - distance;
   let copied = 0;
   while (copied < length) {
-    // Everything before outPos + copied is written, so a chunk of up to `distance` bytes is safe to copy.
-    const chunk = Math.min(distance, length - copied);
-    const from = outPos + copied - distance;
-    out.copy(out, outPos + copied, from, from + chunk);
+    // `copied` stays a multiple of `distance`, so the bytes from `from` continue the pattern exactly.
+    const chunk = Math.min(distance + copied, length - copied);
+    out.copyWithin(outPos + copied, from, from + chunk);
     copied += chunk;
   }
 }
 
 /**
- * Decompresses one LZ4 block that must expand to exactly `expectedSize` bytes. Throws
+ * Decompresses one LZ4 block that must expand to exactly `expectedSize` bytes, at most `maxSize` (the output
+ * cap, checked before anything is allocated). The work is linear in the input plus the output. Throws
  * WireError('too-large') if expectedSize exceeds maxSize, and 'truncated' or 'malformed' for bad input.
  */
 export function decodeLz4Block(src: Buffer, expectedSize: number, maxSize: number): Buffer {

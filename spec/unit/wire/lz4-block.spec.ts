@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { decodeLz4Block } from '../../../src/wire/lz4-block';
-import { compressLz4Block } from './lz4-test-encoder';
+import {
+  compressLz4Block,
+  encodeLz4Sequences,
+  expandLz4Sequences,
+  type Lz4Sequence,
+} from './lz4-test-encoder';
 import { hex, wireErrorKind } from './wire-spec-helpers';
 
 /** The input of the golden vector below, rebuilt deterministically. */
@@ -39,6 +44,43 @@ const goldenBlock = hex(
     '7499bee30d32577ca1c6eb153a5f84a9cef31d42678cb1d600254a6f94b9de082d52779cc1e610355a7fa4c9ee183d6287ac' +
     'd1f620456a8fb4d903284d7297bce1fb001e00d108034f0950617475733e',
 );
+
+/** Runs `action` counting the byte-copy calls made meanwhile (Buffer#copy and copyWithin, which Buffer inherits). */
+function countingCopies<T>(action: () => T): { result: T; copies: number } {
+  const copy = Buffer.prototype.copy;
+  const copyWithin = Uint8Array.prototype.copyWithin;
+  let copies = 0;
+  Buffer.prototype.copy = function (this: Buffer, ...args: Parameters<Buffer['copy']>) {
+    copies++;
+    return copy.apply(this, args);
+  };
+  Uint8Array.prototype.copyWithin = function <T extends Uint8Array>(
+    this: T,
+    ...args: [number, number, number?]
+  ) {
+    copies++;
+    return copyWithin.apply(this, args) as T;
+  };
+  try {
+    return { result: action(), copies };
+  } finally {
+    Buffer.prototype.copy = copy;
+    Uint8Array.prototype.copyWithin = copyWithin;
+  }
+}
+
+/** Copy calls a block may cost: per sequence one for its literals and at most 1 + log2(output) for its match. */
+function copyBudget(sequences: number, outputSize: number): number {
+  return sequences * (2 + Math.ceil(Math.log2(outputSize + 1)));
+}
+
+/** `pattern`, then one match repeating it up to `size` bytes, then 5 literal bytes (the format's last sequence). */
+function runSequences(pattern: Buffer, size: number): Lz4Sequence[] {
+  return [
+    { literals: pattern, match: { distance: pattern.length, length: size - pattern.length - 5 } },
+    { literals: Buffer.from('tail.') },
+  ];
+}
 
 describe('decodeLz4Block', () => {
   it('decodes a literal-only block', () => {
@@ -85,6 +127,49 @@ describe('decodeLz4Block', () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+
+  it('expands a 4 KiB block into 1 MiB with a handful of copies, not one per byte (issue 17)', () => {
+    const size = 1024 * 1024;
+    for (const pattern of [Buffer.from('a'), Buffer.from('abc'), Buffer.from('0123456789abcdef0')]) {
+      const sequences = runSequences(pattern, size);
+      const block = encodeLz4Sequences(sequences);
+      expect(block.length).toBeLessThan(4200);
+      const { result, copies } = countingCopies(() => decodeLz4Block(block, size, size));
+      expect(result.equals(expandLz4Sequences(sequences))).toBe(true);
+      expect(copies).toBeLessThanOrEqual(copyBudget(sequences.length, size));
+    }
+  });
+
+  it('decodes any sequences like the byte-by-byte reference, within the copy budget and the output cap', () => {
+    const sequence = fc.record({
+      literals: fc.uint8Array({ minLength: 1, maxLength: 20 }).map((bytes) => Buffer.from(bytes)),
+      distanceSeed: fc.nat(),
+      length: fc.integer({ min: 4, max: 5000 }),
+    });
+    fc.assert(
+      fc.property(fc.array(sequence, { maxLength: 12 }), fc.uint8Array({ maxLength: 20 }), (body, last) => {
+        let produced = 0;
+        const sequences: Lz4Sequence[] = body.map(({ literals, distanceSeed, length }) => {
+          produced += literals.length;
+          const distance = 1 + (distanceSeed % Math.min(produced, 0xffff));
+          produced += length;
+          return { literals, match: { distance, length } };
+        });
+        sequences.push({ literals: Buffer.from(last) });
+        const block = encodeLz4Sequences(sequences);
+        const expected = expandLz4Sequences(sequences);
+        const { result, copies } = countingCopies(() =>
+          decodeLz4Block(block, expected.length, expected.length),
+        );
+        expect(result.equals(expected)).toBe(true);
+        expect(copies).toBeLessThanOrEqual(copyBudget(sequences.length, expected.length));
+        expect(wireErrorKind(() => decodeLz4Block(block, expected.length, expected.length - 1))).toBe(
+          'too-large',
+        );
+      }),
+      { numRuns: 300 },
     );
   });
 

@@ -52,3 +52,27 @@ export function compressLz4Block(input: Buffer): Buffer {
   pushSequence(out, input.subarray(anchor));
   return Buffer.from(out);
 }
+
+/** One LZ4 sequence spelled out: literals, then (unless it is the last) a match `distance` back. */
+export interface Lz4Sequence {
+  literals: Buffer;
+  match?: { distance: number; length: number };
+}
+
+/** Encodes sequences as given (no search), for blocks shaped by a spec: long runs, short periods. */
+export function encodeLz4Sequences(sequences: readonly Lz4Sequence[]): Buffer {
+  const out: number[] = [];
+  for (const sequence of sequences) pushSequence(out, sequence.literals, sequence.match);
+  return Buffer.from(out);
+}
+
+/** What the sequences expand to, byte by byte: the obvious reference the fast decoder is compared with. */
+export function expandLz4Sequences(sequences: readonly Lz4Sequence[]): Buffer {
+  const out: number[] = [];
+  for (const { literals, match } of sequences) {
+    out.push(...literals);
+    if (match === undefined) continue;
+    for (let i = 0; i < match.length; i++) out.push(out[out.length - match.distance]);
+  }
+  return Buffer.from(out);
+}

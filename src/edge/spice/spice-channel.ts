@@ -99,7 +99,7 @@ export function openChannel(options: ChannelOptions): Observable<ChannelEvent> {
           linkedSocket.destroy();
           return;
         }
-        const { send, onMessage } = messageHandling(linkedSocket, outcome.headerKind, options.channelType);
+        const { send, onMessage } = messageHandling(linkedSocket, outcome.headerKind, options);
         subscriber.next({
           kind: 'linked',
           endpoint,
@@ -153,7 +153,9 @@ function readMessages(socket: Socket, outcome: LinkOutcome, options: ChannelOpti
 }
 
 /** Sending (with full-header serials when needed) and the automatic answers to PING and SET_ACK. */
-function messageHandling(socket: Socket, headerKind: HeaderKind, channelType: number) {
+function messageHandling(socket: Socket, headerKind: HeaderKind, options: ChannelOptions) {
+  const { channelType } = options;
+  const advertisedCaps = options.channelCaps ?? [];
   let serial = 0n;
   let ackWindow: AckWindowState = initialAckWindow;
   const send = (message: ClientMessage | GatheredClientMessage): boolean => {
@@ -173,7 +175,7 @@ function messageHandling(socket: Socket, headerKind: HeaderKind, channelType: nu
     return belowHighWater;
   };
   const onMessage = (type: number, body: Buffer): ChannelEvent => {
-    const message = decodeOrFail(channelType, type, body);
+    const message = decodeOrFail(channelType, type, body, advertisedCaps);
     const step = reduceAckWindow(
       ackWindow,
       message.kind === 'set-ack'
@@ -192,9 +194,14 @@ function messageHandling(socket: Socket, headerKind: HeaderKind, channelType: nu
   return { send, onMessage };
 }
 
-function decodeOrFail(channelType: number, type: number, body: Buffer): ServerMessage {
+function decodeOrFail(
+  channelType: number,
+  type: number,
+  body: Buffer,
+  advertisedCaps: readonly number[],
+): ServerMessage {
   try {
-    return decodeServerMessage(channelType, type, body);
+    return decodeServerMessage(channelType, type, body, advertisedCaps);
   } catch (error) {
     if (!(error instanceof WireError)) throw error;
     throw invalidMessageError(channelType, error);

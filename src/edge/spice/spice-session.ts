@@ -12,10 +12,11 @@ import { SpiceConnectionError, noWebdavPortError } from './errors';
 import { probeServer } from './server-probe';
 import { openChannel, type ChannelEvent, type ChannelOptions, type LinkedChannel } from './spice-channel';
 import type { SpiceEndpoint, SpiceTarget, SpiceTlsOptions } from './target';
+import { webdavChannelCaps } from './webdav-caps';
 
 /** Main carries the 250 KiB network-test PING; 1 MiB leaves room without letting a bad peer make us buffer more. */
 export const MAIN_MAX_BODY_SIZE = 1024 * 1024;
-/** spice-server sends device data in chunks of at most 64 KiB + 32; LZ4 is not advertised. Generous margin. */
+/** spice-server sends device data in chunks of at most 64 KiB + 32; LZ4 is not advertised (webdav-caps.ts). Generous margin. */
 export const WEBDAV_MAX_BODY_SIZE = 512 * 1024;
 /** After the webdav channel closes, how long to wait for main to close too before calling it a lone close. */
 const MAIN_CLOSE_GRACE_MS = 2_000;
@@ -116,9 +117,10 @@ export function connectSpice(options: SpiceSessionOptions): Observable<SessionEv
     const openWebdav = (channel: ChannelRef, connectionId: number) => {
       webdavOpened = true;
       channels.add(
-        openChannel(
-          channelOptions(ChannelType.WEBDAV, channel.id, connectionId, WEBDAV_MAX_BODY_SIZE),
-        ).subscribe(
+        openChannel({
+          ...channelOptions(ChannelType.WEBDAV, channel.id, connectionId, WEBDAV_MAX_BODY_SIZE),
+          channelCaps: webdavChannelCaps(),
+        }).subscribe(
           channelObserver({
             onEvent: (event) => {
               const sessionEvent = webdavEvent(event);

@@ -5,6 +5,7 @@ import { BinaryReader } from '../binary-reader';
 import {
   PortClientMsg,
   PortServerMsg,
+  SpicevmcCap,
   SpicevmcClientMsg,
   SpicevmcServerMsg,
   VmcCompression,
@@ -47,12 +48,27 @@ function decodeCompressedData(body: Buffer): VmcServerMessage {
   };
 }
 
-/** Decodes a spicevmc data message, or returns undefined if `type` is not one. */
-export function decodeVmcMessage(type: number, body: Buffer): VmcServerMessage | undefined {
+/**
+ * Decodes a spicevmc data message, or returns undefined if `type` is not one. `advertisedCaps` are the channel
+ * capabilities we sent in our link message: a server may send SPICEVMC_COMPRESSED_DATA only after we
+ * advertised DATA_COMPRESS_LZ4, so without it the message is a protocol violation (WireError 'unsupported'),
+ * and the LZ4 decoder never sees bytes we did not ask for.
+ */
+export function decodeVmcMessage(
+  type: number,
+  body: Buffer,
+  advertisedCaps: readonly number[] = [],
+): VmcServerMessage | undefined {
   switch (type) {
     case SpicevmcServerMsg.DATA:
       return { kind: 'vmc-data', data: body };
     case SpicevmcServerMsg.COMPRESSED_DATA:
+      if (!advertisedCaps.includes(SpicevmcCap.DATA_COMPRESS_LZ4)) {
+        throw new WireError(
+          'unsupported',
+          'SPICEVMC_COMPRESSED_DATA arrived although this client did not advertise compression',
+        );
+      }
       return decodeCompressedData(body);
     default:
       return undefined;

@@ -27,20 +27,38 @@ const vmcChannels: ReadonlySet<number> = new Set([
 ]);
 const portChannels: ReadonlySet<number> = new Set([ChannelType.PORT, ChannelType.WEBDAV]);
 
-function decodeChannelMessage(channelType: number, type: number, body: Buffer): ServerMessage | undefined {
+function decodeChannelMessage(
+  channelType: number,
+  type: number,
+  body: Buffer,
+  advertisedCaps: readonly number[],
+): ServerMessage | undefined {
   if (channelType === ChannelType.MAIN) return decodeMainMessage(type, body);
-  if (portChannels.has(channelType)) return decodeVmcMessage(type, body) ?? decodePortMessage(type, body);
-  if (vmcChannels.has(channelType)) return decodeVmcMessage(type, body);
+  if (portChannels.has(channelType)) {
+    return decodeVmcMessage(type, body, advertisedCaps) ?? decodePortMessage(type, body);
+  }
+  if (vmcChannels.has(channelType)) return decodeVmcMessage(type, body, advertisedCaps);
   return undefined;
 }
 
 /**
- * Decodes one message body. Throws only WireError, for a body that does not match its type. Extra bytes
+ * Decodes one message body. Throws only WireError, for a body that does not match its type or that needs a
+ * channel capability we did not advertise (`advertisedCaps`, the bit numbers of our link message). Extra bytes
  * after the known fields are ignored, as newer servers may append fields.
  */
-export function decodeServerMessage(channelType: number, type: number, body: Buffer): ServerMessage {
+export function decodeServerMessage(
+  channelType: number,
+  type: number,
+  body: Buffer,
+  advertisedCaps: readonly number[] = [],
+): ServerMessage {
   return (
     decodeBaseMessage(type, body) ??
-    decodeChannelMessage(channelType, type, body) ?? { kind: 'unknown', channelType, type, body }
+    decodeChannelMessage(channelType, type, body, advertisedCaps) ?? {
+      kind: 'unknown',
+      channelType,
+      type,
+      body,
+    }
   );
 }

@@ -17,7 +17,15 @@ import {
   type ChannelOptions,
   type LinkedChannel,
 } from '../../../../src/edge/spice/spice-channel';
-import { BaseClientMsg, BaseServerMsg, ChannelType, LinkErrorCode } from '../../../../src/wire/constants';
+import {
+  BaseClientMsg,
+  BaseServerMsg,
+  ChannelType,
+  LinkErrorCode,
+  SpicevmcCap,
+  SpicevmcServerMsg,
+  VmcCompression,
+} from '../../../../src/wire/constants';
 import {
   type MessageFramerState,
   initialMessageFramerState,
@@ -149,6 +157,30 @@ describe('openChannel against a fake server', () => {
     expect(error).toBeInstanceOf(SpiceConnectionError);
     expect(error).toMatchObject({ reason: 'no-webdav-port' });
     expect((error as Error).message).toMatch(/org\.spice-space\.webdav\.0/);
+  });
+
+  it('refuses SPICEVMC_COMPRESSED_DATA on a channel that did not advertise compression, saying so', async () => {
+    const compressed = encodeMessage('mini', {
+      type: SpicevmcServerMsg.COMPRESSED_DATA,
+      body: Buffer.concat([Buffer.of(VmcCompression.LZ4, 5, 0, 0, 0), Buffer.from('\x50hello', 'latin1')]),
+    });
+    const port = await start({ onLinked: (socket) => socket.write(compressed) });
+    const refused = await failureOf(
+      openChannel(options(port, { channelType: ChannelType.WEBDAV, connectionId: 42 })),
+    );
+    expect(refused).toMatchObject({ reason: 'protocol' });
+    expect((refused as Error).message).toMatch(/webdav channel .*did not advertise compression/);
+
+    const accepted = await firstValueFrom(
+      openChannel(
+        options(port, {
+          channelType: ChannelType.WEBDAV,
+          connectionId: 42,
+          channelCaps: [SpicevmcCap.DATA_COMPRESS_LZ4],
+        }),
+      ).pipe(filter((e) => e.kind === 'message')),
+    );
+    expect(accepted).toEqual({ kind: 'message', message: { kind: 'vmc-data', data: Buffer.from('hello') } });
   });
 
   it('fails with auth when the password is refused, saying what to do', async () => {

@@ -1,4 +1,10 @@
-import { PortClientMsg, PortEvent, PortServerMsg, SpicevmcServerMsg } from '../../../../src/wire/constants';
+import {
+  PortClientMsg,
+  PortEvent,
+  PortServerMsg,
+  SpicevmcCap,
+  SpicevmcServerMsg,
+} from '../../../../src/wire/constants';
 
 import {
   MAX_VMC_UNCOMPRESSED_SIZE,
@@ -48,6 +54,8 @@ describe('decodePortMessage', () => {
 });
 
 describe('decodeVmcMessage', () => {
+  const lz4Advertised = [SpicevmcCap.DATA_COMPRESS_LZ4];
+
   it('passes SPICEVMC_DATA through as a view', () => {
     const body = Buffer.from('mux bytes');
     const message = decodeVmcMessage(SpicevmcServerMsg.DATA, body);
@@ -55,8 +63,23 @@ describe('decodeVmcMessage', () => {
     expect(message?.data.buffer).toBe(body.buffer);
   });
 
+  it('refuses COMPRESSED_DATA of any type unless DATA_COMPRESS_LZ4 was advertised (issue 17)', () => {
+    const data = Buffer.from('0123456789'.repeat(200));
+    const size = Buffer.alloc(4);
+    size.writeUInt32LE(data.length);
+    const lz4 = Buffer.concat([hex('01'), size, compressLz4Block(data)]);
+    for (const body of [lz4, hex('00 616263')]) {
+      expect(wireErrorKind(() => decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, body))).toBe(
+        'unsupported',
+      );
+      expect(wireErrorKind(() => decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, body, []))).toBe(
+        'unsupported',
+      );
+    }
+  });
+
   it('decodes COMPRESSED_DATA of type NONE as the remaining bytes', () => {
-    expect(decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, hex('00 616263'))).toEqual({
+    expect(decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, hex('00 616263'), lz4Advertised)).toEqual({
       kind: 'vmc-data',
       data: Buffer.from('abc'),
     });
@@ -67,28 +90,37 @@ describe('decodeVmcMessage', () => {
     const size = Buffer.alloc(4);
     size.writeUInt32LE(data.length);
     const body = Buffer.concat([hex('01'), size, compressLz4Block(data)]);
-    expect(decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, body)).toEqual({ kind: 'vmc-data', data });
+    expect(decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, body, lz4Advertised)).toEqual({
+      kind: 'vmc-data',
+      data,
+    });
   });
 
   it('rejects unknown compression, oversized and corrupt LZ4 data', () => {
-    expect(wireErrorKind(() => decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, hex('02 00000000')))).toBe(
-      'unsupported',
-    );
+    expect(
+      wireErrorKind(() =>
+        decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, hex('02 00000000'), lz4Advertised),
+      ),
+    ).toBe('unsupported');
     const tooBig = Buffer.alloc(5);
     tooBig.writeUInt32LE(MAX_VMC_UNCOMPRESSED_SIZE + 1, 1);
     tooBig.writeUInt8(1, 0);
-    expect(wireErrorKind(() => decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, tooBig))).toBe(
-      'too-large',
-    );
     expect(
-      wireErrorKind(() => decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, hex('01 05000000 15610000'))),
+      wireErrorKind(() => decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, tooBig, lz4Advertised)),
+    ).toBe('too-large');
+    expect(
+      wireErrorKind(() =>
+        decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, hex('01 05000000 15610000'), lz4Advertised),
+      ),
     ).toBe('malformed');
-    expect(wireErrorKind(() => decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, hex('01 0500')))).toBe(
-      'truncated',
-    );
-    expect(wireErrorKind(() => decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, Buffer.alloc(0)))).toBe(
-      'truncated',
-    );
+    expect(
+      wireErrorKind(() => decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, hex('01 0500'), lz4Advertised)),
+    ).toBe('truncated');
+    expect(
+      wireErrorKind(() =>
+        decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, Buffer.alloc(0), lz4Advertised),
+      ),
+    ).toBe('truncated');
   });
 });
 
