@@ -14,6 +14,14 @@ import {
 } from '../../wire/messages/base';
 import { decodeServerMessage, type ServerMessage } from '../../wire/messages/server-message';
 import { initialAckWindow, reduceAckWindow, type AckWindowState } from './ack-window';
+import {
+  heldReplyCount,
+  holdReply,
+  noHeldReplies,
+  takeHeldReply,
+  type ControlReply,
+  type HeldReplies,
+} from './held-replies';
 import { ChannelClosedError } from './channel-closed-error';
 import { SpiceConnectionError } from './errors';
 import { LinkTimeoutError, channelName, classifyLinkFailure } from './link-failure';
@@ -62,14 +70,20 @@ export interface LinkedChannel {
   drained$: Observable<void>;
   /** Stop reading the socket: the server's sends back up into TCP, then into spice-server's queue. */
   pauseReading(): void;
+  /** Read again, unless replies to the server are still waiting for the socket to drain. */
   resumeReading(): void;
+  /** Diagnostics and specs: replies to PING/SET_ACK held until the socket drains (at most a few). */
+  heldReplies(): number;
 }
 
 export type ChannelEvent =
   | ({ kind: 'linked' } & LinkedChannel)
   /** Every decoded server message except PING, which is answered here. */
   | { kind: 'message'; message: ServerMessage }
-  /** A PING was answered with its PONG; `size` is the PING body size (the network test sends 250 KiB). */
+  /**
+   * A PING was answered with its PONG (sent, or held until the socket drains; see held-replies.ts); `size` is
+   * the PING body size (the network test sends 250 KiB).
+   */
   | { kind: 'ping-answered'; id: number; size: number };
 
 const ignoreError = () => undefined;
@@ -99,7 +113,11 @@ export function openChannel(options: ChannelOptions): Observable<ChannelEvent> {
           linkedSocket.destroy();
           return;
         }
-        const { send, onMessage } = messageHandling(linkedSocket, outcome.headerKind, options);
+        const { send, onMessage, pauseReading, resumeReading, heldReplies } = messageHandling(
+          linkedSocket,
+          outcome.headerKind,
+          options,
+        );
         subscriber.next({
           kind: 'linked',
           endpoint,
@@ -107,8 +125,9 @@ export function openChannel(options: ChannelOptions): Observable<ChannelEvent> {
           serverChannelCaps: outcome.serverChannelCaps,
           send,
           drained$: fromEvent(linkedSocket, 'drain').pipe(map((): void => undefined)),
-          pauseReading: () => linkedSocket.pause(),
-          resumeReading: () => linkedSocket.resume(),
+          pauseReading,
+          resumeReading,
+          heldReplies,
         });
         if (subscriber.closed) return;
         reading = readMessages(linkedSocket, outcome, options)
@@ -130,8 +149,11 @@ export function openChannel(options: ChannelOptions): Observable<ChannelEvent> {
   });
 }
 
-/** How long a closing socket may take to flush what we sent before it is destroyed. */
-const CLOSE_FLUSH_MS = 1_000;
+/**
+ * How long a closing socket may take to flush what we sent before it is destroyed. Short: a server that does
+ * not read must not hold up SIGTERM (the CLI exits within a second whatever the server does).
+ */
+const CLOSE_FLUSH_MS = 250;
 
 /**
  * Close without losing what was already queued (e.g. the last mux frames): end() flushes our writes and sends
@@ -152,12 +174,23 @@ function readMessages(socket: Socket, outcome: LinkOutcome, options: ChannelOpti
   );
 }
 
-/** Sending (with full-header serials when needed) and the automatic answers to PING and SET_ACK. */
+/**
+ * Sending (with full-header serials when needed) and the automatic answers to PING and SET_ACK.
+ *
+ * Every reply waits for the socket: while its write buffer is above the high-water mark a reply is held
+ * (held-replies.ts: bounded, coalesced) and reading pauses, so a server that sends and never reads gets TCP
+ * back-pressure instead of an ever-growing queue; on 'drain' the held replies go out first (before the mux
+ * frames the flush tracker releases on the same event) and reading resumes. The layer above may pause
+ * reading too (its own buffers); the socket reads only when neither wants it paused.
+ */
 function messageHandling(socket: Socket, headerKind: HeaderKind, options: ChannelOptions) {
   const { channelType } = options;
   const advertisedCaps = options.channelCaps ?? [];
   let serial = 0n;
   let ackWindow: AckWindowState = initialAckWindow;
+  let held: HeldReplies = noHeldReplies;
+  let pausedAbove = false;
+
   const send = (message: ClientMessage | GatheredClientMessage): boolean => {
     if (socket.destroyed || !socket.writable) return false;
     serial += 1n;
@@ -174,6 +207,31 @@ function messageHandling(socket: Socket, headerKind: HeaderKind, options: Channe
     socket.uncork();
     return belowHighWater;
   };
+
+  const updateReading = () => {
+    if (socket.destroyed) return;
+    if (pausedAbove || heldReplyCount(held) > 0) socket.pause();
+    else socket.resume();
+  };
+
+  const reply = (answer: ControlReply) => {
+    if (heldReplyCount(held) === 0 && !socket.writableNeedDrain) {
+      send(encodeReply(answer));
+      return;
+    }
+    held = holdReply(held, answer);
+    updateReading();
+  };
+
+  socket.on('drain', () => {
+    for (let next = takeHeldReply(held); next !== undefined; next = takeHeldReply(held)) {
+      if (socket.writableNeedDrain) break;
+      held = next.rest;
+      send(encodeReply(next.reply));
+    }
+    updateReading();
+  });
+
   const onMessage = (type: number, body: Buffer): ChannelEvent => {
     const message = decodeOrFail(channelType, type, body, advertisedCaps);
     const step = reduceAckWindow(
@@ -183,15 +241,39 @@ function messageHandling(socket: Socket, headerKind: HeaderKind, options: Channe
         : { kind: 'message' },
     );
     ackWindow = step.state;
-    if (step.output.kind === 'ack-sync') send(encodeAckSync(step.output.generation));
-    if (step.output.kind === 'ack') send(encodeAck());
+    if (step.output.kind === 'ack-sync') reply({ kind: 'ack-sync', generation: step.output.generation });
+    if (step.output.kind === 'ack') reply({ kind: 'ack' });
     if (message.kind === 'ping') {
-      send(encodePong(message.id, message.timestamp));
+      reply({ kind: 'pong', id: message.id, timestamp: message.timestamp });
       return { kind: 'ping-answered', id: message.id, size: message.size };
     }
     return { kind: 'message', message };
   };
-  return { send, onMessage };
+
+  return {
+    send,
+    onMessage,
+    pauseReading: () => {
+      pausedAbove = true;
+      updateReading();
+    },
+    resumeReading: () => {
+      pausedAbove = false;
+      updateReading();
+    },
+    heldReplies: () => heldReplyCount(held),
+  };
+}
+
+function encodeReply(reply: ControlReply): ClientMessage {
+  switch (reply.kind) {
+    case 'pong':
+      return encodePong(reply.id, reply.timestamp);
+    case 'ack-sync':
+      return encodeAckSync(reply.generation);
+    case 'ack':
+      return encodeAck();
+  }
 }
 
 function decodeOrFail(

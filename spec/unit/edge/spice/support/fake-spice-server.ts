@@ -11,7 +11,7 @@ import {
   encodeLinkReply,
 } from '../../../../../src/wire/link';
 import { capsToWords } from '../../../../../src/wire/caps';
-import { CommonCap } from '../../../../../src/wire/constants';
+import { BaseServerMsg, CommonCap } from '../../../../../src/wire/constants';
 
 export interface LinkRequestSeen {
   connectionId: number;
@@ -152,4 +152,31 @@ export function startFakeSpiceServer(scriptFor: (index: number) => FakeLinkScrip
       });
     });
   });
+}
+
+/** `count` mini-header PINGs with ids firstId, firstId + 1, ...: what a PING-flooding server sends. */
+export function pingFlood(firstId: number, count: number): Buffer {
+  const one = 6 + 12;
+  const out = Buffer.alloc(one * count);
+  for (let i = 0; i < count; i++) {
+    const at = i * one;
+    out.writeUInt16LE(BaseServerMsg.PING, at);
+    out.writeUInt32LE(12, at + 2);
+    out.writeUInt32LE(firstId + i, at + 6);
+    out.writeBigUInt64LE(BigInt(firstId + i), at + 10);
+  }
+  return out;
+}
+
+/** SET_ACK{generation, window 1}, then `count` empty messages of a type no channel knows: one ACK owed each. */
+export function ackFlood(generation: number, count: number): Buffer {
+  const setAck = Buffer.alloc(6 + 8);
+  setAck.writeUInt16LE(BaseServerMsg.SET_ACK, 0);
+  setAck.writeUInt32LE(8, 2);
+  setAck.writeUInt32LE(generation, 6);
+  setAck.writeUInt32LE(1, 10);
+  const unknownType = 0xfff0;
+  const messages = Buffer.alloc(6 * count);
+  for (let i = 0; i < count; i++) messages.writeUInt16LE(unknownType, i * 6);
+  return Buffer.concat([setAck, messages]);
 }
