@@ -15,3 +15,4 @@ export * from './messages/base';
 export * from './messages/main';
 export * from './messages/port';
 export * from './messages/server-message';
+export * from './display-text';

@@ -1,3 +1,4 @@
+import { capText, displayText, terminalSafeJson } from '../../wire/display-text';
 import type { SharingEvent } from '../sharing/sharing-types';
 import { describeEndpoint } from '../spice/target';
 
@@ -12,11 +13,25 @@ const shortId = (id: string): string => id.replace(/^(.{8})0{8}$/, '$1');
 
 /**
  * One JSON object per event for scripts (`--log-format json`): the event's own fields plus `time`, or undefined
- * for per-frame traffic events (see `status` and the progress line for those).
+ * for per-frame traffic events (see `status` and the progress line for those). Text from the SPICE server or
+ * the guest is capped in length, and the line escapes every character a terminal would act on.
  */
 export function formatEventJson(event: SharingEvent, now: Date): string | undefined {
   if (event.kind === 'traffic') return undefined;
-  return JSON.stringify({ time: now.toISOString(), ...event });
+  return terminalSafeJson(JSON.stringify({ time: now.toISOString(), ...capPeerText(event) }));
+}
+
+function capPeerText(event: SharingEvent): SharingEvent {
+  switch (event.kind) {
+    case 'server-notice':
+      return { ...event, message: capText(event.message) };
+    case 'request':
+      return { ...event, path: capText(event.path) };
+    case 'client-closed':
+      return event.error === undefined ? event : { ...event, error: capText(event.error) };
+    default:
+      return event;
+  }
 }
 
 /**
@@ -44,12 +59,12 @@ export function formatEvent(event: SharingEvent, verbose: boolean): string | und
     case 'share-failed':
       return `cannot share ${event.path}: ${event.message}`;
     case 'server-notice':
-      return `SPICE server says: ${event.message}`;
+      return `SPICE server says: ${displayText(event.message)}`;
     case 'client-opened':
       return verbose ? `guest connection ${shortId(event.id)} opened` : undefined;
     case 'client-closed':
       if (event.by === 'error')
-        return `guest connection ${shortId(event.id)} failed: ${event.error ?? 'unknown error'}`;
+        return `guest connection ${shortId(event.id)} failed: ${displayText(event.error ?? 'unknown error')}`;
       return verbose
         ? `guest connection ${shortId(event.id)} closed by ${event.by} (in ${kib(event.bytesIn)}, out ${kib(event.bytesOut)})`
         : undefined;
@@ -67,9 +82,9 @@ export function formatEvent(event: SharingEvent, verbose: boolean): string | und
       return undefined; // one per frame: progress and status use them, the log would drown in them
     case 'request':
       return verbose
-        ? `${event.method} ${event.path} ${event.status} (in ${kib(event.bytesIn)}, out ${kib(event.bytesOut)}, ${event.ms} ms)`
+        ? `${event.method} ${displayText(event.path)} ${event.status} (in ${kib(event.bytesIn)}, out ${kib(event.bytesOut)}, ${event.ms} ms)`
         : event.status >= 500
-          ? `${event.method} ${event.path} failed with ${event.status}`
+          ? `${event.method} ${displayText(event.path)} failed with ${event.status}`
           : undefined;
   }
 }

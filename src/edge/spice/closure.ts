@@ -1,3 +1,4 @@
+import { displayText } from '../../wire/display-text';
 import type { ChannelClosedError } from './channel-closed-error';
 import { SpiceConnectionError } from './errors';
 import type { ProbeResult } from './server-probe';
@@ -27,7 +28,7 @@ export function classifyClosure(
     const ports = [port > 0 ? `port ${port}` : '', tlsPort > 0 ? `tls-port ${tlsPort}` : ''].filter(Boolean);
     return new SpiceConnectionError(
       'server-gone',
-      `The VM migrated to ${host} (${ports.join(', ')}) and the SPICE server at ${where} closed the session: connect to the new host.`,
+      `The VM migrated to ${displayText(host)} (${ports.join(', ')}) and the SPICE server at ${where} closed the session: connect to the new host.`,
       { cause: closed },
     );
   }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 
+import { displayText } from '../../wire/display-text';
 import { SpiceConnectionError } from './errors';
 import { certificateSubjectEntries, formatSubject, parseHostSubject, subjectsMatch } from './host-subject';
 import { describeEndpoint, type SpiceEndpoint, type SpiceTlsOptions } from './target';
@@ -88,7 +89,7 @@ function openSocket(endpoint: SpiceEndpoint, tlsOptions: SpiceTlsOptions): net.S
       );
       if (subjectsMatch(expectedSubject, actual)) return undefined;
       return new HostSubjectMismatch(
-        `the certificate subject is "${formatSubject(actual)}", not the expected host subject "${formatSubject(expectedSubject)}"`,
+        `the certificate subject is "${displayText(formatSubject(actual))}", not the expected host subject "${formatSubject(expectedSubject)}"`,
       );
     },
   });
@@ -143,7 +144,8 @@ export function classifyConnectError(
         : 'pass the CA certificate that signed the server certificate with --ca-file (QEMU: x509-dir/ca-cert.pem)';
     return new SpiceConnectionError(
       'tls',
-      `TLS verification of ${where} failed (${error.message}): ${fix}.`,
+      // Node quotes the certificate's names here: the server chose them.
+      `TLS verification of ${where} failed (${displayText(error.message)}): ${fix}.`,
       {
         cause: error,
       },

@@ -87,6 +87,26 @@ describe('CLI options for operators', () => {
     expect(formatEvent(traffic, true)).toBeUndefined();
   });
 
+  it('prints server and guest text escaped and capped, in both logs (issue 17)', () => {
+    const forged = '\x1b[2J\x1b]0;owned\x07done\r\nspice-webdav: sharing /etc\u202e';
+    const line = formatEvent({ kind: 'server-notice', message: forged }, false) ?? '';
+    expect(line).toBe(
+      'SPICE server says: \\x1b[2J\\x1b]0;owned\\x07done\\r\\nspice-webdav: sharing /etc\\u202e',
+    );
+    const long = formatEvent({ kind: 'server-notice', message: 'A'.repeat(1024 * 1024) }, false) ?? '';
+    expect(long.length).toBeLessThan(300);
+    const at = new Date('2026-01-02T03:04:05.000Z');
+    const json =
+      formatEventJson({ kind: 'server-notice', message: `${forged}${'A'.repeat(1024 * 1024)}` }, at) ?? '';
+    expect(json).not.toMatch(/[\x00-\x1f\x7f-\x9f\u202e]/); // eslint-disable-line no-control-regex
+    expect(json.length).toBeLessThan(400);
+    expect(JSON.parse(json)).toEqual({
+      time: '2026-01-02T03:04:05.000Z',
+      kind: 'server-notice',
+      message: `${forged}${'A'.repeat(200 - forged.length)}…`,
+    });
+  });
+
   it('says in one line, without --verbose, when the guest stream had to be resynced', () => {
     const line = formatEvent({ kind: 'stream-resynced', skippedBytes: 4321 }, false) ?? '';
     expect(line).toMatch(/dropped 4321 bytes .* before this connection/);

@@ -34,6 +34,16 @@ describe('classifyClosure', () => {
     expect(error.reason).toBe('server-gone');
     expect(error.message).toMatch(/migrated to dst \(port 5900\)/);
   });
+
+  it('quotes the new host name escaped and capped: the server chose it (issue 17)', () => {
+    const host = `evil\x1b]0;title\x07\r\nspice-webdav: sharing /etc${'x'.repeat(1024 * 1024)}`;
+    const error = classifyClosure(closed, 'alive', { migratedTo: { host, port: 5900, tlsPort: 0 } });
+    expect(error.message).toMatch(
+      /migrated to evil\\x1b\]0;title\\x07\\r\\nspice-webdav: sharing \/etcx+… \(port 5900\)/,
+    );
+    expect(error.message).not.toMatch(/[\x00-\x1f]/); // eslint-disable-line no-control-regex
+    expect(error.message.length).toBeLessThan(500);
+  });
 });
 
 describe('SPICE_EXIT_CODES', () => {
