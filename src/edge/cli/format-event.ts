@@ -1,6 +1,6 @@
 import { capText, displayText, terminalSafeJson } from '../../wire/display-text';
 import type { SharingEvent } from '../sharing/sharing-types';
-import { describeEndpoint } from '../spice/target';
+import { describeEndpoint, type SpiceTarget } from '../spice/target';
 
 const kib = (bytes: number): string =>
   bytes < 1024
@@ -78,6 +78,16 @@ export function formatEvent(event: SharingEvent, verbose: boolean): string | und
         : undefined;
     case 'reconnecting':
       return `${event.message} Reconnecting in ${Math.round(event.delayMs / 1000)} s (attempt ${event.attempt}).`;
+    case 'domain-waiting':
+      return event.state === 'missing'
+        ? `waiting for domain "${event.domain}" to be defined and started`
+        : `waiting for domain "${event.domain}" to start`;
+    case 'domain-started':
+      return `domain "${event.domain}" is running; its SPICE display is ${describeTarget(event.target)}`;
+    case 'domain-stopped':
+      return `domain "${event.domain}" stopped; waiting for it to start again`;
+    case 'domain-undefined':
+      return `domain "${event.domain}" was undefined (removed from libvirt); nothing left to share into, stopping`;
     case 'traffic':
       return undefined; // one per frame: progress and status use them, the log would drown in them
     case 'request':
@@ -87,4 +97,14 @@ export function formatEvent(event: SharingEvent, verbose: boolean): string | und
           ? `${event.method} ${displayText(event.path)} failed with ${event.status}`
           : undefined;
   }
+}
+
+function describeTarget(target: SpiceTarget): string {
+  if (target.kind === 'unix') return `unix socket ${target.path}`;
+  const host = target.host.includes(':') ? `[${target.host}]` : target.host;
+  const ports = [
+    ...(target.port === undefined ? [] : [`port ${target.port}`]),
+    ...(target.tlsPort === undefined ? [] : [`TLS port ${target.tlsPort}`]),
+  ];
+  return `${host} (${ports.join(', ')})`;
 }

@@ -101,6 +101,11 @@ function runConnect(command: ConnectCommand): void {
       if (command.verbose && err instanceof Error && err.stack !== undefined) output.log(err.stack);
       finish();
     },
+    // Only a libvirt domain followed with --reconnect ends by itself: it was undefined (the event said so).
+    complete: () => {
+      process.exitCode = 0;
+      finish();
+    },
   });
 
   if (command.control !== undefined) {

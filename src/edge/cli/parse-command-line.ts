@@ -8,6 +8,8 @@ import { readPassword } from './read-password';
 import { UsageError } from './usage-error';
 import { reconnectModeFromOption } from './reconnect-option';
 import type { ReconnectMode } from '../sharing/reconnect';
+import type { LibvirtTarget } from '../libvirt/libvirt-target';
+import { libvirtTargetFromOptions } from './libvirt-option';
 
 export interface ShareRequest {
   readonly path: string;
@@ -19,7 +21,7 @@ export type LogFormat = 'human' | 'json';
 export type CliCommand =
   | {
       readonly kind: 'connect';
-      readonly target: SpiceTarget;
+      readonly target: SpiceTarget | LibvirtTarget;
       readonly tls: SpiceTlsOptions;
       readonly password: string | undefined;
       readonly share: ShareRequest | undefined;
@@ -41,6 +43,7 @@ export type CliCommand =
   | { readonly kind: 'done'; readonly output: string };
 
 const EPILOG = `Examples:
+  spice-webdav -c qemu:///system myvm --share-dir ~/Shared --wait --reconnect   (a libvirt domain)
   spice-webdav --direct 127.0.0.1:5900 --share-dir ~/Shared
   spice-webdav spice://vmhost:5900?tls-port=5901 --ca-file ca-cert.pem --share-dir ./out --read-only
   spice-webdav 127.0.0.1:5900 --share docs=~/Documents --share music=~/Music:ro --control /tmp/sw.sock
@@ -52,17 +55,29 @@ While it runs: type share DIR [read-only], stop or status (when stdin is a termi
 {"command":"status"} lines to the --control socket.
 Inside a Linux guest with spice-webdavd: http://127.0.0.1:9843/ (davfs2) or dav://localhost:9843/ (GNOME Files).
 Exit codes: 0 stopped by SIGINT/SIGTERM, 2 usage, 10 refused, 11 unreachable, 12 TLS, 13 wrong password,
-14 no webdav port, 15 kicked by another client, 16 server gone, 17 protocol error.`;
+14 no webdav port, 15 kicked by another client, 16 server gone, 17 protocol error, 18 libvirt not reachable
+or refused access, 19 no such (running) domain, 20 domain without a reachable SPICE display.`;
 
 export function commandLineParser(version: string) {
   return yargs()
     .scriptName('spice-webdav')
     .usage(
-      '$0 [HOST:PORT | spice://HOST:PORT | spice+unix:///PATH | FILE.vv] [options]\n\nShare a host folder into a VM over SPICE.',
+      '$0 [HOST:PORT | spice://HOST:PORT | spice+unix:///PATH | FILE.vv | -c URI DOMAIN] [options]\n\nShare a host folder into a VM over SPICE.',
     )
     .command('$0 [target]', false)
     .command('demo', 'boot a tiny test VM and share a folder into it, explaining each step')
     .positional('target', { type: 'string', describe: 'SPICE server address, or a virt-viewer .vv file' })
+    .option('connect', {
+      type: 'string',
+      alias: 'c',
+      describe:
+        'libvirt URI (qemu:///system, qemu+ssh://user@host/system): the target is then a DOMAIN name, id or UUID',
+    })
+    .option('wait', {
+      type: 'boolean',
+      default: false,
+      describe: 'with -c: wait for the domain to exist and start',
+    })
     .option('direct', { type: 'string', describe: 'SPICE server HOST:PORT (like ryll --direct)' })
     .option('tls-port', { type: 'number', describe: "the server's TLS port (QEMU -spice tls-port=)" })
     .option('ca-file', { type: 'string', alias: 'spice-ca-file', describe: 'CA certificate (PEM) for TLS' })
@@ -148,7 +163,12 @@ export function parseCommandLine(
   if (parsed.direct !== undefined && parsed.target !== undefined) {
     throw new UsageError('Give the SPICE address once: either --direct HOST:PORT or a positional address.');
   }
-  if (address === undefined) return { kind: 'demo', shareDir, verbose };
+  if (address === undefined) {
+    if (parsed.connect !== undefined)
+      throw new UsageError('-c URI needs a DOMAIN: a name, id or UUID from `virsh list --all`.');
+    if (parsed.wait) throw new UsageError('--wait applies to a libvirt domain: give -c URI DOMAIN.');
+    return { kind: 'demo', shareDir, verbose };
+  }
   const shareOptions = (parsed.share ?? []).map(String);
   if (shareOptions.length > 0 && shareDir !== undefined) {
     throw new UsageError('Use either --share-dir DIR (one folder) or --share NAME=DIR (several), not both.');
@@ -161,6 +181,13 @@ export function parseCommandLine(
   if (parsed['read-only'] && shareDir === undefined) {
     throw new UsageError('--read-only needs --share-dir DIR (the folder to share read-only).');
   }
+  const libvirtTarget = libvirtTargetFromOptions({
+    connect: parsed.connect,
+    wait: parsed.wait,
+    domain: address,
+    direct: parsed.direct,
+    tlsPort: parsed['tls-port'],
+  });
   const shares = parseShareOptions(shareOptions, process.cwd());
   const common = {
     share: shareDir === undefined ? undefined : { path: shareDir, readOnly: parsed['read-only'] },
@@ -170,6 +197,20 @@ export function parseCommandLine(
     reconnect: reconnectModeFromOption(parsed.reconnect),
     control: parsed.control,
   };
+  if (libvirtTarget !== undefined) {
+    return {
+      kind: 'connect',
+      target: libvirtTarget,
+      tls: {
+        ...(parsed['ca-file'] === undefined ? {} : { caFile: parsed['ca-file'] }),
+        ...(parsed['host-subject'] === undefined ? {} : { hostSubject: parsed['host-subject'] }),
+      },
+      password: readPassword(parsed['password-file'], env),
+      caPem: undefined,
+      deleteFile: undefined,
+      ...common,
+    };
+  }
   if (parsed.direct === undefined && looksLikeVvFile(address)) {
     if (parsed['tls-port'] !== undefined) {
       throw new UsageError('--tls-port does not go with a .vv file: the file gives tls-port= itself.');

@@ -31,7 +31,14 @@ import { announcedLength } from './announced-length';
 import { FlushTracker } from './flush-tracker';
 import { loopTicks } from './loop-ticks';
 import { shareWithReconnect } from './share-with-reconnect';
-import type { SharingCommand, SharingEvent, ShareFolderOptions, TrafficEvent } from './sharing-types';
+import type {
+  SharingCommand,
+  SharingEvent,
+  ShareFolderOptions,
+  SpiceShareOptions,
+  TrafficEvent,
+} from './sharing-types';
+import { shareLibvirtDomain } from '../libvirt/share-libvirt-domain';
 
 const NOTHING_SHARED =
   'No folder is shared right now. On the host, start spice-webdav with --share-dir DIR (or send a share command).';
@@ -42,9 +49,13 @@ const NOTHING_SHARED =
  * everything down (sockets, sessions, the engine).
  */
 export function shareFolder(
-  options: ShareFolderOptions,
+  shareOptions: ShareFolderOptions,
   commands$: Observable<SharingCommand> = NEVER,
 ): Observable<SharingEvent> {
+  const target = shareOptions.target;
+  if (target.kind === 'libvirt')
+    return shareLibvirtDomain({ ...shareOptions, target }, commands$, shareFolder);
+  const options: SpiceShareOptions = { ...shareOptions, target };
   if (options.reconnect !== undefined && options.reconnect.mode !== 'off')
     return shareWithReconnect(options, commands$, shareFolder);
   return defer(() => {

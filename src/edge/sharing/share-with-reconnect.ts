@@ -1,6 +1,6 @@
 import { defer, finalize, type Observable, startWith } from 'rxjs';
 import { withReconnect } from './reconnect';
-import type { SharingCommand, SharingEvent, ShareFolderOptions } from './sharing-types';
+import type { SharingCommand, SharingEvent, SpiceShareOptions } from './sharing-types';
 
 /** The options that share a folder as soon as the channel is up; a later command replaces them. */
 const INITIAL_SHARE_KEYS = ['share', 'shares'];
@@ -11,13 +11,13 @@ const INITIAL_SHARE_KEYS = ['share', 'shares'];
  * run time is replayed; if there was none, the initial share of the options applies again.
  */
 export function shareWithReconnect(
-  options: ShareFolderOptions,
+  options: SpiceShareOptions,
   commands$: Observable<SharingCommand>,
-  shareOnce: (options: ShareFolderOptions, commands$: Observable<SharingCommand>) => Observable<SharingEvent>,
+  shareOnce: (options: SpiceShareOptions, commands$: Observable<SharingCommand>) => Observable<SharingEvent>,
 ): Observable<SharingEvent> {
   return defer(() => {
     const reconnect = options.reconnect ?? { mode: 'off' };
-    const once: ShareFolderOptions = { ...options, reconnect: undefined };
+    const once: SpiceShareOptions = { ...options, reconnect: undefined };
     let lastCommand: SharingCommand | undefined;
     const tracking = commands$.subscribe((command) => {
       lastCommand = command;
@@ -34,8 +34,8 @@ export function shareWithReconnect(
   });
 }
 
-function withoutInitialShare(options: ShareFolderOptions): ShareFolderOptions {
+function withoutInitialShare(options: SpiceShareOptions): SpiceShareOptions {
   const copy: Record<string, unknown> = { ...options };
   for (const key of INITIAL_SHARE_KEYS) delete copy[key];
-  return copy as unknown as ShareFolderOptions;
+  return copy as unknown as SpiceShareOptions;
 }

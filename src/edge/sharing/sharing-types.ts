@@ -4,9 +4,12 @@ import type { NamedShare } from '../../webdav/multi-share/share-name';
 import type { EngineOptions, RequestRecord } from '../../webdav/types';
 import type { SpiceSessionOptions } from '../spice/spice-session';
 import type { SpiceEndpoint, SpiceTarget } from '../spice/target';
+import type { LibvirtEvent } from '../libvirt/libvirt-events';
+import type { LibvirtTarget } from '../libvirt/libvirt-target';
 import type { ReconnectingEvent, ReconnectOptions } from './reconnect';
 
-export interface ShareFolderOptions extends SpiceSessionOptions {
+/** What to share and how, whatever the target. */
+interface ShareOptionsBase {
   /** Share this folder as soon as the webdav channel is ready (the CLI's --share-dir). */
   readonly share?: { readonly path: string; readonly readOnly?: boolean };
   /** Or several folders at once, as top-level folders /NAME/ of a virtual root (the CLI's --share). */
@@ -15,6 +18,14 @@ export interface ShareFolderOptions extends SpiceSessionOptions {
   readonly engine?: EngineOptions;
   /** Connect again after the server went away or the connection was cut (see ReconnectOptions). Default off. */
   readonly reconnect?: ReconnectOptions;
+}
+
+/** Sharing over a SPICE connection to a known address. */
+export interface SpiceShareOptions extends SpiceSessionOptions, ShareOptionsBase {}
+
+/** The API's options: a SPICE address, or a libvirt domain whose display libvirt tells us (LibvirtTarget). */
+export interface ShareFolderOptions extends Omit<SpiceSessionOptions, 'target'>, ShareOptionsBase {
+  readonly target: SpiceTarget | LibvirtTarget;
 }
 
 /** Commands a program (or the CLI) sends while sharing runs. */
@@ -48,5 +59,6 @@ export type SharingEvent =
   | { readonly kind: 'server-notice'; readonly message: string }
   | ({ readonly kind: 'request' } & RequestRecord)
   | ReconnectingEvent
+  | LibvirtEvent
   | TrafficEvent
   | LoopEvent;

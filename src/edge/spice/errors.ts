@@ -3,11 +3,23 @@
  * The CLI prints `message` and exits with `exitCode`; library users switch on `reason`.
  */
 export type SpiceFailureReason =
-  'refused' | 'unreachable' | 'tls' | 'auth' | 'no-webdav-port' | 'kicked' | 'server-gone' | 'protocol';
+  | 'refused'
+  | 'unreachable'
+  | 'tls'
+  | 'auth'
+  | 'no-webdav-port'
+  | 'kicked'
+  | 'server-gone'
+  | 'protocol'
+  // A libvirt target (src/edge/libvirt): libvirt itself not reachable or refusing us, no such (running)
+  // domain, a domain without a SPICE display we can reach.
+  | 'libvirt'
+  | 'no-domain'
+  | 'no-spice-display';
 
 /**
  * Exit codes, one per reason. 1 stays "unexpected failure", 2 is yargs' usage error and 70 is used by
- * bin/spice-webdav for "not built", so the SPICE failures live in 10..17.
+ * bin/spice-webdav for "not built", so the SPICE failures live in 10..17 and the libvirt ones in 18..20.
  */
 export const SPICE_EXIT_CODES: Readonly<Record<SpiceFailureReason, number>> = {
   refused: 10,
@@ -18,6 +30,9 @@ export const SPICE_EXIT_CODES: Readonly<Record<SpiceFailureReason, number>> = {
   kicked: 15,
   'server-gone': 16,
   protocol: 17,
+  libvirt: 18,
+  'no-domain': 19,
+  'no-spice-display': 20,
 };
 
 export class SpiceConnectionError extends Error {
