@@ -2,6 +2,7 @@
 //   unit  - pure codecs, marble specs of the streams, the WebDAV engine over in-memory duplexes
 //   qemu  - the SPICE connection layer against QEMU's real SPICE server, no guest OS
 //   e2e   - the whole path through a real tiny guest running spice-webdavd
+//   libvirt - -c URI DOMAIN against a real libvirtd (started by its globalSetup when not running)
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
 const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
 
@@ -15,5 +16,13 @@ module.exports = {
       slowTestThreshold: 30,
     },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/spec/e2e/**/*.spec.ts'], slowTestThreshold: 120 },
+    {
+      ...common,
+      displayName: 'libvirt',
+      testMatch: ['<rootDir>/spec/libvirt/**/*.spec.ts'],
+      globalSetup: '<rootDir>/spec/libvirt/support/global-setup.ts',
+      globalTeardown: '<rootDir>/spec/libvirt/support/global-teardown.ts',
+      slowTestThreshold: 120,
+    },
   ],
 };

@@ -79,9 +79,10 @@ export function formatEvent(event: SharingEvent, verbose: boolean): string | und
     case 'reconnecting':
       return `${event.message} Reconnecting in ${Math.round(event.delayMs / 1000)} s (attempt ${event.attempt}).`;
     case 'domain-waiting':
-      return event.state === 'missing'
-        ? `waiting for domain "${event.domain}" to be defined and started`
-        : `waiting for domain "${event.domain}" to start`;
+      if (event.state === 'missing') return `waiting for domain "${event.domain}" to be defined and started`;
+      if (event.state === 'starting')
+        return `waiting for libvirt to finish starting domain "${event.domain}"`;
+      return `waiting for domain "${event.domain}" to start`;
     case 'domain-started':
       return `domain "${event.domain}" is running; its SPICE display is ${describeTarget(event.target)}`;
     case 'domain-stopped':

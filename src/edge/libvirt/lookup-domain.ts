@@ -6,6 +6,8 @@ import { runVirsh, VirshFailure, type VirshOptions } from './virsh';
 export type DomainState =
   | { readonly kind: 'running'; readonly domain: DomainDescription }
   | { readonly kind: 'inactive'; readonly domain: DomainDescription }
+  /** Being started by libvirt: not reachable yet. */
+  | { readonly kind: 'starting'; readonly domain: DomainDescription }
   | { readonly kind: 'missing' };
 
 /** Bounds the "domains that exist" list in an error message. */
@@ -34,9 +36,19 @@ export async function lookupDomain(domain: string, options: VirshOptions): Promi
       { cause: error },
     );
   }
-  return description.id === undefined
-    ? { kind: 'inactive', domain: description }
-    : { kind: 'running', domain: description };
+  if (description.id === undefined) return { kind: 'inactive', domain: description };
+  // libvirt gives a starting domain its id and port before QEMU listens and has its SPICE password: a
+  // connection then is refused or denied. The state says so ("paused (starting up)"); its Started event follows.
+  let state: string;
+  try {
+    state = await runVirsh(['domstate', '--reason', '--', domain], options);
+  } catch (error) {
+    if (error instanceof VirshFailure && isNoSuchDomain(error.stderr)) return { kind: 'missing' };
+    throw libvirtError(error, options.uri);
+  }
+  if (/starting up/i.test(state)) return { kind: 'starting', domain: description };
+  if (/^\s*(shut off|crashed)/i.test(state)) return { kind: 'inactive', domain: description };
+  return { kind: 'running', domain: description };
 }
 
 /** The names of every domain libvirt knows (running or not), for "no such domain" errors. */
@@ -69,11 +81,17 @@ export async function noSuchDomainError(
   );
 }
 
-export function notRunningError(domain: DomainDescription, uri: string | undefined): SpiceConnectionError {
+export function notRunningError(
+  domain: DomainDescription,
+  uri: string | undefined,
+  starting = false,
+): SpiceConnectionError {
   const connect = uri === undefined ? '' : ` -c ${uri}`;
   return new SpiceConnectionError(
     'no-domain',
-    `Domain "${domain.name}" is not running: start it (virsh${connect} start ${domain.name}) or pass --wait to wait until it runs.`,
+    starting
+      ? `Domain "${domain.name}" is still starting: try again in a moment, or pass --wait to wait until it runs.`
+      : `Domain "${domain.name}" is not running: start it (virsh${connect} start ${domain.name}) or pass --wait to wait until it runs.`,
   );
 }
 

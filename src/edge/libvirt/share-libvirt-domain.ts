@@ -123,6 +123,8 @@ export function shareLibvirtDomain(
       const state = await lookupDomain(target.domain, virsh);
       if (state.kind === 'missing' && !seen && !wait) throw await noSuchDomainError(target.domain, virsh);
       if (state.kind === 'inactive' && !seen && !wait) throw notRunningError(state.domain, target.uri);
+      if (state.kind === 'starting' && !wait && !follow)
+        throw notRunningError(state.domain, target.uri, true);
       return state;
     }
 
@@ -145,6 +147,14 @@ export function shareLibvirtDomain(
       }
       seen = true;
       name = state.domain.name;
+      if (state.kind === 'starting') {
+        // Its Started event (or the safety re-check) brings the next look.
+        waiting = true;
+        if (previous !== 'starting' && sharing === undefined) {
+          emit({ kind: 'domain-waiting', domain: name, state: 'starting' });
+        }
+        return;
+      }
       if (state.kind === 'inactive') {
         waiting = true;
         if (sharing !== undefined) {

@@ -13,13 +13,24 @@ describe('lookupDomain (through a fake virsh)', () => {
     const state = await lookupDomain('vm1', options());
     expect(state.kind).toBe('running');
     expect(state.kind === 'running' && state.domain.spice?.password).toBe('pw');
-    expect(virsh.calls()).toEqual(['-c qemu:///system dumpxml --security-info -- vm1']);
+    expect(virsh.calls()).toEqual([
+      '-c qemu:///system dumpxml --security-info -- vm1',
+      '-c qemu:///system domstate --reason -- vm1',
+    ]);
   });
 
   it('tells a defined domain that does not run from one that does not exist', async () => {
     virsh.setDomain('vm1', domainXml({}));
     expect((await lookupDomain('vm1', options())).kind).toBe('inactive');
     expect((await lookupDomain('vm2', options())).kind).toBe('missing');
+  });
+
+  it('tells a domain libvirt is still starting (not reachable yet) from a running one', async () => {
+    virsh.setDomain('vm1', domainXml({ id: 4, port: 5900 }));
+    virsh.setState('vm1', 'paused (starting up)');
+    expect((await lookupDomain('vm1', options())).kind).toBe('starting');
+    virsh.setState('vm1', 'paused (user)');
+    expect((await lookupDomain('vm1', options())).kind).toBe('running');
   });
 
   it('names the URI and what to check when libvirt is not reachable', async () => {

@@ -120,6 +120,19 @@ describe('shareLibvirtDomain', () => {
     sharing.stop();
   });
 
+  it('does not connect while libvirt is still starting the domain, and connects once it runs', async () => {
+    virsh.setDomain('vm1', domainXml({ id: 1, port: 5900 }));
+    virsh.setState('vm1', 'paused (starting up)');
+    const sharing = run(true, false);
+    await sharing.until((e) => e.kind === 'domain-waiting' && e.state === 'starting');
+    expect(shares.started).toHaveLength(0);
+    virsh.setState('vm1', 'running (booted)');
+    lifecycle.next({ domain: 'vm1', event: 'Started', detail: 'Booted' });
+    await sharing.until((e) => e.kind === 'domain-started');
+    expect(shares.started).toHaveLength(1);
+    sharing.stop();
+  });
+
   it('with --reconnect, follows a stop and a start on another port, and ends when the domain is undefined', async () => {
     virsh.setDomain('vm1', domainXml({ id: 1, port: 5900 }));
     const sharing = run(false, true);

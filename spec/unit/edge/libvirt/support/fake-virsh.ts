@@ -4,7 +4,8 @@ import { join } from 'node:path';
 
 /**
  * A stand-in for virsh in a temp dir: `dumpxml --security-info -- DOMAIN` prints DIR/domains/DOMAIN.xml (or
- * libvirt's "failed to get domain" error), `list --all --name` prints DIR/list, and when DIR/connect-error
+ * libvirt's "failed to get domain" error), `domstate --reason -- DOMAIN` prints DIR/state-DOMAIN (default
+ * "running (booted)"), `list --all --name` prints DIR/list, and when DIR/connect-error
  * exists every command fails with its text, as virsh does when libvirtd is not reachable. Every call's
  * arguments are appended to DIR/calls, one line each.
  */
@@ -26,6 +27,10 @@ case "$1" in
     domain="$4"
     if [ -f "$dir/domain-$domain.xml" ]; then cat "$dir/domain-$domain.xml"; exit 0; fi
     echo "error: failed to get domain '$domain'" >&2; exit 1 ;;
+  domstate)
+    domain="$4"
+    if [ -f "$dir/state-$domain" ]; then cat "$dir/state-$domain"; else echo 'running (booted)'; fi
+    exit 0 ;;
   list) cat "$dir/list"; exit 0 ;;
   *) echo "error: unknown command $1" >&2; exit 1 ;;
 esac
@@ -40,6 +45,10 @@ esac
     if (xml === undefined) {
       if (existsSync(file)) unlinkSync(file);
     } else writeFileSync(file, xml);
+  }
+
+  setState(key: string, state: string): void {
+    writeFileSync(join(this.dir, `state-${key}`), `${state}\n`);
   }
 
   setList(names: readonly string[]): void {

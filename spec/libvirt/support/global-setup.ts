@@ -1,0 +1,5 @@
+import { startDaemons } from './libvirt-daemons';
+
+export default function globalSetup(): void {
+  startDaemons();
+}

@@ -1,0 +1,5 @@
+import { stopDaemons } from './libvirt-daemons';
+
+export default function globalTeardown(): void {
+  stopDaemons();
+}
