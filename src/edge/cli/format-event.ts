@@ -107,5 +107,5 @@ function describeTarget(target: SpiceTarget): string {
     ...(target.port === undefined ? [] : [`port ${target.port}`]),
     ...(target.tlsPort === undefined ? [] : [`TLS port ${target.tlsPort}`]),
   ];
-  return `${host} (${ports.join(', ')})`;
+  return `${host} (${ports.join(', ')})${target.via === undefined ? '' : ` via ssh ${target.via.host}`}`;
 }

@@ -6,13 +6,13 @@ import { WEBDAV_CHANNEL_XML, type DomainDescription, type SpiceGraphics } from '
 import { isSshTransport, type LibvirtUri } from './libvirt-uri';
 
 /**
- * How to reach a running domain's SPICE display from here. `tunnel` is set when the display listens on the
- * remote host's loopback: the connection then goes through `ssh [user@]host nc ADDRESS PORT` (ssh-tunnel.ts).
+ * How to reach a running domain's SPICE display from here. When the display listens on the remote host's
+ * loopback, the target has `via`: the connection goes through `ssh [user@]host nc ADDRESS PORT`
+ * (spice/ssh-tunnel.ts).
  */
 export interface DomainDisplay {
   readonly target: SpiceTarget;
   readonly password: string | undefined;
-  readonly tunnel: { readonly host: string; readonly user?: string; readonly port?: number } | undefined;
 }
 
 const WILDCARDS = new Set(['0.0.0.0', '::', '']);
@@ -49,7 +49,7 @@ export function domainDisplay(
     if (uri.remote)
       throw unreachable(domain, `it listens on a unix socket on ${uri.host ?? 'the remote host'}`);
     if (listen.socket === undefined) throw unreachable(domain, 'libvirt reports no socket path');
-    return { target: { kind: 'unix', path: listen.socket }, password: spice.password, tunnel: undefined };
+    return { target: { kind: 'unix', path: listen.socket }, password: spice.password };
   }
   if (listen?.type === 'none')
     throw unreachable(domain, "its display listens nowhere (<listen type='none'/>)");
@@ -63,18 +63,17 @@ export function domainDisplay(
   };
   if (!uri.remote) {
     const host = WILDCARDS.has(address) ? (address === '::' ? '::1' : '127.0.0.1') : address;
-    return { target: { kind: 'tcp', host, ...ports }, password: spice.password, tunnel: undefined };
+    return { target: { kind: 'tcp', host, ...ports }, password: spice.password };
   }
   const remoteHost = uri.host ?? 'localhost';
   if (WILDCARDS.has(address)) {
     return {
       target: { kind: 'tcp', host: remoteHost, ...ports },
       password: spice.password,
-      tunnel: undefined,
     };
   }
   if (!isLoopback(address)) {
-    return { target: { kind: 'tcp', host: address, ...ports }, password: spice.password, tunnel: undefined };
+    return { target: { kind: 'tcp', host: address, ...ports }, password: spice.password };
   }
   if (!isSshTransport(uri)) {
     throw unreachable(
@@ -82,15 +81,12 @@ export function domainDisplay(
       `its display listens on ${address} of ${remoteHost} and ${uriText ?? 'the URI'} is not an ssh URI: use qemu+ssh://${remoteHost}/system (spice-webdav then tunnels through ssh) or make the display listen on an address this host can reach`,
     );
   }
-  return {
-    target: { kind: 'tcp', host: address, ...ports },
-    password: spice.password,
-    tunnel: {
-      host: remoteHost,
-      ...(uri.user === undefined ? {} : { user: uri.user }),
-      ...(uri.port === undefined ? {} : { port: uri.port }),
-    },
+  const via = {
+    host: remoteHost,
+    ...(uri.user === undefined ? {} : { user: uri.user }),
+    ...(uri.port === undefined ? {} : { port: uri.port }),
   };
+  return { target: { kind: 'tcp', host: address, ...ports, via }, password: spice.password };
 }
 
 /** The address the display listens on: the first <listen>'s, else the listen attribute, else all (libvirt's default is qemu.conf's spice_listen, 127.0.0.1 out of the box). */

@@ -183,7 +183,6 @@ export function shareLibvirtDomain(
         ...options,
         target: display.target,
         password: display.password ?? options.password,
-        ...(display.tunnel === undefined ? {} : { tunnel: display.tunnel }),
       };
       const subscription = shareSpice(spiceOptions, commands$).subscribe({
         next: (event) => {

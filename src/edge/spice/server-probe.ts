@@ -2,6 +2,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 
 import { SPICE_MAGIC_BYTES } from '../../wire/constants';
+import { openSshTunnel } from './ssh-tunnel';
 import type { SpiceEndpoint } from './target';
 
 /**
@@ -28,10 +29,19 @@ const PROBE_HEADER = Buffer.concat([SPICE_MAGIC_BYTES, Buffer.from([1, 0, 0, 0, 
  * On a TLS port the handshake itself needs the live server; the certificate is not checked since nothing
  * secret is sent.
  */
-export function probeServer(endpoint: SpiceEndpoint, timeoutMs = 3_000): Promise<ProbeResult> {
+export async function probeServer(endpoint: SpiceEndpoint, timeoutMs = 3_000): Promise<ProbeResult> {
+  // Through an ssh tunnel the probe takes the same way (the address is on the ssh host's side).
+  const tunnelled =
+    endpoint.kind === 'tcp' && endpoint.via !== undefined
+      ? await openSshTunnel(endpoint.via, endpoint.host, endpoint.port).then(
+          (tunnel) => tunnel.socket,
+          () => undefined,
+        )
+      : undefined;
+  if (endpoint.kind === 'tcp' && endpoint.via !== undefined && tunnelled === undefined) return 'no-answer';
   return new Promise((resolve) => {
     const secure = endpoint.kind === 'tcp' && endpoint.secure;
-    const socket = openProbeSocket(endpoint);
+    const socket = tunnelled === undefined ? openProbeSocket(endpoint) : wrapProbeSocket(tunnelled, secure);
     let settled = false;
     const finish = (result: ProbeResult) => {
       if (settled) return;
@@ -41,7 +51,8 @@ export function probeServer(endpoint: SpiceEndpoint, timeoutMs = 3_000): Promise
       resolve(result);
     };
     const timer = setTimeout(() => finish('no-answer'), timeoutMs);
-    socket.once(secure ? 'secureConnect' : 'connect', () => socket.write(PROBE_HEADER));
+    if (tunnelled !== undefined && !secure) socket.write(PROBE_HEADER);
+    else socket.once(secure ? 'secureConnect' : 'connect', () => socket.write(PROBE_HEADER));
     socket.once('data', () => finish('alive'));
     socket.once('end', () => finish('gone'));
     socket.once('close', () => finish('gone'));
@@ -60,4 +71,9 @@ function openProbeSocket(endpoint: SpiceEndpoint): net.Socket {
   if (endpoint.kind === 'unix') return net.connect({ path: endpoint.path });
   if (!endpoint.secure) return net.connect({ host: endpoint.host, port: endpoint.port });
   return tls.connect({ host: endpoint.host, port: endpoint.port, rejectUnauthorized: false });
+}
+
+/** A tunnel is connected already; TLS (unchecked, as above) starts on it when the endpoint is secure. */
+function wrapProbeSocket(tunnel: net.Socket, secure: boolean): net.Socket {
+  return secure ? tls.connect({ socket: tunnel, rejectUnauthorized: false }) : tunnel;
 }

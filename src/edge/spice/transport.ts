@@ -5,6 +5,7 @@ import * as tls from 'node:tls';
 import { displayText } from '../../wire/display-text';
 import { SpiceConnectionError } from './errors';
 import { certificateSubjectEntries, formatSubject, parseHostSubject, subjectsMatch } from './host-subject';
+import { openSshTunnel, type SshHop } from './ssh-tunnel';
 import { describeEndpoint, type SpiceEndpoint, type SpiceTlsOptions } from './target';
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -22,6 +23,9 @@ export function connectEndpoint(
   tlsOptions: SpiceTlsOptions = {},
   timeoutMs = DEFAULT_CONNECT_TIMEOUT_MS,
 ): Promise<net.Socket> {
+  if (endpoint.kind === 'tcp' && endpoint.via !== undefined) {
+    return connectThroughTunnel(endpoint, endpoint.via, tlsOptions, timeoutMs);
+  }
   return new Promise((resolve, reject) => {
     let socket: net.Socket;
     let tcpConnected = false;
@@ -70,12 +74,61 @@ export function connectEndpoint(
   });
 }
 
+/**
+ * Through `ssh HOST nc ADDRESS PORT` (a libvirt display on a remote host's loopback): the tunnel is our
+ * socket, TLS runs over it when the endpoint is secure. The endpoint's host (the remote loopback address) is
+ * what the certificate is checked against, as for a direct connection there.
+ */
+async function connectThroughTunnel(
+  endpoint: Extract<SpiceEndpoint, { kind: 'tcp' }>,
+  via: SshHop,
+  tlsOptions: SpiceTlsOptions,
+  timeoutMs: number,
+): Promise<net.Socket> {
+  const tunnel = await openSshTunnel(via, endpoint.host, endpoint.port).catch((error: Error) => {
+    throw new SpiceConnectionError(
+      'unreachable',
+      `Cannot start ssh to ${via.host} (${error.message}): install the OpenSSH client, or set SPICE_WEBDAV_SSH.`,
+      { cause: error },
+    );
+  });
+  if (!endpoint.secure) return tunnel.socket;
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ ...tlsConnectOptions(endpoint, tlsOptions), socket: tunnel.socket });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(
+        new SpiceConnectionError(
+          'unreachable',
+          `No TLS answer from ${describeEndpoint(endpoint)} within ${Math.round(timeoutMs / 1000)} s${tunnel.stderr() === '' ? '' : ` (ssh: ${tunnel.stderr()})`}.`,
+        ),
+      );
+    }, timeoutMs);
+    socket.once('secureConnect', () => {
+      clearTimeout(timer);
+      resolve(socket);
+    });
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(classifyConnectError(error, endpoint, true));
+    });
+  });
+}
+
 function openSocket(endpoint: SpiceEndpoint, tlsOptions: SpiceTlsOptions): net.Socket {
   if (endpoint.kind === 'unix') return net.connect({ path: endpoint.path });
   if (!endpoint.secure) return net.connect({ host: endpoint.host, port: endpoint.port });
+  return tls.connect(tlsConnectOptions(endpoint, tlsOptions));
+}
+
+function tlsConnectOptions(
+  endpoint: Extract<SpiceEndpoint, { kind: 'tcp' }>,
+  tlsOptions: SpiceTlsOptions,
+): tls.ConnectionOptions {
   const expectedSubject =
     tlsOptions.hostSubject === undefined ? undefined : parseHostSubject(tlsOptions.hostSubject);
-  return tls.connect({
+  return {
     host: endpoint.host,
     port: endpoint.port,
     // SNI must not be an IP address.
@@ -92,7 +145,7 @@ function openSocket(endpoint: SpiceEndpoint, tlsOptions: SpiceTlsOptions): net.S
         `the certificate subject is "${displayText(formatSubject(actual))}", not the expected host subject "${formatSubject(expectedSubject)}"`,
       );
     },
-  });
+  };
 }
 
 function readCaFile(caFile: string): Buffer {

@@ -23,7 +23,6 @@ describe('domainDisplay', () => {
     ).toEqual({
       target: { kind: 'tcp', host: '127.0.0.1', port: 5900, tlsPort: 5901 },
       password: 'pw',
-      tunnel: undefined,
     });
   });
 
@@ -39,8 +38,12 @@ describe('domainDisplay', () => {
 
   it('tunnels through ssh to a display on the remote host loopback', () => {
     const result = display(domainXml({ id: 1, port: 5905 }), 'qemu+ssh://admin@vmhost:2222/system');
-    expect(result.target).toEqual({ kind: 'tcp', host: '127.0.0.1', port: 5905 });
-    expect(result.tunnel).toEqual({ host: 'vmhost', user: 'admin', port: 2222 });
+    expect(result.target).toEqual({
+      kind: 'tcp',
+      host: '127.0.0.1',
+      port: 5905,
+      via: { host: 'vmhost', user: 'admin', port: 2222 },
+    });
   });
 
   it('says why a remote loopback display cannot be reached without ssh', () => {
