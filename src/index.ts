@@ -5,6 +5,7 @@
  *   const sub = shareFolder({ target: { kind: 'tcp', host: '127.0.0.1', port: 5900 }, share: { path: '/srv/x' } })
  *     .subscribe({ next: (e) => console.log(e.kind), error: (e) => console.error(e.message) });
  *   // later: sub.unsubscribe() closes everything.
+ *   // Or into a libvirt domain by name: target: { kind: 'libvirt', uri: 'qemu:///system', domain: 'myvm', wait: true }
  *
  * See docs/api.md.
  */
@@ -13,8 +14,12 @@ export type {
   SharingCommand,
   SharingEvent,
   ShareFolderOptions,
+  SpiceShareOptions,
   TrafficEvent,
 } from './edge/sharing/sharing-types';
+export type { LibvirtTarget } from './edge/libvirt/libvirt-target';
+export type { LibvirtEvent } from './edge/libvirt/libvirt-events';
+export type { SshHop } from './edge/spice/ssh-tunnel';
 export type { NamedShare } from './webdav/multi-share/share-name';
 export type { SpiceTarget, SpiceTlsOptions, SpiceEndpoint } from './edge/spice/target';
 export { SpiceConnectionError, SPICE_EXIT_CODES, isSpiceConnectionError } from './edge/spice/errors';

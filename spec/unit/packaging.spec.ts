@@ -47,6 +47,7 @@ describe('the npm package', () => {
         'dist/src/index.d.ts',
         'dist/src/edge/cli/main.js',
         'guest/build.sh',
+        'systemd/spice-webdav@.service',
         'package.json',
         'README.md',
       ]),
