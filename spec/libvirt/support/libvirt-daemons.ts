@@ -27,12 +27,7 @@ function runningPid(pidFile: string): number | undefined {
   if (!existsSync(pidFile)) return undefined;
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch {
-    return undefined;
-  }
+  return isAlive(pid) ? pid : undefined;
 }
 
 export function startDaemons(): void {
@@ -64,15 +59,23 @@ export function stopDaemons(): void {
     } catch {
       continue; // already gone
     }
-    // Wait for it to go (bounded by a count of checks, each one a short blocking virsh-free probe).
-    for (let tries = 0; tries < 200; tries++) {
-      try {
-        process.kill(daemon.pid, 0);
-      } catch {
-        break;
-      }
-      spawnSync('sleep', ['0.05']);
-    }
+    // Wait for it to go (bounded by a count of checks).
+    for (let tries = 0; tries < 200 && isAlive(daemon.pid); tries++) spawnSync('sleep', ['0.05']);
   }
   state.spiceWebdavStartedDaemons = [];
+}
+
+/** Running, and not a zombie: a daemonized process whose reaper (PID 1 in a container) may not reap at once. */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
 }
