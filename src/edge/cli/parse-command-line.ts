@@ -66,7 +66,10 @@ export function commandLineParser(version: string) {
     )
     .command('$0 [target]', false)
     .command('demo', 'boot a tiny test VM and share a folder into it, explaining each step')
-    .positional('target', { type: 'string', describe: 'SPICE server address, or a virt-viewer .vv file' })
+    .positional('target', {
+      type: 'string',
+      describe: 'SPICE server address, a virt-viewer .vv file, or with -c a libvirt DOMAIN',
+    })
     .option('connect', {
       type: 'string',
       alias: 'c',
