@@ -34,6 +34,9 @@ import type { VirshOptions } from './virsh';
  */
 export const SAFETY_RECHECK_MS = 15_000;
 
+/** The SPICE link timeout through an ssh tunnel: ssh's own connection and login come first. */
+export const SSH_LINK_TIMEOUT_MS = 40_000;
+
 export interface LibvirtShareDependencies {
   /** Lifecycle events of every domain; default: `virsh event --loop` (domain-events.ts). */
   readonly events?: (options: VirshOptions) => Observable<LifecycleEvent>;
@@ -183,6 +186,10 @@ export function shareLibvirtDomain(
         ...options,
         target: display.target,
         password: display.password ?? options.password,
+        // Through ssh, the link includes an ssh login per channel (seconds on a busy host).
+        ...(display.target.kind === 'tcp' && display.target.via !== undefined
+          ? { linkTimeoutMs: Math.max(options.linkTimeoutMs ?? 0, SSH_LINK_TIMEOUT_MS) }
+          : {}),
       };
       const subscription = shareSpice(spiceOptions, commands$).subscribe({
         next: (event) => {
