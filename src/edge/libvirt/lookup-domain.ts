@@ -1,3 +1,4 @@
+import { displayText } from '../../wire/display-text';
 import { SpiceConnectionError, isSpiceConnectionError } from '../spice/errors';
 import { parseDomainXml, type DomainDescription } from './domain-xml';
 import { runVirsh, VirshFailure, type VirshOptions } from './virsh';
@@ -72,7 +73,10 @@ export async function noSuchDomainError(
   const names = await listDomainNames(options);
   const where = options.uri === undefined ? 'libvirt' : options.uri;
   const shown =
-    names.slice(0, MAX_LISTED_DOMAINS).join(', ') + (names.length > MAX_LISTED_DOMAINS ? ', ...' : '');
+    names
+      .slice(0, MAX_LISTED_DOMAINS)
+      .map((name) => displayText(name))
+      .join(', ') + (names.length > MAX_LISTED_DOMAINS ? ', ...' : '');
   return new SpiceConnectionError(
     'no-domain',
     names.length === 0
@@ -102,10 +106,12 @@ function isNoSuchDomain(stderr: string): boolean {
 /** Turns what virsh said into an error that names the URI and what to check. */
 export function libvirtError(error: unknown, uri: string | undefined): SpiceConnectionError {
   if (isSpiceConnectionError(error)) return error;
-  const detail =
+  // virsh's stderr may carry what a remote host said: printed escaped and bounded.
+  const detail = displayText(
     error instanceof Error
       ? error.message.replace(/^error: /gm, '').replace(/\s*\n\s*/g, '; ')
-      : String(error);
+      : String(error),
+  );
   const where = uri === undefined ? "libvirt's default URI" : uri;
   if (/permission denied|authentication (failed|unavailable)|access denied|not authorized/i.test(detail)) {
     return new SpiceConnectionError(
