@@ -1,11 +1,10 @@
 import { createReadStream, promises as fsp, type Stats } from 'node:fs';
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { v2 as webdav } from 'webdav-server';
-import { AtomicFileWriter, isUploadTempName } from './atomic-file-writer';
+import { isTempName } from './share-temp-files';
 import { entityTag } from './entity-tag';
 import { isWithin, locateInShare, type Location } from './path-confinement';
 import { InertLockManager, InertPropertyManager } from './inert-managers';
-import type { ResourceStateStore } from './resource-state-store';
 
 const { Errors, ResourceType } = webdav;
 
@@ -18,22 +17,19 @@ const NOT_SERIALIZABLE: webdav.FileSystemSerializer = {
 };
 
 /**
- * The share as webdav-server sees it. Every path is resolved with `locateInShare`, so nothing outside
- * realpath(root) is ever stat'ed, listed, read, written, moved or deleted; an escaping symlink is simply
- * absent (404). Only regular files and directories exist (FIFOs or devices would hang or leak). Content is
- * streamed; writes go through `AtomicFileWriter`. Dead properties live in a bounded store that DELETE and
- * MOVE keep in step here; locks are the engine's (the library sees none).
+ * The share as webdav-server sees it: read-only. The library only answers what our handlers leave to it
+ * (OPTIONS, and the PROPFIND bodies our fast path declines), always under the share's namespace lock held
+ * shared; it can stat, list and read but never create, write, move or delete (those methods are ours and
+ * the library's defaults refuse). Every path is resolved with `locateInShare`, so nothing outside
+ * realpath(root) is ever touched; an escaping symlink is simply absent (404). Only regular files and
+ * directories exist (FIFOs or devices would hang or leak). Locks and dead properties are the engine's.
  */
 export class ConfinedFileSystem extends webdav.FileSystem {
-  constructor(
-    readonly rootReal: string,
-    private readonly state: ResourceStateStore,
-  ) {
+  constructor(readonly rootReal: string) {
     super(NOT_SERIALIZABLE);
   }
 
-  /** The resolved location of a share path, for our own GET/PUT handlers and for the request guard. */
-  locate(segments: readonly string[]): Promise<Location> {
+  private locate(segments: readonly string[]): Promise<Location> {
     return locateInShare(this.rootReal, segments);
   }
 
@@ -115,71 +111,6 @@ export class ConfinedFileSystem extends webdav.FileSystem {
     );
   }
 
-  protected override _openWriteStream(
-    path: webdav.Path,
-    _ctx: webdav.OpenWriteStreamInfo,
-    callback: webdav.ReturnCallback<Writable>,
-  ) {
-    this.locateInside(path).then(
-      (location) => {
-        if (!location) return callback(Errors.ResourceNotFound);
-        callback(undefined, new AtomicFileWriter(location.real));
-      },
-      () => callback(Errors.ResourceNotFound),
-    );
-  }
-
-  protected override _create(path: webdav.Path, ctx: webdav.CreateInfo, callback: webdav.SimpleCallback) {
-    const create = async () => {
-      const location = await this.locateInside(path);
-      if (!location) throw Errors.Forbidden;
-      if (ctx.type.isDirectory) await fsp.mkdir(location.real);
-      else await (await fsp.open(location.real, 'wx')).close();
-    };
-    create().then(
-      () => callback(),
-      (error: unknown) => callback(toLibraryError(error)),
-    );
-  }
-
-  protected override _delete(path: webdav.Path, _ctx: webdav.DeleteInfo, callback: webdav.SimpleCallback) {
-    const remove = async () => {
-      if (path.isRoot()) throw Errors.Forbidden;
-      const location = await this.locateInside(path);
-      if (!location || !location.exists) throw Errors.ResourceNotFound;
-      // `entry`, not `real`: deleting a symlink removes the link; rm never follows links inside a tree.
-      await fsp.rm(location.entry, { recursive: true });
-      this.state.forgetTree(path.toString());
-    };
-    remove().then(
-      () => callback(),
-      (error: unknown) => callback(toLibraryError(error)),
-    );
-  }
-
-  protected override _move(
-    from: webdav.Path,
-    to: webdav.Path,
-    ctx: webdav.MoveInfo,
-    callback: webdav.ReturnCallback<boolean>,
-  ) {
-    const move = async (): Promise<boolean> => {
-      if (from.isRoot() || to.isRoot()) throw Errors.Forbidden;
-      const source = await this.locateInside(from);
-      const target = await this.locateInside(to);
-      if (!source || !source.exists || !target) throw Errors.ResourceNotFound;
-      if (target.exists && !ctx.overwrite) throw Errors.ResourceAlreadyExists;
-      if (target.exists) await fsp.rm(target.entry, { recursive: true });
-      await fsp.rename(source.entry, target.entry);
-      this.state.moveTree(from.toString(), to.toString());
-      return target.exists;
-    };
-    move().then(
-      (overwritten) => callback(undefined, overwritten),
-      (error: unknown) => callback(toLibraryError(error)),
-    );
-  }
-
   protected override _lockManager(
     _path: webdav.Path,
     _ctx: webdav.LockManagerInfo,
@@ -227,7 +158,7 @@ export class ConfinedFileSystem extends webdav.FileSystem {
     const entries = await fsp.readdir(found.location.real, { withFileTypes: true });
     const visible: string[] = [];
     for (const entry of entries) {
-      if (isUploadTempName(entry.name)) continue;
+      if (isTempName(entry.name)) continue;
       if (entry.isFile() || entry.isDirectory()) visible.push(entry.name);
       else if (entry.isSymbolicLink() && (await this.linkStaysInside(`${found.location.real}/${entry.name}`)))
         visible.push(entry.name);
@@ -243,24 +174,5 @@ export class ConfinedFileSystem extends webdav.FileSystem {
     } catch {
       return false;
     }
-  }
-}
-
-function toLibraryError(error: unknown): Error {
-  if (Object.values(Errors).includes(error as Error)) return error as Error;
-  switch ((error as NodeJS.ErrnoException).code) {
-    case 'ENOENT':
-      return Errors.IntermediateResourceMissing;
-    case 'EEXIST':
-      return Errors.ResourceAlreadyExists;
-    case 'ENOTDIR':
-      return Errors.WrongParentTypeForCreation;
-    case 'EACCES':
-    case 'EPERM':
-      return Errors.Forbidden;
-    case 'ENOSPC':
-      return Errors.InsufficientStorage;
-    default:
-      return error instanceof Error ? error : new Error(String(error));
   }
 }

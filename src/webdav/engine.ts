@@ -14,7 +14,13 @@ import { READ_ONLY_ALLOW_HEADER } from './read-only-policy';
 import { readSmallBody, syntheticRequest } from './request-body';
 import { guardRequest, type GuardDecision } from './request-guard';
 import { runIsolated } from './request-isolation';
+import { copyEntry } from './methods/copy';
+import { deleteEntry } from './methods/delete';
+import type { MethodOutcome } from './methods/method-outcome';
+import { makeFolder } from './methods/mkcol';
+import { moveEntry } from './methods/move';
 import { ResourceStateStore } from './resource-state-store';
+import { ShareNamespace } from './share-namespace';
 import { displayPath } from './request-target';
 import { resolveShareRoot } from './share-root';
 import {
@@ -31,6 +37,9 @@ type Accepted = Extract<GuardDecision, { kind: 'accept' }>;
 
 const XML_METHODS = new Set(['PROPFIND', 'PROPPATCH', 'LOCK']);
 
+/** Methods that change which name means which file: ours, under the share's namespace lock. */
+const NAMESPACE_METHODS = new Set(['MKCOL', 'DELETE', 'COPY', 'MOVE']);
+
 /**
  * The WebDAV engine for one shared folder: our own handlers for GET/HEAD/PUT, PROPPATCH, LOCK/UNLOCK and
  * (Depth 0/1) PROPFIND, webdav-server v2 over our ConfinedFileSystem for the rest (OPTIONS, MKCOL, COPY,
@@ -42,9 +51,10 @@ export async function createWebdavEngine(share: ShareConfig, options?: EngineOpt
   const settings = resolveEngineOptions(options);
   const rootReal = await resolveShareRoot(share);
   const stateStore = new ResourceStateStore(settings.maxStatefulPaths);
-  const fileSystem = new ConfinedFileSystem(rootReal, stateStore);
+  const fileSystem = new ConfinedFileSystem(rootReal);
+  const space = new ShareNamespace(rootReal);
   const locks = new LockTable(settings.maxStatefulPaths);
-  const locate = (segments: readonly string[]) => fileSystem.locate(segments);
+  const locate = (segments: readonly string[]) => space.locate(segments);
   const propfindState: PropfindState = {
     deadProperties: (path) => stateStore.properties(path),
     lockDiscoveryXml: (path) => lockDiscoveryXml(locks, path),
@@ -91,21 +101,19 @@ export async function createWebdavEngine(share: ShareConfig, options?: EngineOpt
     switch (decision.route) {
       case 'get':
       case 'head':
-        return serveFile(
-          req,
-          res,
-          await fileSystem.locate(decision.segments),
-          decision.segments.at(-1) ?? '',
-        );
+        return serveFile(req, res, space, decision.segments);
       case 'put':
-        return receiveFile(req, res, await fileSystem.locate(decision.segments), exchange.consumed);
+        return receiveFile(req, res, space, decision.segments, exchange.consumed);
       case 'unlock':
         return answerUnlock({ locks, locate }, decision.segments, req.headers, res);
       case 'lock': {
         const body = await readXmlBody(req, res, exchange);
         if (body === undefined) return;
         const input = { segments: decision.segments, headers: req.headers, body, ...preconditions };
-        return answerLock({ locks, locate }, { ...input, ifLists: preconditions.lists }, res);
+        // Exclusive: a LOCK of a new name creates an empty file there.
+        return space.lock.exclusive(() =>
+          answerLock({ locks, locate }, { ...input, ifLists: preconditions.lists }, res),
+        );
       }
       case 'proppatch': {
         const body = await readXmlBody(req, res, exchange);
@@ -118,17 +126,75 @@ export async function createWebdavEngine(share: ShareConfig, options?: EngineOpt
         return answerProppatch(stateStore, path, decision.url, update.operations, res);
       }
       case 'library':
-        await handOver(req, res, decision, exchange, settings);
-        if (res.statusCode >= 200 && res.statusCode < 300) afterLibraryChange(decision);
-        return;
+        if (NAMESPACE_METHODS.has(decision.method)) return changeNamespace(req, res, decision, exchange);
+        return handOver(req, res, decision, exchange, settings);
+    }
+  }
+
+  /** MKCOL, DELETE, COPY and MOVE: ours, each atomic with respect to the guest's other requests. */
+  async function changeNamespace(
+    req: IncomingMessage,
+    res: ServerResponse,
+    decision: Accepted,
+    exchange: Exchange,
+  ): Promise<void> {
+    const read = await readSmallBody(req, settings.maxXmlBodyBytes, exchange.consumed);
+    if (read.kind === 'too-large')
+      return sendText(res, 413, 'The request body is too large.\n', { Connection: 'close' });
+    if (decision.method === 'MKCOL' && read.body.length > 0)
+      return sendText(res, 415, 'MKCOL with a request body is not supported.\n');
+    let gone = false;
+    res.once('close', () => (gone = true));
+    const result = await runNamespaceMethod(decision, () => gone);
+    if (result.status >= 200 && result.status < 300) afterNamespaceChange(decision);
+    if (result.message === undefined) {
+      res.statusCode = result.status;
+      res.setHeader('Content-Length', 0);
+      res.end();
+      return;
+    }
+    sendText(res, result.status, result.message + '\n');
+  }
+
+  function runNamespaceMethod(decision: Accepted, cancelled: () => boolean): Promise<MethodOutcome> {
+    const destination = decision.destination ?? [];
+    const overwrite = headerText(decision.headers['overwrite']) !== 'F';
+    switch (decision.method) {
+      case 'MKCOL':
+        return makeFolder(space, decision.segments);
+      case 'DELETE':
+        return deleteEntry(space, decision.segments);
+      case 'MOVE':
+        return moveEntry(
+          space,
+          { segments: decision.segments, destination, overwrite },
+          { maxEntries: settings.maxCopyEntries, cancelled },
+        );
+      default: {
+        const depth = headerText(decision.headers['depth'])?.trim().toLowerCase();
+        if (depth !== undefined && depth !== '0' && depth !== 'infinity')
+          return Promise.resolve({ status: 400, message: 'A COPY Depth must be 0 or infinity.' });
+        return copyEntry(
+          space,
+          { segments: decision.segments, destination, overwrite, deep: depth !== '0' },
+          { maxEntries: settings.maxCopyEntries, maxBytes: settings.maxCopyBytes, cancelled },
+        );
+      }
     }
   }
 
   /** Keeps locks and dead properties in step with what DELETE, MOVE and COPY did to the files. */
-  function afterLibraryChange(decision: Accepted): void {
+  function afterNamespaceChange(decision: Accepted): void {
     const from = displayPath(decision.segments);
     const to = decision.destination === undefined ? undefined : displayPath(decision.destination);
-    if (decision.method === 'DELETE' || decision.method === 'MOVE') locks.forgetTree(from);
+    if (decision.method === 'DELETE') {
+      locks.forgetTree(from);
+      stateStore.forgetTree(from);
+    }
+    if (decision.method === 'MOVE' && to !== undefined) {
+      locks.forgetTree(from);
+      stateStore.moveTree(from, to);
+    }
     if (decision.method === 'COPY' && to !== undefined) {
       const depth = headerText(decision.headers['depth'])?.trim();
       stateStore.copyTree(from, to, depth !== '0');
@@ -165,8 +231,6 @@ export async function createWebdavEngine(share: ShareConfig, options?: EngineOpt
     const read = await readSmallBody(req, limits.maxXmlBodyBytes, exchange.consumed);
     if (read.kind === 'too-large')
       return sendText(res, 413, 'The request body is too large.\n', { Connection: 'close' });
-    if (decision.method === 'MKCOL' && read.body.length > 0)
-      return sendText(res, 415, 'MKCOL with a request body is not supported.\n');
     if (XML_METHODS.has(decision.method)) {
       const xml = checkXmlBody(read.body.toString('utf8'));
       if (xml.kind === 'invalid') return sendText(res, 400, `Invalid XML request body: ${xml.reason}.\n`);
@@ -181,18 +245,23 @@ export async function createWebdavEngine(share: ShareConfig, options?: EngineOpt
         body: read.body.toString('utf8'),
         state: propfindState,
       };
-      if (await answerPropfindFast({ ...input, locate }, res)) return;
+      // Shared: no guest MOVE or DELETE changes what a name means while it is resolved and listed.
+      if (await space.lock.shared(() => answerPropfindFast({ ...input, locate }, res))) return;
     }
-    await new Promise<void>((resolve) => {
-      res.once('close', resolve);
-      runIsolated(
-        () => library.executeRequest(syntheticRequest(req, decision.url, decision.headers, read.body), res),
-        () => {
-          failResponse(res);
-          resolve();
-        },
-      );
-    });
+    const answer = () =>
+      new Promise<void>((resolve) => {
+        res.once('finish', resolve);
+        res.once('close', resolve);
+        runIsolated(
+          () => library.executeRequest(syntheticRequest(req, decision.url, decision.headers, read.body), res),
+          () => {
+            failResponse(res);
+            resolve();
+          },
+        );
+      });
+    // Shared: the library only reads (stat, list), and no guest MOVE or DELETE runs while it does.
+    await space.lock.shared(answer);
   }
 
   return {

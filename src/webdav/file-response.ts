@@ -1,4 +1,4 @@
-import { createReadStream, promises as fsp, type Stats } from 'node:fs';
+import { constants, createReadStream, promises as fsp, type Stats } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { parseByteRange } from './byte-range';
@@ -7,7 +7,7 @@ import { contentTypeFor } from './content-type';
 import { entityTag } from './entity-tag';
 import { headerText } from './header-value';
 import { MUX_MAX_PAYLOAD } from '../wire/constants';
-import type { Location } from './path-confinement';
+import { sameFile, type ShareNamespace } from './share-namespace';
 
 /**
  * File reads are a whole number of mux frames (4 × 65535 bytes), so each frame is a view of one read: nothing
@@ -24,16 +24,58 @@ const READ_BYTES = 4 * MUX_MAX_PAYLOAD;
 export async function serveFile(
   req: IncomingMessage,
   res: ServerResponse,
-  location: Location,
-  name: string,
+  space: ShareNamespace,
+  segments: readonly string[],
 ): Promise<void> {
-  const stats =
-    location.kind === 'inside' && location.exists ? await statOrUndefined(location.real) : undefined;
-  if (!stats || location.kind !== 'inside' || !(stats.isFile() || stats.isDirectory()))
-    return sendText(res, 404, 'Not found.\n');
-  if (stats.isDirectory())
+  const opened = await space.lock.shared(() => openForReading(space, segments));
+  if (opened.kind === 'missing') return sendText(res, 404, 'Not found.\n');
+  if (opened.kind === 'folder')
     return sendText(res, 405, 'This is a folder; list it with PROPFIND.\n', { Allow: 'OPTIONS, PROPFIND' });
+  const { handle, stats } = opened;
+  let streaming = false;
+  try {
+    streaming = await sendOpenedFile(req, res, handle, stats, segments.at(-1) ?? '');
+  } finally {
+    if (!streaming) await handle.close().catch(() => undefined);
+  }
+}
 
+type Opened =
+  | { readonly kind: 'file'; readonly handle: fsp.FileHandle; readonly stats: Stats }
+  | { readonly kind: 'folder' }
+  | { readonly kind: 'missing' };
+
+/**
+ * Opens the resolved real path (under the namespace lock, so no guest request changes what it names), with
+ * O_NOFOLLOW and O_NONBLOCK (a FIFO swapped in never blocks us), and checks that the descriptor is the regular
+ * file the path named.
+ */
+async function openForReading(space: ShareNamespace, segments: readonly string[]): Promise<Opened> {
+  const location = await space.locate(segments);
+  if (location.kind !== 'inside' || !location.exists) return { kind: 'missing' };
+  const named = await statOrUndefined(location.real);
+  if (named?.isDirectory()) return { kind: 'folder' };
+  if (!named?.isFile()) return { kind: 'missing' };
+  let handle: fsp.FileHandle;
+  try {
+    handle = await fsp.open(location.real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return { kind: 'missing' };
+  }
+  const stats = await handle.stat();
+  if (stats.isFile() && sameFile(stats, named)) return { kind: 'file', handle, stats };
+  await handle.close();
+  return { kind: 'missing' };
+}
+
+/** Answers from an open file; true when a stream took the descriptor over (it closes it). */
+async function sendOpenedFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  handle: fsp.FileHandle,
+  stats: Stats,
+  name: string,
+): Promise<boolean> {
   const etag = entityTag(stats);
   const lastModified = stats.mtime.toUTCString();
   res.setHeader('ETag', etag);
@@ -43,16 +85,16 @@ export async function serveFile(
   if (precondition !== undefined) {
     res.statusCode = precondition;
     res.end();
-    return;
+    return false;
   }
 
   const range = rangeApplies(req, etag, lastModified)
     ? parseByteRange(req.headers.range, stats.size)
     : ({ kind: 'whole' } as const);
-  if (range.kind === 'unsatisfiable')
-    return sendText(res, 416, 'Requested range not satisfiable.\n', {
-      'Content-Range': `bytes */${stats.size}`,
-    });
+  if (range.kind === 'unsatisfiable') {
+    sendText(res, 416, 'Requested range not satisfiable.\n', { 'Content-Range': `bytes */${stats.size}` });
+    return false;
+  }
   const [start, end] = range.kind === 'partial' ? [range.start, range.end] : [0, stats.size - 1];
   res.statusCode = range.kind === 'partial' ? 206 : 200;
   if (range.kind === 'partial') res.setHeader('Content-Range', `bytes ${start}-${end}/${stats.size}`);
@@ -60,13 +102,14 @@ export async function serveFile(
   res.setHeader('Content-Length', Math.max(0, end - start + 1));
   if (req.method === 'HEAD' || stats.size === 0) {
     res.end();
-    return;
+    return false;
   }
   try {
-    await pipeline(createReadStream(location.real, { start, end, highWaterMark: READ_BYTES }), res);
+    await pipeline(createReadStream('', { fd: handle, start, end, highWaterMark: READ_BYTES }), res);
   } catch {
     res.destroy(); // headers are out: the only honest signal left is cutting the connection
   }
+  return true;
 }
 
 async function statOrUndefined(real: string): Promise<Stats | undefined> {

@@ -1,31 +1,38 @@
 import { promises as fsp } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
-import { Transform } from 'node:stream';
+import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AtomicFileWriter } from './atomic-file-writer';
 import { sendText } from './connection-host';
-import type { Location } from './path-confinement';
+import { fileSystemRefusal } from './methods/file-system-refusal';
+import { sameFile, type ShareNamespace } from './share-namespace';
+import { freshTempName } from './share-temp-files';
+
+type Refusal = { readonly kind: 'refused'; readonly status: number; readonly message: string };
+type Opened = { readonly kind: 'opened'; readonly handle: fsp.FileHandle; readonly id: symbol };
+
+const MOVED_AWAY =
+  'The folder of this upload was moved or deleted while the file was being sent; nothing was written. ' +
+  'Send the file again.';
 
 /**
- * PUT of a whole file, answered by us: the body streams into a temporary file next to the target, which is
- * renamed over the target only once the body is complete. An aborted upload leaves the old file (or no file)
- * and no temporary file. Locks are not checked: every guest request is the same anonymous user, for whom
- * webdav-server's locks never block anyway.
+ * PUT of a whole file, answered by us. Under the share's namespace lock, the target is resolved and a temp
+ * file is created exclusively (no link followed) in the target's real folder; the body streams into the
+ * open descriptor without the lock; at the end the lock is taken again, the target resolved again, the temp
+ * file checked to be still ours and still next to the target, and renamed over it. If the guest moved or
+ * deleted the folder meanwhile the answer is 409 and the temp file is removed. An aborted upload leaves the
+ * old file (or none) and no temp file. Replacing a file keeps its permission bits but, like any write,
+ * drops setuid, setgid and sticky.
  */
 export async function receiveFile(
   req: IncomingMessage,
   res: ServerResponse,
-  location: Location,
+  space: ShareNamespace,
+  segments: readonly string[],
   onBytes: (n: number) => void,
 ): Promise<void> {
-  if (location.kind === 'outside') return sendText(res, 403, 'The path leaves the shared folder.\n');
-  const existing = location.exists ? await fsp.stat(location.real).catch(() => undefined) : undefined;
-  if (existing?.isDirectory()) return sendText(res, 405, 'A folder exists at this path.\n');
-  if (existing && !existing.isFile()) return sendText(res, 403, 'Only regular files can be written.\n');
-  const parent = await fsp.stat(path.dirname(location.real)).catch(() => undefined);
-  if (!parent?.isDirectory())
-    return sendText(res, 409, 'The parent folder does not exist; create it first.\n');
+  const opened = await space.lock.exclusive(() => openUpload(space, segments));
+  if (opened.kind === 'refused') return sendText(res, opened.status, opened.message + '\n');
 
   const meter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
@@ -34,15 +41,132 @@ export async function receiveFile(
     },
   });
   try {
-    await pipeline(req, meter, new AtomicFileWriter(location.real));
+    await pipeline(req, meter, new HandleWriter(opened.handle));
   } catch (error) {
-    if (req.destroyed && !req.complete) return; // the guest went away; the writer removed its temp file
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOSPC' || code === 'EDQUOT') return sendText(res, 507, 'The host disk is full.\n');
-    if (code === 'EACCES' || code === 'EPERM') return sendText(res, 403, 'The host refused the write.\n');
-    throw error;
+    await space.lock.exclusive(() => discardUpload(space, opened));
+    if (req.destroyed && !req.complete) return; // the guest went away
+    const refusal = fileSystemRefusal(error);
+    if (refusal === undefined) throw error;
+    return sendText(res, refusal.status, refusal.message + '\n');
   }
-  res.statusCode = existing ? 204 : 201;
+  const outcome = await space.lock.exclusive(() => commitUpload(space, segments, opened));
+  if (outcome.kind === 'refused') return sendText(res, outcome.status, outcome.message + '\n');
+  res.statusCode = outcome.replaced ? 204 : 201;
   res.setHeader('Content-Length', 0);
   res.end();
+}
+
+async function openUpload(space: ShareNamespace, segments: readonly string[]): Promise<Opened | Refusal> {
+  const location = await space.locate(segments);
+  if (location.kind === 'outside') return refused(403, 'The path leaves the shared folder.');
+  const targetProblem = await problemWithTarget(location.exists ? location.real : undefined);
+  if (targetProblem) return targetProblem;
+  const folder = path.dirname(location.real);
+  const parent = await fsp.stat(folder).catch(() => undefined);
+  if (!parent?.isDirectory()) return refused(409, 'The parent folder does not exist; create it first.');
+  const tempReal = path.join(folder, freshTempName());
+  let handle: fsp.FileHandle;
+  try {
+    handle = await fsp.open(tempReal, 'wx', 0o666); // O_EXCL: never follows a link at the final name
+  } catch (error) {
+    const refusal = fileSystemRefusal(error);
+    if (refusal === undefined) throw error;
+    return { kind: 'refused', ...refusal };
+  }
+  return { kind: 'opened', handle, id: space.temps.add(tempReal) };
+}
+
+type Commit = { readonly kind: 'committed'; readonly replaced: boolean } | Refusal;
+
+async function commitUpload(
+  space: ShareNamespace,
+  segments: readonly string[],
+  upload: Opened,
+): Promise<Commit> {
+  const tempReal = space.temps.where(upload.id);
+  const ours = tempReal === undefined ? undefined : await stillOurs(upload.handle, tempReal);
+  const location = await space.locate(segments);
+  const refusal =
+    tempReal === undefined || !ours || location.kind === 'outside'
+      ? refused(409, MOVED_AWAY)
+      : path.dirname(location.real) !== path.dirname(tempReal)
+        ? refused(409, MOVED_AWAY)
+        : await problemWithTarget(location.exists ? location.real : undefined);
+  if (refusal || tempReal === undefined || location.kind === 'outside') {
+    await discardUpload(space, upload);
+    return refusal ?? refused(409, MOVED_AWAY);
+  }
+  try {
+    if (location.exists) {
+      const existing = await fsp.stat(location.real);
+      await upload.handle.chmod(existing.mode & 0o777); // keep rwx, drop setuid/setgid/sticky
+    }
+    await upload.handle.close();
+    await fsp.rename(tempReal, location.real);
+    space.temps.remove(upload.id);
+  } catch (error) {
+    await discardUpload(space, upload);
+    const known = fileSystemRefusal(error);
+    if (known === undefined) throw error;
+    return { kind: 'refused', ...known };
+  }
+  return { kind: 'committed', replaced: location.exists };
+}
+
+/** Closes the descriptor and removes the temp file wherever our own MOVEs took it (if DELETE did not). */
+async function discardUpload(space: ShareNamespace, upload: Opened): Promise<void> {
+  const tempReal = space.temps.where(upload.id);
+  const ours = tempReal === undefined ? false : await stillOurs(upload.handle, tempReal);
+  await upload.handle.close().catch(() => undefined);
+  if (tempReal !== undefined && ours) await fsp.unlink(tempReal).catch(() => undefined);
+  space.temps.remove(upload.id);
+}
+
+async function stillOurs(handle: fsp.FileHandle, tempReal: string): Promise<boolean> {
+  try {
+    const [opened, named] = await Promise.all([handle.stat(), fsp.lstat(tempReal)]);
+    return named.isFile() && sameFile(opened, named);
+  } catch {
+    return false;
+  }
+}
+
+async function problemWithTarget(real: string | undefined): Promise<Refusal | undefined> {
+  if (real === undefined) return undefined;
+  const existing = await fsp.stat(real).catch(() => undefined);
+  if (existing?.isDirectory()) return refused(405, 'A folder exists at this path.');
+  if (existing && !existing.isFile()) return refused(403, 'Only regular files can be written.');
+  return undefined;
+}
+
+function refused(status: number, message: string): Refusal {
+  return { kind: 'refused', status, message };
+}
+
+/**
+ * Writes into a descriptor we keep (fs.WriteStream over a FileHandle holds the handle, so our own close
+ * would wait for it). Closing and renaming are the commit's job.
+ */
+class HandleWriter extends Writable {
+  constructor(private readonly handle: fsp.FileHandle) {
+    super({ highWaterMark: 256 * 1024 });
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.writeAll(chunk).then(() => callback(), callback);
+  }
+
+  override _writev(
+    chunks: { chunk: Buffer; encoding: BufferEncoding }[],
+    callback: (error?: Error | null) => void,
+  ): void {
+    this.writeAll(Buffer.concat(chunks.map((entry) => entry.chunk))).then(() => callback(), callback);
+  }
+
+  private async writeAll(data: Buffer): Promise<void> {
+    for (let offset = 0; offset < data.length;) {
+      const { bytesWritten } = await this.handle.write(data, offset, data.length - offset);
+      offset += bytesWritten;
+    }
+  }
 }

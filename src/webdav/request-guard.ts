@@ -2,6 +2,10 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { headerText } from './header-value';
 import { isAllowedWhenReadOnly } from './read-only-policy';
 import { canonicalUrlPath, displayPath, parseRequestTarget } from './request-target';
+import { isTempName } from './share-temp-files';
+
+/** The longest name one path component may have on the host file systems we serve (ext4, btrfs, xfs, ...). */
+const MAX_NAME_BYTES = 255;
 
 /** Methods we answer ourselves (content, properties, locks), those we hand to webdav-server, nothing else. */
 export type Route = 'get' | 'head' | 'put' | 'proppatch' | 'lock' | 'unlock' | 'library';
@@ -57,6 +61,8 @@ export function guardRequest(request: GuardedRequest, readOnly: boolean): GuardD
   if (target.kind === 'malformed') return reject(400, `Bad request target: ${target.reason}.`);
   if (target.kind === 'escapes') return reject(403, 'The path leaves the shared folder.');
   const path = displayPath(target.segments);
+  const badName = nameProblem(target.segments);
+  if (badName) return { ...badName, path };
   const headers: IncomingHttpHeaders = { ...request.headers };
   delete headers['if'];
 
@@ -72,7 +78,7 @@ export function guardRequest(request: GuardedRequest, readOnly: boolean): GuardD
 
   let destination: readonly string[] | undefined;
   if (method === 'COPY' || method === 'MOVE') {
-    const rewritten = rewriteDestination(headers);
+    const rewritten = rewriteDestination(headers, headerText(request.headers['host']));
     if (rewritten.kind === 'reject') return { ...rewritten, path };
     destination = rewritten.segments;
   }
@@ -95,6 +101,7 @@ function routeOf(method: string): Route | undefined {
 /** Rewrites Destination to its canonical form and Overwrite to T/F in place; a rejection if invalid. */
 function rewriteDestination(
   headers: IncomingHttpHeaders,
+  host: string | undefined,
 ):
   | Extract<GuardDecision, { kind: 'reject' }>
   | { readonly kind: 'destination'; readonly segments: readonly string[] } {
@@ -105,11 +112,39 @@ function rewriteDestination(
   if (parsed.kind === 'malformed') return reject(400, `Bad Destination: ${parsed.reason}.`);
   if (parsed.kind === 'escapes') return reject(403, 'The Destination leaves the shared folder.');
   if (parsed.segments.length === 0) return reject(403, 'The Destination cannot be the shared folder itself.');
+  if (!isSameServer(destination.trim(), host))
+    return reject(502, 'The Destination is on another server; copy or move within this one.');
+  const badName = nameProblem(parsed.segments);
+  if (badName) return badName;
   headers['destination'] = canonicalUrlPath(parsed.segments, parsed.trailingSlash);
   const overwrite = (headerText(headers['overwrite']) ?? 'T').trim().toUpperCase();
   if (overwrite !== 'T' && overwrite !== 'F') return reject(400, 'Overwrite must be T or F.');
   headers['overwrite'] = overwrite; // RFC 4918 §10.6: absent means T; the library treats absent as F.
   return { kind: 'destination', segments: parsed.segments };
+}
+
+const ABSOLUTE = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)/i;
+
+/** An absolute Destination names the server of the Host header (default ports aside); a path always does. */
+function isSameServer(destination: string, host: string | undefined): boolean {
+  const absolute = ABSOLUTE.exec(destination);
+  if (absolute === null || host === undefined) return true;
+  const defaultPort = absolute[1]?.toLowerCase() === 'https' ? ':443' : ':80';
+  const bare = (authority: string) => {
+    const lower = authority.trim().toLowerCase();
+    return lower.endsWith(defaultPort) ? lower.slice(0, -defaultPort.length) : lower;
+  };
+  return bare(absolute[2] ?? '') === bare(host);
+}
+
+/** A name that is ours (temp files) or longer than the file system allows, refused before any lookup. */
+function nameProblem(segments: readonly string[]): Extract<GuardDecision, { kind: 'reject' }> | undefined {
+  for (const name of segments) {
+    if (isTempName(name)) return reject(403, 'Names starting with .spice-webdav-upload- are reserved.');
+    if (Buffer.byteLength(name, 'utf8') > MAX_NAME_BYTES)
+      return reject(414, `A name in the path is longer than ${MAX_NAME_BYTES} bytes, the host's limit.`);
+  }
+  return undefined;
 }
 
 function hasBody(headers: IncomingHttpHeaders): boolean {

@@ -40,6 +40,10 @@ export interface EngineOptions {
   readonly maxXmlBodyBytes?: number;
   /** Most paths that may carry dead properties, and most locks, at once (507 beyond). Default 10,000. */
   readonly maxStatefulPaths?: number;
+  /** Most entries (files and folders) one COPY may create, and one MOVE of a folder may check. Default 100,000. */
+  readonly maxCopyEntries?: number;
+  /** Most file bytes one COPY may write. Default 4 GiB. */
+  readonly maxCopyBytes?: number;
 }
 
 export interface ResolvedEngineOptions {
@@ -48,6 +52,8 @@ export interface ResolvedEngineOptions {
   readonly maxHeaderBytes: number;
   readonly maxXmlBodyBytes: number;
   readonly maxStatefulPaths: number;
+  readonly maxCopyEntries: number;
+  readonly maxCopyBytes: number;
 }
 
 export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngineOptions {
@@ -57,5 +63,7 @@ export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngin
     maxHeaderBytes: options.maxHeaderBytes ?? 16 * 1024,
     maxXmlBodyBytes: options.maxXmlBodyBytes ?? 1024 * 1024,
     maxStatefulPaths: options.maxStatefulPaths ?? 10_000,
+    maxCopyEntries: options.maxCopyEntries ?? 100_000,
+    maxCopyBytes: options.maxCopyBytes ?? 4 * 1024 ** 3,
   };
 }

@@ -39,7 +39,7 @@ describe('connections', () => {
       'DELETE /new.txt HTTP/1.1\r\nHost: g\r\n\r\n' +
       'GET /new.txt HTTP/1.1\r\nHost: g\r\n\r\n';
     const text = await rawExchange(engine, requests, (received) => statusesIn(received).length === 4);
-    expect(statusesIn(text)).toEqual([201, 200, 200, 404]);
+    expect(statusesIn(text)).toEqual([201, 200, 204, 404]);
     expect(text).toContain('\r\n\r\nfresh');
   });
 

@@ -95,7 +95,7 @@ describe('WebDAV engine basics', () => {
     });
     expect(move.status).toBe(201);
     expect((await davRequest(engine, { method: 'GET', path: '/moved.txt' })).body.toString()).toBe('two');
-    expect((await davRequest(engine, { method: 'DELETE', path: '/moved.txt' })).status).toBe(200);
+    expect((await davRequest(engine, { method: 'DELETE', path: '/moved.txt' })).status).toBe(204);
     expect((await davRequest(engine, { method: 'GET', path: '/moved.txt' })).status).toBe(404);
   });
 

@@ -166,7 +166,7 @@ describe('locks', () => {
     expect(
       (await davRequest(engine, { method: 'DELETE', path: '/a.txt', headers: { If: `(<${token}>)` } }))
         .status,
-    ).toBe(200);
+    ).toBe(204);
     expect((await put('/a.txt')).status).toBe(201);
   });
 

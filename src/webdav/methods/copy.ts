@@ -1,0 +1,103 @@
+import { constants, promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import type { ShareNamespace } from '../share-namespace';
+import { freshTempName, isTempName } from '../share-temp-files';
+import { fileSystemRefusal } from './file-system-refusal';
+import { LINK_REFUSAL, outcome, type MethodOutcome } from './method-outcome';
+import { isPlan, planTransfer, type TransferRequest } from './transfer-plan';
+import { scanTree, type TreeBudget } from './tree-scan';
+
+export interface CopyRequest extends TransferRequest {
+  /** Depth: infinity (true) or 0 (false). */
+  readonly deep: boolean;
+}
+
+/**
+ * COPY (RFC 4918 §9.8), under the namespace lock. The source is walked first, without following links:
+ * a symbolic link anywhere in it is refused (so a copy never recurses through a folder link, and never
+ * makes a link mean something else), and so is a tree over the entry or byte budget (507). The copy is built
+ * in a hidden temp folder next to the destination and renamed into place only when complete, so a failed,
+ * over-budget or abandoned copy (the guest went away) leaves nothing behind and the old destination intact.
+ * Copies never carry setuid, setgid or sticky bits, nor our temp files.
+ */
+export function copyEntry(
+  space: ShareNamespace,
+  request: CopyRequest,
+  budget: TreeBudget,
+): Promise<MethodOutcome> {
+  return space.lock.exclusive(async () => {
+    const plan = await planTransfer(space, request);
+    if (!isPlan(plan)) return plan;
+    const scan = await scanTree(plan.source, request.deep, budget);
+    if (scan.kind === 'link') return outcome(403, LINK_REFUSAL);
+    if (scan.kind === 'cancelled') return outcome(499, 'The guest went away; nothing was copied.');
+    if (scan.kind === 'over-budget') return overBudget(budget);
+
+    const staging = path.join(path.dirname(plan.destination), freshTempName());
+    const staged = await stageCopy(plan.source, staging, request.deep, budget).catch(
+      async (error: unknown) => {
+        await fsp.rm(staging, { recursive: true, force: true });
+        const refusal = fileSystemRefusal(error);
+        if (refusal === undefined) throw error;
+        return outcome(refusal.status, refusal.message);
+      },
+    );
+    if (staged !== 'complete') {
+      await fsp.rm(staging, { recursive: true, force: true });
+      return staged === 'cancelled'
+        ? outcome(499, 'The guest went away; nothing was copied.')
+        : staged === 'over-budget'
+          ? overBudget(budget)
+          : staged;
+    }
+    try {
+      if (plan.destinationExists) {
+        await fsp.rm(plan.destination, { recursive: true });
+        space.temps.deleted(plan.destination);
+      }
+      await fsp.rename(staging, plan.destination);
+    } catch (error) {
+      await fsp.rm(staging, { recursive: true, force: true });
+      const refusal = fileSystemRefusal(error);
+      if (refusal === undefined) throw error;
+      return outcome(refusal.status, refusal.message);
+    }
+    return outcome(plan.destinationExists ? 204 : 201);
+  });
+}
+
+function overBudget(budget: TreeBudget): MethodOutcome {
+  return outcome(
+    507,
+    `This copy would take more than ${budget.maxEntries} entries or ${budget.maxBytes} bytes, more than ` +
+      'a copy from the guest may; nothing was copied. Copy it on the host.',
+  );
+}
+
+type Staged = 'complete' | 'over-budget' | 'cancelled';
+
+/** Copies `source` to the new name `target`, counting against the budget again (the host may add files). */
+async function stageCopy(source: string, target: string, deep: boolean, budget: TreeBudget): Promise<Staged> {
+  let entries = 0;
+  let bytes = 0;
+  const pending: [string, string][] = [[source, target]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (budget.cancelled()) return 'cancelled';
+    const [from, to] = next;
+    const stats = await fsp.lstat(from);
+    entries++;
+    if (stats.isFile()) bytes += stats.size;
+    if (entries > budget.maxEntries || bytes > budget.maxBytes) return 'over-budget';
+    if (stats.isDirectory()) {
+      await fsp.mkdir(to);
+      if (deep)
+        for (const name of await fsp.readdir(from))
+          if (!isTempName(name)) pending.push([path.join(from, name), path.join(to, name)]);
+    } else if (stats.isFile()) {
+      await fsp.copyFile(from, to, constants.COPYFILE_EXCL); // never follows a link at `to`
+      await fsp.chmod(to, stats.mode & 0o777);
+    }
+    // Links were refused by the scan; FIFOs, sockets and devices are invisible to the guest and not copied.
+  }
+  return 'complete';
+}

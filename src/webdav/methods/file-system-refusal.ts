@@ -1,0 +1,24 @@
+/** A status and sentence for a file system error a guest request can cause; undefined for a real fault. */
+export function fileSystemRefusal(error: unknown): { status: number; message: string } | undefined {
+  switch ((error as NodeJS.ErrnoException | undefined)?.code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return { status: 507, message: 'The host disk is full.' };
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return { status: 403, message: 'The host refused the change (permissions).' };
+    case 'ENAMETOOLONG':
+      return { status: 414, message: 'A name is longer than the host file system allows (255 bytes).' };
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return { status: 409, message: 'The parent folder does not exist; create it first.' };
+    case 'EEXIST':
+    case 'ENOTEMPTY':
+      return { status: 409, message: 'Something else appeared at this name; try again.' };
+    case 'EXDEV':
+      return { status: 502, message: 'The destination is on another file system; move it on the host.' };
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,70 @@
+import { promises as fsp, type Stats } from 'node:fs';
+import * as path from 'node:path';
+import type { ShareNamespace } from '../share-namespace';
+import { LINK_REFUSAL, outcome, type MethodOutcome } from './method-outcome';
+import { relationOf } from './path-relation';
+
+export interface TransferRequest {
+  readonly segments: readonly string[];
+  readonly destination: readonly string[];
+  readonly overwrite: boolean;
+}
+
+/** Where a COPY or MOVE goes, once every refusal that must come before touching anything is checked. */
+export interface TransferPlan {
+  /** The source's directory entry, a real path (never a link: links are refused). */
+  readonly source: string;
+  readonly sourceStats: Stats;
+  /** The destination's directory entry in its real parent folder. */
+  readonly destination: string;
+  readonly destinationExists: boolean;
+}
+
+/**
+ * The checks COPY and MOVE share (RFC 4918 §9.8, §9.9), run under the namespace lock before anything
+ * changes: both ends inside, the source exists and is no link, the destination's parent is a folder, source
+ * and destination differ, the destination is not inside the source, an existing destination that contains
+ * the source is never replaced (that would delete the source), Overwrite: F on an existing destination is
+ * 412.
+ */
+export async function planTransfer(
+  space: ShareNamespace,
+  request: TransferRequest,
+): Promise<TransferPlan | MethodOutcome> {
+  const source = await space.locate(request.segments);
+  if (source.kind === 'outside') return outcome(403, 'The source leaves the shared folder.');
+  if (!source.exists) return outcome(404, 'No such file or folder in the share.');
+  const sourceStats = await fsp.lstat(source.entry);
+  if (sourceStats.isSymbolicLink()) return outcome(403, LINK_REFUSAL);
+  if (!sourceStats.isFile() && !sourceStats.isDirectory())
+    return outcome(404, 'No such file or folder in the share.');
+  const destination = await space.locate(request.destination);
+  if (destination.kind === 'outside') return outcome(403, 'The Destination leaves the shared folder.');
+  const parent = await fsp.stat(path.dirname(destination.entry)).catch(() => undefined);
+  if (!parent?.isDirectory())
+    return outcome(409, "The Destination's parent folder does not exist; create it first.");
+  switch (relationOf(source.entry, destination.entry)) {
+    case 'same':
+      return outcome(403, 'The source and the Destination are the same.');
+    case 'destination-inside-source':
+      return outcome(403, 'A folder cannot be copied or moved into itself.');
+    case 'source-inside-destination':
+      if (destination.exists)
+        return outcome(403, 'The Destination contains the source; replacing it would delete the source.');
+      break;
+    case 'apart':
+      break;
+  }
+  if (destination.exists && !request.overwrite)
+    return outcome(412, 'The Destination exists and Overwrite is F; nothing was changed.');
+  return {
+    source: source.entry,
+    sourceStats,
+    destination: destination.entry,
+    destinationExists: destination.exists,
+  };
+}
+
+export function isPlan(value: TransferPlan | MethodOutcome): value is TransferPlan {
+  return 'source' in value;
+}

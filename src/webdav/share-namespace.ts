@@ -1,0 +1,26 @@
+import type { Stats } from 'node:fs';
+import { NamespaceLock } from './namespace-lock';
+import { locateInShare, type Location } from './path-confinement';
+import { TempFileRegistry } from './share-temp-files';
+
+/**
+ * One share's file system as the guest's requests see it: where names lead (resolved with realpath
+ * confinement), the lock that makes a request's resolve-and-act atomic with respect to other guest requests,
+ * and the temp files in flight. Handlers resolve under the lock and then act on the resolved real path,
+ * never on the guest's path.
+ */
+export class ShareNamespace {
+  readonly lock = new NamespaceLock();
+  readonly temps = new TempFileRegistry();
+
+  constructor(readonly rootReal: string) {}
+
+  locate(segments: readonly string[]): Promise<Location> {
+    return locateInShare(this.rootReal, segments);
+  }
+}
+
+/** The same file: what we opened (fstat) is what the resolved path names (lstat), so nothing was swapped. */
+export function sameFile(a: Stats, b: Stats): boolean {
+  return a.dev === b.dev && a.ino === b.ino;
+}

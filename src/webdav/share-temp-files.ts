@@ -1,0 +1,54 @@
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import { isWithin } from './path-confinement';
+
+/** Our temp files and folders (uploads, copies in progress) carry this prefix; the guest never sees them. */
+export const TEMP_PREFIX = '.spice-webdav-upload-';
+
+/** A reserved name: hidden from listings, refused in requests, never copied. */
+export function isTempName(name: string): boolean {
+  return name.startsWith(TEMP_PREFIX);
+}
+
+/**
+ * A fresh temp name: the prefix and 24 random hex digits, 45 bytes whatever the target's name, so it never
+ * exceeds the file system's 255-byte limit and says nothing about the target.
+ */
+export function freshTempName(): string {
+  return TEMP_PREFIX + randomBytes(12).toString('hex');
+}
+
+/**
+ * Where each of a share's temp files is now, keyed by an id the owner keeps. Our own MOVE and DELETE update
+ * it (a MOVE of the folder carries the temp file along; a DELETE or an overwrite removes it), so the owner
+ * always finds its temp file, or learns it is gone, and never leaves one behind.
+ */
+export class TempFileRegistry {
+  private readonly places = new Map<symbol, string>();
+
+  add(real: string): symbol {
+    const id = Symbol(real);
+    this.places.set(id, real);
+    return id;
+  }
+
+  /** The temp file's real path now, or undefined if a DELETE or overwrite removed it. */
+  where(id: symbol): string | undefined {
+    return this.places.get(id);
+  }
+
+  remove(id: symbol): void {
+    this.places.delete(id);
+  }
+
+  /** The folder (or file) at `fromReal` was renamed to `toReal`: temp files below it moved along. */
+  moved(fromReal: string, toReal: string): void {
+    for (const [id, real] of this.places)
+      if (isWithin(fromReal, real)) this.places.set(id, path.join(toReal, path.relative(fromReal, real)));
+  }
+
+  /** Everything at and below `real` was deleted: so were the temp files there. */
+  deleted(real: string): void {
+    for (const [id, place] of this.places) if (isWithin(real, place)) this.places.delete(id);
+  }
+}
