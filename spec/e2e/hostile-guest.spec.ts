@@ -8,7 +8,16 @@
 //   base/outside/       secret.txt, victim.txt (must never be read, changed or deleted)
 //   base/share-evil/    secret2.txt (a sibling whose name starts like the share's)
 
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SharingEvent } from '../../src/edge/sharing/sharing-types';
@@ -261,6 +270,52 @@ describe('a hostile guest cannot escape, crash or wedge the share', () => {
       expect(dir.status).toBe(207);
       expect(dir.text).toContain('inner-link');
       expect((await guestCurl(guest.qemu, { path: '/inner-dir/inner-link' })).text).toBe(INSIDE);
+    });
+  });
+
+  describe('links, COPY, MOVE and names (issue 11)', () => {
+    it('a link, or a folder holding one, is never moved or copied, so no link comes to point outside', async () => {
+      symlinkSync('..', join(shareDir, 'sub', 'up')); // the share root from sub/, the share's parent from /
+      await expectAllRefused([
+        { path: '/sub/up', method: 'MOVE', headers: { Destination: `${DAV}/up` } },
+        { path: '/sub/up', method: 'COPY', headers: { Destination: `${DAV}/up` } },
+        { path: '/sub', method: 'MOVE', headers: { Destination: `${DAV}/elsewhere` } },
+        { path: '/sub', method: 'COPY', headers: { Destination: `${DAV}/copy` } }, // would recurse via up
+        { path: '/up/pwned.txt', method: 'PUT', data: 'pwned' },
+      ]);
+      expect(readdirSync(shareDir).sort()).toEqual([
+        'file.txt',
+        'inner-dir',
+        'link-dir',
+        'link-file',
+        'link-passwd',
+        'sub',
+      ]);
+    });
+
+    it('MOVE and COPY onto an ancestor or into the own subtree are refused before anything is lost', async () => {
+      mkdirSync(join(shareDir, 'a', 'b'), { recursive: true });
+      writeFileSync(join(shareDir, 'a', 'b', 'kept.txt'), INSIDE);
+      await expectAllRefused([
+        { path: '/a/b', method: 'MOVE', headers: { Destination: `${DAV}/a`, Overwrite: 'T' } },
+        { path: '/a/b', method: 'COPY', headers: { Destination: `${DAV}/a`, Overwrite: 'T' } },
+        { path: '/a', method: 'MOVE', headers: { Destination: `${DAV}/a/b/c` } },
+        { path: '/a', method: 'COPY', headers: { Destination: `${DAV}/a/b/c` } },
+      ]);
+      expect((await guestCurl(guest.qemu, { path: '/a/b/kept.txt' })).text).toBe(INSIDE);
+    });
+
+    it('a 255-byte name is stored, a 256-byte one refused cleanly, and PUT drops setuid', async () => {
+      writeFileSync(join(shareDir, 'tool'), 'old');
+      chmodSync(join(shareDir, 'tool'), 0o4755);
+      const results = await guestCurlBatch(guest.qemu, [
+        { path: `/${'n'.repeat(255)}`, method: 'PUT', data: 'long' },
+        { path: `/${'n'.repeat(256)}`, method: 'PUT', data: 'longer' },
+        { path: '/tool', method: 'PUT', data: 'from the guest' },
+      ]);
+      expect(results.map((result) => result.status)).toEqual([201, 414, 204]);
+      expect(statSync(join(shareDir, 'tool')).mode & 0o7777).toBe(0o755);
+      expect(readdirSync(shareDir).filter((name) => name.startsWith('.spice-webdav-'))).toEqual([]);
     });
   });
 

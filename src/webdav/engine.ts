@@ -41,9 +41,10 @@ const XML_METHODS = new Set(['PROPFIND', 'PROPPATCH', 'LOCK']);
 const NAMESPACE_METHODS = new Set(['MKCOL', 'DELETE', 'COPY', 'MOVE']);
 
 /**
- * The WebDAV engine for one shared folder: our own handlers for GET/HEAD/PUT, PROPPATCH, LOCK/UNLOCK and
- * (Depth 0/1) PROPFIND, webdav-server v2 over our ConfinedFileSystem for the rest (OPTIONS, MKCOL, COPY,
- * MOVE, DELETE), and in front of all of them the request guard, then the If header and lock-token checks.
+ * The WebDAV engine for one shared folder: our own handlers for GET/HEAD/PUT, MKCOL, DELETE, COPY, MOVE,
+ * PROPPATCH, LOCK/UNLOCK and (Depth 0/1) PROPFIND, all resolving and acting under the share's namespace lock;
+ * webdav-server v2 over our read-only ConfinedFileSystem for the rest (OPTIONS, PROPFIND bodies our fast path
+ * declines); and in front of all of them the request guard, then the If header and lock-token checks.
  * Rejects with an error a user can act on if the root is missing, not a folder, or lacks the needed
  * permissions.
  */

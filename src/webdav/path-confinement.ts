@@ -10,8 +10,10 @@ import * as path from 'node:path';
  * `entry` is the directory entry itself with only its parent resolved (unlink or rename it, so deleting a
  * symlink removes the link, not its target). For a name that does not exist yet both are the same.
  *
- * There is a check-then-use window: something on the host that swaps a directory for a symlink between the
- * check and the open could slip past. WebDAV itself cannot create symlinks, so only host processes can.
+ * The answer holds only while nothing changes the tree: callers resolve and act under the share's namespace
+ * lock (share-namespace.ts), which orders the guest's requests. A process on the host that swaps a directory
+ * for a symlink between the check and the use could still slip past; the guest cannot create, move or copy
+ * symlinks.
  */
 export type Location =
   | { readonly kind: 'inside'; readonly real: string; readonly entry: string; readonly exists: boolean }
