@@ -1,7 +1,9 @@
 import * as http from 'node:http';
-import { chmodSync, existsSync, readdirSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, realpathSync, statSync, symlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { createWebdavEngine, type EngineOptions, type WebdavEngine } from '../../../src/webdav';
+import { copyEntry } from '../../../src/webdav/methods/copy';
+import { ShareNamespace } from '../../../src/webdav/share-namespace';
 import { connect, davRequest, type DavResponse } from './support/dav-client';
 import { makeSandbox, manifest, writeFiles, type Sandbox } from './support/temp-share';
 import { tempFilesBelow } from './support/temp-files';
@@ -133,6 +135,24 @@ describe('COPY, MOVE, PUT and names under attack', () => {
       expect(manifest(path.join(sandbox.share, 'dest'))).toHaveLength(1);
       expect(tempFilesBelow(sandbox.share)).toEqual([]);
     });
+  });
+
+  it('a COPY stops when the guest goes away and leaves nothing behind', async () => {
+    await writeFiles(
+      sandbox.share,
+      Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`many/f${i}.txt`, 'x'])),
+    );
+    const space = new ShareNamespace(realpathSync(sandbox.share));
+    let checks = 0;
+    const result = await copyEntry(
+      space,
+      { segments: ['many'], destination: ['copy'], overwrite: true, deep: true },
+      { maxEntries: 1000, maxBytes: 1e9, cancelled: () => ++checks > 60 }, // gone mid-copy
+    );
+    expect(result.status).toBe(499);
+    expect(checks).toBeLessThan(70);
+    expect(existsSync(path.join(sandbox.share, 'copy'))).toBe(false);
+    expect(tempFilesBelow(sandbox.share)).toEqual([]);
   });
 
   describe('PUT', () => {
