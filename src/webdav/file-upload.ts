@@ -77,40 +77,58 @@ async function openUpload(space: ShareNamespace, segments: readonly string[]): P
 }
 
 type Commit = { readonly kind: 'committed'; readonly replaced: boolean } | Refusal;
+type Place = {
+  readonly kind: 'place';
+  readonly tempReal: string;
+  readonly target: string;
+  readonly replaces: boolean;
+};
 
 async function commitUpload(
   space: ShareNamespace,
   segments: readonly string[],
   upload: Opened,
 ): Promise<Commit> {
-  const tempReal = space.temps.where(upload.id);
-  const ours = tempReal === undefined ? undefined : await stillOurs(upload.handle, tempReal);
-  const location = await space.locate(segments);
-  const refusal =
-    tempReal === undefined || !ours || location.kind === 'outside'
-      ? refused(409, MOVED_AWAY)
-      : path.dirname(location.real) !== path.dirname(tempReal)
-        ? refused(409, MOVED_AWAY)
-        : await problemWithTarget(location.exists ? location.real : undefined);
-  if (refusal || tempReal === undefined || location.kind === 'outside') {
+  const place = await placeForCommit(space, segments, upload);
+  if (place.kind === 'refused') {
     await discardUpload(space, upload);
-    return refusal ?? refused(409, MOVED_AWAY);
+    return place;
   }
   try {
-    if (location.exists) {
-      const existing = await fsp.stat(location.real);
+    if (place.replaces) {
+      const existing = await fsp.stat(place.target);
       await upload.handle.chmod(existing.mode & 0o777); // keep rwx, drop setuid/setgid/sticky
     }
     await upload.handle.close();
-    await fsp.rename(tempReal, location.real);
+    await fsp.rename(place.tempReal, place.target);
     space.temps.remove(upload.id);
   } catch (error) {
-    await discardUpload(space, upload);
+    await upload.handle.close().catch(() => undefined);
+    await fsp.unlink(place.tempReal).catch(() => undefined); // still ours: we hold the lock
+    space.temps.remove(upload.id);
     const known = fileSystemRefusal(error);
     if (known === undefined) throw error;
     return { kind: 'refused', ...known };
   }
-  return { kind: 'committed', replaced: location.exists };
+  return { kind: 'committed', replaced: place.replaces };
+}
+
+/**
+ * Where the finished upload goes, resolved again now: the temp file must still be ours (same device and
+ * inode as the descriptor) and in the folder the target now resolves to.
+ */
+async function placeForCommit(
+  space: ShareNamespace,
+  segments: readonly string[],
+  upload: Opened,
+): Promise<Place | Refusal> {
+  const tempReal = space.temps.where(upload.id);
+  if (tempReal === undefined || !(await stillOurs(upload.handle, tempReal))) return refused(409, MOVED_AWAY);
+  const location = await space.locate(segments);
+  if (location.kind === 'outside' || path.dirname(location.real) !== path.dirname(tempReal))
+    return refused(409, MOVED_AWAY);
+  const problem = await problemWithTarget(location.exists ? location.real : undefined);
+  return problem ?? { kind: 'place', tempReal, target: location.real, replaces: location.exists };
 }
 
 /** Closes the descriptor and removes the temp file wherever our own MOVEs took it (if DELETE did not). */
