@@ -151,6 +151,34 @@ describe('hostile XML and guest-controlled state', () => {
       expect(listed.body.length).toBeLessThanOrEqual(DEFAULT_LOCK_BUDGET.maxTotalOwnerBytes + granted * 1024);
     });
 
+    it('PROPFIND Depth 1 under a folder with many shared depth-infinity locks is capped (507), Depth 0 answers', async () => {
+      await writeFiles(
+        sandbox.share,
+        Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`dir/f${i}`, ''])),
+      );
+      const owner = 'o'.repeat(DEFAULT_LOCK_BUDGET.maxOwnerBytes - 100);
+      const body =
+        '<D:lockinfo xmlns:D="DAV:"><D:lockscope><D:shared/></D:lockscope><D:locktype><D:write/></D:locktype>' +
+        `<D:owner>${owner}</D:owner></D:lockinfo>`;
+      let status = 200;
+      while (status === 200)
+        status = (
+          await davRequest(engine, { method: 'LOCK', path: '/dir', headers: { Depth: 'infinity' }, body })
+        ).status;
+      expect(status).toBe(507);
+      // Each of the 102 entries would repeat about 4 MiB of lock discovery: 400 MiB if nothing capped it.
+      const listing = await propfind('/dir/', '', '1');
+      expect(listing.status).toBe(507);
+      expect(listing.body.toString()).toContain('ask for fewer properties');
+      const names = await propfind(
+        '/dir/',
+        '<D:propfind xmlns:D="DAV:"><D:prop><D:getetag/></D:prop></D:propfind>',
+        '1',
+      );
+      expect(readMultistatus(names.body)).toHaveLength(102);
+      expect((await propfind('/dir/', '', '0')).status).toBe(207);
+    }, 60_000);
+
     it('PROPPATCH: one path holds at most its byte budget (507 beyond), names and values counted', async () => {
       const set = (name: string) =>
         `<D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:z"><D:set><D:prop><Z:${name}>${'v'.repeat(250_000)}` +
