@@ -109,16 +109,23 @@ export function readXml(body: Buffer, limits: XmlLimits = DEFAULT_XML_LIMITS): X
     if (++events > limits.maxEvents)
       throw new Refusal('over-limit', `the XML body has more than ${limits.maxEvents} parts`);
   };
+  // The run of text (text, references, CDATA) since the last tag, kept in parts and joined once when the next
+  // tag comes: merging into one string on every event would re-measure it each time (quadratic).
+  let run: string[] = [];
+  let runBytes = 0;
   const addText = (content: string): void => {
     step(1);
-    const open = stack.at(-1);
-    if (open === undefined) return; // whitespace around the root (saxes refuses anything else there)
-    const last = open.children.at(-1);
-    const merged = last?.kind === 'text' ? last.text + content : content;
-    if (Buffer.byteLength(merged, 'utf8') > limits.maxTextBytes)
+    if (stack.length === 0) return; // whitespace around the root (saxes refuses anything else there)
+    runBytes += Buffer.byteLength(content, 'utf8');
+    if (runBytes > limits.maxTextBytes)
       throw new Refusal('over-limit', `a text in the XML body is longer than ${limits.maxTextBytes} bytes`);
-    if (last?.kind === 'text') open.children[open.children.length - 1] = { kind: 'text', text: merged };
-    else open.children.push({ kind: 'text', text: merged });
+    run.push(content);
+  };
+  const endRun = (): void => {
+    const open = stack.at(-1);
+    if (open !== undefined && run.length > 0) open.children.push({ kind: 'text', text: run.join('') });
+    run = [];
+    runBytes = 0;
   };
 
   parser.on('error', (error) => {
@@ -132,6 +139,7 @@ export function readXml(body: Buffer, limits: XmlLimits = DEFAULT_XML_LIMITS): X
   parser.on('text', addText);
   parser.on('cdata', addText);
   parser.on('opentagstart', () => {
+    endRun();
     step(1 + stack.length);
     if (++elements > limits.maxElements)
       throw new Refusal('over-limit', `the XML body has more than ${limits.maxElements} elements`);
@@ -179,6 +187,7 @@ export function readXml(body: Buffer, limits: XmlLimits = DEFAULT_XML_LIMITS): X
     });
   });
   parser.on('closetag', () => {
+    endRun();
     const open = stack.pop();
     if (open === undefined) return; // saxes reports the stray close tag itself
     const element: XmlElement = { kind: 'element', ...open };

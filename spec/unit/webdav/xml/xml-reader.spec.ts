@@ -71,6 +71,17 @@ describe('readXml', () => {
     expect(result.kind !== 'ok' && result.reason).toContain(reason);
   });
 
+  it('joins a run of 40,000 texts and CDATA sections into one text node, once', () => {
+    const result = read(`<a>${'x<![CDATA[y]]><!---->'.repeat(16_000)}<b/>z</a>`);
+    expect(result.kind === 'ok' && result.root.children.map((child) => child.kind)).toEqual([
+      'text',
+      'element',
+      'text',
+    ]);
+    const [first] = result.kind === 'ok' ? result.root.children : [];
+    expect(first?.kind === 'text' && first.text).toBe('xy'.repeat(16_000));
+  });
+
   it('refuses a body that is not UTF-8', () => {
     expect(readXml(Buffer.from([0x3c, 0x61, 0xff, 0x2f, 0x3e])).kind).toBe('invalid');
   });
