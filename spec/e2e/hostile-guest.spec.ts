@@ -29,6 +29,7 @@ import {
   type BatchResult,
 } from './support/guest-curl-batch';
 import { guestCurl } from './support/guest-curl';
+import { readMultistatus } from '../unit/webdav/support/multistatus';
 import { shellQuote } from './support/shell-quote';
 import { startSharing, type SharingSession } from './support/sharing-session';
 import { withGuest } from './support/with-guest';
@@ -457,5 +458,176 @@ describe('a hostile guest cannot escape, crash or wedge the share', () => {
       expect(sharing.events.filter((e) => e.kind === 'client-refused')).toEqual([]);
       expect(sharing.events.filter((e) => e.kind === 'client-closed' && e.by === 'error')).toEqual([]);
     }, 200_000);
+  });
+});
+
+// Issue 11, the XML and budget classes, through the real guest: bodies built to cost the client more than
+// they cost the guest (made in the guest with awk when larger than guestCurl's inline limit), stored XML that
+// must not grow on the way back, guest-controlled state that must hit a byte budget, PROPFIND bodies the old
+// fast path handed to webdav-server, and names XML cannot carry. Bounds are counted in bytes, never timed.
+describe('a hostile guest cannot make XML or guest state cost more than it sent', () => {
+  const guest = withGuest();
+  let base: string;
+  let shareDir: string;
+  let sharing: SharingSession;
+  const LONG_NAMESPACE = `urn:${'n'.repeat(1000)}`;
+  const GROWTH = 8;
+
+  beforeAll(async () => {
+    base = mkdtempSync(join(tmpdir(), 'spice-webdav-hostile-xml-'));
+    shareDir = join(base, 'share');
+    mkdirSync(shareDir);
+    sharing = startSharing(guest.qemu, { path: shareDir });
+    await sharing.waitFor((e) => e.kind === 'sharing-started');
+    await sharing.waitFor((e) => e.kind === 'port-opened');
+  });
+
+  afterAll(() => {
+    sharing?.stop();
+    if (base !== undefined) rmSync(base, { recursive: true, force: true });
+  });
+
+  beforeEach(async () => {
+    for (const name of readdirSync(shareDir)) rmSync(join(shareDir, name), { recursive: true, force: true });
+    writeFileSync(join(shareDir, 'file.txt'), INSIDE);
+    for (let attempt = 0; attempt < 40; attempt++) {
+      const probe = await guestCurl(guest.qemu, { path: '/file.txt', timeoutMs: 5000 });
+      if (probe.status === 200 && probe.text === INSIDE) return;
+      await sleep(500);
+    }
+    throw new Error('the guest never reached the share');
+  });
+
+  afterEach(async () => {
+    expect(sharing.error).toBeUndefined();
+    const alive = await guestCurl(guest.qemu, { path: '/file.txt', timeoutMs: 20_000 });
+    expect(alive.text).toBe(INSIDE);
+  });
+
+  /** "status size", then the answer's first KiB, of a request whose body an awk program writes in the guest. */
+  async function sendMade(method: string, path: string, awkProgram: string, headers = ''): Promise<string> {
+    const result = await guest.qemu.guestExec(
+      `awk ${shellQuote(`BEGIN { ${awkProgram} }`)} > /tmp/made.xml && ` +
+        `curl -s -m 120 -X ${method} ${headers} -H 'Expect:' --data-binary @/tmp/made.xml ` +
+        `-o /tmp/made.out -w '%{http_code} %{size_download}' ${DAV}${path}; echo; head -c 1024 /tmp/made.out; ` +
+        'rm -f /tmp/made.xml /tmp/made.out',
+      { timeoutMs: 180_000 },
+    );
+    return result.stdout.trim();
+  }
+
+  it('40,000 namespace prefixes with deep nesting, and 400,000 "<?", get 400 at once', async () => {
+    const flood =
+      'printf "<D:propfind xmlns:D=\\"DAV:\\""; for (i = 0; i < 40000; i++) printf " xmlns:p%d=\\"u\\"", i; ' +
+      'printf ">"; for (i = 0; i < 5000; i++) printf "<p1:x>"; for (i = 0; i < 5000; i++) printf "</p1:x>"; ' +
+      'printf "</D:propfind>"';
+    expect(await sendMade('PROPFIND', '/', flood, "-H 'Depth: 1'")).toMatch(/^400 /);
+    expect(await sendMade('PROPFIND', '/', 'for (i = 0; i < 400000; i++) printf "<?"')).toMatch(/^400 /);
+  });
+
+  it('a LOCK owner and PROPPATCH values in a long default namespace come back at most 8 times as big', async () => {
+    const lockBody =
+      '<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:shared/></D:lockscope>' +
+      `<D:locktype><D:write/></D:locktype><D:owner><o xmlns="${LONG_NAMESPACE}">${'<a/>'.repeat(400)}</o>` +
+      '</D:owner></D:lockinfo>';
+    const locked = await guestCurl(guest.qemu, { method: 'LOCK', path: '/file.txt', body: lockBody });
+    expect(locked.status).toBe(200);
+    expect(locked.body.length).toBeLessThanOrEqual(GROWTH * lockBody.length + 1024);
+    const token = /<([^>]+)>/.exec(locked.headers['lock-token'] ?? '')?.[1] ?? '';
+    const patchBody =
+      `<D:propertyupdate xmlns:D="DAV:" xmlns="${LONG_NAMESPACE}"><D:set><D:prop>` +
+      `${Array.from({ length: 100 }, (_, i) => `<p${i}>${'<a/>'.repeat(90)}</p${i}>`).join('')}` +
+      '</D:prop></D:set></D:propertyupdate>';
+    const patched = await guestCurl(guest.qemu, {
+      method: 'PROPPATCH',
+      path: '/file.txt',
+      body: patchBody,
+      headers: { If: `(<${token}>)` },
+    });
+    expect(patched.status).toBe(207);
+    const found = await guestCurl(guest.qemu, {
+      method: 'PROPFIND',
+      path: '/file.txt',
+      headers: { Depth: '0' },
+      body: '<D:propfind xmlns:D="DAV:"><D:allprop/></D:propfind>',
+    });
+    expect(found.status).toBe(207);
+    expect(found.body.length).toBeLessThanOrEqual(GROWTH * (lockBody.length + patchBody.length) + 4096);
+    expect(readMultistatus(found.body)).toHaveLength(1);
+  });
+
+  it('shared locks with 16 KB owners stop at the owner budget (507), and the file still lists', async () => {
+    const result = await guest.qemu.guestExec(
+      `awk 'BEGIN { printf "<D:lockinfo xmlns:D=\\"DAV:\\"><D:lockscope><D:shared/></D:lockscope>` +
+        `<D:locktype><D:write/></D:locktype><D:owner>"; for (i = 0; i < 16000; i++) printf "o"; ` +
+        `printf "</D:owner></D:lockinfo>" }' > /tmp/owner.xml; granted=0; ` +
+        `while [ $granted -le 400 ]; do code=$(curl -s -m 30 -X LOCK -H 'Expect:' --data-binary @/tmp/owner.xml ` +
+        `-o /dev/null -w '%{http_code}' ${DAV}/file.txt); [ "$code" = 200 ] || break; granted=$((granted+1)); done; ` +
+        `echo "$granted $code"; rm -f /tmp/owner.xml`,
+      { timeoutMs: 600_000 },
+    );
+    const [granted, last] = result.stdout.trim().split(' ');
+    expect(last).toBe('507');
+    expect(Number(granted)).toBeLessThanOrEqual((4 * 1024 * 1024) / 16_000);
+    const listed = await guestCurl(guest.qemu, {
+      method: 'PROPFIND',
+      path: '/file.txt',
+      headers: { Depth: '0' },
+    });
+    expect(listed.status).toBe(207);
+    expect(listed.body.length).toBeLessThanOrEqual(4 * 1024 * 1024 + Number(granted) * 1024);
+  }, 900_000);
+
+  it('dead properties of one file stop at its byte budget (507)', async () => {
+    writeFileSync(join(shareDir, 'props.txt'), 'p'); // not file.txt: earlier tests' locks stay on it
+    const statuses: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const out = await sendMade(
+        'PROPPATCH',
+        '/props.txt',
+        `printf "<D:propertyupdate xmlns:D=\\"DAV:\\" xmlns:Z=\\"urn:z\\"><D:set><D:prop><Z:p${i}>"; ` +
+          `for (i = 0; i < 250000; i++) printf "v"; printf "</Z:p${i}></D:prop></D:set></D:propertyupdate>"`,
+      );
+      statuses.push(`${out.split(' ')[0] ?? ''} ${/HTTP\/1\.1 (\d+)/.exec(out)?.[1] ?? ''}`);
+    }
+    // 250 KB each: four fit in the 1 MiB budget of one path, the fifth and sixth do not.
+    expect(statuses).toEqual(['207 200', '207 200', '207 200', '207 200', '207 507', '207 507']);
+  });
+
+  it('PROPFIND allprop + include of a 20,000-file folder is answered by our engine', async () => {
+    mkdirSync(join(shareDir, 'big'));
+    for (let i = 0; i < 20_000; i++) writeFileSync(join(shareDir, 'big', `f${i}.txt`), '');
+    const patched = await guestCurl(guest.qemu, {
+      method: 'PROPPATCH',
+      path: '/big/f7.txt',
+      body: '<D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:z"><D:set><D:prop><Z:color>red</Z:color></D:prop></D:set></D:propertyupdate>',
+    });
+    expect(patched.status).toBe(207);
+    const body =
+      '<D:propfind xmlns:D="DAV:" xmlns:Z="urn:z"><D:allprop/><D:include><Z:color/></D:include></D:propfind>';
+    const result = await guest.qemu.guestExec(
+      `printf '%s' ${shellQuote(body)} > /tmp/include.xml && ` +
+        `curl -s -m 300 -X PROPFIND -H 'Depth: 1' --data-binary @/tmp/include.xml -o /tmp/listing.xml ` +
+        `-w '%{http_code} %{size_download}' ${DAV}/big/; echo; grep -o '<D:response>' /tmp/listing.xml | wc -l; ` +
+        `grep -c 'red</' /tmp/listing.xml; rm -f /tmp/include.xml /tmp/listing.xml`,
+      { timeoutMs: 400_000 },
+    );
+    const [statusAndSize = '', responses = '', red = ''] = result.stdout.trim().split('\n');
+    const [status, size] = statusAndSize.split(' ');
+    expect(status).toBe('207');
+    expect(Number(responses.trim())).toBe(20_001);
+    expect(Number(size)).toBeLessThanOrEqual(20_001 * 1500);
+    expect(Number(red.trim())).toBe(1); // the dead property: only our PROPFIND knows it
+  }, 600_000);
+
+  it('names with control characters list as well-formed XML', async () => {
+    const names = ['c\u0001d', 'esc\u001b[1m', 'tab\there', 'new\nline', 'amp&<>"\''];
+    for (const name of names) writeFileSync(join(shareDir, name), name);
+    const listed = await guestCurl(guest.qemu, { method: 'PROPFIND', path: '/', headers: { Depth: '1' } });
+    expect(listed.status).toBe(207);
+    const hrefs = readMultistatus(listed.body).map((response) =>
+      decodeURIComponent(new URL(response.href, DAV).pathname.slice(1)),
+    );
+    expect(hrefs.sort()).toEqual(['', 'file.txt', ...names].sort());
   });
 });

@@ -9,7 +9,8 @@ import { answerLock, answerUnlock, lockDiscoveryXml } from './locks/lock-handler
 import { LockTable } from './locks/lock-table';
 import { checkPreconditions } from './locks/request-preconditions';
 import { answerProppatch, readPropertyUpdate, refuseProppatch } from './properties/proppatch';
-import { answerPropfindFast, type PropfindState } from './propfind/fast-propfind';
+import { answerPropfind, type PropfindState } from './propfind/answer-propfind';
+import { readPropfindBody } from './propfind/propfind-request';
 import { READ_ONLY_ALLOW_HEADER } from './read-only-policy';
 import { readSmallBody, syntheticRequest } from './request-body';
 import { guardRequest, type GuardDecision } from './request-guard';
@@ -30,21 +31,25 @@ import {
   type ShareConfig,
   type WebdavEngine,
 } from './types';
-import { checkXmlBody } from './xml-well-formed';
 import { sendXml } from './xml-response';
+import { DEFAULT_XML_LIMITS, readXml } from './xml/xml-reader';
+import type { XmlElement } from './xml/xml-node';
 
 type Accepted = Extract<GuardDecision, { kind: 'accept' }>;
 
-const XML_METHODS = new Set(['PROPFIND', 'PROPPATCH', 'LOCK']);
+/** A request's XML body: its root element, none (an empty body), or refused (the answer already went out). */
+type XmlBody =
+  { readonly kind: 'read'; readonly root: XmlElement | undefined } | { readonly kind: 'refused' };
 
 /** Methods that change which name means which file: ours, under the share's namespace lock. */
 const NAMESPACE_METHODS = new Set(['MKCOL', 'DELETE', 'COPY', 'MOVE']);
 
 /**
  * The WebDAV engine for one shared folder: our own handlers for GET/HEAD/PUT, MKCOL, DELETE, COPY, MOVE,
- * PROPPATCH, LOCK/UNLOCK and (Depth 0/1) PROPFIND, all resolving and acting under the share's namespace lock;
- * webdav-server v2 over our read-only ConfinedFileSystem for the rest (OPTIONS, PROPFIND bodies our fast path
- * declines); and in front of all of them the request guard, then the If header and lock-token checks.
+ * PROPFIND (Depth 0/1, any body), PROPPATCH and LOCK/UNLOCK, all resolving and acting under the share's
+ * namespace lock; webdav-server v2 over our read-only ConfinedFileSystem for OPTIONS alone; and in front of
+ * all of them the request guard, then the If header and lock-token checks. Every XML body is read once, by
+ * readXml (saxes, with limits).
  * Rejects with an error a user can act on if the root is missing, not a folder, or lacks the needed
  * permissions.
  */
@@ -65,7 +70,7 @@ export async function createWebdavEngine(share: ShareConfig, options?: EngineOpt
     rootFileSystem: fileSystem,
     serverName: 'spice-webdav',
     version: '1',
-    maxRequestDepth: 1, // PROPFIND Depth: infinity is answered 403, as RFC 4918 §9.1 allows
+    maxRequestDepth: 1, // only OPTIONS reaches it; a Depth header should never make it walk the tree
   });
   const shared: ShareConfig = { root: share.root, readOnly: share.readOnly };
   const host = new ConnectionHost((req, res, exchange) => handle(req, res, exchange), {
@@ -107,10 +112,25 @@ export async function createWebdavEngine(share: ShareConfig, options?: EngineOpt
         return receiveFile(req, res, space, decision.segments, exchange.consumed);
       case 'unlock':
         return answerUnlock({ locks, locate }, decision.segments, req.headers, res);
-      case 'lock': {
+      case 'propfind': {
         const body = await readXmlBody(req, res, exchange);
-        if (body === undefined) return;
-        const input = { segments: decision.segments, headers: req.headers, body, ...preconditions };
+        if (body.kind === 'refused') return;
+        const request = readPropfindBody(body.root);
+        if (request.kind === 'invalid')
+          return sendText(res, 400, `Invalid PROPFIND body: ${request.reason}.\n`);
+        const input = { rootReal, segments: decision.segments, headers: req.headers, request, locate };
+        // Shared: no guest MOVE or DELETE changes what a name means while it is resolved and listed.
+        return space.lock.shared(() => answerPropfind({ ...input, state: propfindState }, res));
+      }
+      case 'lock': {
+        const read = await readXmlBody(req, res, exchange);
+        if (read.kind === 'refused') return;
+        const input = {
+          segments: decision.segments,
+          headers: req.headers,
+          body: read.root,
+          ...preconditions,
+        };
         // Exclusive: a LOCK of a new name creates an empty file there.
         return space.lock.exclusive(() =>
           answerLock({ locks, locate }, { ...input, ifLists: preconditions.lists }, res),
@@ -118,8 +138,8 @@ export async function createWebdavEngine(share: ShareConfig, options?: EngineOpt
       }
       case 'proppatch': {
         const body = await readXmlBody(req, res, exchange);
-        if (body === undefined) return;
-        const update = readPropertyUpdate(body);
+        if (body.kind === 'refused') return;
+        const update = readPropertyUpdate(body.root);
         if (update.kind === 'invalid') return refuseProppatch(res, update.reason);
         const location = await locate(decision.segments);
         if (location.kind !== 'inside' || !location.exists)
@@ -202,24 +222,28 @@ export async function createWebdavEngine(share: ShareConfig, options?: EngineOpt
     }
   }
 
-  /** The body of a PROPPATCH or LOCK, checked to be well-formed; undefined once a 413 or 400 went out. */
+  /**
+   * The body of a PROPFIND, PROPPATCH or LOCK, read once by the limited XML reader. A body of whitespace only
+   * counts as none. Refused once a 413 or 400 went out.
+   */
   async function readXmlBody(
     req: IncomingMessage,
     res: ServerResponse,
     exchange: Exchange,
-  ): Promise<string | undefined> {
+  ): Promise<XmlBody> {
     const read = await readSmallBody(req, settings.maxXmlBodyBytes, exchange.consumed);
     if (read.kind === 'too-large') {
-      sendText(res, 413, 'The request body is too large.\n', { Connection: 'close' });
-      return undefined;
+      sendText(res, 413, `The request body is larger than ${settings.maxXmlBodyBytes} bytes.\n`, {
+        Connection: 'close',
+      });
+      return { kind: 'refused' };
     }
-    const text = read.body.toString('utf8');
-    const xml = checkXmlBody(text);
-    if (xml.kind === 'invalid') {
-      sendText(res, 400, `Invalid XML request body: ${xml.reason}.\n`);
-      return undefined;
-    }
-    return text;
+    if (isBlank(read.body)) return { kind: 'read', root: undefined };
+    const xml = readXml(read.body, { ...DEFAULT_XML_LIMITS, maxBytes: settings.maxXmlBodyBytes });
+    if (xml.kind === 'ok') return { kind: 'read', root: xml.root };
+    const status = xml.kind === 'over-limit' ? xml.status : 400;
+    sendText(res, status, `Invalid XML request body: ${xml.reason}. Send a smaller, simpler body.\n`);
+    return { kind: 'refused' };
   }
 
   async function handOver(
@@ -232,23 +256,6 @@ export async function createWebdavEngine(share: ShareConfig, options?: EngineOpt
     const read = await readSmallBody(req, limits.maxXmlBodyBytes, exchange.consumed);
     if (read.kind === 'too-large')
       return sendText(res, 413, 'The request body is too large.\n', { Connection: 'close' });
-    if (XML_METHODS.has(decision.method)) {
-      const xml = checkXmlBody(read.body.toString('utf8'));
-      if (xml.kind === 'invalid') return sendText(res, 400, `Invalid XML request body: ${xml.reason}.\n`);
-    }
-    // Our own PROPFIND, with the dead properties and locks the library never sees. What it declines (Depth
-    // infinity, unusual bodies) the library answers, without dead properties or lock discovery.
-    if (decision.method === 'PROPFIND') {
-      const input = {
-        rootReal,
-        segments: decision.segments,
-        headers: req.headers,
-        body: read.body.toString('utf8'),
-        state: propfindState,
-      };
-      // Shared: no guest MOVE or DELETE changes what a name means while it is resolved and listed.
-      if (await space.lock.shared(() => answerPropfindFast({ ...input, locate }, res))) return;
-    }
     const answer = () =>
       new Promise<void>((resolve) => {
         res.once('finish', resolve);
@@ -271,4 +278,18 @@ export async function createWebdavEngine(share: ShareConfig, options?: EngineOpt
     onRequest: (listener) => host.onRequest(listener),
     close: () => host.close(),
   };
+}
+
+/** True for an empty body or one of XML whitespace only (and a UTF-8 byte order mark). */
+function isBlank(body: Buffer): boolean {
+  for (let i = 0; i < body.length; i++) {
+    const byte = body[i];
+    if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d) continue;
+    if (i === 0 && byte === 0xef && body[1] === 0xbb && body[2] === 0xbf) {
+      i += 2;
+      continue;
+    }
+    return false;
+  }
+  return true;
 }

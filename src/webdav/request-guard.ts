@@ -8,18 +8,19 @@ import { isTempName } from './share-temp-files';
 const MAX_NAME_BYTES = 255;
 
 /** Methods we answer ourselves (content, properties, locks), those we hand to webdav-server, nothing else. */
-export type Route = 'get' | 'head' | 'put' | 'proppatch' | 'lock' | 'unlock' | 'library';
+export type Route = 'get' | 'head' | 'put' | 'propfind' | 'proppatch' | 'lock' | 'unlock' | 'library';
 
 const OWN_ROUTES: Readonly<Record<string, Route>> = {
   GET: 'get',
   HEAD: 'head',
   PUT: 'put',
+  PROPFIND: 'propfind',
   PROPPATCH: 'proppatch',
   LOCK: 'lock',
   UNLOCK: 'unlock',
 };
 
-const LIBRARY_METHODS = new Set(['OPTIONS', 'PROPFIND', 'MKCOL', 'COPY', 'MOVE', 'DELETE']);
+const LIBRARY_METHODS = new Set(['OPTIONS', 'MKCOL', 'COPY', 'MOVE', 'DELETE']);
 
 export type GuardDecision =
   | { readonly kind: 'reject'; readonly status: number; readonly message: string; readonly path?: string }

@@ -1,7 +1,9 @@
 import { propertyCost, propertyKey, type DeadProperty, type PropertyName } from './properties/dead-property';
 
-/** Total bytes of dead property names and values the store keeps, across all paths (507 beyond). */
+/** Bytes of dead properties (names, namespaces, attributes, values, per-node overhead) the store keeps in all. */
 const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
+/** The same, on one path: what one PROPFIND entry may carry. */
+const DEFAULT_MAX_PATH_BYTES = 1024 * 1024;
 
 export type PropertyWrite = { readonly kind: 'stored' } | { readonly kind: 'full' };
 
@@ -17,7 +19,13 @@ export class ResourceStateStore {
   constructor(
     private readonly maxPaths: number,
     private readonly maxBytes: number = DEFAULT_MAX_BYTES,
+    private readonly maxPathBytes: number = DEFAULT_MAX_PATH_BYTES,
   ) {}
+
+  /** Bytes charged for what the store keeps now (see propertyCost). */
+  get bytesUsed(): number {
+    return this.bytes;
+  }
 
   /** How many paths carry at least one dead property. */
   get size(): number {
@@ -34,14 +42,15 @@ export class ResourceStateStore {
 
   /**
    * Replaces the whole property set of a path at once (PROPPATCH is all or nothing), or refuses when the
-   * path or byte cap would be exceeded; nothing changes then.
+   * path count, the path's byte budget or the total byte budget would be exceeded; nothing changes then.
    */
   replace(path: string, properties: readonly DeadProperty[]): PropertyWrite {
     const existing = this.states.get(path);
     const before = existing ? costOf(existing.values()) : 0;
     const after = costOf(properties);
     if (properties.length > 0 && !existing && this.states.size >= this.maxPaths) return { kind: 'full' };
-    if (this.bytes - before + after > this.maxBytes && after > before) return { kind: 'full' };
+    if (after > before && (after > this.maxPathBytes || this.bytes - before + after > this.maxBytes))
+      return { kind: 'full' };
     this.bytes += after - before;
     if (properties.length === 0) this.states.delete(path);
     else this.states.set(path, new Map(properties.map((property) => [propertyKey(property), property])));

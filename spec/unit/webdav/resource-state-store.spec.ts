@@ -1,8 +1,8 @@
 import type { DeadProperty } from '../../../src/webdav/properties/dead-property';
 import { ResourceStateStore } from '../../../src/webdav/resource-state-store';
 
-function property(local: string, valueXml = 'v'): DeadProperty {
-  return { namespace: 'urn:x', local, attributesXml: '', valueXml };
+function property(local: string, value = 'v'): DeadProperty {
+  return { namespace: 'urn:x', local, attributes: [], value: [{ kind: 'text', text: value }] };
 }
 
 describe('ResourceStateStore', () => {
@@ -16,10 +16,10 @@ describe('ResourceStateStore', () => {
   });
 
   it('refuses a new path beyond maxPaths and values beyond the byte budget, changing nothing', () => {
-    const store = new ResourceStateStore(1, 100);
+    const store = new ResourceStateStore(1, 200);
     store.replace('/a', [property('p')]);
     expect(store.replace('/b', [property('p')])).toEqual({ kind: 'full' });
-    expect(store.replace('/a', [property('p', 'x'.repeat(200))])).toEqual({ kind: 'full' });
+    expect(store.replace('/a', [property('p', 'x'.repeat(300))])).toEqual({ kind: 'full' });
     expect(store.properties('/a')).toEqual([property('p')]);
     expect(store.replace('/a', [property('q')])).toEqual({ kind: 'stored' });
   });

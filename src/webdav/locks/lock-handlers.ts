@@ -5,7 +5,7 @@ import { headerText } from '../header-value';
 import type { Location } from '../path-confinement';
 import { displayPath } from '../request-target';
 import { sendXml } from '../xml-response';
-import { parseXmlTree } from '../xml-tree';
+import type { XmlElement } from '../xml/xml-node';
 import type { IfList } from './if-header';
 import { activeLockXml, davErrorXml, hrefOfPath, lockResponseXml, readLockInfo } from './lock-xml';
 import { covers, type ActiveLock, type LockDepth, type LockTable } from './lock-table';
@@ -19,7 +19,8 @@ export interface LockContext {
 export interface LockRequestInput {
   readonly segments: readonly string[];
   readonly headers: IncomingHttpHeaders;
-  readonly body: string;
+  /** The body's root element; undefined for an empty body (a refresh). */
+  readonly body: XmlElement | undefined;
   /** The If header's lists, already evaluated true by the preconditions (empty without an If header). */
   readonly ifLists: readonly IfList[];
   readonly submitted: ReadonlySet<string>;
@@ -37,13 +38,11 @@ export async function answerLock(
 ): Promise<void> {
   const path = displayPath(input.segments);
   const timeoutSeconds = grantedTimeout(headerText(input.headers['timeout']));
-  if (input.body.trim() === '') return refresh(context, input, path, timeoutSeconds, res);
+  if (input.body === undefined) return refresh(context, input, path, timeoutSeconds, res);
 
   const depth = lockDepth(headerText(input.headers['depth']));
   if (depth === undefined) return sendText(res, 400, 'A LOCK Depth must be 0 or infinity.\n');
-  const parsed = parseXmlTree(input.body);
-  if (parsed.kind === 'invalid') return sendText(res, 400, `Invalid LOCK body: ${parsed.reason}.\n`);
-  const info = readLockInfo(parsed.root);
+  const info = readLockInfo(input.body);
   if (info.kind === 'invalid') return sendText(res, 400, `Invalid LOCK body: ${info.reason}.\n`);
   const location = await context.locate(input.segments);
   if (location.kind !== 'inside') return sendText(res, 403, 'The path leaves the shared folder.\n');
@@ -52,13 +51,23 @@ export async function answerLock(
     root: path,
     depth,
     scope: info.scope,
-    ownerXml: info.ownerXml,
+    owner: info.owner,
     timeoutSeconds,
   });
   if (created.kind === 'conflict')
     return sendXml(res, 423, davErrorXml('no-conflicting-lock', [hrefOfPath(created.with.root)]));
+  if (created.kind === 'owner-too-large')
+    return sendText(
+      res,
+      507,
+      `The lock owner is larger than ${created.maxOwnerBytes} bytes; send a shorter owner (e.g. a name or a URL).\n`,
+    );
   if (created.kind === 'full')
-    return sendText(res, 507, 'Too many locks are held at once; unlock some files and try again.\n');
+    return sendText(
+      res,
+      507,
+      'Too many locks (or too many lock owner bytes) are held at once; unlock some files and try again.\n',
+    );
   const lock = created.lock;
   if (!location.exists) {
     try {

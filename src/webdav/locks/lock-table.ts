@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isSameOrBelow } from '../resource-state-store';
+import { fragmentCost } from '../xml/xml-fragment';
+import type { XmlNode } from '../xml/xml-node';
 
 export type LockScope = 'exclusive' | 'shared';
 export type LockDepth = '0' | 'infinity';
@@ -10,8 +12,10 @@ export interface ActiveLock {
   readonly root: string;
   readonly depth: LockDepth;
   readonly scope: LockScope;
-  /** The <owner> element's content as the client sent it (re-serialized), '' for none. */
-  readonly ownerXml: string;
+  /** The <owner> element's content as the client sent it (empty for none). */
+  readonly owner: readonly XmlNode[];
+  /** What keeping `owner` costs (fragmentCost), counted against the table's byte budgets. */
+  readonly ownerBytes: number;
   readonly timeoutSeconds: number;
   /** Milliseconds since the epoch, from the table's clock. */
   readonly expiresAt: number;
@@ -21,31 +25,58 @@ export interface LockRequest {
   readonly root: string;
   readonly depth: LockDepth;
   readonly scope: LockScope;
-  readonly ownerXml: string;
+  readonly owner: readonly XmlNode[];
   readonly timeoutSeconds: number;
 }
 
 export type LockCreation =
   | { readonly kind: 'created'; readonly lock: ActiveLock }
   | { readonly kind: 'conflict'; readonly with: ActiveLock }
-  | { readonly kind: 'full' };
+  /** Too many locks, or too many owner bytes in all. */
+  | { readonly kind: 'full' }
+  /** This lock's owner alone is over the per-lock budget. */
+  | { readonly kind: 'owner-too-large'; readonly maxOwnerBytes: number };
+
+/** Byte budgets for lock owners (the only guest-sized part of a lock). */
+export interface LockBudget {
+  readonly maxOwnerBytes: number;
+  readonly maxTotalOwnerBytes: number;
+}
+
+export const DEFAULT_LOCK_BUDGET: LockBudget = {
+  maxOwnerBytes: 16 * 1024,
+  maxTotalOwnerBytes: 4 * 1024 * 1024,
+};
 
 /**
  * The engine's write locks (RFC 4918 §6-7), by token. Every guest request is the same anonymous user, so a
  * lock protects a resource from any request that does not submit its token. Bounded: expired locks are
- * dropped whenever the table is read, and at most `maxLocks` exist at once (507 beyond). Lost on restart.
+ * dropped whenever the table is read, at most `maxLocks` exist at once, and owners have a byte budget per
+ * lock and in all (507 beyond). Locks are indexed by root, so finding the locks covering a path costs its
+ * depth, not the table's size (PROPFIND asks for every entry). Lost on restart.
  */
 export class LockTable {
   private readonly locks = new Map<string, ActiveLock>();
+  private readonly byRoot = new Map<string, Set<string>>();
+  private ownerBytes = 0;
+  /** No lock expires before this; expire() sweeps only once it has passed. */
+  private nextExpiry = Infinity;
 
   constructor(
     private readonly maxLocks: number,
     private readonly now: () => number = Date.now,
+    private readonly budget: LockBudget = DEFAULT_LOCK_BUDGET,
   ) {}
 
   get size(): number {
     this.expire();
     return this.locks.size;
+  }
+
+  /** Owner bytes charged for the locks held now. */
+  get ownerBytesUsed(): number {
+    this.expire();
+    return this.ownerBytes;
   }
 
   get(token: string): ActiveLock | undefined {
@@ -56,7 +87,13 @@ export class LockTable {
   /** Locks that cover a path: taken on it, or depth-infinity locks taken on an ancestor. */
   covering(path: string): ActiveLock[] {
     this.expire();
-    return [...this.locks.values()].filter((lock) => covers(lock, path));
+    const found: ActiveLock[] = [];
+    for (const root of selfAndAncestors(path))
+      for (const token of this.byRoot.get(root) ?? []) {
+        const lock = this.locks.get(token);
+        if (lock !== undefined && covers(lock, path)) found.push(lock);
+      }
+    return found;
   }
 
   /** Locks taken strictly below a path. */
@@ -68,7 +105,9 @@ export class LockTable {
   /** Locks taken exactly on a path (any depth). */
   on(path: string): ActiveLock[] {
     this.expire();
-    return [...this.locks.values()].filter((lock) => lock.root === path);
+    return [...(this.byRoot.get(path) ?? [])]
+      .map((token) => this.locks.get(token))
+      .filter((lock): lock is ActiveLock => lock !== undefined);
   }
 
   create(request: LockRequest): LockCreation {
@@ -77,13 +116,18 @@ export class LockTable {
       ...(request.depth === 'infinity' ? this.below(request.root) : []),
     ].find((lock) => lock.scope === 'exclusive' || request.scope === 'exclusive');
     if (conflicting) return { kind: 'conflict', with: conflicting };
-    if (this.locks.size >= this.maxLocks) return { kind: 'full' };
+    const ownerBytes = fragmentCost(request.owner);
+    if (ownerBytes > this.budget.maxOwnerBytes)
+      return { kind: 'owner-too-large', maxOwnerBytes: this.budget.maxOwnerBytes };
+    if (this.locks.size >= this.maxLocks || this.ownerBytes + ownerBytes > this.budget.maxTotalOwnerBytes)
+      return { kind: 'full' };
     const lock: ActiveLock = {
       ...request,
+      ownerBytes,
       token: `urn:uuid:${randomUUID()}`,
       expiresAt: this.now() + request.timeoutSeconds * 1000,
     };
-    this.locks.set(lock.token, lock);
+    this.add(lock);
     return { kind: 'created', lock };
   }
 
@@ -92,17 +136,24 @@ export class LockTable {
     if (!lock) return undefined;
     const refreshed: ActiveLock = { ...lock, timeoutSeconds, expiresAt: this.now() + timeoutSeconds * 1000 };
     this.locks.set(token, refreshed);
+    this.nextExpiry = Math.min(this.nextExpiry, refreshed.expiresAt);
     return refreshed;
   }
 
   remove(token: string): boolean {
-    return this.locks.delete(token);
+    const lock = this.locks.get(token);
+    if (lock === undefined) return false;
+    this.locks.delete(token);
+    this.ownerBytes -= lock.ownerBytes;
+    const tokens = this.byRoot.get(lock.root);
+    tokens?.delete(token);
+    if (tokens?.size === 0) this.byRoot.delete(lock.root);
+    return true;
   }
 
   /** Drops the locks taken on a path or below it (the resources are gone: DELETE, MOVE, or replaced). */
   forgetTree(path: string): void {
-    for (const lock of [...this.locks.values()])
-      if (isSameOrBelow(lock.root, path)) this.locks.delete(lock.token);
+    for (const lock of [...this.locks.values()]) if (isSameOrBelow(lock.root, path)) this.remove(lock.token);
   }
 
   /** Seconds left before a lock expires (at least 0). */
@@ -110,9 +161,34 @@ export class LockTable {
     return Math.max(0, Math.round((lock.expiresAt - this.now()) / 1000));
   }
 
+  private add(lock: ActiveLock): void {
+    this.locks.set(lock.token, lock);
+    this.ownerBytes += lock.ownerBytes;
+    const tokens = this.byRoot.get(lock.root) ?? new Set<string>();
+    tokens.add(lock.token);
+    this.byRoot.set(lock.root, tokens);
+    this.nextExpiry = Math.min(this.nextExpiry, lock.expiresAt);
+  }
+
   private expire(): void {
     const now = this.now();
-    for (const lock of [...this.locks.values()]) if (lock.expiresAt <= now) this.locks.delete(lock.token);
+    if (now < this.nextExpiry) return;
+    this.nextExpiry = Infinity;
+    for (const lock of [...this.locks.values()]) {
+      if (lock.expiresAt <= now) this.remove(lock.token);
+      else this.nextExpiry = Math.min(this.nextExpiry, lock.expiresAt);
+    }
+  }
+}
+
+/** "/a/b/c", "/a/b", "/a", "/". */
+function* selfAndAncestors(path: string): Generator<string> {
+  let current = path;
+  for (;;) {
+    yield current;
+    if (current === '/' || current === '') return;
+    const slash = current.lastIndexOf('/');
+    current = slash <= 0 ? '/' : current.slice(0, slash);
   }
 }
 

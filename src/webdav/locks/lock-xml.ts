@@ -1,11 +1,12 @@
-import { escapeXml } from '../propfind/xml-escape';
-import { childElements, isElement, serializeChildren, type XmlElement } from '../xml-tree';
+import { escapeXml } from '../xml/xml-escape';
+import { NamespaceScope, serializeNodes } from '../xml/xml-fragment';
+import { childElements, isElement, type XmlElement, type XmlNode } from '../xml/xml-node';
 import type { ActiveLock, LockScope } from './lock-table';
 
 const DAV = 'DAV:';
 
 export type LockInfo =
-  | { readonly kind: 'ok'; readonly scope: LockScope; readonly ownerXml: string }
+  | { readonly kind: 'ok'; readonly scope: LockScope; readonly owner: readonly XmlNode[] }
   | { readonly kind: 'invalid'; readonly reason: string };
 
 /** Reads a LOCK request's <lockinfo> (RFC 4918 §14.11): write locks only, exclusive or shared. Pure. */
@@ -22,7 +23,15 @@ export function readLockInfo(root: XmlElement): LockInfo {
       ? 'shared'
       : undefined;
   if (scope === undefined) return { kind: 'invalid', reason: 'the lock scope must be exclusive or shared' };
-  return { kind: 'ok', scope, ownerXml: owner ? serializeChildren(owner.children) : '' };
+  return { kind: 'ok', scope, owner: owner?.children ?? [] };
+}
+
+/** The owner as given back: each namespace it uses declared once, on <D:owner> itself. */
+function ownerXml(owner: readonly XmlNode[]): string {
+  if (owner.length === 0) return '';
+  const scope = new NamespaceScope('o');
+  const content = serializeNodes(owner, scope);
+  return `<D:owner${scope.declarations()}>${content}</D:owner>`;
 }
 
 /** One <D:activelock> (prefix D bound to DAV: by the caller). `rootHref` is the lock root's href. */
@@ -31,7 +40,7 @@ export function activeLockXml(lock: ActiveLock, rootHref: string, secondsLeft: n
     '<D:activelock>' +
     `<D:locktype><D:write/></D:locktype><D:lockscope><D:${lock.scope}/></D:lockscope>` +
     `<D:depth>${lock.depth === '0' ? '0' : 'infinity'}</D:depth>` +
-    (lock.ownerXml === '' ? '' : `<D:owner>${lock.ownerXml}</D:owner>`) +
+    ownerXml(lock.owner) +
     `<D:timeout>Second-${secondsLeft}</D:timeout>` +
     `<D:locktoken><D:href>${escapeXml(lock.token)}</D:href></D:locktoken>` +
     `<D:lockroot><D:href>${escapeXml(rootHref)}</D:href></D:lockroot>` +

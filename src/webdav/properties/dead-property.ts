@@ -1,4 +1,5 @@
-import { escapeXml } from '../propfind/xml-escape';
+import { fragmentCost, serializeAttributes, serializeNodes, type NamespaceScope } from '../xml/xml-fragment';
+import type { XmlAttribute, XmlNode } from '../xml/xml-node';
 
 /** A property name: its namespace URI ('' for none) and local name. */
 export interface PropertyName {
@@ -7,13 +8,13 @@ export interface PropertyName {
 }
 
 /**
- * A property the guest stored with PROPPATCH. The value is kept as self-contained XML (every element declares
- * its namespaces), so it is given back exactly, wherever the PROPFIND answer puts it.
+ * A property the guest stored with PROPPATCH, kept as the immutable tree the reader made (names resolved,
+ * prefixes gone), so it is written back in any scope with each namespace declared once (see NamespaceScope).
  */
 export interface DeadProperty extends PropertyName {
-  /** Attributes of the property element itself (e.g. xml:lang), as ` name="value"` text. */
-  readonly attributesXml: string;
-  readonly valueXml: string;
+  /** Attributes of the property element itself (e.g. xml:lang). */
+  readonly attributes: readonly XmlAttribute[];
+  readonly value: readonly XmlNode[];
 }
 
 /** The key a property is stored under: namespace and local name, unambiguous for any namespace URI. */
@@ -21,36 +22,25 @@ export function propertyKey(name: PropertyName): string {
   return `${name.namespace}\n${name.local}`;
 }
 
-/** Bytes a property costs in the store (what the store's budget counts). */
+/** Bytes a property costs in the store (what the budgets count): its name, namespace, attributes and value. */
 export function propertyCost(property: DeadProperty): number {
+  const namespaces = new Set<string>();
   return (
-    property.namespace.length +
-    property.local.length +
-    property.attributesXml.length +
-    property.valueXml.length
+    fragmentCost([{ kind: 'element', ...property, children: [] }], namespaces) +
+    fragmentCost(property.value, namespaces)
   );
 }
 
-/** The property element with its value, for a PROPFIND answer (prefix D may be bound to DAV: outside). */
-export function deadPropertyXml(property: DeadProperty): string {
-  const open = openTag(property);
-  const content = property.attributesXml + (property.valueXml === '' ? '/>' : `>${property.valueXml}`);
-  return property.valueXml === '' ? `<${open}${content}` : `<${open}${content}</${closeTag(property)}>`;
+/** The property element with its value, its names prefixed through `scope`. */
+export function deadPropertyXml(property: DeadProperty, scope: NamespaceScope): string {
+  const name = scope.qualified(property.namespace, property.local);
+  const open = name + serializeAttributes(property.attributes, scope);
+  return property.value.length === 0
+    ? `<${open}/>`
+    : `<${open}>${serializeNodes(property.value, scope)}</${name}>`;
 }
 
 /** The empty property element, for propname answers and PROPPATCH/PROPFIND status lists. */
-export function emptyPropertyXml(name: PropertyName): string {
-  return `<${openTag(name)}/>`;
-}
-
-function openTag(name: PropertyName): string {
-  if (name.namespace === 'DAV:') return `D:${name.local}`;
-  if (name.namespace === '') return `${name.local} xmlns=""`;
-  return `P:${name.local} xmlns:P="${escapeXml(name.namespace)}"`;
-}
-
-function closeTag(name: PropertyName): string {
-  if (name.namespace === 'DAV:') return `D:${name.local}`;
-  if (name.namespace === '') return name.local;
-  return `P:${name.local}`;
+export function emptyPropertyXml(name: PropertyName, scope: NamespaceScope): string {
+  return `<${scope.qualified(name.namespace, name.local)}/>`;
 }

@@ -1,16 +1,10 @@
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import { sendText } from '../connection-host';
-import { escapeXml } from '../propfind/xml-escape';
 import type { ResourceStateStore } from '../resource-state-store';
 import { sendXml } from '../xml-response';
-import {
-  childElements,
-  isElement,
-  parseXmlTree,
-  serializeAttributes,
-  serializeChildren,
-  type XmlElement,
-} from '../xml-tree';
+import { escapeXml } from '../xml/xml-escape';
+import { NamespaceScope } from '../xml/xml-fragment';
+import { childElements, isElement, type XmlElement } from '../xml/xml-node';
 import { emptyPropertyXml, propertyKey, type DeadProperty, type PropertyName } from './dead-property';
 
 const DAV = 'DAV:';
@@ -24,13 +18,11 @@ export type PropertyUpdate =
   | { readonly kind: 'invalid'; readonly reason: string };
 
 /** Reads a <propertyupdate> body into its set and remove operations, in document order. Pure. */
-export function readPropertyUpdate(body: string): PropertyUpdate {
-  const parsed = parseXmlTree(body);
-  if (parsed.kind === 'invalid') return parsed;
-  if (!isElement(parsed.root, DAV, 'propertyupdate'))
+export function readPropertyUpdate(root: XmlElement | undefined): PropertyUpdate {
+  if (root === undefined || !isElement(root, DAV, 'propertyupdate'))
     return { kind: 'invalid', reason: 'the body is not a DAV:propertyupdate' };
   const operations: PropertyOperation[] = [];
-  for (const block of childElements(parsed.root)) {
+  for (const block of childElements(root)) {
     const isSet = isElement(block, DAV, 'set');
     if (!isSet && !isElement(block, DAV, 'remove')) continue; // unknown extensions are ignored (RFC 4918 §17)
     for (const prop of childElements(block).filter((child) => isElement(child, DAV, 'prop'))) {
@@ -97,11 +89,14 @@ function multistatus(
     group.set(propertyKey(name), name);
     byStatus.set(status, group);
   }
-  const propstats = [...byStatus.entries()].map(
-    ([status, group]) =>
-      `<D:propstat><D:prop>${[...group.values()].map(emptyPropertyXml).join('')}</D:prop>` +
-      `<D:status>HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}</D:status></D:propstat>`,
-  );
+  const propstats = [...byStatus.entries()].map(([status, group]) => {
+    const scope = new NamespaceScope('p');
+    const names = [...group.values()].map((name) => emptyPropertyXml(name, scope)).join('');
+    return (
+      `<D:propstat><D:prop${scope.declarations()}>${names}</D:prop>` +
+      `<D:status>HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}</D:status></D:propstat>`
+    );
+  });
   return (
     '<?xml version="1.0" encoding="utf-8"?><D:multistatus xmlns:D="DAV:">' +
     `<D:response><D:href>${escapeXml(href)}</D:href>${propstats.join('')}</D:response></D:multistatus>`
@@ -113,10 +108,5 @@ function nameOf(element: XmlElement): PropertyName {
 }
 
 function toDeadProperty(element: XmlElement): DeadProperty {
-  const { attributes, declarations } = serializeAttributes(element.attributes);
-  return {
-    ...nameOf(element),
-    attributesXml: declarations + attributes,
-    valueXml: serializeChildren(element.children),
-  };
+  return { ...nameOf(element), attributes: element.attributes, value: element.children };
 }

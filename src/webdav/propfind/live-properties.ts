@@ -1,7 +1,7 @@
 import type { Stats } from 'node:fs';
 import { contentTypeFor } from '../content-type';
 import { entityTag } from '../entity-tag';
-import { escapeXml } from './xml-escape';
+import { escapeXml } from '../xml/xml-escape';
 
 /** The DAV: live properties of a file or folder, in the order the full engine lists them for allprop. */
 const FOLDER_PROPERTIES = [

@@ -1,90 +1,64 @@
-/** A property name: its namespace URI ('' for none) and local name. */
-export interface PropertyName {
-  readonly namespace: string;
-  readonly local: string;
-}
+import type { PropertyName } from '../properties/dead-property';
+import { DAV_NAMESPACE, childElements, isElement, type XmlElement } from '../xml/xml-node';
 
-/** What a PROPFIND body asks for, in the forms the fast path answers itself. */
+export type { PropertyName };
+
+/** What a PROPFIND body asks for (RFC 4918 §14.20). */
 export type PropfindRequest =
-  | { readonly kind: 'allprop' }
+  /** `include` names properties allprop leaves out; ours has none, so only those that do not exist matter. */
+  | { readonly kind: 'allprop'; readonly include: readonly PropertyName[] }
   | { readonly kind: 'propname' }
   | { readonly kind: 'prop'; readonly names: readonly PropertyName[] };
 
-const DAV = 'DAV:';
-const TAG =
-  /<(\/?)([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>/y;
-const ATTRIBUTE = /([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
-const SKIPPED = /<\?[\s\S]*?\?>|<!--[\s\S]*?-->|[^<]+/y;
-
-interface Element {
-  readonly namespace: string;
-  readonly local: string;
-  readonly children: Element[];
-}
+export type PropfindBody = PropfindRequest | { readonly kind: 'invalid'; readonly reason: string };
 
 /**
- * Reads a PROPFIND body (already checked to be well-formed XML) into the forms answered by the fast path:
- * an empty body or allprop, propname, or a list of properties. Anything else (allprop with include, entities,
- * CDATA, unknown structure) is undefined, and the request goes to the full engine.
+ * How many property names, and how many bytes of them, one PROPFIND may ask for. Each name is written for
+ * every entry of a Depth 1 answer, so these bound the answer per entry, whatever the body. Clients ask for a
+ * dozen or two.
  */
-export function parsePropfindBody(body: string): PropfindRequest | undefined {
-  if (body.trim() === '') return { kind: 'allprop' };
-  const root = parseElements(body);
-  if (root === undefined || root.namespace !== DAV || root.local !== 'propfind') return undefined;
-  const [only, ...rest] = root.children;
-  if (only === undefined || rest.length > 0 || only.namespace !== DAV) return undefined;
-  if (only.local === 'allprop' && only.children.length === 0) return { kind: 'allprop' };
-  if (only.local === 'propname' && only.children.length === 0) return { kind: 'propname' };
-  if (only.local === 'prop' && only.children.every((child) => child.children.length === 0)) {
-    return { kind: 'prop', names: only.children.map(({ namespace, local }) => ({ namespace, local })) };
+export const MAX_REQUESTED_PROPERTIES = 256;
+export const MAX_REQUESTED_NAME_BYTES = 16 * 1024;
+
+/**
+ * Reads a PROPFIND body's root (undefined: an empty body, which means allprop). Elements of other
+ * namespaces are ignored (RFC 4918 §17); anything else is invalid (400). Pure.
+ */
+export function readPropfindBody(root: XmlElement | undefined): PropfindBody {
+  if (root === undefined) return { kind: 'allprop', include: [] };
+  if (!isElement(root, DAV_NAMESPACE, 'propfind'))
+    return { kind: 'invalid', reason: 'the body is not a DAV:propfind' };
+  const children = childElements(root).filter((child) => child.namespace === DAV_NAMESPACE);
+  const [first, ...rest] = children;
+  if (first === undefined)
+    return { kind: 'invalid', reason: 'the propfind names no allprop, propname or prop' };
+  if (first.local === 'propname' && rest.length === 0) return { kind: 'propname' };
+  if (first.local === 'prop' && rest.length === 0) return named('prop', first);
+  if (first.local === 'allprop') {
+    const [include, ...more] = rest;
+    if (include === undefined) return { kind: 'allprop', include: [] };
+    if (more.length === 0 && include.local === 'include') return named('allprop', include);
   }
-  return undefined;
+  return {
+    kind: 'invalid',
+    reason: 'the propfind must hold one allprop (with an include), propname or prop',
+  };
 }
 
-/** A tiny namespace-aware element reader for small request bodies; text content is ignored. */
-function parseElements(xml: string): Element | undefined {
-  const stack: { element: Element; scope: Map<string, string> }[] = [];
-  let root: Element | undefined;
-  let offset = 0;
-  while (offset < xml.length) {
-    SKIPPED.lastIndex = offset;
-    const skipped = SKIPPED.exec(xml);
-    if (skipped !== null) {
-      // Comments and processing instructions anywhere, text only inside the root (whitespace outside).
-      const isMarkup = skipped[0].startsWith('<');
-      if (!isMarkup && skipped[0].trim() !== '' && stack.length === 0) return undefined;
-      offset = SKIPPED.lastIndex;
-      continue;
-    }
-    TAG.lastIndex = offset;
-    const tag = TAG.exec(xml);
-    if (tag === null) return undefined; // CDATA, DOCTYPE or anything else: not ours to read
-    offset = TAG.lastIndex;
-    const [, closing, prefixWithColon, local = '', attributes = '', selfClosing] = tag;
-    const prefix = prefixWithColon === undefined ? '' : prefixWithColon.slice(0, -1);
-    if (closing === '/') {
-      const open = stack.pop();
-      if (open === undefined) return undefined;
-      continue;
-    }
-    const parentScope =
-      stack.at(-1)?.scope ?? new Map<string, string>([['xml', 'http://www.w3.org/XML/1998/namespace']]);
-    const scope = new Map(parentScope);
-    for (const attribute of attributes.matchAll(ATTRIBUTE)) {
-      const name = attribute[1] ?? '';
-      const value = attribute[2] ?? attribute[3] ?? '';
-      if (name === 'xmlns') scope.set('', value);
-      else if (name.startsWith('xmlns:')) scope.set(name.slice('xmlns:'.length), value);
-    }
-    const namespace = scope.get(prefix);
-    if (namespace === undefined && prefix !== '') return undefined;
-    const element: Element = { namespace: namespace ?? '', local, children: [] };
-    const parent = stack.at(-1);
-    if (parent === undefined) {
-      if (root !== undefined) return undefined;
-      root = element;
-    } else parent.element.children.push(element);
-    if (selfClosing !== '/') stack.push({ element, scope });
+function named(kind: 'prop' | 'allprop', list: XmlElement): PropfindBody {
+  const names = new Map<string, PropertyName>();
+  let bytes = 0;
+  for (const { namespace, local } of childElements(list)) {
+    const key = `${namespace}\n${local}`;
+    if (names.has(key)) continue;
+    names.set(key, { namespace, local });
+    bytes += Buffer.byteLength(key, 'utf8');
+    if (names.size > MAX_REQUESTED_PROPERTIES || bytes > MAX_REQUESTED_NAME_BYTES)
+      return {
+        kind: 'invalid',
+        reason: `a PROPFIND may ask for at most ${MAX_REQUESTED_PROPERTIES} properties of ${MAX_REQUESTED_NAME_BYTES} bytes in all`,
+      };
   }
-  return stack.length === 0 ? root : undefined;
+  const requested = [...names.values()];
+  return kind === 'prop' ? { kind, names: requested } : { kind, include: requested };
 }

@@ -6,7 +6,7 @@ function lock(table: LockTable, root: string, overrides: Partial<LockRequest> = 
     root,
     depth: '0',
     scope: 'exclusive',
-    ownerXml: '',
+    owner: [],
     timeoutSeconds: 60,
     ...overrides,
   });

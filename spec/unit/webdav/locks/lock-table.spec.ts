@@ -1,7 +1,7 @@
 import { LockTable, type LockRequest } from '../../../../src/webdav/locks/lock-table';
 
 function request(root: string, overrides: Partial<LockRequest> = {}): LockRequest {
-  return { root, depth: '0', scope: 'exclusive', ownerXml: '', timeoutSeconds: 60, ...overrides };
+  return { root, depth: '0', scope: 'exclusive', owner: [], timeoutSeconds: 60, ...overrides };
 }
 
 describe('LockTable', () => {

@@ -1,0 +1,280 @@
+import { promises as fsp, type Dirent, type Stats } from 'node:fs';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { isUploadTempName } from '../atomic-file-writer';
+import { sendText } from '../connection-host';
+import { headerText } from '../header-value';
+import { isWithin, type Location } from '../path-confinement';
+import {
+  deadPropertyXml,
+  emptyPropertyXml,
+  propertyKey,
+  type DeadProperty,
+} from '../properties/dead-property';
+import { sendXml } from '../xml-response';
+import { escapeXml } from '../xml/xml-escape';
+import { NamespaceScope } from '../xml/xml-fragment';
+import { DAV_NAMESPACE } from '../xml/xml-node';
+import {
+  isLivePropertyOf,
+  livePropertyNames,
+  livePropertyXml,
+  type LivePropertyName,
+} from './live-properties';
+import type { PropertyName, PropfindRequest } from './propfind-request';
+
+/** How many entries of a folder are stat'ed at once: enough to keep the thread pool busy, bounded memory. */
+const STAT_BATCH = 128;
+
+/**
+ * The largest multistatus we build. Entries cost a bounded amount each (requested names are capped, dead
+ * properties and lock owners have byte budgets), so only a huge folder, or many big properties or lock
+ * owners multiplied by a folder's entries, gets near it; beyond it the answer is 507 and nothing more is read.
+ */
+export const MAX_PROPFIND_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+export interface PropfindInput {
+  readonly rootReal: string;
+  readonly segments: readonly string[];
+  readonly headers: IncomingHttpHeaders;
+  readonly request: PropfindRequest;
+  readonly locate: (segments: readonly string[]) => Promise<Location>;
+  /** Dead properties and locks, when the engine keeps any; without it none exist. */
+  readonly state?: PropfindState;
+}
+
+/** What the engine keeps about share paths ("/a/b", "/" for the root) beyond the file system. */
+export interface PropfindState {
+  deadProperties(path: string): readonly DeadProperty[];
+  /** The <D:activelock> elements of the locks covering the path ('' for none). */
+  lockDiscoveryXml(path: string): string;
+}
+
+interface Entry {
+  readonly href: string;
+  /** The share path, for dead properties and locks. */
+  readonly path: string;
+  readonly displayName: string;
+  readonly stats: Stats;
+}
+
+/**
+ * PROPFIND (RFC 4918 §9.1) with any body, Depth 0 or 1 (no Depth: 1, as clients expect; infinity: 403),
+ * answered from the file system: one stat per entry, batched, and the entry's dead properties and locks.
+ * Work and memory are linear in the folder's entries: each entry's XML is bounded (see propfind-request's
+ * caps and the state's byte budgets), and the whole answer by MAX_PROPFIND_RESPONSE_BYTES.
+ */
+export async function answerPropfind(input: PropfindInput, res: ServerResponse): Promise<void> {
+  const depth = (headerText(input.headers['depth']) ?? '1').trim().toLowerCase();
+  if (depth !== '0' && depth !== '1')
+    return sendXml(
+      res,
+      403,
+      '<?xml version="1.0" encoding="utf-8"?><D:error xmlns:D="DAV:"><D:propfind-finite-depth/></D:error>',
+    );
+  const location = await input.locate(input.segments);
+  const stats =
+    location.kind === 'inside' && location.exists ? await statOrUndefined(location.real) : undefined;
+  if (location.kind !== 'inside' || stats === undefined || !(stats.isDirectory() || stats.isFile()))
+    return sendText(res, 404, 'No such file or folder in the share.\n');
+
+  const host = headerText(input.headers['host']);
+  const origin = host === undefined || host === '' ? '' : `http://${host}`;
+  const base = `${origin}/${input.segments.map(encodeSegment).join('/')}`;
+  const selfPath = `/${input.segments.join('/')}`;
+  const writer = new MultistatusWriter(input.request, input.state);
+  writer.add({
+    href: hrefOf(base, stats.isDirectory() || input.segments.length === 0),
+    path: selfPath,
+    displayName: input.segments.at(-1) ?? '',
+    stats,
+  });
+  if (depth === '1' && stats.isDirectory()) {
+    const prefix = base.endsWith('/') ? base : `${base}/`;
+    const complete = await addChildren(writer, input.rootReal, location.real, prefix, selfPath);
+    if (!complete)
+      return sendText(
+        res,
+        507,
+        `The listing would be larger than ${MAX_PROPFIND_RESPONSE_BYTES / (1024 * 1024)} MiB; ` +
+          'ask for fewer properties, or list with Depth 0.\n',
+      );
+  }
+  const body = writer.finish();
+  res.writeHead(207, {
+    'Content-Type': 'application/xml; charset=utf-8',
+    'Content-Length': body.length,
+    DAV: '1,2',
+    'MS-Author-Via': 'DAV',
+  });
+  res.end(body);
+}
+
+/** Adds a folder's visible entries in batches; false (and stops) once the answer outgrows its cap. */
+async function addChildren(
+  writer: MultistatusWriter,
+  rootReal: string,
+  folderReal: string,
+  prefix: string,
+  folderPath: string,
+): Promise<boolean> {
+  let dirents: Dirent[];
+  try {
+    dirents = await fsp.readdir(folderReal, { withFileTypes: true });
+  } catch {
+    return true; // unreadable folder: listed without children
+  }
+  dirents = dirents.filter((dirent) => !isUploadTempName(dirent.name));
+  for (let i = 0; i < dirents.length; i += STAT_BATCH) {
+    const batch = dirents.slice(i, i + STAT_BATCH);
+    const stats = await Promise.all(
+      batch.map((dirent) => visibleStats(rootReal, `${folderReal}/${dirent.name}`, dirent)),
+    );
+    for (const [j, dirent] of batch.entries()) {
+      const entryStats = stats[j];
+      if (entryStats === undefined) continue;
+      writer.add({
+        href: hrefOf(prefix + encodeSegment(dirent.name), entryStats.isDirectory()),
+        path: folderPath === '/' ? `/${dirent.name}` : `${folderPath}/${dirent.name}`,
+        displayName: dirent.name,
+        stats: entryStats,
+      });
+      if (writer.bytes > MAX_PROPFIND_RESPONSE_BYTES) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Builds the multistatus entry by entry. The requested property names' namespaces are declared once on the
+ * root; each entry's dead properties declare theirs once on that entry's <D:prop>.
+ */
+class MultistatusWriter {
+  private readonly chunks: Buffer[] = [];
+  private readonly scope = new NamespaceScope('n');
+  private readonly requested: readonly PropertyName[];
+  bytes = 0;
+
+  constructor(
+    private readonly request: PropfindRequest,
+    private readonly state: PropfindState | undefined,
+  ) {
+    this.requested =
+      request.kind === 'prop' ? request.names : request.kind === 'allprop' ? request.include : [];
+    for (const name of this.requested) this.scope.prefixOf(name.namespace);
+    this.push(
+      `<?xml version="1.0" encoding="utf-8"?><D:multistatus xmlns:D="DAV:"${this.scope.declarations()}>`,
+    );
+  }
+
+  add(entry: Entry): void {
+    this.push(this.responseXml(entry));
+  }
+
+  finish(): Buffer {
+    this.push('</D:multistatus>');
+    return Buffer.concat(this.chunks, this.bytes);
+  }
+
+  private push(xml: string): void {
+    const chunk = Buffer.from(xml, 'utf8');
+    this.chunks.push(chunk);
+    this.bytes += chunk.length;
+  }
+
+  private responseXml(entry: Entry): string {
+    const isFolder = entry.stats.isDirectory();
+    const dead = this.state?.deadProperties(entry.path) ?? [];
+    const local = new NamespaceScope('e', this.scope);
+    const live = (name: LivePropertyName) =>
+      livePropertyXml(
+        name,
+        entry.stats,
+        entry.displayName,
+        name === 'lockdiscovery' ? this.state?.lockDiscoveryXml(entry.path) : undefined,
+      );
+    const found: string[] = [];
+    const missing: string[] = [];
+    switch (this.request.kind) {
+      case 'allprop': {
+        found.push(...livePropertyNames(isFolder).map(live));
+        found.push(...dead.map((property) => deadPropertyXml(property, local)));
+        const present = new Set(dead.map(propertyKey));
+        for (const name of this.requested)
+          if (!isLive(name, isFolder) && !present.has(propertyKey(name)))
+            missing.push(emptyPropertyXml(name, this.scope));
+        break;
+      }
+      case 'propname':
+        found.push(...livePropertyNames(isFolder).map((name) => `<D:${name}/>`));
+        found.push(...dead.map((property) => emptyPropertyXml(property, local)));
+        break;
+      case 'prop': {
+        const deadByKey = new Map(dead.map((property) => [propertyKey(property), property]));
+        for (const name of this.requested) {
+          const deadProperty = deadByKey.get(propertyKey(name));
+          if (name.namespace === DAV_NAMESPACE && isLivePropertyOf(name.local, isFolder))
+            found.push(live(name.local));
+          else if (deadProperty !== undefined) found.push(deadPropertyXml(deadProperty, local));
+          else missing.push(emptyPropertyXml(name, this.scope));
+        }
+        break;
+      }
+    }
+    const propstats =
+      (found.length > 0 || missing.length === 0 ? propstat(found, '200 OK', local.declarations()) : '') +
+      (missing.length > 0 ? propstat(missing, '404 Not Found', '') : '');
+    return `<D:response><D:href>${escapeXml(entry.href)}</D:href>${propstats}</D:response>`;
+  }
+}
+
+function isLive(name: PropertyName, isFolder: boolean): boolean {
+  return name.namespace === DAV_NAMESPACE && isLivePropertyOf(name.local, isFolder);
+}
+
+function propstat(properties: readonly string[], status: string, declarations: string): string {
+  return (
+    `<D:propstat><D:prop${declarations}>${properties.join('')}</D:prop>` +
+    `<D:status>HTTP/1.1 ${status}</D:status></D:propstat>`
+  );
+}
+
+async function statOrUndefined(real: string): Promise<Stats | undefined> {
+  try {
+    return await fsp.stat(real);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stats of an entry a guest may see (as the confined file system lists them), else undefined. */
+async function visibleStats(rootReal: string, real: string, dirent: Dirent): Promise<Stats | undefined> {
+  try {
+    if (dirent.isFile() || dirent.isDirectory()) {
+      const stats = await fsp.stat(real);
+      return stats.isFile() || stats.isDirectory() ? stats : undefined;
+    }
+    if (!dirent.isSymbolicLink()) return undefined;
+    const target = await fsp.realpath(real);
+    if (!isWithin(rootReal, target)) return undefined;
+    const stats = await fsp.stat(target);
+    return stats.isFile() || stats.isDirectory() ? stats : undefined;
+  } catch {
+    return undefined; // gone since readdir, or unreadable: not listed
+  }
+}
+
+function hrefOf(url: string, isFolder: boolean): string {
+  return isFolder && !url.endsWith('/') ? `${url}/` : url;
+}
+
+/**
+ * A name as one path segment of an URI: every character outside RFC 3986's unreserved and sub-delims (and
+ * : @) percent-encoded as UTF-8, controls included; never throws (a lone surrogate becomes U+FFFD's bytes).
+ */
+function encodeSegment(segment: string): string {
+  return segment.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@]/gu, (c) =>
+    [...Buffer.from(c, 'utf8')]
+      .map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`)
+      .join(''),
+  );
+}
