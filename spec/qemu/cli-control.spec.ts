@@ -91,6 +91,8 @@ describe('spice-webdav control while running', () => {
     expect(answers[3]).toEqual({ ok: true, stopped: true });
     expect(answers[4]).toMatchObject({ ok: true, status: { shared: null } });
 
+    // The replies may overtake the log on its pipe: wait for the last event asked about.
+    await until(run, '"kind":"sharing-stopped"');
     // Every stdout line is one JSON event; no progress line, no terminal escapes (stdout is a pipe).
     const lines = run.stdout().trim().split('\n');
     for (const line of lines) expect(JSON.parse(line)).toHaveProperty('kind');
@@ -110,6 +112,73 @@ describe('spice-webdav control while running', () => {
     expect(() => statSync(socketPath)).toThrow(); // the socket file is removed on exit
   });
 
+  it('answers a share sent as `echo ... | socat - UNIX-CONNECT:...` does: one line, then half-close', async () => {
+    vm = await startQemu();
+    const other = join(dir, 'other');
+    mkdirSync(other);
+    const socketPath = join(dir, 'control.sock');
+    const run = runCli([`127.0.0.1:${vm.spice.port}`, '--share-dir', dir, '--control', socketPath]);
+    runs.push(run);
+    await until(run, `sharing ${dir}`);
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = connect({ path: socketPath, allowHalfOpen: true });
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+      socket.once('error', reject);
+      socket.once('close', () => resolve(received));
+      socket.end(
+        `${JSON.stringify({ command: 'share', path: '~/../../', readOnly: 'true' })}\n` +
+          `${JSON.stringify({ command: 'share', path: other, readOnly: true })}\n`,
+      );
+    });
+    expect(
+      reply
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as unknown),
+    ).toEqual([
+      { ok: false, error: expect.stringContaining('"readOnly" must be true or false') },
+      { ok: true, shared: { path: other, readOnly: true } },
+    ]);
+    run.child.kill('SIGTERM');
+    expect((await run.exited).code).toBe(0);
+  });
+
+  it('reports several folders as a list of {name, path, readOnly} in events and status', async () => {
+    vm = await startQemu();
+    const docs = join(dir, 'docs');
+    const music = join(dir, 'music');
+    mkdirSync(docs);
+    mkdirSync(music);
+    const socketPath = join(dir, 'control.sock');
+    const run = runCli([
+      `127.0.0.1:${vm.spice.port}`,
+      '--share',
+      `docs=${docs}`,
+      '--share',
+      `music=${music}:ro`,
+      '--control',
+      socketPath,
+      '--log-format',
+      'json',
+    ]);
+    runs.push(run);
+    await until(run, '"kind":"sharing-started"');
+    const shares = [
+      { name: 'docs', path: docs, readOnly: false },
+      { name: 'music', path: music, readOnly: true },
+    ];
+    const started = run
+      .stdout()
+      .split('\n')
+      .find((line) => line.includes('"kind":"sharing-started"'));
+    expect(JSON.parse(started ?? '{}')).toMatchObject({ share: { shares } });
+    const [status] = await ask(socketPath, [{ command: 'status' }]);
+    expect(status).toMatchObject({ ok: true, status: { shared: { shares } } });
+    run.child.kill('SIGTERM');
+    expect((await run.exited).code).toBe(0);
+  });
+
   it('takes commands typed at a terminal', async () => {
     vm = await startQemu();
     const other = join(dir, 'other');
@@ -120,14 +189,18 @@ describe('spice-webdav control while running', () => {
       .join(' ');
     const run = runCli([], {}, ['script', ['-qfec', line, '/dev/null']]);
     runs.push(run);
-    await until(run, 'webdav channel up');
+    // `status` answers what is shared now: ask once the share is applied, not merely once the channel is up.
+    await until(run, `spice-webdav: sharing ${dir}`);
     run.child.stdin?.write('status\n');
     await until(run, /channel: webdav channel up/);
     await until(run, `shared:  ${dir}`);
     run.child.stdin?.write(`share ${other} read-only\n`);
-    await until(run, `now sharing ${other} (read-only)`);
+    await until(run, `sharing ${other} (read-only)`);
     run.child.stdin?.write('stop\n');
     await until(run, 'sharing stopped');
+    // Each outcome once: the log line, not also an echo of the reply.
+    expect(run.output().split(`sharing ${other} (read-only)`)).toHaveLength(2);
+    expect(run.output().split('sharing stopped')).toHaveLength(2);
     run.child.stdin?.write('frobnicate\n');
     await until(run, 'unknown command "frobnicate"');
     run.child.kill('SIGTERM');

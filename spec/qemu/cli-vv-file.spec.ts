@@ -68,4 +68,14 @@ describe('spice-webdav FILE.vv', () => {
     run.child.kill('SIGTERM');
     expect((await run.exited).code).toBe(0);
   });
+
+  it('never sends $SPICE_PASSWORD to the host of a .vv file without password=, and names the file', async () => {
+    vm = await startQemu({ spicePassword: 'from-the-environment' });
+    const file = join(dir, 'elsewhere.vv');
+    writeFileSync(file, `[virt-viewer]\ntype=spice\nhost=127.0.0.1\nport=${vm.spice.port}\n`);
+    const run = runCli([file], { SPICE_PASSWORD: 'from-the-environment' });
+    runs.push(run);
+    expect((await run.exited).code).toBe(13);
+    expect(run.output()).toContain(`${file} has no password=`);
+  });
 });

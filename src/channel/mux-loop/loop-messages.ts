@@ -5,11 +5,19 @@ import type { ClientId } from '../../wire/mux-frame';
  * outside world to do is an `Effect`. The reducer between them is pure, so the whole loop runs under TestScheduler.
  */
 
-/** What is being shared, as the loop sees it (the edge owns the engine behind it). */
-export interface ShareSpec {
+/** One of several shared folders: the guest sees it as /NAME/. */
+export interface SharedFolder {
+  readonly name: string;
   readonly path: string;
   readonly readOnly: boolean;
 }
+
+/**
+ * What is being shared, as reported (the loop passes it through; the edge owns the engine behind it): one
+ * folder, or several named folders. The same shapes as the control socket's `share` request.
+ */
+export type ShareSpec =
+  { readonly path: string; readonly readOnly: boolean } | { readonly shares: readonly SharedFolder[] };
 
 /** A per-client WebDAV session is keyed by client id plus generation: an id reused after we closed is a new session. */
 export interface SessionKey {

@@ -1,6 +1,8 @@
+import { describeShare } from '../control/describe-share';
 import { capText, displayText, terminalSafeJson } from '../../wire/display-text';
 import type { SharingEvent } from '../sharing/sharing-types';
-import { describeEndpoint, type SpiceTarget } from '../spice/target';
+import { describeEndpoint } from '../spice/target';
+import { describeTarget } from './describe-target';
 
 const kib = (bytes: number): string =>
   bytes < 1024
@@ -41,9 +43,7 @@ function capPeerText(event: SharingEvent): SharingEvent {
 export function formatEvent(event: SharingEvent, verbose: boolean): string | undefined {
   switch (event.kind) {
     case 'connecting':
-      return verbose
-        ? `connecting to ${event.target.kind === 'unix' ? event.target.path : event.target.host}`
-        : undefined;
+      return verbose ? `connecting to ${describeTarget(event.target)}` : undefined;
     case 'connected':
       return `connected to ${describeEndpoint(event.endpoint)} (SPICE session ${event.sessionId})`;
     case 'channel-ready':
@@ -53,7 +53,7 @@ export function formatEvent(event: SharingEvent, verbose: boolean): string | und
     case 'port-closed':
       return `guest spice-webdavd went away${event.droppedClients > 0 ? ` (${event.droppedClients} connections dropped)` : ''}`;
     case 'sharing-started':
-      return `sharing ${event.share.path}${event.share.readOnly ? ' (read-only)' : ''}`;
+      return `sharing ${describeShare(event.share)}`;
     case 'sharing-stopped':
       return 'sharing stopped: the guest now gets 503 until a folder is shared again';
     case 'share-failed':
@@ -93,19 +93,9 @@ export function formatEvent(event: SharingEvent, verbose: boolean): string | und
       return undefined; // one per frame: progress and status use them, the log would drown in them
     case 'request':
       return verbose
-        ? `${event.method} ${displayText(event.path)} ${event.status} (in ${kib(event.bytesIn)}, out ${kib(event.bytesOut)}, ${event.ms} ms)`
+        ? `${event.method} ${displayText(event.path)} ${event.status} (in ${kib(event.bytesIn)}, out ${kib(event.bytesOut)} queued, ${event.ms} ms)`
         : event.status >= 500
           ? `${event.method} ${displayText(event.path)} failed with ${event.status}`
           : undefined;
   }
-}
-
-function describeTarget(target: SpiceTarget): string {
-  if (target.kind === 'unix') return `unix socket ${target.path}`;
-  const host = target.host.includes(':') ? `[${target.host}]` : target.host;
-  const ports = [
-    ...(target.port === undefined ? [] : [`port ${target.port}`]),
-    ...(target.tlsPort === undefined ? [] : [`TLS port ${target.tlsPort}`]),
-  ];
-  return `${host} (${ports.join(', ')})${target.via === undefined ? '' : ` via ssh ${target.via.host}`}`;
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subject, type Subscription } from 'rxjs';
+import { terminalSafeJson } from '../../wire/display-text';
 import { openControlSocket, type ControlSocket } from '../control/control-socket';
 import type { ControlTarget } from '../control/execute-control';
 import { INITIAL_STATUS, reduceStatus, statusReport } from '../control/sharing-status';
@@ -11,10 +12,10 @@ import { shareFolder } from '../sharing/share-folder';
 import type { SharingCommand, SharingEvent } from '../sharing/sharing-types';
 import { isSpiceConnectionError } from '../spice/errors';
 import type { SpiceTlsOptions } from '../spice/target';
-import { deleteVvFile } from '../vv-file/read-vv-file';
 import { formatEvent, formatEventJson } from './format-event';
 import { packageVersion } from './package-version';
 import { parseCommandLine, type CliCommand } from './parse-command-line';
+import { passwordRefusalMessage } from './password-refusal';
 import { TerminalOutput } from './terminal-output';
 import { UsageError } from './usage-error';
 
@@ -30,8 +31,12 @@ export function main(argv: readonly string[]): void {
   try {
     command = parseCommandLine(argv, process.env, packageVersion());
   } catch (err) {
-    log(err instanceof Error ? err.message : String(err));
-    process.exitCode = err instanceof UsageError ? err.exitCode : 1;
+    const message = err instanceof Error ? err.message : String(err);
+    const exitCode = err instanceof UsageError ? err.exitCode : 1;
+    log(message);
+    // The log format is not parsed yet: a script that asked for JSON gets its one fatal object anyway.
+    if (asksForJson(argv)) process.stdout.write(`${fatalJson('usage', message, exitCode, new Date())}\n`);
+    process.exitCode = exitCode;
     return;
   }
   switch (command.kind) {
@@ -42,24 +47,40 @@ export function main(argv: readonly string[]): void {
       void import('../demo/run-demo').then(({ runDemo }) => runDemo(command));
       return;
     case 'connect':
-      runConnect(command);
+      runConnect(command).catch((err: unknown) => {
+        log(`unexpected failure: ${err instanceof Error ? err.message : String(err)}`);
+        process.exitCode = 1;
+      });
       return;
   }
 }
 
+function asksForJson(argv: readonly string[]): boolean {
+  return argv.some(
+    (arg, i) => arg === '--log-format=json' || (arg === '--log-format' && argv[i + 1] === 'json'),
+  );
+}
+
+/** `--log-format json`'s last line: why the run ended, with the exit code the process is about to return. */
+function fatalJson(reason: string, message: string, exitCode: number, now: Date): string {
+  return terminalSafeJson(
+    JSON.stringify({ time: now.toISOString(), kind: 'fatal', reason, message, exitCode }),
+  );
+}
+
 type ConnectCommand = Extract<CliCommand, { kind: 'connect' }>;
 
-function runConnect(command: ConnectCommand): void {
+async function runConnect(command: ConnectCommand): Promise<void> {
   const cleanups: (() => void)[] = [];
   const output = new TerminalOutput(process.stdout, process.stderr);
   const say = (line: string): void => output.log(`spice-webdav: ${line}`);
+  const fatal = (reason: string, message: string, exitCode: number): void => {
+    say(message);
+    if (command.logFormat === 'json') output.data(fatalJson(reason, message, exitCode, new Date()));
+    process.exitCode = exitCode;
+  };
 
-  if (command.deleteFile !== undefined) {
-    // remote-viewer deletes such a file as soon as it has read it: it holds a one-time password.
-    const problem = deleteVvFile(command.deleteFile);
-    if (problem !== undefined) say(problem);
-  }
-  const tls = withInlineCa(command, cleanups);
+  if (command.vvDeletionProblem !== undefined) say(command.vvDeletionProblem);
 
   const commands = new Subject<SharingCommand>();
   const events = new Subject<SharingEvent>();
@@ -70,6 +91,21 @@ function runConnect(command: ConnectCommand): void {
     send: (c) => commands.next(c),
     status: () => statusReport(status, Date.now()),
   };
+
+  // The control socket first: if it cannot be opened, the VM's session (and its viewer) is left alone.
+  if (command.control !== undefined) {
+    const path = command.control;
+    let socket: ControlSocket;
+    try {
+      socket = await openControlSocket(path, target, process.cwd());
+    } catch (err) {
+      fatal('usage', err instanceof Error ? err.message : String(err), 2);
+      return;
+    }
+    cleanups.push(() => socket.close());
+    if (command.verbose) say(`control socket ready at ${path}`);
+  }
+  const tls = withInlineCa(command, cleanups);
 
   const subscription: Subscription = shareFolder(
     {
@@ -96,8 +132,11 @@ function runConnect(command: ConnectCommand): void {
       events.next(event);
     },
     error: (err: unknown) => {
-      say(err instanceof Error ? err.message : String(err));
-      process.exitCode = isSpiceConnectionError(err) ? err.exitCode : 1;
+      if (isSpiceConnectionError(err)) {
+        fatal(err.reason, passwordRefusalMessage(err, command.passwordSource) ?? err.message, err.exitCode);
+      } else {
+        fatal('unexpected', err instanceof Error ? err.message : String(err), 1);
+      }
       if (command.verbose && err instanceof Error && err.stack !== undefined) output.log(err.stack);
       finish();
     },
@@ -108,29 +147,14 @@ function runConnect(command: ConnectCommand): void {
     },
   });
 
-  if (command.control !== undefined) {
-    const path = command.control;
-    let socket: ControlSocket | undefined;
-    let closed = false;
-    cleanups.push(() => {
-      closed = true;
-      socket?.close();
-    });
-    openControlSocket(path, target, process.cwd()).then(
-      (opened) => {
-        if (closed) opened.close();
-        else socket = opened;
-        if (command.verbose) say(`control socket ready at ${path}`);
-      },
-      (err: unknown) => {
-        say(err instanceof Error ? err.message : String(err));
-        process.exitCode = 2;
-        finish();
-      },
-    );
-  }
   if (process.stdin.isTTY) {
-    const terminal = readTerminalCommands(process.stdin, target, process.cwd(), (text) => output.data(text));
+    const terminal = readTerminalCommands(
+      process.stdin,
+      target,
+      process.cwd(),
+      (text) => output.data(text),
+      (line) => output.typed(line),
+    );
     cleanups.push(() => terminal.unsubscribe());
   }
   // The live progress line only for a person watching: never into a pipe or a file, never mixed with JSON.

@@ -1,15 +1,18 @@
-import yargs from 'yargs';
+import { homedir } from 'node:os';
+import yargs, { type Argv } from 'yargs';
 import type { NamedShare } from '../../webdav/multi-share/share-name';
 import type { SpiceTarget, SpiceTlsOptions } from '../spice/target';
 import { looksLikeVvFile, readVvFile } from '../vv-file/read-vv-file';
 import { parseShareOptions } from './parse-share-option';
 import { parseTarget } from './parse-target';
-import { readPassword } from './read-password';
+import { readPassword, type PasswordSource } from './read-password';
 import { UsageError } from './usage-error';
 import { reconnectModeFromOption } from './reconnect-option';
 import type { ReconnectMode } from '../sharing/reconnect';
+import { expandHome } from './expand-home';
 import type { LibvirtTarget } from '../libvirt/libvirt-target';
 import { libvirtTargetFromOptions } from './libvirt-option';
+import { readableFileProblem, shareFolderProblem, socketPathProblem } from './local-path-problems';
 
 export interface ShareRequest {
   readonly path: string;
@@ -24,6 +27,8 @@ export type CliCommand =
       readonly target: SpiceTarget | LibvirtTarget;
       readonly tls: SpiceTlsOptions;
       readonly password: string | undefined;
+      /** Where the password came from (named in the hint when the server refuses it). */
+      readonly passwordSource: PasswordSource;
       readonly share: ShareRequest | undefined;
       /** --share NAME=DIR[:ro], in order; empty when not given. */
       readonly shares: readonly NamedShare[];
@@ -35,17 +40,20 @@ export type CliCommand =
       readonly control: string | undefined;
       /** The CA certificate from a .vv file's ca= (the CLI writes it to a private temp file). */
       readonly caPem: string | undefined;
-      /** The .vv file we connected from, to delete once read when it says delete-this-file=1. */
-      readonly deleteFile: string | undefined;
+      /** A .vv file asked to be deleted once read (delete-this-file=1) and could not be: what went wrong. */
+      readonly vvDeletionProblem: string | undefined;
     }
   | { readonly kind: 'demo'; readonly shareDir: string | undefined; readonly verbose: boolean }
   /** --help or --version: yargs has printed it already. */
   | { readonly kind: 'done'; readonly output: string };
 
-const EPILOG = `Examples:
+const EPILOG = `Addresses: HOST:PORT, [IPv6]:PORT, spice://HOST:PORT, 'spice://HOST?port=P&tls-port=T',
+spice+tls://HOST:TLSPORT (TLS only), spice+unix:///PATH, or a virt-viewer FILE.vv.
+
+Examples:
   spice-webdav -c qemu:///system myvm --share-dir ~/Shared --wait --reconnect   (a libvirt domain)
   spice-webdav --direct 127.0.0.1:5900 --share-dir ~/Shared
-  spice-webdav spice://vmhost:5900?tls-port=5901 --ca-file ca-cert.pem --share-dir ./out --read-only
+  spice-webdav 'spice://vmhost:5900?tls-port=5901' --ca-file ca-cert.pem --share-dir ./out --read-only
   spice-webdav 127.0.0.1:5900 --share docs=~/Documents --share music=~/Music:ro --control /tmp/sw.sock
   spice-webdav ~/Downloads/console.vv --share-dir .      (a virt-viewer connection file)
   SPICE_PASSWORD=secret spice-webdav spice+unix:///run/vm/spice.sock --share-dir .
@@ -54,87 +62,132 @@ const EPILOG = `Examples:
 While it runs: type share DIR [read-only], stop or status (when stdin is a terminal), or send
 {"command":"status"} lines to the --control socket.
 Inside a Linux guest with spice-webdavd: http://127.0.0.1:9843/ (davfs2) or dav://localhost:9843/ (GNOME Files).
-Exit codes: 0 stopped by SIGINT/SIGTERM, 2 usage, 10 refused, 11 unreachable, 12 TLS, 13 wrong password,
-14 no webdav port, 15 kicked by another client, 16 server gone, 17 protocol error, 18 libvirt not reachable
-or refused access, 19 no such (running) domain, 20 domain without a reachable SPICE display.`;
+Exit codes: 0 stopped by SIGINT/SIGTERM, 1 unexpected error, 2 usage, 10 refused, 11 unreachable, 12 TLS,
+13 password refused or missing, 14 no webdav port, 15 kicked by another client, 16 server gone, 17 protocol error,
+18 libvirt not reachable or refused access, 19 no such (running) domain, 20 domain without a reachable SPICE display.`;
+
+const DEMO_EPILOG = `Boots a tiny test VM under QEMU, shares a folder into it and has the guest list, read and write it.
+Without --share-dir it shares a new temporary folder and removes it at the end; with --share-dir DIR the
+guest reads DIR and writes one file into it, from-the-guest.txt (said before the VM boots).`;
 
 export function commandLineParser(version: string) {
+  return (
+    yargs()
+      .scriptName('spice-webdav')
+      .usage(
+        '$0 [HOST:PORT | spice://HOST:PORT | spice+unix:///PATH | FILE.vv | -c URI DOMAIN] [options]\n\nShare a host folder into a VM over SPICE.',
+      )
+      .command('$0 [target]', false)
+      .positional('target', {
+        type: 'string',
+        describe: 'SPICE server address, a virt-viewer .vv file, or with -c a libvirt DOMAIN',
+      })
+      // The address exactly as typed: `5900` or `0x10` stay text, and parseTarget says what is missing.
+      .parserConfiguration({ 'parse-positional-numbers': false, 'parse-numbers': false })
+      .command('demo', 'boot a tiny test VM and share a folder into it, explaining each step')
+      .option('connect', {
+        type: 'string',
+        alias: 'c',
+        describe:
+          'libvirt URI (qemu:///system, qemu+ssh://user@host/system): the target is then a DOMAIN name, id or UUID',
+      })
+      .option('wait', {
+        type: 'boolean',
+        default: false,
+        describe: 'with -c: wait for the domain to exist and start',
+      })
+      .option('direct', {
+        type: 'string',
+        describe: 'SPICE server HOST:PORT (the same as the positional address)',
+      })
+      .option('tls-port', {
+        type: 'number',
+        describe: "the server's TLS port (QEMU -spice tls-port=)",
+      })
+      .option('ca-file', {
+        type: 'string',
+        alias: 'spice-ca-file',
+        describe: 'CA certificate (PEM) for TLS',
+      })
+      .option('host-subject', {
+        type: 'string',
+        alias: 'spice-host-subject',
+        describe: 'expected server certificate subject, e.g. "C=XX,L=city,O=org,CN=host"',
+      })
+      .option('password-file', {
+        type: 'string',
+        describe: 'file holding the SPICE password (else $SPICE_PASSWORD, which a .vv file never gets)',
+      })
+      .option('share-dir', {
+        type: 'string',
+        alias: 'spice-shared-dir',
+        describe: 'folder to share with the guest',
+      })
+      .option('read-only', {
+        type: 'boolean',
+        alias: 'share-dir-ro',
+        default: false,
+        describe: 'share read-only',
+      })
+      .option('share', {
+        type: 'string',
+        array: true,
+        describe:
+          'NAME=DIR[:ro]: share DIR as the folder NAME of a virtual root (repeatable; :ro = read-only)',
+      })
+      .option('control', {
+        type: 'string',
+        describe: 'unix socket (mode 0600) taking JSON-line commands: share, stop, status',
+      })
+      .option('log-format', {
+        choices: ['human', 'json'] as const,
+        default: 'human' as const,
+        describe: 'human: short lines on stderr; json: one JSON object per event on stdout',
+      })
+      .option('reconnect', {
+        type: 'string',
+        describe:
+          'connect again (with backoff) when the SPICE server goes away or the connection is cut; ' +
+          '--reconnect=always also when another SPICE client took over',
+      })
+      .option('verbose', {
+        type: 'boolean',
+        alias: 'v',
+        default: false,
+        describe: 'log every request and more detail',
+      })
+      .strict()
+      .version(version)
+      .help()
+      .alias('help', 'h')
+      .epilog(EPILOG)
+      .wrap(Math.min(110, process.stdout.columns ?? 110))
+  );
+}
+
+/** `spice-webdav demo`: only what the demo takes, so that its --help lists only that. */
+function demoParser(version: string) {
   return yargs()
     .scriptName('spice-webdav')
     .usage(
-      '$0 [HOST:PORT | spice://HOST:PORT | spice+unix:///PATH | FILE.vv | -c URI DOMAIN] [options]\n\nShare a host folder into a VM over SPICE.',
+      '$0 demo [--share-dir DIR] [-v]\n\nBoot a tiny test VM and share a folder into it, explaining each step.',
     )
-    .command('$0 [target]', false)
-    .command('demo', 'boot a tiny test VM and share a folder into it, explaining each step')
-    .positional('target', {
-      type: 'string',
-      describe: 'SPICE server address, a virt-viewer .vv file, or with -c a libvirt DOMAIN',
-    })
-    .option('connect', {
-      type: 'string',
-      alias: 'c',
-      describe:
-        'libvirt URI (qemu:///system, qemu+ssh://user@host/system): the target is then a DOMAIN name, id or UUID',
-    })
-    .option('wait', {
-      type: 'boolean',
-      default: false,
-      describe: 'with -c: wait for the domain to exist and start',
-    })
-    .option('direct', { type: 'string', describe: 'SPICE server HOST:PORT (like ryll --direct)' })
-    .option('tls-port', { type: 'number', describe: "the server's TLS port (QEMU -spice tls-port=)" })
-    .option('ca-file', { type: 'string', alias: 'spice-ca-file', describe: 'CA certificate (PEM) for TLS' })
-    .option('host-subject', {
-      type: 'string',
-      alias: 'spice-host-subject',
-      describe: 'expected server certificate subject, e.g. "C=XX,L=city,O=org,CN=host"',
-    })
-    .option('password-file', {
-      type: 'string',
-      describe: 'file holding the SPICE password (else $SPICE_PASSWORD)',
-    })
     .option('share-dir', {
       type: 'string',
       alias: 'spice-shared-dir',
-      describe: 'folder to share with the guest',
-    })
-    .option('read-only', {
-      type: 'boolean',
-      alias: 'share-dir-ro',
-      default: false,
-      describe: 'share read-only',
-    })
-    .option('share', {
-      type: 'string',
-      array: true,
-      describe: 'NAME=DIR[:ro]: share DIR as the folder NAME of a virtual root (repeatable; :ro = read-only)',
-    })
-    .option('control', {
-      type: 'string',
-      describe: 'unix socket (mode 0600) taking JSON-line commands: share, stop, status',
-    })
-    .option('log-format', {
-      choices: ['human', 'json'] as const,
-      default: 'human' as const,
-      describe: 'human: short lines on stderr; json: one JSON object per event on stdout',
-    })
-    .option('reconnect', {
-      type: 'string',
-      describe:
-        'connect again (with backoff) when the SPICE server goes away or the connection is cut; ' +
-        '--reconnect=always also when another SPICE client took over',
+      describe: 'share this folder (the guest writes from-the-guest.txt into it)',
     })
     .option('verbose', {
       type: 'boolean',
       alias: 'v',
       default: false,
-      describe: 'log every request and more detail',
+      describe: 'show how the VM is prepared',
     })
     .strict()
     .version(version)
     .help()
     .alias('help', 'h')
-    .epilog(EPILOG)
+    .epilog(DEMO_EPILOG)
     .wrap(Math.min(110, process.stdout.columns ?? 110));
 }
 
@@ -144,33 +197,54 @@ export function parseCommandLine(
   env: NodeJS.ProcessEnv,
   version: string,
 ): CliCommand {
-  let output = '';
-  let failure: string | undefined;
-  const parsed = commandLineParser(version)
-    .exitProcess(false)
-    .fail((message: string | null, error: Error | undefined) => {
-      failure = message ?? error?.message ?? 'invalid command line';
-    })
-    .parseSync([...argv], {}, (_err: Error | undefined, _argv: unknown, text: string) => {
-      output = text;
-    });
-  if (failure !== undefined) throw new UsageError(`${failure}. Try --help.`);
-  if (output !== '') return { kind: 'done', output };
+  const home = env.HOME ?? homedir();
+  if (argv[0] === 'demo') {
+    const demo = runParser(demoParser(version), argv.slice(1), 'spice-webdav demo --help');
+    if (demo.kind === 'done') return demo;
+    const shareDir = demo.parsed['share-dir'];
+    if (shareDir === '') throw new UsageError('--share-dir needs a folder, e.g. --share-dir ~/Shared.');
+    const folder = shareDir === undefined ? undefined : expandHome(shareDir, home);
+    if (folder !== undefined) checkShareFolder(`--share-dir ${folder}`, folder);
+    return { kind: 'demo', shareDir: folder, verbose: demo.parsed.verbose };
+  }
+  const run = runParser(commandLineParser(version), withOptionalValues(argv), '--help');
+  if (run.kind === 'done') return run;
+  const parsed = run.parsed;
 
+  const path = (option: string, value: string | undefined): string | undefined => {
+    if (value === undefined) return undefined;
+    if (value === '')
+      throw new UsageError(
+        `--${option} needs a value, e.g. --${option} ${EXAMPLE_VALUES[option] ?? 'VALUE'}.`,
+      );
+    return expandHome(value, home);
+  };
   const verbose = parsed.verbose;
   const logFormat: LogFormat = parsed['log-format'];
-  const shareDir = parsed['share-dir'];
-  if (parsed._[0] === 'demo') return { kind: 'demo', shareDir, verbose };
+  const shareDir = path('share-dir', parsed['share-dir']);
+  if (shareDir !== undefined) checkShareFolder(`--share-dir ${shareDir}`, shareDir);
 
-  const address = parsed.direct ?? parsed.target;
-  if (parsed.direct !== undefined && parsed.target !== undefined) {
+  const positional = parsed.target === undefined ? undefined : String(parsed.target);
+  const address = parsed.direct ?? positional;
+  if (parsed.direct !== undefined && positional !== undefined) {
     throw new UsageError('Give the SPICE address once: either --direct HOST:PORT or a positional address.');
   }
   if (address === undefined) {
     if (parsed.connect !== undefined)
       throw new UsageError('-c URI needs a DOMAIN: a name, id or UUID from `virsh list --all`.');
     if (parsed.wait) throw new UsageError('--wait applies to a libvirt domain: give -c URI DOMAIN.');
-    return { kind: 'demo', shareDir, verbose };
+    const connectionOptions: string[] = CONNECTION_ONLY_OPTIONS.filter(
+      (option) => parsed[option] !== undefined,
+    );
+    if (parsed['read-only']) connectionOptions.push('read-only');
+    if (shareDir !== undefined) connectionOptions.push('share-dir');
+    if (connectionOptions.length === 0) return { kind: 'demo', shareDir: undefined, verbose };
+    // Never fall back to the demo (which writes into a --share-dir) when the user meant to connect: the demo
+    // with a folder of the user's is only ever `spice-webdav demo --share-dir DIR`.
+    throw new UsageError(
+      `No SPICE address given, though --${connectionOptions[0]} was: add HOST:PORT, a spice:// URI or a .vv file ` +
+        '(or run `spice-webdav demo --share-dir DIR` for the demo).',
+    );
   }
   const shareOptions = (parsed.share ?? []).map(String);
   if (shareOptions.length > 0 && shareDir !== undefined) {
@@ -184,6 +258,21 @@ export function parseCommandLine(
   if (parsed['read-only'] && shareDir === undefined) {
     throw new UsageError('--read-only needs --share-dir DIR (the folder to share read-only).');
   }
+  const shares = parseShareOptions(shareOptions, process.cwd(), home);
+  for (const share of shares) checkShareFolder(`--share ${share.name}=${share.path}`, share.path);
+  const control = path('control', parsed.control);
+  const controlProblem = control === undefined ? undefined : socketPathProblem(control);
+  if (controlProblem !== undefined) {
+    throw new UsageError(`--control ${control}: ${controlProblem}; create it or choose another path.`);
+  }
+  const passwordFile = path('password-file', parsed['password-file']);
+  const caFile = path('ca-file', parsed['ca-file']);
+  const caProblem = caFile === undefined ? undefined : readableFileProblem(caFile);
+  if (caProblem !== undefined) {
+    throw new UsageError(
+      `--ca-file ${caFile}: ${caProblem}; give the CA certificate (PEM) that signed the server's.`,
+    );
+  }
   const libvirtTarget = libvirtTargetFromOptions({
     connect: parsed.connect,
     wait: parsed.wait,
@@ -191,26 +280,27 @@ export function parseCommandLine(
     direct: parsed.direct,
     tlsPort: parsed['tls-port'],
   });
-  const shares = parseShareOptions(shareOptions, process.cwd());
   const common = {
     share: shareDir === undefined ? undefined : { path: shareDir, readOnly: parsed['read-only'] },
     shares,
     verbose,
     logFormat,
     reconnect: reconnectModeFromOption(parsed.reconnect),
-    control: parsed.control,
+    control,
   };
   if (libvirtTarget !== undefined) {
+    const { password, source } = readPassword(passwordFile, env);
     return {
       kind: 'connect',
       target: libvirtTarget,
       tls: {
-        ...(parsed['ca-file'] === undefined ? {} : { caFile: parsed['ca-file'] }),
+        ...(caFile === undefined ? {} : { caFile }),
         ...(parsed['host-subject'] === undefined ? {} : { hostSubject: parsed['host-subject'] }),
       },
-      password: readPassword(parsed['password-file'], env),
+      password,
+      passwordSource: source,
       caPem: undefined,
-      deleteFile: undefined,
+      vvDeletionProblem: undefined,
       ...common,
     };
   }
@@ -218,11 +308,13 @@ export function parseCommandLine(
     if (parsed['tls-port'] !== undefined) {
       throw new UsageError('--tls-port does not go with a .vv file: the file gives tls-port= itself.');
     }
-    const vv = readVvFile(address);
+    // Read (and, with delete-this-file=1, deleted) first: whatever fails after this, the file is gone.
+    const { connection: vv, deletionProblem } = readVvFile(address);
     // Options given on the command line win over the file, as they do for remote-viewer.
-    const caFile = parsed['ca-file'];
     const hostSubject = parsed['host-subject'] ?? vv.hostSubject;
-    const commandLinePassword = readPassword(parsed['password-file'], env);
+    // The file's own password or none: $SPICE_PASSWORD belongs to the user's hosts, not to whatever host
+    // a downloaded file names. --password-file is the explicit way to send another one.
+    const fromOption = passwordFile === undefined ? undefined : readPassword(passwordFile, {});
     return {
       kind: 'connect',
       target: vv.target,
@@ -230,10 +322,12 @@ export function parseCommandLine(
         ...(caFile === undefined ? {} : { caFile }),
         ...(hostSubject === undefined ? {} : { hostSubject }),
       },
-      password:
-        parsed['password-file'] !== undefined ? commandLinePassword : (vv.password ?? commandLinePassword),
+      password: fromOption?.password ?? vv.password,
+      passwordSource:
+        fromOption?.source ??
+        (vv.password === undefined ? { kind: 'none', vvFile: address } : { kind: 'vv-file', path: address }),
       caPem: caFile === undefined ? vv.caPem : undefined,
-      deleteFile: vv.deleteThisFile ? address : undefined,
+      vvDeletionProblem: deletionProblem,
       ...common,
     };
   }
@@ -242,16 +336,83 @@ export function parseCommandLine(
     throw new UsageError(`--tls-port ${tlsPort} is not a port number (1-65535).`);
   }
   const tls: SpiceTlsOptions = {
-    ...(parsed['ca-file'] === undefined ? {} : { caFile: parsed['ca-file'] }),
+    ...(caFile === undefined ? {} : { caFile }),
     ...(parsed['host-subject'] === undefined ? {} : { hostSubject: parsed['host-subject'] }),
   };
+  const target = parseTarget(address, tlsPort);
+  const { password, source } = readPassword(passwordFile, env);
   return {
     kind: 'connect',
-    target: parseTarget(address, tlsPort),
+    target,
     tls,
-    password: readPassword(parsed['password-file'], env),
+    password,
+    passwordSource: source,
     caPem: undefined,
-    deleteFile: undefined,
+    vvDeletionProblem: undefined,
     ...common,
   };
+}
+
+/** Parses with yargs without letting it exit or print: --help and --version come back as `done`. */
+function runParser<T>(
+  parser: Argv<T>,
+  argv: readonly string[],
+  helpHint: string,
+): { kind: 'parsed'; parsed: ReturnType<Argv<T>['parseSync']> } | { kind: 'done'; output: string } {
+  let output = '';
+  let failure: string | undefined;
+  const parsed = parser
+    .exitProcess(false)
+    .fail((message: string | null, error: Error | undefined) => {
+      failure = message ?? error?.message ?? 'invalid command line';
+    })
+    .parseSync([...argv], {}, (_err: Error | undefined, _argv: unknown, text: string) => {
+      output = text;
+    });
+  if (failure !== undefined) throw new UsageError(`${failure}. Try ${helpHint}.`);
+  return output === '' ? { kind: 'parsed', parsed } : { kind: 'done', output };
+}
+
+/** Options that only mean something when connecting to a VM: with one of them, no address is a mistake. */
+const CONNECTION_ONLY_OPTIONS = [
+  'direct',
+  'tls-port',
+  'ca-file',
+  'host-subject',
+  'password-file',
+  'share',
+  'control',
+  'reconnect',
+] as const;
+
+const EXAMPLE_VALUES: Readonly<Record<string, string>> = {
+  'share-dir': '~/Shared',
+  control: '/run/user/$UID/sw.sock',
+  'password-file': '~/.config/vm-password',
+  'ca-file': 'ca-cert.pem',
+};
+
+/** `given` is the option as the user gave it (with ~ expanded), for the message. */
+function checkShareFolder(given: string, folder: string): void {
+  const problem = shareFolderProblem(folder);
+  if (problem !== undefined)
+    throw new UsageError(`${given}: cannot share it, ${problem}; give an existing folder.`);
+}
+
+/**
+ * Before yargs sees argv: `--reconnect` takes a value only as `--reconnect=VALUE`, so it never swallows the
+ * address after it; a password on the command line (visible in `ps`) is refused with the ways that work.
+ */
+function withOptionalValues(argv: readonly string[]): string[] {
+  const end = argv.indexOf('--');
+  return argv.map((arg, index) => {
+    if (end !== -1 && index > end) return arg;
+    if (arg === '--password' || arg.startsWith('--password=')) {
+      throw new UsageError(
+        'There is no --password: a password on the command line is visible to every user in `ps`. ' +
+          'Use --password-file FILE or the SPICE_PASSWORD environment variable.',
+      );
+    }
+    return arg === '--reconnect' ? '--reconnect=' : arg;
+  });
 }

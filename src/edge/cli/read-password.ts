@@ -1,11 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from './usage-error';
 
+/** Where the password came from, so that a refusal can name the place to fix. */
+export type PasswordSource =
+  /** No password; `vvFile` when the address came from a .vv file without password=. */
+  | { readonly kind: 'none'; readonly vvFile?: string }
+  | { readonly kind: 'password-file'; readonly path: string }
+  | { readonly kind: 'environment' }
+  /** A .vv file's own password= (or none: a .vv file never gets $SPICE_PASSWORD, see docs/cli.md). */
+  | { readonly kind: 'vv-file'; readonly path: string };
+
+export interface PasswordChoice {
+  readonly password: string | undefined;
+  readonly source: PasswordSource;
+}
+
 /**
  * The SPICE password never comes from argv (every user can read it in `ps`): from --password-file, or from the
  * SPICE_PASSWORD environment variable. One trailing newline in the file is dropped, as `echo pw > file` adds one.
  */
-export function readPassword(passwordFile: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+export function readPassword(passwordFile: string | undefined, env: NodeJS.ProcessEnv): PasswordChoice {
   if (passwordFile !== undefined) {
     let text: string;
     try {
@@ -16,7 +30,10 @@ export function readPassword(passwordFile: string | undefined, env: NodeJS.Proce
         `Cannot read the password file ${passwordFile} (${code}): check the path and its permissions.`,
       );
     }
-    return text.replace(/\r?\n$/, '');
+    return { password: text.replace(/\r?\n$/, ''), source: { kind: 'password-file', path: passwordFile } };
   }
-  return env.SPICE_PASSWORD;
+  const fromEnvironment = env.SPICE_PASSWORD;
+  return fromEnvironment === undefined
+    ? { password: undefined, source: { kind: 'none' } }
+    : { password: fromEnvironment, source: { kind: 'environment' } };
 }

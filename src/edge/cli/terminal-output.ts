@@ -22,6 +22,16 @@ export class TerminalOutput {
     this.stdout.write(`${text}\n`);
   }
 
+  /**
+   * The user pressed Enter on `line`: the terminal echoed it after the progress line and moved down one line.
+   * Put the typed line alone on that line (the progress line comes back on the next tick, below the answer).
+   */
+  typed(line: string): void {
+    if (!this.progressShown) return;
+    this.stdout.write(`\x1b[1A\r\x1b[K${line}\n`);
+    this.progressShown = false;
+  }
+
   /** Shows `line` in place of the previous progress line; undefined removes it. */
   progress(line: string | undefined): void {
     if (line === undefined) {

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { checkShareList, type NamedShare } from '../../webdav/multi-share/share-name';
+import { expandHome } from '../cli/expand-home';
 import { parseShareOption } from '../cli/parse-share-option';
 
 /** What an operator can ask while sharing runs (from the terminal or the --control socket). */
@@ -23,8 +24,11 @@ export const CONTROL_HELP = `Commands:
 
 const READ_ONLY_WORDS = new Set(['read-only', 'readonly', 'ro', '--read-only']);
 
-/** A line typed at the terminal: `share DIR [read-only]`, `share NAME=DIR[:ro] ...`, `stop`, `status`, `help`. */
-export function parseControlText(line: string, cwd: string): ParsedControl {
+/**
+ * A line typed at the terminal: `share DIR [read-only]`, `share NAME=DIR[:ro] ...`, `stop`, `status`, `help`.
+ * No shell reads the line, so `~` is expanded here (`home`).
+ */
+export function parseControlText(line: string, cwd: string, home?: string): ParsedControl {
   const text = line.trim();
   if (text === '') return { kind: 'empty' };
   const [word, ...rest] = text.split(/\s+/);
@@ -37,17 +41,22 @@ export function parseControlText(line: string, cwd: string): ParsedControl {
     case '?':
       return request({ kind: 'help' });
     case 'share':
-      return shareFromWords(text.slice(word.length).trim(), rest, cwd);
+      return shareFromWords(text.slice(word.length).trim(), rest, cwd, home);
     default:
       return invalid(`unknown command "${word}"; type help for the list`);
   }
 }
 
-function shareFromWords(argument: string, words: readonly string[], cwd: string): ParsedControl {
+function shareFromWords(
+  argument: string,
+  words: readonly string[],
+  cwd: string,
+  home: string | undefined,
+): ParsedControl {
   if (argument === '') return invalid('share needs a folder: share DIR [read-only]');
   if (words.length > 0 && words.every((w) => /^[^=/]+=/.test(w))) {
     try {
-      return sharesRequest(words.map((w) => parseShareOption(w, cwd)));
+      return sharesRequest(words.map((w) => parseShareOption(w, cwd, home)));
     } catch (err) {
       return invalid(err instanceof Error ? err.message : String(err));
     }
@@ -56,16 +65,17 @@ function shareFromWords(argument: string, words: readonly string[], cwd: string)
   const readOnly = words.length > 1 && READ_ONLY_WORDS.has(last.toLowerCase());
   // Everything else is the folder, spaces included.
   const dir = readOnly ? argument.slice(0, argument.length - last.length).trim() : argument;
-  return request({ kind: 'share', path: resolve(cwd, dir), readOnly });
+  return request({ kind: 'share', path: resolve(cwd, expandHome(dir, home)), readOnly });
 }
 
 /**
- * One JSON line from the control socket:
+ * One JSON line from the control socket, checked strictly (a typo must not silently share a folder writable):
  *   {"command":"share","path":"/srv/x","readOnly":true}
  *   {"command":"share","shares":[{"name":"docs","path":"/srv/docs","readOnly":false}]}
  *   {"command":"stop"}   {"command":"status"}
+ * `~` in a path is the user's home (`home`), as no shell expanded it.
  */
-export function parseControlJson(line: string, cwd: string): ParsedControl {
+export function parseControlJson(line: string, cwd: string, home?: string): ParsedControl {
   if (line.trim() === '') return { kind: 'empty' };
   let value: unknown;
   try {
@@ -78,31 +88,68 @@ export function parseControlJson(line: string, cwd: string): ParsedControl {
   }
   switch (value.command) {
     case 'stop':
-      return request({ kind: 'stop' });
-    case 'status':
-      return request({ kind: 'status' });
+    case 'status': {
+      const unknown = unknownKeys(value, ['command']);
+      if (unknown !== undefined) return invalid(`${value.command} takes no other field: ${unknown}`);
+      return request({ kind: value.command });
+    }
     case 'share':
-      return shareFromJson(value, cwd);
+      return shareFromJson(value, cwd, home);
     default:
       return invalid(`unknown command "${value.command}" (known: share, stop, status)`);
   }
 }
 
-function shareFromJson(value: Record<string, unknown>, cwd: string): ParsedControl {
-  if (Array.isArray(value.shares)) {
+function shareFromJson(value: Record<string, unknown>, cwd: string, home: string | undefined): ParsedControl {
+  const folder = (path: string): string => resolve(cwd, expandHome(path, home));
+  if ('shares' in value) {
+    const unknown = unknownKeys(value, ['command', 'shares']);
+    if (unknown !== undefined) return invalid(`share with "shares" takes no other field: ${unknown}`);
+    if (!Array.isArray(value.shares) || value.shares.length === 0) {
+      return invalid('"shares" must be a non-empty list of {"name", "path", "readOnly"}');
+    }
     const shares: NamedShare[] = [];
     for (const item of value.shares as unknown[]) {
-      if (!isRecord(item) || typeof item.name !== 'string' || typeof item.path !== 'string') {
+      if (!isRecord(item) || typeof item.name !== 'string' || !isFolderPath(item.path)) {
         return invalid('each of "shares" needs a "name" and a "path" (and may have "readOnly")');
       }
-      shares.push({ name: item.name, root: resolve(cwd, item.path), readOnly: item.readOnly === true });
+      const itemUnknown = unknownKeys(item, ['name', 'path', 'readOnly']);
+      if (itemUnknown !== undefined) {
+        return invalid(`unknown field in "shares": ${itemUnknown} (known: name, path, readOnly)`);
+      }
+      const readOnly = readOnlyField(item.readOnly);
+      if (readOnly === undefined) return invalid(READ_ONLY_TYPE);
+      shares.push({ name: item.name, path: folder(item.path), readOnly });
     }
     return sharesRequest(shares);
   }
-  if (typeof value.path !== 'string' || value.path === '') {
+  const unknown = unknownKeys(value, ['command', 'path', 'readOnly']);
+  if (unknown !== undefined)
+    return invalid(`unknown field in share: ${unknown} (known: path, readOnly, shares)`);
+  if (!isFolderPath(value.path)) {
     return invalid('share needs "path" (a folder) or "shares" (a list of {name, path, readOnly})');
   }
-  return request({ kind: 'share', path: resolve(cwd, value.path), readOnly: value.readOnly === true });
+  const readOnly = readOnlyField(value.readOnly);
+  if (readOnly === undefined) return invalid(READ_ONLY_TYPE);
+  return request({ kind: 'share', path: folder(value.path), readOnly });
+}
+
+const READ_ONLY_TYPE = '"readOnly" must be true or false (JSON booleans, not strings or numbers)';
+
+/** Absent means writable; anything but a JSON boolean is refused (undefined). */
+function readOnlyField(value: unknown): boolean | undefined {
+  if (value === undefined) return false;
+  return typeof value === 'boolean' ? value : undefined;
+}
+
+function isFolderPath(value: unknown): value is string {
+  return typeof value === 'string' && value !== '';
+}
+
+/** The keys of `value` not in `known`, quoted and listed, or undefined when there are none. */
+function unknownKeys(value: Record<string, unknown>, known: readonly string[]): string | undefined {
+  const unknown = Object.keys(value).filter((key) => !known.includes(key));
+  return unknown.length === 0 ? undefined : unknown.map((key) => JSON.stringify(key)).join(', ');
 }
 
 function sharesRequest(shares: readonly NamedShare[]): ParsedControl {

@@ -22,7 +22,10 @@ export async function openControlSocket(
 ): Promise<ControlSocket> {
   await clearStaleSocket(path);
   const connections = new Set<Socket>();
-  const server = createServer((socket) => serveConnection(socket, target, cwd, connections));
+  // allowHalfOpen: a client that sends its lines and shuts its side (`echo ... | socat`) still gets every answer.
+  const server = createServer({ allowHalfOpen: true }, (socket) =>
+    serveConnection(socket, target, cwd, connections),
+  );
   await listenPrivately(server, path);
   return {
     path,
@@ -51,11 +54,16 @@ function serveConnection(socket: Socket, target: ControlTarget, cwd: string, con
         return from(executeControl(parsed.request, target));
       }),
     )
-    .subscribe((reply) => {
-      if (!socket.destroyed) socket.write(`${JSON.stringify(reply)}\n`);
+    .subscribe({
+      next: (reply) => {
+        if (!socket.destroyed) socket.write(`${JSON.stringify(reply)}\n`);
+      },
+      // Every line answered and the client sent no more: close our side too.
+      complete: () => socket.end(),
     });
   const reader = createInterface({ input: socket, crlfDelay: Infinity });
   reader.on('line', (line) => lines.next(line));
+  reader.once('close', () => lines.complete());
   socket.once('close', () => {
     connections.delete(socket);
     reader.close();
@@ -97,15 +105,31 @@ async function clearStaleSocket(path: string): Promise<void> {
     return; // nothing there
   }
   if (!isSocket) throw new Error(`The control path ${path} exists and is not a socket: choose another path.`);
-  const alive = await new Promise<boolean>((resolve) => {
-    const probe = connect(path);
-    probe.once('connect', () => {
-      probe.destroy();
-      resolve(true);
+  const probe = await new Promise<'alive' | 'dead' | 'not-ours'>((resolve) => {
+    const socket = connect(path);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('alive');
     });
-    probe.once('error', () => resolve(false));
+    socket.once('error', (err: NodeJS.ErrnoException) =>
+      resolve(err.code === 'EACCES' || err.code === 'EPERM' ? 'not-ours' : 'dead'),
+    );
   });
-  if (alive)
+  if (probe === 'alive')
     throw new Error(`Another program is listening on the control socket ${path}: choose another path.`);
-  unlinkSync(path);
+  if (probe === 'not-ours') throw anotherUsersSocket(path);
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw code === 'EPERM' || code === 'EACCES' ? anotherUsersSocket(path) : err;
+  }
+}
+
+/** A socket file we may neither use nor remove (EACCES/EPERM, e.g. in /tmp with its sticky bit). */
+function anotherUsersSocket(path: string): Error {
+  return new Error(
+    `The control socket ${path} belongs to another user (left over, or still in use), so we may not replace it: ` +
+      'choose a path of your own, e.g. --control /run/user/$UID/spice-webdav.sock, or ask its owner to remove it.',
+  );
 }

@@ -1,4 +1,5 @@
 import { catchError, defer, EMPTY, filter, first, map, merge, type Observable, of, timeout } from 'rxjs';
+import type { ShareSpec } from '../../channel/mux-loop/loop-messages';
 import type { SharingCommand, SharingEvent } from '../sharing/sharing-types';
 import { CONTROL_HELP, type ControlRequest } from './control-request';
 import type { StatusReport } from './sharing-status';
@@ -6,7 +7,7 @@ import type { StatusReport } from './sharing-status';
 /** The answer to one control request; the socket sends it as one JSON line. */
 export type ControlReply =
   | { readonly ok: true; readonly status: StatusReport }
-  | { readonly ok: true; readonly shared: { readonly path: string; readonly readOnly: boolean } }
+  | { readonly ok: true; readonly shared: ShareSpec }
   | { readonly ok: true; readonly stopped: true }
   | { readonly ok: true; readonly help: string }
   | { readonly ok: false; readonly error: string };
@@ -19,6 +20,12 @@ export interface ControlTarget {
 }
 
 const OUTCOME_TIMEOUT_MS = 60_000;
+
+/** The reply when the sharing stream reported no outcome in time (the only outcome that is not also an event). */
+export const NO_ANSWER: ControlReply = {
+  ok: false,
+  error: 'no answer from the sharing engine (is the connection still up?)',
+};
 
 /**
  * Runs one request and emits its one reply. `share` and `stop` answer once the sharing stream says what
@@ -62,12 +69,7 @@ function sendAndAwait(
       filter((reply): reply is ControlReply => reply !== undefined),
       first(),
       timeout({ first: OUTCOME_TIMEOUT_MS }),
-      catchError(() =>
-        of<ControlReply>({
-          ok: false,
-          error: 'no answer from the sharing engine (is the connection still up?)',
-        }),
-      ),
+      catchError(() => of(NO_ANSWER)),
     );
     const send$ = defer(() => {
       target.send(command);

@@ -1,5 +1,7 @@
+import type { ShareSpec } from '../../channel/mux-loop/loop-messages';
 import type { SharingEvent } from '../sharing/sharing-types';
 import { describeEndpoint } from '../spice/target';
+import { describeShare } from './describe-share';
 import { formatBytes, formatRate } from './byte-units';
 import { addBytes, bytesPerSecond, EMPTY_RATE, type RateWindow } from './traffic-rate';
 
@@ -17,7 +19,7 @@ export interface StatusState {
   readonly channel: 'connecting' | 'connected' | 'ready';
   readonly endpoint: string | undefined;
   readonly guestPort: 'open' | 'closed';
-  readonly shared: { readonly path: string; readonly readOnly: boolean } | null;
+  readonly shared: ShareSpec | null;
   readonly clients: ReadonlyMap<string, ClientTally>;
   readonly readingPaused: boolean;
   readonly requests: number;
@@ -141,12 +143,12 @@ export function renderStatus(report: StatusReport): string {
     `channel: ${CHANNEL_TEXT[report.channel]}${report.endpoint === null ? '' : ` (${report.endpoint})`}`,
     `guest:   spice-webdavd ${report.guestPort === 'open' ? 'connected' : 'not connected'}` +
       (report.readingPaused ? ' (reading paused: the host is catching up)' : ''),
-    `shared:  ${report.shared === null ? 'nothing' : `${report.shared.path}${report.shared.readOnly ? ' (read-only)' : ''}`}`,
+    `shared:  ${report.shared === null ? 'nothing' : describeShare(report.shared)}`,
     `clients: ${report.clients.length} open, ${report.requests} requests so far`,
     ...report.clients.map(
       (c) =>
         `  ${c.id.replace(/^(.{8})0{8}$/, '$1')}  from guest ${formatBytes(c.bytesIn)} (${formatRate(c.rateInBytesPerSecond)})` +
-        `  to guest ${formatBytes(c.bytesOut)} (${formatRate(c.rateOutBytesPerSecond)})`,
+        `  queued for guest ${formatBytes(c.bytesOut)} (${formatRate(c.rateOutBytesPerSecond)})`,
     ),
   ];
   return lines.join('\n');

@@ -63,7 +63,9 @@ export function reduceProgress(state: ProgressState, event: SharingEvent, nowMs:
     }
     case 'request': {
       const carried = event.method === 'GET' ? event.bytesOut : event.method === 'PUT' ? event.bytesIn : 0;
-      return carried > 0 ? { ...state, files: state.files + 1 } : state;
+      // A finished request ends the transfers of unknown size (the event does not say which connection).
+      const transfers = new Map([...state.transfers].filter(([, t]) => t.expected !== undefined));
+      return { ...state, files: state.files + (carried > 0 ? 1 : 0), transfers };
     }
     case 'client-closed': {
       const transfers = new Map(state.transfers);
@@ -76,9 +78,16 @@ export function reduceProgress(state: ProgressState, event: SharingEvent, nowMs:
   }
 }
 
+/** Still moving: fewer bytes than announced (the count includes the head, so it ends a little early), or no size known. */
+function inFlight(transfer: Transfer): boolean {
+  return transfer.expected === undefined || transfer.moved < transfer.expected;
+}
+
 /** The live line, or undefined when there is nothing worth showing (idle, or a short burst). */
 export function renderProgress(state: ProgressState, nowMs: number): string | undefined {
   if (nowMs - state.lastTrafficMs > QUIET_MS) return undefined;
+  // A transfer that ended takes its line with it, rather than leaving a falling rate on screen.
+  if (![...state.transfers.values()].some(inFlight)) return undefined;
   const total = state.bytesIn + state.bytesOut;
   if (nowMs - state.startedAtMs < SHOW_AFTER_MS || total < SHOW_AFTER_BYTES) return undefined;
   const rate = bytesPerSecond(state.rate, nowMs);
@@ -94,7 +103,8 @@ export function renderProgress(state: ProgressState, nowMs: number): string | un
   }
   const parts = [
     `${state.files} file${state.files === 1 ? '' : 's'}`,
-    `↓ ${formatBytes(state.bytesOut)} to guest, ↑ ${formatBytes(state.bytesIn)} from guest`,
+    // "queued": handed to the SPICE socket; when the guest program reads it cannot be known from here.
+    `↓ ${formatBytes(state.bytesOut)} queued for guest, ↑ ${formatBytes(state.bytesIn)} from guest`,
     formatRate(rate),
   ];
   if (known && rate > 0) parts.push(`ETA ${formatDuration(remaining / rate)}`);

@@ -36,6 +36,11 @@ export async function runDemo(command: Extract<CliCommand, { kind: 'demo' }>): P
 
   try {
     say('spice-webdav demo: a host folder, shared into a virtual machine over SPICE.\n');
+    if (!ownFolder) {
+      // Said before anything starts: the user's own folder gets one file written into it.
+      say(`The VM will list and read ${folder} and write one file into it: from-the-guest.txt (replacing`);
+      say('any file of that name). Nothing else there is changed. Press Ctrl-C now to stop.\n');
+    }
     const qemuCheck = await checkQemuAvailable();
     if (!qemuCheck.ok) {
       say(`The demo needs QEMU, which is missing: ${qemuCheck.hint}.`);

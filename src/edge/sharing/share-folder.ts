@@ -40,8 +40,9 @@ import type {
 } from './sharing-types';
 import { shareLibvirtDomain } from '../libvirt/share-libvirt-domain';
 
-const NOTHING_SHARED =
-  'No folder is shared right now. On the host, start spice-webdav with --share-dir DIR (or send a share command).';
+/** The guest's 503 body completes "No folder is shared right now: " with this. */
+export const NOTHING_SHARED =
+  'on the host, start spice-webdav with --share-dir DIR (or send it a share command).';
 
 /**
  * Shares a host folder into the VM: connects to the SPICE server, runs the select loop over the webdav channel
@@ -100,14 +101,19 @@ export function shareFolder(
         const created$ =
           command.kind === 'share-folders'
             ? from(createMultiShareEngine(command.shares, options.engine))
-            : from(createWebdavEngine({ root: command.path, readOnly: share.readOnly }, options.engine));
+            : from(
+                createWebdavEngine(
+                  { root: command.path, readOnly: command.readOnly ?? false },
+                  options.engine,
+                ),
+              );
         return created$.pipe(
           map((created): LoopInput => {
             swapEngine(created);
             return { kind: 'sharing-started', share };
           }),
           catchError((err: unknown) => {
-            events.next({ kind: 'share-failed', path: share.path, message: errorMessage(err) });
+            events.next({ kind: 'share-failed', path: sharedPaths(share), message: errorMessage(err) });
             return EMPTY;
           }),
         );
@@ -190,13 +196,15 @@ export function shareFolder(
   });
 }
 
-/** What the loop (and the log) calls the share: the folder, or NAME=DIR[:ro] for each of several. */
+/** What the events report as shared: the folder, or the list of named folders. */
 function describeShare(command: Exclude<SharingCommand, { kind: 'stop' }>): ShareSpec {
   if (command.kind === 'share') return { path: command.path, readOnly: command.readOnly ?? false };
-  return {
-    path: command.shares.map((s) => `${s.name}=${s.root}${s.readOnly ? ':ro' : ''}`).join(', '),
-    readOnly: command.shares.every((s) => s.readOnly),
-  };
+  return { shares: command.shares.map(({ name, path, readOnly }) => ({ name, path, readOnly })) };
+}
+
+/** The folder(s) a failed share named, for the share-failed event. */
+function sharedPaths(share: ShareSpec): string {
+  return 'shares' in share ? share.shares.map((s) => s.path).join(', ') : share.path;
 }
 
 function traffic(id: string, direction: 'in' | 'out', payload: Buffer): TrafficEvent {

@@ -40,7 +40,7 @@ export async function createMultiShareEngine(
   if (problem !== undefined) throw new Error(`Cannot share these folders: ${problem}.`);
   const settings = resolveEngineOptions(options);
   const created = await Promise.allSettled(
-    shares.map((share) => createWebdavEngine({ root: share.root, readOnly: share.readOnly }, options)),
+    shares.map((share) => createWebdavEngine({ root: share.path, readOnly: share.readOnly }, options)),
   );
   const failedAt = created.findIndex((result) => result.status === 'rejected');
   if (failedAt !== -1) {
@@ -230,7 +230,7 @@ async function shareEntries(shares: readonly NamedShare[]): Promise<ShareEntry[]
   return Promise.all(
     shares.map(async (share) => ({
       share,
-      modified: await stat(share.root).then(
+      modified: await stat(share.path).then(
         (s) => s.mtime,
         () => undefined,
       ),

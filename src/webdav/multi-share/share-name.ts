@@ -1,7 +1,8 @@
 /** One folder of a multi-folder share: served at /NAME/ in the guest. */
 export interface NamedShare {
   readonly name: string;
-  readonly root: string;
+  /** The host folder (absolute). */
+  readonly path: string;
   readonly readOnly: boolean;
 }
 

@@ -15,18 +15,18 @@ describe('CLI options for operators', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('takes --share NAME=DIR[:ro] repeatedly, each with its own read-only flag', () => {
-    const command = parse(['127.0.0.1:5900', '--share', 'docs=/srv/docs', '--share', 'media=/srv/media:ro']);
+    const command = parse(['127.0.0.1:5900', '--share', `docs=${dir}`, '--share', `media=${dir}:ro`]);
     expect(command).toMatchObject({
       kind: 'connect',
       share: undefined,
       shares: [
-        { name: 'docs', root: '/srv/docs', readOnly: false },
-        { name: 'media', root: '/srv/media', readOnly: true },
+        { name: 'docs', path: dir, readOnly: false },
+        { name: 'media', path: dir, readOnly: true },
       ],
     });
     expect(parseShareOption('a=rel/dir:rw', '/home/me')).toEqual({
       name: 'a',
-      root: '/home/me/rel/dir',
+      path: '/home/me/rel/dir',
       readOnly: false,
     });
   });
@@ -36,7 +36,7 @@ describe('CLI options for operators', () => {
     [['--share', 'a=/x', '--share', 'A=/y'], /used twice/],
     [['--share', 'a/b=/x'], /slash/],
     [['--share', 'a='], /folder is missing/],
-    [['--share', 'a=/x', '--share-dir', '/y'], /either --share-dir/],
+    [['--share', 'a=/x', '--share-dir', '/'], /either --share-dir/],
     [['--share', 'a=/x', '--read-only'], /:ro/],
     [['--log-format', 'xml'], /Invalid values|choices/i],
   ])('refuses %j with advice', (args, message) => {
@@ -52,27 +52,29 @@ describe('CLI options for operators', () => {
 
   it('connects from a .vv file; the command line wins over the file', () => {
     const file = join(dir, 'console.vv');
-    writeFileSync(
-      file,
+    const text =
       '[virt-viewer]\ntype=spice\nhost=vmhost\nport=5900\ntls-port=5901\npassword=secret\n' +
-        'ca=-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----\\n\nhost-subject=CN=vmhost\ndelete-this-file=1\n',
-    );
-    expect(parse([file, '--share-dir', '/srv'])).toMatchObject({
+      'ca=-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----\\n\nhost-subject=CN=vmhost\ndelete-this-file=1\n';
+    writeFileSync(file, text);
+    expect(parse([file, '--share-dir', dir])).toMatchObject({
       kind: 'connect',
       target: { kind: 'tcp', host: 'vmhost', port: 5900, tlsPort: 5901 },
       tls: { hostSubject: 'CN=vmhost' },
       password: 'secret',
       caPem: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n',
-      deleteFile: file,
+      vvDeletionProblem: undefined,
     });
+    expect(existsSync(file)).toBe(false); // delete-this-file=1: gone as soon as it was read
+    writeFileSync(file, text);
     const pw = join(dir, 'pw');
     writeFileSync(pw, 'other\n');
-    expect(parse([file, '--password-file', pw, '--ca-file', '/ca.pem'])).toMatchObject({
+    const ca = join(dir, 'ca.pem');
+    writeFileSync(ca, '');
+    expect(parse([file, '--password-file', pw, '--ca-file', ca])).toMatchObject({
       password: 'other',
-      tls: { caFile: '/ca.pem', hostSubject: 'CN=vmhost' },
+      tls: { caFile: ca, hostSubject: 'CN=vmhost' },
       caPem: undefined,
     });
-    expect(existsSync(file)).toBe(true); // parsing never deletes; the CLI does once it runs
     expect(() => parse([join(dir, 'missing.vv')])).toThrow(/Cannot read the connection file/);
   });
 
@@ -127,5 +129,28 @@ describe('CLI options for operators', () => {
     output.log('hello');
     output.progress(undefined);
     expect(written).toEqual(['out:\r\x1b[K1 file', 'out:\r\x1b[K', 'err:hello\n']);
+  });
+
+  it('puts a line typed over the progress line back on its own line; the next tick redraws below it', () => {
+    const written: string[] = [];
+    const output = new TerminalOutput(
+      new Writable({
+        write(chunk: Buffer, _enc, done) {
+          written.push(chunk.toString());
+          done();
+        },
+      }),
+      new Writable({ write: (_c, _e, done) => done() }),
+    );
+    output.progress('16.4 MiB/s');
+    output.typed('status'); // the terminal showed "16.4 MiB/sstatus" and moved to the next line
+    output.data('channel: webdav channel up');
+    output.progress('16.5 MiB/s');
+    expect(written).toEqual([
+      '\r\x1b[K16.4 MiB/s',
+      '\x1b[1A\r\x1b[Kstatus\n',
+      'channel: webdav channel up\n',
+      '\r\x1b[K16.5 MiB/s',
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCommandLine } from '../../../../src/edge/cli/parse-command-line';
@@ -11,25 +11,28 @@ describe('parseCommandLine', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('connects with --direct and shares a folder read-only, as remote-viewer --spice-shared-dir would', () => {
-    expect(parse(['--direct', '127.0.0.1:5900', '--spice-shared-dir', '/srv/share', '--read-only'])).toEqual({
+    expect(parse(['--direct', '127.0.0.1:5900', '--spice-shared-dir', dir, '--read-only'])).toEqual({
       kind: 'connect',
       target: { kind: 'tcp', host: '127.0.0.1', port: 5900 },
       tls: {},
       password: undefined,
-      share: { path: '/srv/share', readOnly: true },
+      passwordSource: { kind: 'none' },
+      share: { path: dir, readOnly: true },
       shares: [],
       verbose: false,
       logFormat: 'human',
       reconnect: 'off',
       control: undefined,
       caPem: undefined,
-      deleteFile: undefined,
+      vvDeletionProblem: undefined,
     });
   });
 
   it('takes a spice:// URI, TLS options and the password from the environment', () => {
+    const ca = join(dir, 'ca.pem');
+    writeFileSync(ca, '');
     const command = parse(
-      ['spice://vm:5900', '--tls-port', '5901', '--ca-file', 'ca.pem', '--host-subject', 'CN=vm'],
+      ['spice://vm:5900', '--tls-port', '5901', '--ca-file', ca, '--host-subject', 'CN=vm'],
       {
         SPICE_PASSWORD: 'pw',
       },
@@ -37,7 +40,7 @@ describe('parseCommandLine', () => {
     expect(command).toMatchObject({
       kind: 'connect',
       target: { kind: 'tcp', host: 'vm', port: 5900, tlsPort: 5901 },
-      tls: { caFile: 'ca.pem', hostSubject: 'CN=vm' },
+      tls: { caFile: ca, hostSubject: 'CN=vm' },
       password: 'pw',
     });
   });
@@ -50,11 +53,7 @@ describe('parseCommandLine', () => {
 
   it('runs the built-in demo when no VM is given', () => {
     expect(parse([])).toEqual({ kind: 'demo', shareDir: undefined, verbose: false });
-    expect(parse(['demo', '--share-dir', '/tmp/x', '-v'])).toEqual({
-      kind: 'demo',
-      shareDir: '/tmp/x',
-      verbose: true,
-    });
+    expect(parse(['demo', '--share-dir', dir, '-v'])).toEqual({ kind: 'demo', shareDir: dir, verbose: true });
   });
 
   it('prints help and version through yargs', () => {
@@ -72,5 +71,135 @@ describe('parseCommandLine', () => {
     [['vm:5900', '--tls-port', '0'], /not a port number/],
   ])('refuses %j with a usage error that says what to do', (args, message) => {
     expect(() => parse(args)).toThrow(message);
+  });
+
+  it('never lets --reconnect take the address: a value only with =', () => {
+    expect(parse(['--reconnect', '127.0.0.1:5900'])).toMatchObject({
+      kind: 'connect',
+      target: { kind: 'tcp', host: '127.0.0.1', port: 5900 },
+      reconnect: 'after-loss',
+    });
+    expect(parse(['--reconnect=always', '127.0.0.1:5900'])).toMatchObject({ reconnect: 'always' });
+  });
+
+  it('never runs the demo when a connection option was given without an address', () => {
+    expect(() => parse(['--reconnect'])).toThrow(/No SPICE address given, though --reconnect was/);
+    expect(() => parse(['--control', join(dir, 'sw.sock')])).toThrow(/No SPICE address given/);
+    // The demo writes into a folder of the user's only when asked by name: `demo --share-dir DIR`.
+    expect(() => parse(['--share-dir', dir])).toThrow(/No SPICE address given, though --share-dir was/);
+  });
+
+  it.each([
+    [
+      ['--share-dir', '/nonexistent/folder'],
+      /--share-dir \/nonexistent\/folder: cannot share it, it does not exist/,
+    ],
+    [['--share-dir'], /--share-dir needs a value/],
+    [
+      ['--share', 'a=/nonexistent/folder'],
+      /--share a=\/nonexistent\/folder: cannot share it, it does not exist/,
+    ],
+    [
+      ['--control', '/nonexistent/folder/sw.sock'],
+      /its folder \/nonexistent\/folder does not exist; create it/,
+    ],
+    [['--password', 'x'], /There is no --password.*--password-file FILE or the SPICE_PASSWORD/],
+    [['--password=x'], /There is no --password/],
+    [['--ca-file', '/nonexistent/ca.pem'], /--ca-file \/nonexistent\/ca.pem: it does not exist; give the CA/],
+  ])('checks %j before connecting, with one sentence saying what to do', (args, message) => {
+    expect(() => parse(['vm:5900', ...args])).toThrow(message);
+  });
+
+  it('refuses a share folder that is a file, and a demo folder that does not exist', () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, '');
+    expect(() => parse(['vm:5900', '--share-dir', file])).toThrow(/it is not a folder/);
+    expect(() => parse(['demo', '--share-dir', join(dir, 'nope')])).toThrow(/it does not exist/);
+  });
+
+  it('expands ~ where no shell did: --spice-shared-dir=~/x, --share h=~/, --control=~/sock', () => {
+    const home = join(dir, 'home');
+    mkdirSync(join(home, 'x'), { recursive: true });
+    const env = { HOME: home };
+    expect(parse(['vm:5900', '--spice-shared-dir=~/x'], env)).toMatchObject({
+      share: { path: join(home, 'x') },
+    });
+    expect(parse(['vm:5900', '--share', 'h=~/', '--control=~/sw.sock'], env)).toMatchObject({
+      shares: [{ name: 'h', path: home, readOnly: false }],
+      control: join(home, 'sw.sock'),
+    });
+  });
+
+  it('reads a connection file that does not end in .vv, and says clearly when a file is no .vv file', () => {
+    const file = join(dir, 'console.vv.txt');
+    writeFileSync(file, '[virt-viewer]\ntype=spice\nhost=vmhost\nport=5900\n');
+    expect(parse([file])).toMatchObject({ target: { kind: 'tcp', host: 'vmhost', port: 5900 } });
+    const other = join(dir, 'notes.txt');
+    writeFileSync(other, 'hello\n');
+    expect(() => parse([other])).toThrow(
+      /notes.txt is not a usable virt-viewer file: it has no \[virt-viewer\]/,
+    );
+  });
+
+  describe('a .vv file', () => {
+    const vv = (name: string, body: string): string => {
+      const file = join(dir, name);
+      writeFileSync(file, `[virt-viewer]\n${body}`);
+      return file;
+    };
+
+    it('gets its own password= or none, never $SPICE_PASSWORD', () => {
+      const without = vv('no-password.vv', 'type=spice\nhost=elsewhere.example\nport=5900\n');
+      expect(parse([without], { SPICE_PASSWORD: 'mine' })).toMatchObject({
+        password: undefined,
+        passwordSource: { kind: 'none', vvFile: without },
+      });
+      const withOwn = vv('own.vv', 'type=spice\nhost=h\nport=5900\npassword=theirs\n');
+      expect(parse([withOwn], { SPICE_PASSWORD: 'mine' })).toMatchObject({
+        password: 'theirs',
+        passwordSource: { kind: 'vv-file', path: withOwn },
+      });
+      const pw = join(dir, 'explicit-pw');
+      writeFileSync(pw, 'explicit\n');
+      expect(parse([without, '--password-file', pw], { SPICE_PASSWORD: 'mine' })).toMatchObject({
+        password: 'explicit',
+        passwordSource: { kind: 'password-file', path: pw },
+      });
+    });
+
+    it.each([
+      [
+        'an unreadable --password-file',
+        'type=spice\nhost=h\nport=5900\n',
+        ['--password-file', '/nonexistent/pw'],
+      ],
+      ['type=vnc', 'type=vnc\nhost=h\nport=5900\n', []],
+      ['a bad port=', 'type=spice\nhost=h\nport=http\n', []],
+    ])('with delete-this-file=1 is deleted even when the run fails on %s', (_what, body, args) => {
+      const file = vv('one-time.vv', `${body}password=one-time\ndelete-this-file=1\n`);
+      expect(() => parse([file, ...args])).toThrow();
+      expect(existsSync(file)).toBe(false);
+    });
+
+    it('with delete-this-file=1 is deleted once read when all goes well, and kept without it', () => {
+      const deleted = vv('deleted.vv', 'type=spice\nhost=h\nport=5900\ndelete-this-file=1\n');
+      expect(parse([deleted])).toMatchObject({ kind: 'connect', vvDeletionProblem: undefined });
+      expect(existsSync(deleted)).toBe(false);
+      const kept = vv('kept.vv', 'type=spice\nhost=h\nport=5900\n');
+      parse([kept]);
+      expect(existsSync(kept)).toBe(true);
+    });
+  });
+
+  it('lists only what the demo takes in demo --help, and refuses connection options there', () => {
+    const help = parse(['demo', '--help']);
+    expect(help.kind === 'done' && help.output).toContain('--share-dir');
+    expect(help.kind === 'done' && help.output).not.toMatch(/--reconnect|--control|--password-file|target/);
+    expect(() => parse(['demo', '--reconnect'])).toThrow(/Unknown argument: reconnect/);
+  });
+
+  it('takes the address as typed: a bare number is no address (and never the demo)', () => {
+    expect(() => parse(['5900'])).toThrow(/"5900" has no port/);
+    expect(() => parse(['0x10'])).toThrow(/"0x10" has no port/);
   });
 });

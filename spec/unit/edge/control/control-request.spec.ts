@@ -14,8 +14,8 @@ describe('control requests', () => {
       {
         kind: 'share-folders',
         shares: [
-          { name: 'docs', root: '/d', readOnly: false },
-          { name: 'music', root: '/m', readOnly: true },
+          { name: 'docs', path: '/d', readOnly: false },
+          { name: 'music', path: '/m', readOnly: true },
         ],
       },
     ],
@@ -42,8 +42,8 @@ describe('control requests', () => {
       {
         kind: 'share-folders',
         shares: [
-          { name: 'a', root: '/a', readOnly: false },
-          { name: 'b', root: '/b', readOnly: true },
+          { name: 'a', path: '/a', readOnly: false },
+          { name: 'b', path: '/b', readOnly: true },
         ],
       },
     ],
@@ -59,5 +59,34 @@ describe('control requests', () => {
     ['{"command":"share","shares":[{"name":"a"}]}', /"name" and a "path"/],
   ])('answers the bad JSON line %s with advice', (line, message) => {
     expect(parseControlJson(line, '/')).toMatchObject({ kind: 'invalid', message });
+  });
+
+  it.each([
+    ['{"command":"share","path":"/x","readOnly":"true"}', /"readOnly" must be true or false/],
+    ['{"command":"share","path":"/x","readOnly":1}', /"readOnly" must be true or false/],
+    ['{"command":"share","path":"/x","read_only":true}', /unknown field in share: "read_only"/],
+    ['{"command":"share","shares":[{"name":"a","path":"/a","readOnly":"yes"}]}', /"readOnly" must be/],
+    ['{"command":"share","shares":[{"name":"a","path":"/a","ro":true}]}', /unknown field in "shares": "ro"/],
+    ['{"command":"share","shares":[],"path":"/x"}', /takes no other field: "path"/],
+    ['{"command":"share","shares":[]}', /non-empty list/],
+    ['{"command":"status","verbose":true}', /status takes no other field: "verbose"/],
+  ])('refuses the loosely typed JSON line %s, naming what is wrong', (line, message) => {
+    expect(parseControlJson(line, '/')).toMatchObject({ kind: 'invalid', message });
+  });
+
+  it('expands ~ in paths typed at the terminal or sent to the socket (no shell saw them)', () => {
+    expect(parseControlText('share ~/Other read-only', '/w', '/home/me')).toEqual({
+      kind: 'request',
+      request: { kind: 'share', path: '/home/me/Other', readOnly: true },
+    });
+    expect(parseControlText('share d=~/Docs:ro', '/w', '/home/me')).toMatchObject({
+      request: { shares: [{ name: 'd', path: '/home/me/Docs', readOnly: true }] },
+    });
+    expect(parseControlJson('{"command":"share","path":"~"}', '/w', '/home/me')).toMatchObject({
+      request: { path: '/home/me' },
+    });
+    expect(
+      parseControlJson('{"command":"share","shares":[{"name":"d","path":"~/D"}]}', '/w', '/home/me'),
+    ).toMatchObject({ request: { shares: [{ path: '/home/me/D' }] } });
   });
 });

@@ -82,4 +82,14 @@ describe('status folded from events', () => {
     expect(w.slots.length).toBeLessThanOrEqual(8);
     expect(bytesPerSecond(w, 7000)).toBe(0);
   });
+
+  it('reports several folders as a list of {name, path, readOnly}, each with its own flag', () => {
+    const shares = [
+      { name: 'docs', path: '/a', readOnly: false },
+      { name: 'music', path: '/b', readOnly: true },
+    ];
+    const report = statusReport(fold([[0, { kind: 'sharing-started', share: { shares } }]]), 0);
+    expect(report.shared).toEqual({ shares });
+    expect(renderStatus(report)).toContain('shared:  docs=/a, music=/b (read-only)');
+  });
 });

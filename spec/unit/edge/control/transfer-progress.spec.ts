@@ -39,7 +39,7 @@ describe('transfer progress (a pure fold of events and time)', () => {
       ],
     ]);
     expect(renderProgress(state, 1999)).toBe(
-      '1 file, ↓ 4.0 MiB to guest, ↑ 0 B from guest, 2.0 MiB/s, ETA 0:02',
+      '1 file, ↓ 4.0 MiB queued for guest, ↑ 0 B from guest, 2.0 MiB/s, ETA 0:02',
     );
   });
 
@@ -50,7 +50,9 @@ describe('transfer progress (a pure fold of events and time)', () => {
         { kind: 'traffic', id: 'c1', direction: 'in', bytes: e.kind === 'traffic' ? e.bytes : 0 },
       ]),
     ]);
-    expect(renderProgress(unknown, 1999)).toBe('0 files, ↓ 0 B to guest, ↑ 4.0 MiB from guest, 2.0 MiB/s');
+    expect(renderProgress(unknown, 1999)).toBe(
+      '0 files, ↓ 0 B queued for guest, ↑ 4.0 MiB from guest, 2.0 MiB/s',
+    );
     const short = fold(IDLE_PROGRESS, download('c1', 100 * MiB, 0, 1, 32));
     expect(renderProgress(short, 100)).toBeUndefined(); // not yet a second old
     expect(renderProgress(unknown, 60_000)).toBeUndefined(); // quiet for long: the line goes away
@@ -69,5 +71,18 @@ describe('transfer progress (a pure fold of events and time)', () => {
     expect(later.startedAtMs).toBe(60_000);
     expect(later.bytesOut).toBe(2 * MiB);
     expect(later.files).toBe(1);
+  });
+
+  it('takes the line away as soon as the transfer has moved all its bytes', () => {
+    // 4 MiB announced and moved within 2 s: still moving at 1.9 s, done (no line, no falling rate) after.
+    const moving = fold(IDLE_PROGRESS, download('c1', 4 * MiB, 0, 31.25, 63));
+    expect(renderProgress(moving, 1990)).toMatch(/MiB\/s/);
+    const done = fold(
+      moving,
+      download('c1', 4 * MiB, 1969, 31.25, 1).map(
+        ([t, e]) => [t, { ...e, announcedBytes: undefined }] as [number, SharingEvent],
+      ),
+    );
+    expect(renderProgress(done, 2000)).toBeUndefined();
   });
 });

@@ -25,8 +25,8 @@ describe('multi-share engine (a virtual root over several folders)', () => {
     writeFileSync(join(docs, 'a.txt'), 'alpha');
     writeFileSync(join(media, 'song.ogg'), 'la la');
     engine = await createMultiShareEngine([
-      { name: 'docs', root: docs, readOnly: false },
-      { name: 'My Media', root: media, readOnly: true },
+      { name: 'docs', path: docs, readOnly: false },
+      { name: 'My Media', path: media, readOnly: true },
     ]);
     records.length = 0;
     engine.onRequest((r) => records.push(r));
@@ -141,15 +141,15 @@ describe('multi-share engine (a virtual root over several folders)', () => {
     await expect(createMultiShareEngine([])).rejects.toThrow(/no folder/);
     await expect(
       createMultiShareEngine([
-        { name: 'a', root: docs, readOnly: false },
-        { name: 'A', root: media, readOnly: false },
+        { name: 'a', path: docs, readOnly: false },
+        { name: 'A', path: media, readOnly: false },
       ]),
     ).rejects.toThrow(/used twice/);
-    await expect(createMultiShareEngine([{ name: 'x/y', root: docs, readOnly: false }])).rejects.toThrow(
+    await expect(createMultiShareEngine([{ name: 'x/y', path: docs, readOnly: false }])).rejects.toThrow(
       /slash/,
     );
     await expect(
-      createMultiShareEngine([{ name: 'gone', root: join(base, 'missing'), readOnly: false }]),
+      createMultiShareEngine([{ name: 'gone', path: join(base, 'missing'), readOnly: false }]),
     ).rejects.toThrow(/share "gone"/);
   });
 });

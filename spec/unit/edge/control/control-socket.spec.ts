@@ -1,0 +1,91 @@
+// The --control socket over a real unix socket, with a stand-in for the running share.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Subject } from 'rxjs';
+import { openControlSocket, type ControlSocket } from '../../../../src/edge/control/control-socket';
+import type { ControlTarget } from '../../../../src/edge/control/execute-control';
+import { INITIAL_STATUS, statusReport } from '../../../../src/edge/control/sharing-status';
+import type { SharingCommand, SharingEvent } from '../../../../src/edge/sharing/sharing-types';
+
+/**
+ * A share that answers each command with the event a real one sends, but only from the moment the test calls
+ * `answer()` (a real share takes a while to check the folder and start its engine).
+ */
+function slowTarget(): { target: ControlTarget; answer: () => void } {
+  const events = new Subject<SharingEvent>();
+  const pending: SharingEvent[] = [];
+  let answering = false;
+  const outcome = (command: SharingCommand): SharingEvent =>
+    command.kind === 'stop'
+      ? { kind: 'sharing-stopped', droppedClients: 0 }
+      : command.kind === 'share'
+        ? { kind: 'sharing-started', share: { path: command.path, readOnly: command.readOnly ?? false } }
+        : { kind: 'sharing-started', share: { shares: command.shares } };
+  return {
+    target: {
+      events$: events.asObservable(),
+      send: (command) => (answering ? events.next(outcome(command)) : pending.push(outcome(command))),
+      status: () => statusReport(INITIAL_STATUS, 0),
+    },
+    answer: () => {
+      answering = true;
+      for (const event of pending.splice(0)) events.next(event);
+    },
+  };
+}
+
+/** One request on its own connection, answered (a round trip through the server). */
+function ask(path: string, line: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(path);
+    socket.once('error', reject);
+    socket.once('data', (chunk: Buffer) => {
+      socket.destroy();
+      resolve(chunk.toString());
+    });
+    socket.write(`${line}\n`);
+  });
+}
+
+describe('control socket', () => {
+  let dir: string;
+  let control: ControlSocket | undefined;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'spice-webdav-control-'))));
+  afterEach(() => {
+    control?.close();
+    control = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers every line, in order, after the client half-closed its side', async () => {
+    const { target, answer } = slowTarget();
+    const path = join(dir, 'sw.sock');
+    control = await openControlSocket(path, target, '/w');
+    const client = connect({ path, allowHalfOpen: true });
+    let received = '';
+    client.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    const lines =
+      '{"command":"share","path":"/srv/x","readOnly":true}\n{"command":"share","path":"/x","readOnly":"true"}\n' +
+      '{"command":"stop"}\n{"command":"status"}\n';
+    // All lines and the end of input are on their way before the share has an outcome, as with
+    // `echo ... | socat -`; a round trip on another connection lets the server take them in first.
+    await new Promise<void>((resolve) => client.end(lines, resolve));
+    await ask(path, '{"command":"status"}');
+    answer();
+    await closed;
+    const replies = received
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as unknown);
+    expect(replies).toEqual([
+      { ok: true, shared: { path: '/srv/x', readOnly: true } },
+      { ok: false, error: expect.stringContaining('"readOnly" must be true or false') },
+      { ok: true, stopped: true },
+      { ok: true, status: expect.objectContaining({ shared: null }) },
+    ]);
+  });
+});
