@@ -8,7 +8,14 @@ const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts'
 
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/spec/unit/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/spec/unit/**/*.spec.ts'],
+      // A hang guard, not a speed assertion: on two cores shared by the workers, real-file-system specs such
+      // as the namespace race (hundreds of requests) overran jest's 5 s default.
+      testTimeout: 30_000,
+    },
     {
       ...common,
       displayName: 'qemu',
