@@ -27,13 +27,8 @@ import { SpiceConnectionError } from './errors';
 import { LinkTimeoutError, channelName, classifyLinkFailure } from './link-failure';
 import { linkChannel, type LinkOutcome } from './link-handshake';
 import { socketChunks } from './socket-chunks';
-import {
-  firstEndpoint,
-  secureEndpoint,
-  type SpiceEndpoint,
-  type SpiceTarget,
-  type SpiceTlsOptions,
-} from './target';
+import { routeChannel, type SpiceEndpoint, type SpiceTarget, type SpiceTlsOptions } from './target';
+import { needsTlsPortError, needUnsecuredError } from './tls-route-errors';
 import { DEFAULT_CONNECT_TIMEOUT_MS, connectEndpoint } from './transport';
 
 export const DEFAULT_LINK_TIMEOUT_MS = 10_000;
@@ -311,7 +306,8 @@ function readFailure(error: unknown, channelType: number, endpoint: SpiceEndpoin
 }
 
 /**
- * Connect and link, moving to the TLS port when the plain port answers NEED_SECURED (as spice-gtk does).
+ * Connect and link where routeChannel says (the TLS port first when one is known), moving to the TLS port when
+ * the plain port answers NEED_SECURED. That answer comes in the link reply, before we send the ticket.
  * `track` learns each socket as soon as it exists so an unsubscribe can close it mid-handshake.
  */
 async function establishLink(
@@ -319,7 +315,9 @@ async function establishLink(
   track: (socket: Socket) => void,
   isCancelled: () => boolean,
 ): Promise<{ socket: Socket; outcome: LinkOutcome; endpoint: SpiceEndpoint }> {
-  let endpoint = firstEndpoint(options.target);
+  const route = routeChannel(options.target, options.channelType);
+  if (route.kind === 'needs-tls-port') throw needsTlsPortError(options.channelType);
+  let endpoint = route.endpoint;
   for (;;) {
     const socket = await connectEndpoint(
       endpoint,
@@ -352,9 +350,8 @@ async function establishLink(
       socket.destroy();
       const needsTls = error instanceof LinkError && error.code === LinkErrorCode.NEED_SECURED;
       if (needsTls && endpoint.kind === 'tcp' && !endpoint.secure) {
-        const secure = secureEndpoint(options.target);
-        if (secure !== undefined) {
-          endpoint = secure;
+        if (route.onNeedSecured !== undefined) {
+          endpoint = route.onNeedSecured;
           continue;
         }
         throw new SpiceConnectionError(
@@ -362,6 +359,9 @@ async function establishLink(
           `The SPICE server requires TLS for the ${channelName(options.channelType)} channel and no TLS port is known: pass the VM's SPICE tls-port with --tls-port (and its CA certificate with --ca-file).`,
           { cause: error },
         );
+      }
+      if (error instanceof LinkError && error.code === LinkErrorCode.NEED_UNSECURED) {
+        throw needUnsecuredError(options.channelType, endpoint, error);
       }
       throw classifyLinkFailure(error, options.channelType, endpoint);
     }

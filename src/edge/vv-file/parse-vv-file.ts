@@ -1,3 +1,4 @@
+import { parseSecureChannels } from '../spice/secure-channels';
 import type { SpiceTarget } from '../spice/target';
 
 /** What a virt-viewer connection file (`[virt-viewer]` section) tells us, with remote-viewer's meaning. */
@@ -33,6 +34,11 @@ export function parseVvFile(text: string): VvParseResult {
   if (port === 'invalid' || tlsPort === 'invalid')
     return fail('port= or tls-port= is not a port number (1-65535)');
   if (port === undefined && tlsPort === undefined) return fail('it names no port= and no tls-port=');
+  // An empty secure-channels= is taken as absent: the safe default (TLS only when there is a TLS port).
+  const secureChannelsText = section.get('secure-channels') ?? '';
+  const secureChannels =
+    secureChannelsText.trim() === '' ? undefined : parseSecureChannels(secureChannelsText);
+  if (secureChannels?.kind === 'error') return fail(`secure-channels=: ${secureChannels.message}`);
   const deleteFlag = section.get('delete-this-file');
   return {
     kind: 'ok',
@@ -42,6 +48,7 @@ export function parseVvFile(text: string): VvParseResult {
         host,
         ...(port === undefined ? {} : { port }),
         ...(tlsPort === undefined ? {} : { tlsPort }),
+        ...(secureChannels === undefined ? {} : { secureChannels: secureChannels.value }),
       },
       password: section.get('password'),
       caPem: section.get('ca'),

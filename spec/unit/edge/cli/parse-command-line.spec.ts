@@ -45,6 +45,25 @@ describe('parseCommandLine', () => {
     });
   });
 
+  it('takes --secure-channels (spice-gtk names, or all) into the target; a .vv file is overridden by it', () => {
+    expect(parse(['spice://vm?port=5900&tls-port=5901', '--secure-channels', 'main,webdav'])).toMatchObject({
+      target: { kind: 'tcp', host: 'vm', port: 5900, tlsPort: 5901, secureChannels: ['main', 'webdav'] },
+    });
+    expect(parse(['vm:5900', '--spice-secure-channels', 'all'])).toMatchObject({
+      target: { secureChannels: 'all' },
+    });
+    expect(parse(['vm:5900'])).toMatchObject({ target: { kind: 'tcp', host: 'vm', port: 5900 } });
+    const file = join(dir, 'ovirt.vv');
+    writeFileSync(
+      file,
+      '[virt-viewer]\ntype=spice\nhost=vm\nport=5900\ntls-port=5901\nsecure-channels=main;webdav\n',
+    );
+    expect(parse([file])).toMatchObject({ target: { secureChannels: ['main', 'webdav'] } });
+    expect(parse([file, '--secure-channels', 'main'])).toMatchObject({
+      target: { secureChannels: ['main'] },
+    });
+  });
+
   it('reads the password from --password-file, dropping one trailing newline', () => {
     const file = join(dir, 'pw');
     writeFileSync(file, 'sesame\n');
@@ -69,6 +88,11 @@ describe('parseCommandLine', () => {
     [['vm:5900', '--direct', 'vm:5901'], /either --direct HOST:PORT or a positional address/],
     [['vm:5900', '--password-file', '/nonexistent/pw'], /Cannot read the password file/],
     [['vm:5900', '--tls-port', '0'], /not a port number/],
+    [
+      ['vm:5900', '--secure-channels', 'main,webadv'],
+      /--secure-channels "main,webadv": "webadv" is not a SPICE channel/,
+    ],
+    [['spice+unix:///run/vm.sock', '--secure-channels', 'all'], /does not apply to a unix socket/],
   ])('refuses %j with a usage error that says what to do', (args, message) => {
     expect(() => parse(args)).toThrow(message);
   });

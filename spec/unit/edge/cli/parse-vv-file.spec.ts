@@ -44,6 +44,43 @@ describe('virt-viewer .vv files', () => {
     if (result.kind === 'error') expect(result.message).toMatch(message);
   });
 
+  it("reads oVirt's secure-channels= list, and all", () => {
+    const file = (list: string) =>
+      `[virt-viewer]\ntype=spice\nhost=h\nport=5900\ntls-port=5901\nsecure-channels=${list}\n`;
+    expect(
+      parseVvFile(file('main;inputs;cursor;playback;record;display;smartcard;usbredir;webdav')),
+    ).toMatchObject({
+      kind: 'ok',
+      connection: {
+        target: {
+          secureChannels: [
+            'main',
+            'inputs',
+            'cursor',
+            'playback',
+            'record',
+            'display',
+            'smartcard',
+            'usbredir',
+            'webdav',
+          ],
+        },
+      },
+    });
+    expect(parseVvFile(file('all'))).toMatchObject({ connection: { target: { secureChannels: 'all' } } });
+    const empty = parseVvFile(file(''));
+    expect(empty.kind === 'ok' && empty.connection.target).toEqual({
+      kind: 'tcp',
+      host: 'h',
+      port: 5900,
+      tlsPort: 5901,
+    });
+    expect(parseVvFile(file('main;webadv'))).toEqual({
+      kind: 'error',
+      message: expect.stringMatching(/^secure-channels=: "webadv" is not a SPICE channel/) as unknown,
+    });
+  });
+
   it('keeps the file when delete-this-file is absent, and tells .vv files from addresses', () => {
     const result = parseVvFile('[virt-viewer]\ntype=spice\nhost=h\nport=5900\n');
     expect(result.kind === 'ok' && result.connection.deleteThisFile).toBe(false);
