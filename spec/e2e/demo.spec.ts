@@ -1,8 +1,17 @@
 // `npm run demo` as a newcomer runs it: boots the guest, shares a folder, lists, reads and writes from inside
-// the guest, explains each step and leaves nothing running.
+// the guest, explains each step and leaves nothing running. And the demo's VM as another local user sees it:
+// nothing to connect to but a SPICE port that wants a password.
 
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+import { demoVm } from '../../src/edge/demo/demo-vm';
+import { buildGuest, checkQemuAvailable, startQemu, type RunningQemu } from '../../src/edge/qemu/launcher';
+import { connectSpice } from '../../src/edge/spice/spice-session';
+import type { SpiceTarget } from '../../src/edge/spice/target';
+import { recordSession, type SessionRecorder } from '../qemu/support/session-recorder';
+import { listeningSockets } from './support/listening-sockets';
 
 describe('the built-in demo', () => {
   it('shows folder sharing end to end and exits 0', () => {
@@ -17,4 +26,57 @@ describe('the built-in demo', () => {
     expect(output).toMatch(/from-the-guest\.txt now says: "Written inside the VM/);
     expect(output).toContain('Shutting the VM down');
   }, 300_000);
+});
+
+describe("the demo's VM is reachable only by the user who started it", () => {
+  let vm: RunningQemu | undefined;
+  let password = '';
+  const sessions: SessionRecorder[] = [];
+
+  beforeAll(async () => {
+    const availability = await checkQemuAvailable();
+    if (!availability.ok) throw new Error(availability.hint);
+    const setup = demoVm(await buildGuest());
+    password = setup.spicePassword;
+    vm = await startQemu(setup.qemu);
+  }, 300_000);
+
+  afterEach(() => sessions.splice(0).forEach((session) => session.unsubscribe()));
+  afterAll(async () => {
+    await vm?.stop();
+  }, 30_000);
+
+  function running(): RunningQemu {
+    if (vm === undefined) throw new Error('the demo VM did not start (see beforeAll)');
+    return vm;
+  }
+
+  function target(): SpiceTarget {
+    return { kind: 'tcp', host: running().spice.host, port: running().spice.port };
+  }
+
+  it("listens on no port to the guest's relay: only SPICE, and unix sockets in a 0700 folder of the user", async () => {
+    // The relay (9844 → spice-webdavd) runs in the guest, so what the host offers is what decides.
+    expect((await running().guestExec('pidof socat')).code).toBe(0);
+    const sockets = listeningSockets(running().pid);
+    expect(sockets.tcp).toEqual([`127.0.0.1:${running().spice.port}`]);
+    expect(sockets.unix.length).toBeGreaterThan(0); // the guest command channel
+    for (const path of sockets.unix) {
+      const folder = statSync(dirname(path));
+      expect({ path, mode: folder.mode & 0o777, owner: folder.uid }).toEqual({
+        path,
+        mode: 0o700,
+        owner: process.getuid?.(),
+      });
+    }
+  }, 60_000);
+
+  it("refuses a SPICE client without the password, and accepts the demo's own", async () => {
+    const stranger = recordSession(connectSpice({ target: target() }));
+    sessions.push(stranger);
+    expect(await stranger.failure()).toMatchObject({ reason: 'auth' });
+    const demo = recordSession(connectSpice({ target: target(), password }));
+    sessions.push(demo);
+    await demo.until('port-init');
+  }, 60_000);
 });

@@ -82,7 +82,7 @@ describe('startQemu with the test guest', () => {
 
   beforeAll(async () => {
     const guest = await buildGuest();
-    vm = await startQemu({ guest });
+    vm = await startQemu({ guest, forwardGuestRelay: true });
   }, 300_000);
 
   afterAll(async () => {

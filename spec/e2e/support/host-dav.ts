@@ -19,7 +19,11 @@ export interface HostDavRequest {
 export function hostDavRequest(qemu: RunningQemu, request: HostDavRequest): Promise<HttpResponse> {
   const port = qemu.webdavForwardPort;
   if (port === undefined) {
-    return Promise.reject(new Error('hostDavRequest needs a guest: start QEMU with startQemu({ guest })'));
+    return Promise.reject(
+      new Error(
+        'hostDavRequest needs the relay forward: start QEMU with startQemu({ guest, forwardGuestRelay: true })',
+      ),
+    );
   }
   const timeoutMs = request.timeoutMs ?? 30_000;
   return new Promise((resolve, reject) => {

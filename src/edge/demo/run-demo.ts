@@ -6,6 +6,7 @@ import type { CliCommand } from '../cli/parse-command-line';
 import { buildGuest, checkQemuAvailable, startQemu, type RunningQemu } from '../qemu/launcher';
 import { shareFolder } from '../sharing/share-folder';
 import type { SharingEvent } from '../sharing/sharing-types';
+import { demoVm } from './demo-vm';
 
 const say = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -57,10 +58,12 @@ export async function runDemo(command: Extract<CliCommand, { kind: 'demo' }>): P
       '2. Booting it under QEMU with a SPICE server and the webdav port (software emulation, no KVM needed)...',
     );
     const started = Date.now();
-    qemu = await startQemu({ guest: image });
+    const vmSetup = demoVm(image);
+    qemu = await startQemu(vmSetup.qemu);
     say(
-      `   The VM is up after ${((Date.now() - started) / 1000).toFixed(1)} s; its SPICE server listens on 127.0.0.1:${qemu.spice.port}.`,
+      `   The VM is up after ${((Date.now() - started) / 1000).toFixed(1)} s; its SPICE server listens on 127.0.0.1:${qemu.spice.port}`,
     );
+    say('   with a random password only this demo knows, so no other user of this machine can take it over.');
 
     if (ownFolder) {
       writeFileSync(join(folder, 'hello.txt'), 'Hello from the host!\n');
@@ -70,6 +73,7 @@ export async function runDemo(command: Extract<CliCommand, { kind: 'demo' }>): P
     const events = new ReplaySubject<SharingEvent>();
     sharing = shareFolder({
       target: { kind: 'tcp', host: qemu.spice.host, port: qemu.spice.port },
+      password: vmSetup.spicePassword,
       share: { path: folder, readOnly: false },
     }).subscribe(events);
     await firstValueFrom(

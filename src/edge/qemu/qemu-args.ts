@@ -19,7 +19,8 @@ export interface QemuLaunchPlan {
   /** A 0600 file holding the SPICE password; absent = no ticketing. */
   passwordFile?: string;
   webdavPort: boolean;
-  guest?: { image: GuestImage; commandSocketPath: string; webdavForwardPort: number };
+  /** webdavForwardPort: the host port forwarded to the guest relay; absent = no forward (the default). */
+  guest?: { image: GuestImage; commandSocketPath: string; webdavForwardPort?: number };
 }
 
 function spiceArgument(plan: QemuLaunchPlan): string {
@@ -50,9 +51,12 @@ function guestArguments(guest: NonNullable<QemuLaunchPlan['guest']>): string[] {
     `socket,id=cmd0,path=${guest.commandSocketPath},server=on,wait=off`,
     '-device',
     `virtserialport,bus=vser0.0,chardev=cmd0,name=${COMMAND_PORT_NAME}`,
-    // restrict=on: the guest reaches nothing outside QEMU's own user-mode network.
+    // restrict=on: the guest reaches nothing outside QEMU's own user-mode network. The relay forward listens on
+    // host loopback for every local user, so it is there only when asked for.
     '-netdev',
-    `user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:${guest.webdavForwardPort}-:${GUEST_RELAY_PORT}`,
+    guest.webdavForwardPort === undefined
+      ? 'user,id=net0,restrict=on'
+      : `user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:${guest.webdavForwardPort}-:${GUEST_RELAY_PORT}`,
     '-device',
     'virtio-net-pci,netdev=net0',
   ];

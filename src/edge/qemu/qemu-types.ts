@@ -14,6 +14,12 @@ export interface QemuOptions {
   unixSocket?: boolean;
   /** Extra environment for QEMU (e.g. SPICE_DEBUG_ALLOW_MC). */
   env?: Record<string, string>;
+  /**
+   * Guest only, default false: forward a host 127.0.0.1 port (webdavForwardPort) to the guest's relay on 9844
+   * (→ spice-webdavd, → the shared folder). Every local user can connect to that port, so only specs that must
+   * reach spice-webdavd from the host (litmus) turn it on; the demo never does.
+   */
+  forwardGuestRelay?: boolean;
   /** Default 512 with a guest, 64 without. */
   memoryMiB?: number;
 }
@@ -52,7 +58,7 @@ export interface SpiceEndpointInfo {
 export interface RunningQemu {
   readonly pid: number;
   readonly spice: SpiceEndpointInfo;
-  /** Host 127.0.0.1 port forwarded to the guest relay on 9844 (→ spice-webdavd on 9843). Guest only. */
+  /** Host 127.0.0.1 port forwarded to the guest relay on 9844 (→ spice-webdavd on 9843); forwardGuestRelay only. */
   readonly webdavForwardPort?: number;
   /** Runs a shell command in the guest (one at a time). Guest only: rejects without one. */
   guestExec(command: string, opts?: GuestExecOptions): Promise<GuestExecResult>;

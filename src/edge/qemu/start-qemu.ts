@@ -53,6 +53,9 @@ async function planLaunch(options: QemuOptions, tempDir: string): Promise<QemuLa
   if (options.unixSocket === true && options.tls !== undefined) {
     throw new Error('startQemu: tls and unixSocket cannot be combined (QEMU offers TLS on TCP ports only)');
   }
+  if (!options.guest && options.forwardGuestRelay === true) {
+    throw new Error('startQemu: forwardGuestRelay needs a guest (the relay runs in it)');
+  }
   if (options.guest && options.webdavPort === false) {
     throw new Error(
       'startQemu: a guest needs the webdav port (spice-webdavd opens it); drop webdavPort: false',
@@ -89,7 +92,7 @@ async function planLaunch(options: QemuOptions, tempDir: string): Promise<QemuLa
       ? {
           image: options.guest,
           commandSocketPath: join(tempDir, 'cmd.sock'),
-          webdavForwardPort: await freeLoopbackPort(),
+          webdavForwardPort: options.forwardGuestRelay === true ? await freeLoopbackPort() : undefined,
         }
       : undefined,
   };
