@@ -22,6 +22,8 @@ export type { LibvirtEvent } from './edge/libvirt/libvirt-events';
 export type { SshHop } from './edge/spice/ssh-tunnel';
 export type { NamedShare } from './webdav/multi-share/share-name';
 export type { SpiceTarget, SpiceTlsOptions, SpiceEndpoint } from './edge/spice/target';
+export type { SecureChannels, SpiceChannelName } from './edge/spice/secure-channels';
+export { SPICE_CHANNEL_NAMES, parseSecureChannels } from './edge/spice/secure-channels';
 export { SpiceConnectionError, SPICE_EXIT_CODES, isSpiceConnectionError } from './edge/spice/errors';
 export type { SpiceFailureReason } from './edge/spice/errors';
 export { connectSpice } from './edge/spice/spice-session';
