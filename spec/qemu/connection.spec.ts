@@ -98,7 +98,8 @@ describe('SPICE connection against QEMU', () => {
     await session.until('port-init');
   });
 
-  it('moves to the TLS port when the plain port answers NEED_SECURED, checking the host subject', async () => {
+  // The move after a NEED_SECURED answer (for a channel the user allows in clear): spec/qemu/tls-first.spec.ts.
+  it('links every channel on the TLS port when both ports are known, checking the host subject', async () => {
     // No subjectAltName and an IP address to connect to: only the host-subject check can accept this certificate.
     certificates = makeTestCertificates('spice-test-host', false);
     const vm = await qemu({ tls: { x509Dir: certificates.x509Dir }, tlsOnlyChannels: true });
