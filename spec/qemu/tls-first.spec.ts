@@ -9,7 +9,12 @@ import { join } from 'node:path';
 import { ChannelType } from '../../src/wire/constants';
 import { SpiceConnectionError } from '../../src/edge/spice/errors';
 import { connectSpice, type SpiceSessionOptions } from '../../src/edge/spice/spice-session';
-import { freeLoopbackPort, startQemu, type RunningQemu } from '../../src/edge/qemu/launcher';
+import {
+  freeLoopbackPort,
+  startQemu,
+  type QemuOptions,
+  type RunningQemu,
+} from '../../src/edge/qemu/launcher';
 import { killAll, runCli, until, type CliRun } from './support/cli-run';
 import { startRecordingProxy, type RecordingProxy } from './support/recording-proxy';
 import { recordSession, type SessionRecorder } from './support/session-recorder';
@@ -38,13 +43,9 @@ describe('TLS first: the ticket only over TLS when a TLS port is known', () => {
   });
 
   /** QEMU with a password and both ports (every channel allowed on either, QEMU's default). */
-  async function startBothPorts(tlsOnlyChannels = false) {
+  async function startBothPorts(channels: Pick<QemuOptions, 'tlsOnlyChannels' | 'plaintextChannels'> = {}) {
     certificates = makeTestCertificates('spice-test-host', false);
-    vm = await startQemu({
-      spicePassword: PASSWORD,
-      tls: { x509Dir: certificates.x509Dir },
-      tlsOnlyChannels,
-    });
+    vm = await startQemu({ spicePassword: PASSWORD, tls: { x509Dir: certificates.x509Dir }, ...channels });
     plainPort = await startRecordingProxy(vm.spice.host, vm.spice.port);
     const tlsPort = vm.spice.tlsPort;
     if (tlsPort === undefined) throw new Error('startQemu({ tls }) returned no tlsPort');
@@ -128,7 +129,7 @@ describe('TLS first: the ticket only over TLS when a TLS port is known', () => {
   });
 
   it('sends no ticket on a plain link the server answers with NEED_SECURED, then links over TLS', async () => {
-    const { plainPort, tlsPort, certificates } = await startBothPorts(true);
+    const { plainPort, tlsPort, certificates } = await startBothPorts({ tlsOnlyChannels: true });
     const session = connect({
       // The user allows webdav in clear; the server does not: NEED_SECURED comes before any ticket is sent.
       target: { kind: 'tcp', host: '127.0.0.1', port: plainPort.port, tlsPort, secureChannels: ['main'] },
@@ -139,6 +140,32 @@ describe('TLS first: the ticket only over TLS when a TLS port is known', () => {
     await plainPort.allClosed();
     expect(plainPort.connections.map((connection) => connection.channelType)).toEqual([ChannelType.WEBDAV]);
     expect(plainPort.connections.map((connection) => connection.bytesAfterLinkMessage)).toEqual([0]);
+  });
+
+  it('never falls back to the plain port when the TLS port refuses a channel (NEED_UNSECURED), unless allowed', async () => {
+    const { plainPort, tlsPort, certificates } = await startBothPorts({ plaintextChannels: ['main'] });
+    const tls = { caFile: certificates.caFile, hostSubject: certificates.serverSubject };
+    const refused = connect({
+      target: { kind: 'tcp', host: '127.0.0.1', port: plainPort.port, tlsPort },
+      tls,
+      password: PASSWORD,
+    });
+    const error = await refused.failure();
+    expect(error).toMatchObject({ reason: 'tls' });
+    expect((error as Error).message).toMatch(/does not allow TLS for the main channel.*--secure-channels/);
+    expect(plainPort.connections).toHaveLength(0);
+
+    const allowed = connect({
+      target: { kind: 'tcp', host: '127.0.0.1', port: plainPort.port, tlsPort, secureChannels: ['webdav'] },
+      tls,
+      password: PASSWORD,
+    });
+    expect((await allowed.until('main-linked')).endpoint).toMatchObject({
+      secure: false,
+      port: plainPort.port,
+    });
+    expect((await allowed.until('webdav-linked')).endpoint).toMatchObject({ secure: true, port: tlsPort });
+    expect(plainPort.connections.map((connection) => connection.channelType)).toEqual([ChannelType.MAIN]);
   });
 
   it('fails on a TLS port nobody listens on instead of falling back to the plain port', async () => {

@@ -7,7 +7,11 @@ export const GUEST_RELAY_PORT = 9844;
 const PASSWORD_SECRET_ID = 'spicepw0';
 
 export type SpiceListen =
-  | { kind: 'tcp'; port: number; tls?: { port: number; x509Dir: string; onlyTls: boolean } }
+  | {
+      kind: 'tcp';
+      port: number;
+      tls?: { port: number; x509Dir: string; onlyTls: boolean; plaintextChannels: readonly string[] };
+    }
   | { kind: 'unix'; path: string };
 
 /** Everything startQemu decided before launching: paths, ports, devices. */
@@ -31,6 +35,7 @@ function spiceArgument(plan: QemuLaunchPlan): string {
   if (plan.spice.kind === 'tcp' && plan.spice.tls !== undefined) {
     parts.push(`tls-port=${plan.spice.tls.port}`, `x509-dir=${plan.spice.tls.x509Dir}`);
     if (plan.spice.tls.onlyTls) parts.push('tls-channel=default');
+    for (const channel of plan.spice.tls.plaintextChannels) parts.push(`plaintext-channel=${channel}`);
   }
   // The password goes through a secret object: `password=` is deprecated and visible in ps.
   parts.push(

@@ -8,6 +8,8 @@ export interface QemuOptions {
   tls?: { x509Dir: string };
   /** With tls: tls-channel=default, so plain links get NEED_SECURED. */
   tlsOnlyChannels?: boolean;
+  /** With tls: plaintext-channel=NAME for each, so TLS links of these channels get NEED_UNSECURED. */
+  plaintextChannels?: readonly string[];
   /** Default true: a virtio-serial port org.spice-space.webdav.0 backed by a spiceport chardev. */
   webdavPort?: boolean;
   /** SPICE on a unix socket (<tmpdir>/spice.sock) instead of TCP. */

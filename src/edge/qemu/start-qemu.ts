@@ -74,6 +74,7 @@ async function planLaunch(options: QemuOptions, tempDir: string): Promise<QemuLa
                   port: await freeLoopbackPort(),
                   x509Dir: options.tls.x509Dir,
                   onlyTls: options.tlsOnlyChannels === true,
+                  plaintextChannels: options.plaintextChannels ?? [],
                 },
         };
   let passwordFile: string | undefined;
