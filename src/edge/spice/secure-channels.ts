@@ -18,7 +18,7 @@ export type SpiceChannelName = (typeof SPICE_CHANNEL_NAMES)[number];
 
 /**
  * Which channels must link over TLS, as the user said it: `'all'`, or the named channels (spice-gtk's
- * secure-channels). Absent means "not said", which is NOT the same as an empty choice: see channelSecurity.
+ * secure-channels). Absent means "not said": with a TLS port known, every channel then uses TLS (routeChannel).
  */
 export type SecureChannels = 'all' | readonly SpiceChannelName[];
 
