@@ -93,6 +93,10 @@ describe('parseCommandLine', () => {
       /--secure-channels "main,webadv": "webadv" is not a SPICE channel/,
     ],
     [['spice+unix:///run/vm.sock', '--secure-channels', 'all'], /does not apply to a unix socket/],
+    [
+      ['-c', 'qemu:///system', 'vm', '--secure-channels', 'main'],
+      /--secure-channels does not go with -c yet/,
+    ],
   ])('refuses %j with a usage error that says what to do', (args, message) => {
     expect(() => parse(args)).toThrow(message);
   });
