@@ -10,6 +10,9 @@ export function isTempName(name: string): boolean {
   return name.startsWith(TEMP_PREFIX);
 }
 
+/** Bytes of every name freshTempName returns. */
+export const TEMP_NAME_BYTES = TEMP_PREFIX.length + 24;
+
 /**
  * A fresh temp name: the prefix and 24 random hex digits, 45 bytes whatever the target's name, so it never
  * exceeds the file system's 255-byte limit and says nothing about the target.

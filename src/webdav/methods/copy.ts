@@ -3,9 +3,9 @@ import * as path from 'node:path';
 import type { ShareNamespace } from '../share-namespace';
 import { freshTempName, isTempName } from '../share-temp-files';
 import { fileSystemRefusal } from './file-system-refusal';
-import { LINK_REFUSAL, outcome, type MethodOutcome } from './method-outcome';
+import { LINK_REFUSAL, TOO_DEEP, outcome, type MethodOutcome } from './method-outcome';
 import { isPlan, planTransfer, type TransferRequest } from './transfer-plan';
-import { scanTree, type TreeBudget } from './tree-scan';
+import { fitsBelowPathMax, scanTree, type TreeBudget } from './tree-scan';
 
 export interface CopyRequest extends TransferRequest {
   /** Depth: infinity (true) or 0 (false). */
@@ -34,6 +34,9 @@ export function copyEntry(
     if (scan.kind === 'over-budget') return overBudget(budget);
 
     const staging = path.join(path.dirname(plan.destination), freshTempName());
+    const longerTop =
+      Buffer.byteLength(staging) > Buffer.byteLength(plan.destination) ? staging : plan.destination;
+    if (!fitsBelowPathMax(longerTop, scan.longest)) return outcome(414, TOO_DEEP);
     const staged = await stageCopy(plan.source, staging, request.deep, budget).catch(
       async (error: unknown) => {
         await fsp.rm(staging, { recursive: true, force: true });

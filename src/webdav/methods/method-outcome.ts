@@ -12,3 +12,8 @@ export function outcome(status: number, message?: string): MethodOutcome {
 export const LINK_REFUSAL =
   'Symbolic links cannot be moved or copied from the guest, and neither can a folder that contains one; ' +
   'do it on the host.';
+
+/** A MOVE or COPY whose result would have paths longer than the host allows (PATH_MAX). */
+export const TOO_DEEP =
+  'The result would have paths longer than the host allows (4096 bytes); choose a shallower Destination or ' +
+  'shorter names.';

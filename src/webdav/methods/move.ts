@@ -1,9 +1,9 @@
 import { promises as fsp } from 'node:fs';
 import type { ShareNamespace } from '../share-namespace';
 import { fileSystemRefusal } from './file-system-refusal';
-import { LINK_REFUSAL, outcome, type MethodOutcome } from './method-outcome';
+import { LINK_REFUSAL, TOO_DEEP, outcome, type MethodOutcome } from './method-outcome';
 import { isPlan, planTransfer, type TransferRequest } from './transfer-plan';
-import { scanTree } from './tree-scan';
+import { fitsBelowPathMax, scanTree } from './tree-scan';
 
 /**
  * MOVE (RFC 4918 §9.9), under the namespace lock: every refusal comes before anything changes; a folder is
@@ -29,6 +29,8 @@ export function moveEntry(
           `This folder holds more than ${limits.maxEntries} entries, more than a move from the guest may ` +
             'check; move it on the host.',
         );
+      if (scan.kind === 'fits' && !fitsBelowPathMax(plan.destination, scan.longest))
+        return outcome(414, TOO_DEEP);
     }
     try {
       if (plan.destinationExists) {
