@@ -25,7 +25,16 @@ export interface HostOptions {
   readonly overrideHeader?: (lowerName: string) => string | undefined;
 }
 
+/**
+ * Requests a connection may have parsed and not yet answered. Node parses every pipelined request at once,
+ * whatever the previous answers do, and ours wait their turn (the serializer): without a bound a guest's
+ * few MB of tiny pipelined requests become hundreds of thousands of live requests (about 70 times their
+ * bytes in memory, and time that grows faster than their number). Real clients pipeline a few at most.
+ */
+export const MAX_PIPELINED_REQUESTS = 64;
+
 interface Connection {
+  pending: number;
   readonly duplex: Duplex;
   readonly timers: ConnectionTimers;
   readonly serializer: ConnectionSerializer;
@@ -59,7 +68,7 @@ export class ConnectionHost {
       return;
     }
     const timers = new ConnectionTimers(this.options.settings, () => duplex.destroy());
-    const connection: Connection = { duplex, timers, serializer: new ConnectionSerializer() };
+    const connection: Connection = { pending: 0, duplex, timers, serializer: new ConnectionSerializer() };
     this.connections.set(duplex, connection);
     duplex.once('close', () => {
       timers.stop();
@@ -91,6 +100,10 @@ export class ConnectionHost {
   private accept(req: http.IncomingMessage, res: http.ServerResponse): void {
     const started = Date.now();
     const connection = this.connections.get(req.socket);
+    if (connection && ++connection.pending > MAX_PIPELINED_REQUESTS) {
+      connection.duplex.destroy(); // a flood of pipelined requests: end this connection, not the others
+      return;
+    }
     connection?.timers.requestStarted();
     let bytesIn = 0;
     let path = req.url ?? '';
@@ -108,6 +121,7 @@ export class ConnectionHost {
       },
     };
     res.once('close', () => {
+      if (connection) connection.pending--;
       connection?.timers.requestFinished();
       this.publish({
         method: req.method ?? '',

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import * as http from 'node:http';
 import { createWebdavEngine, type WebdavEngine } from '../../../src/webdav';
+import { MAX_PIPELINED_REQUESTS } from '../../../src/webdav/connection-host';
 import { connect, davRequest, type DavResponse } from './support/dav-client';
 import { makeSandbox, writeFiles, type Sandbox } from './support/temp-share';
 
@@ -95,5 +96,24 @@ describe('attack review of the issue 11 engine', () => {
     expect(tempFiles()).toEqual([]);
     const below = execFileSync('find', [sandbox.share, '-name', inner], { encoding: 'utf8' });
     expect(below.split('\n').filter((line) => line !== '')).toHaveLength(1);
+  });
+
+  it('a flood of pipelined requests on one connection is not all parsed and held at once', async () => {
+    const flood = 5000;
+    const client = connect(engine);
+    client.on('error', () => undefined);
+    let answers = 0;
+    const over = new Promise<void>((resolve) => {
+      client.on('data', (chunk: Buffer) => {
+        answers += (chunk.toString('latin1').match(/HTTP\/1\.1 \d{3}/g) ?? []).length;
+        if (answers >= flood) resolve();
+      });
+      client.on('close', () => resolve());
+    });
+    client.write('OPTIONS / HTTP/1.1\r\nHost: guest.invalid\r\n\r\n'.repeat(flood));
+    await over;
+    client.destroy();
+    expect(answers).toBeLessThanOrEqual(MAX_PIPELINED_REQUESTS);
+    expect((await davRequest(engine, { method: 'OPTIONS', path: '/' })).status).toBe(200);
   });
 });
