@@ -3,7 +3,7 @@
 // 127.0.0.1 of the "remote" host, so virsh goes over ssh and SPICE through `ssh ... nc 127.0.0.1 PORT`.
 // A firmware-only domain is enough: the webdav channel links without a guest OS (CPU is scarce).
 
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -17,7 +17,7 @@ const STEP_TIMEOUT_MS = 120_000;
 
 describe('spice-webdav -c qemu+ssh://... (real sshd on 127.0.0.1)', () => {
   let domain: TestDomain;
-  let sshdPid: number | undefined;
+  let sshd: ChildProcess | undefined;
   let uri: string;
   let wrapper: string;
   const runs: CliRun[] = [];
@@ -47,8 +47,12 @@ describe('spice-webdav -c qemu+ssh://... (real sshd on 127.0.0.1)', () => {
       ].join('\n'),
     );
     mkdirSync('/run/sshd', { recursive: true });
-    execFileSync('/usr/sbin/sshd', ['-f', join(dir, 'sshd_config')]);
-    sshdPid = Number(readFileSync(join(dir, 'sshd.pid'), 'utf8').trim());
+    // In the foreground (-D, logging to stderr with -e): a daemonising sshd writes its PID file after its parent
+    // has returned, so reading the file at once raced with it. Ready means its "Server listening" line.
+    sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    await sshdListening(sshd);
     // spice-webdav's own ssh (the tunnel) gets the key and skips the host key check through this wrapper;
     // virsh's ssh through the URI's keyfile and no_verify.
     wrapper = join(dir, 'ssh-wrapper');
@@ -64,7 +68,7 @@ describe('spice-webdav -c qemu+ssh://... (real sshd on 127.0.0.1)', () => {
     await killAll(runs);
   });
   afterAll(() => {
-    if (sshdPid !== undefined) spawnSync('kill', [String(sshdPid)]);
+    sshd?.kill('SIGTERM');
     domain?.remove();
   });
 
@@ -78,3 +82,16 @@ describe('spice-webdav -c qemu+ssh://... (real sshd on 127.0.0.1)', () => {
     expect((await run.exited).code).toBe(0);
   });
 });
+
+/** Resolves on sshd's "Server listening" line; rejects with its output if it exits first. */
+function sshdListening(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      if (output.includes('Server listening')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`sshd exited (${code}) before listening:\n${output}`)));
+    child.once('error', reject);
+  });
+}
