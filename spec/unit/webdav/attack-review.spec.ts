@@ -1,8 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import * as http from 'node:http';
 import { createWebdavEngine, type WebdavEngine } from '../../../src/webdav';
 import { MAX_PIPELINED_REQUESTS } from '../../../src/webdav/connection-host';
-import { connect, davRequest, type DavResponse } from './support/dav-client';
+import { connect, davRequest, startTwoPartPut } from './support/dav-client';
 import { makeSandbox, writeFiles, type Sandbox } from './support/temp-share';
 
 /** An independent attacker's review of issue 11 (namespace lock, own methods, budgets). */
@@ -47,34 +46,14 @@ describe('attack review of the issue 11 engine', () => {
     await writeFiles(sandbox.share, { 'up/old.txt': 'old' });
     // Deep enough that "<chain>/up" still resolves but its temp file's path is longer than PATH_MAX.
     const chain = await deepChain(4095 - '/up'.length - 1);
-    let finish: (() => void) | undefined;
-    const response = new Promise<DavResponse>((resolve, reject) => {
-      const req = http.request(
-        {
-          method: 'PUT',
-          path: '/up/new.txt',
-          host: 'guest.invalid',
-          createConnection: () => connect(engine),
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-          );
-        },
-      );
-      req.on('error', reject);
-      req.write('first half ');
-      finish = () => req.end('second half');
-    });
+    const { response, finish: sendRest } = startTwoPartPut(engine, '/up/new.txt', 'first half ');
     while (tempFiles().length === 0) await new Promise((resolve) => setImmediate(resolve));
     const move = await davRequest(engine, {
       method: 'MOVE',
       path: '/up',
       headers: { Destination: `${chain}/up` },
     });
-    finish?.();
+    sendRest('second half');
     const put = await response;
     expect(put.status).toBeLessThan(500);
     expect(move.status).toBeLessThan(500);

@@ -1,10 +1,9 @@
-import * as http from 'node:http';
 import { chmodSync, existsSync, readdirSync, realpathSync, statSync, symlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { createWebdavEngine, type EngineOptions, type WebdavEngine } from '../../../src/webdav';
 import { copyEntry } from '../../../src/webdav/methods/copy';
 import { ShareNamespace } from '../../../src/webdav/share-namespace';
-import { connect, davRequest, type DavResponse } from './support/dav-client';
+import { davRequest, startTwoPartPut } from './support/dav-client';
 import { makeSandbox, manifest, writeFiles, type Sandbox } from './support/temp-share';
 import { tempFilesBelow } from './support/temp-files';
 
@@ -175,27 +174,7 @@ describe('COPY, MOVE, PUT and names under attack', () => {
       'an upload whose folder a %s takes away mid-body gets 409 and leaves no temp file',
       async (method) => {
         await writeFiles(sandbox.share, { 'up/old.txt': 'old' });
-        let pending: (() => void) | undefined;
-        const response = new Promise<DavResponse>((resolve, reject) => {
-          const req = http.request(
-            {
-              method: 'PUT',
-              path: '/up/new.txt',
-              host: 'guest.invalid',
-              createConnection: () => connect(engine),
-            },
-            (res) => {
-              const chunks: Buffer[] = [];
-              res.on('data', (chunk: Buffer) => chunks.push(chunk));
-              res.on('end', () =>
-                resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-              );
-            },
-          );
-          req.on('error', reject);
-          req.write('first half ');
-          pending = () => req.end('second half');
-        });
+        const { response, finish: sendRest } = startTwoPartPut(engine, '/up/new.txt', 'first half ');
         while (tempFilesBelow(sandbox.share).length === 0)
           await new Promise((resolve) => setImmediate(resolve));
         const change =
@@ -203,7 +182,7 @@ describe('COPY, MOVE, PUT and names under attack', () => {
             ? await send('MOVE', '/up', '/elsewhere')
             : await davRequest(engine, { method: 'DELETE', path: '/up' });
         expect(change.status).toBeLessThan(300);
-        pending?.();
+        sendRest('second half');
         const res = await response;
         expect(res.status).toBe(409);
         expect(res.body.toString()).toContain('moved or deleted');

@@ -91,6 +91,32 @@ export function keepAliveClient(engine: WebdavEngine): {
   };
 }
 
+/** A PUT whose body is sent in two parts: `first` at once, the rest only when `finish` is called. */
+export function startTwoPartPut(
+  engine: WebdavEngine,
+  path: string,
+  first: string,
+): { readonly response: Promise<DavResponse>; readonly finish: (rest: string) => void } {
+  let finish: (rest: string) => void = () => undefined;
+  const response = new Promise<DavResponse>((resolve, reject) => {
+    const req = http.request(
+      { method: 'PUT', path, host: 'guest.invalid', createConnection: () => connect(engine) },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.write(first);
+    finish = (rest) => req.end(rest);
+  });
+  return { response, finish };
+}
+
 function sendOver(create: () => Duplex, request: DavRequest): Promise<DavResponse> {
   return new Promise((resolve, reject) => {
     const req = http.request(
