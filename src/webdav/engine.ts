@@ -24,13 +24,7 @@ import { ResourceStateStore } from './resource-state-store';
 import { ShareNamespace } from './share-namespace';
 import { displayPath } from './request-target';
 import { resolveShareRoot } from './share-root';
-import {
-  resolveEngineOptions,
-  type EngineOptions,
-  type ResolvedEngineOptions,
-  type ShareConfig,
-  type WebdavEngine,
-} from './types';
+import { resolveEngineOptions, type EngineOptions, type ShareConfig, type WebdavEngine } from './types';
 import { sendXml } from './xml-response';
 import { DEFAULT_XML_LIMITS, readXml } from './xml/xml-reader';
 import type { XmlElement } from './xml/xml-node';
@@ -148,7 +142,7 @@ export async function createWebdavEngine(share: ShareConfig, options?: EngineOpt
       }
       case 'library':
         if (NAMESPACE_METHODS.has(decision.method)) return changeNamespace(req, res, decision, exchange);
-        return handOver(req, res, decision, exchange, settings);
+        return handOver(req, res, decision, exchange);
     }
   }
 
@@ -159,10 +153,9 @@ export async function createWebdavEngine(share: ShareConfig, options?: EngineOpt
     decision: Accepted,
     exchange: Exchange,
   ): Promise<void> {
-    const read = await readSmallBody(req, settings.maxXmlBodyBytes, exchange.consumed);
-    if (read.kind === 'too-large')
-      return sendText(res, 413, 'The request body is too large.\n', { Connection: 'close' });
-    if (decision.method === 'MKCOL' && read.body.length > 0)
+    const body = await readBoundedBody(req, res, exchange);
+    if (body === undefined) return;
+    if (decision.method === 'MKCOL' && body.length > 0)
       return sendText(res, 415, 'MKCOL with a request body is not supported.\n');
     let gone = false;
     res.once('close', () => (gone = true));
@@ -222,6 +215,20 @@ export async function createWebdavEngine(share: ShareConfig, options?: EngineOpt
     }
   }
 
+  /** A request body within maxXmlBodyBytes; undefined once the 413 went out. The one place bodies are capped. */
+  async function readBoundedBody(
+    req: IncomingMessage,
+    res: ServerResponse,
+    exchange: Exchange,
+  ): Promise<Buffer | undefined> {
+    const read = await readSmallBody(req, settings.maxXmlBodyBytes, exchange.consumed);
+    if (read.kind === 'complete') return read.body;
+    sendText(res, 413, `The request body is larger than ${settings.maxXmlBodyBytes} bytes.\n`, {
+      Connection: 'close',
+    });
+    return undefined;
+  }
+
   /**
    * The body of a PROPFIND, PROPPATCH or LOCK, read once by the limited XML reader. A body of whitespace only
    * counts as none. Refused once a 413 or 400 went out.
@@ -231,15 +238,10 @@ export async function createWebdavEngine(share: ShareConfig, options?: EngineOpt
     res: ServerResponse,
     exchange: Exchange,
   ): Promise<XmlBody> {
-    const read = await readSmallBody(req, settings.maxXmlBodyBytes, exchange.consumed);
-    if (read.kind === 'too-large') {
-      sendText(res, 413, `The request body is larger than ${settings.maxXmlBodyBytes} bytes.\n`, {
-        Connection: 'close',
-      });
-      return { kind: 'refused' };
-    }
-    if (isBlank(read.body)) return { kind: 'read', root: undefined };
-    const xml = readXml(read.body, { ...DEFAULT_XML_LIMITS, maxBytes: settings.maxXmlBodyBytes });
+    const body = await readBoundedBody(req, res, exchange);
+    if (body === undefined) return { kind: 'refused' };
+    if (isBlank(body)) return { kind: 'read', root: undefined };
+    const xml = readXml(body, { ...DEFAULT_XML_LIMITS, maxBytes: settings.maxXmlBodyBytes });
     if (xml.kind === 'ok') return { kind: 'read', root: xml.root };
     const status = xml.kind === 'over-limit' ? xml.status : 400;
     sendText(res, status, `Invalid XML request body: ${xml.reason}. Send a smaller, simpler body.\n`);
@@ -251,17 +253,15 @@ export async function createWebdavEngine(share: ShareConfig, options?: EngineOpt
     res: ServerResponse,
     decision: Accepted,
     exchange: Exchange,
-    limits: ResolvedEngineOptions,
   ): Promise<void> {
-    const read = await readSmallBody(req, limits.maxXmlBodyBytes, exchange.consumed);
-    if (read.kind === 'too-large')
-      return sendText(res, 413, 'The request body is too large.\n', { Connection: 'close' });
+    const body = await readBoundedBody(req, res, exchange);
+    if (body === undefined) return;
     const answer = () =>
       new Promise<void>((resolve) => {
         res.once('finish', resolve);
         res.once('close', resolve);
         runIsolated(
-          () => library.executeRequest(syntheticRequest(req, decision.url, decision.headers, read.body), res),
+          () => library.executeRequest(syntheticRequest(req, decision.url, decision.headers, body), res),
           () => {
             failResponse(res);
             resolve();

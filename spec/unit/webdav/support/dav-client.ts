@@ -101,20 +101,26 @@ export function startTwoPartPut(
   const response = new Promise<DavResponse>((resolve, reject) => {
     const req = http.request(
       { method: 'PUT', path, host: 'guest.invalid', createConnection: () => connect(engine) },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-        );
-        res.on('error', reject);
-      },
+      (res) => collectResponse(res, resolve, reject),
     );
     req.on('error', reject);
     req.write(first);
     finish = (rest) => req.end(rest);
   });
   return { response, finish };
+}
+
+function collectResponse(
+  res: http.IncomingMessage,
+  resolve: (response: DavResponse) => void,
+  reject: (error: Error) => void,
+): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () =>
+    resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+  );
+  res.on('error', reject);
 }
 
 function sendOver(create: () => Duplex, request: DavRequest): Promise<DavResponse> {
@@ -127,14 +133,7 @@ function sendOver(create: () => Duplex, request: DavRequest): Promise<DavRespons
         headers: request.headers,
         createConnection: create,
       },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-        );
-        res.on('error', reject);
-      },
+      (res) => collectResponse(res, resolve, reject),
     );
     req.on('error', reject);
     req.end(request.body);
