@@ -22,7 +22,6 @@ export type RequestHandler = (
 
 export interface HostOptions {
   readonly settings: ResolvedEngineOptions;
-  readonly overrideHeader?: (lowerName: string) => string | undefined;
 }
 
 /**
@@ -107,10 +106,7 @@ export class ConnectionHost {
     connection?.timers.requestStarted();
     let bytesIn = 0;
     let path = req.url ?? '';
-    const meter = hardenResponse(res, {
-      overrideHeader: this.options.overrideHeader,
-      onProgress: () => connection?.timers.activity(),
-    });
+    const meter = hardenResponse(res, { onProgress: () => connection?.timers.activity() });
     const exchange: Exchange = {
       consumed: (bytes) => {
         bytesIn += bytes;

@@ -1,28 +1,36 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { v2 as webdav } from 'webdav-server';
-import { ConfinedFileSystem } from './confined-file-system';
-import { ConnectionHost, failResponse, sendText, type Exchange } from './connection-host';
+import { ConnectionHost, sendText, type Exchange } from './connection-host';
+import { davCapabilities, type DavCapabilities } from './dav-capabilities';
 import { receiveFile } from './file-upload';
 import { serveFile } from './file-response';
 import { headerText } from './header-value';
 import { answerLock, answerUnlock, lockDiscoveryXml } from './locks/lock-handlers';
 import { LockTable } from './locks/lock-table';
+import { hrefOfPath } from './locks/lock-xml';
 import { checkPreconditions } from './locks/request-preconditions';
-import { answerProppatch, readPropertyUpdate, refuseProppatch } from './properties/proppatch';
-import { answerPropfind, type PropfindState } from './propfind/answer-propfind';
-import { readPropfindBody } from './propfind/propfind-request';
-import { READ_ONLY_ALLOW_HEADER } from './read-only-policy';
-import { readSmallBody, syntheticRequest } from './request-body';
-import { guardRequest, type GuardDecision } from './request-guard';
-import { runIsolated } from './request-isolation';
+import {
+  allowHeader,
+  isAllowed,
+  methodSpec,
+  refusalFor,
+  type MethodSpec,
+  type ResourceKind,
+} from './method-table';
 import { copyEntry } from './methods/copy';
 import { deleteEntry } from './methods/delete';
 import type { MethodOutcome } from './methods/method-outcome';
 import { makeFolder } from './methods/mkcol';
 import { moveEntry } from './methods/move';
+import { MountTable, resourceKind, type Mount, type Placement } from './mounts';
+import { answerMountsPropfind, answerMountsText } from './mounts-listing';
+import { answerProppatch, readPropertyUpdate, refuseProppatch } from './properties/proppatch';
+import { answerPropfind, type PropfindState } from './propfind/answer-propfind';
+import { readPropfindBody } from './propfind/propfind-request';
+import { readSmallBody } from './request-body';
+import { guardRequest, type GuardDecision } from './request-guard';
+import { displayPath } from './request-target';
 import { ResourceStateStore } from './resource-state-store';
 import { ShareNamespace } from './share-namespace';
-import { displayPath } from './request-target';
 import { resolveShareRoot } from './share-root';
 import { resolveEngineOptions, type EngineOptions, type ShareConfig, type WebdavEngine } from './types';
 import { sendXml } from './xml-response';
@@ -30,66 +38,98 @@ import { DEFAULT_XML_LIMITS, readXml } from './xml/xml-reader';
 import type { XmlElement } from './xml/xml-node';
 
 type Accepted = Extract<GuardDecision, { kind: 'accept' }>;
+type InMount = Extract<Placement, { kind: 'mount' }>;
 
-/** A request's XML body: its root element, none (an empty body), or refused (the answer already went out). */
-type XmlBody =
-  { readonly kind: 'read'; readonly root: XmlElement | undefined } | { readonly kind: 'refused' };
+/** A request's body as its method uses it: read (an XML root element, or none), or refused (answer sent). */
+type Body = { readonly kind: 'read'; readonly root: XmlElement | undefined } | { readonly kind: 'refused' };
 
-/** Methods that change which name means which file: ours, under the share's namespace lock. */
-const NAMESPACE_METHODS = new Set(['MKCOL', 'DELETE', 'COPY', 'MOVE']);
+/** One request once the table accepted it: what it is, where it lands, and its body as the method uses it. */
+interface Dispatch {
+  readonly spec: MethodSpec;
+  readonly request: Accepted;
+  readonly placement: Placement;
+  readonly kind: ResourceKind | undefined;
+  readonly readOnly: boolean;
+  readonly preconditions: Extract<Awaited<ReturnType<typeof checkPreconditions>>, { kind: 'proceed' }>;
+}
+
+/** A folder to share, as a mount of an engine: at `/` alone, or at `/NAME/` among others. */
+export interface MountSpec {
+  readonly name: string | undefined;
+  readonly share: ShareConfig;
+}
 
 /**
- * The WebDAV engine for one shared folder: our own handlers for GET/HEAD/PUT, MKCOL, DELETE, COPY, MOVE,
- * PROPFIND (Depth 0/1, any body), PROPPATCH and LOCK/UNLOCK, all resolving and acting under the share's
- * namespace lock; webdav-server v2 over our read-only ConfinedFileSystem for OPTIONS alone; and in front of
- * all of them the request guard, then the If header and lock-token checks. Every XML body is read once, by
- * readXml (saxes, with limits).
- * Rejects with an error a user can act on if the root is missing, not a folder, or lacks the needed
- * permissions.
+ * The WebDAV engine for one shared folder at `/`. Rejects with an error a user can act on if the root is
+ * missing, not a folder, or lacks the needed permissions.
  */
 export async function createWebdavEngine(share: ShareConfig, options?: EngineOptions): Promise<WebdavEngine> {
+  return createMountedEngine([{ name: undefined, share }], share, options);
+}
+
+/**
+ * The one WebDAV engine: every request goes through the request guard (target and headers read once), the
+ * mount table (which folder, which mode), the If header and lock-token checks, then the dispatch table
+ * (method-table.ts), which decides whether the method applies to that resource in that mode and how its
+ * handler runs (namespace lock, body). Every XML body is read once, by readXml (saxes, with limits); every
+ * body is capped in one place. Locks and dead properties are keyed by the whole path from `/`, so hrefs,
+ * lock roots and If headers carry a mount's prefix with no rewriting.
+ */
+export async function createMountedEngine(
+  specs: readonly MountSpec[],
+  shown: ShareConfig,
+  options?: EngineOptions,
+): Promise<WebdavEngine> {
   const settings = resolveEngineOptions(options);
-  const rootReal = await resolveShareRoot(share);
+  const mounts: Mount[] = [];
+  for (const spec of specs) {
+    const rootReal = await resolveShareRoot(spec.share).catch((error: unknown) => {
+      if (spec.name === undefined) throw error;
+      throw new Error(`share "${spec.name}": ${error instanceof Error ? error.message : String(error)}`);
+    });
+    mounts.push({
+      name: spec.name,
+      readOnly: spec.share.readOnly,
+      space: new ShareNamespace(rootReal, spec.share.readOnly),
+    });
+  }
+  const single = specs.length === 1 && specs[0]?.name === undefined ? mounts[0] : undefined;
+  const table = single === undefined ? MountTable.named(mounts) : MountTable.single(single);
+  const capabilities = await davCapabilities();
   const stateStore = new ResourceStateStore(settings.maxStatefulPaths);
-  const fileSystem = new ConfinedFileSystem(rootReal);
-  const space = new ShareNamespace(rootReal);
   const locks = new LockTable(settings.maxStatefulPaths);
-  const locate = (segments: readonly string[]) => space.locate(segments);
+  const locate = (segments: readonly string[]) => table.locate(segments);
   const propfindState: PropfindState = {
     deadProperties: (path) => stateStore.properties(path),
     lockDiscoveryXml: (path) => lockDiscoveryXml(locks, path),
   };
-  // Built only for its request engine: never start() it (it would listen on all interfaces).
-  const library = new webdav.WebDAVServer({
-    rootFileSystem: fileSystem,
-    serverName: 'spice-webdav',
-    version: '1',
-    maxRequestDepth: 1, // only OPTIONS reaches it; a Depth header should never make it walk the tree
-  });
-  const shared: ShareConfig = { root: share.root, readOnly: share.readOnly };
-  const host = new ConnectionHost((req, res, exchange) => handle(req, res, exchange), {
-    settings,
-    overrideHeader: share.readOnly
-      ? (name) => (name === 'allow' ? READ_ONLY_ALLOW_HEADER : undefined)
-      : undefined,
-  });
+  const host = new ConnectionHost((req, res, exchange) => handle(req, res, exchange), { settings });
 
   async function handle(req: IncomingMessage, res: ServerResponse, exchange: Exchange): Promise<void> {
-    const decision = guardRequest(
-      { method: req.method ?? '', url: req.url ?? '', headers: req.headers },
-      share.readOnly,
-    );
-    if (decision.kind === 'reject') {
-      if (decision.path !== undefined) exchange.describe(decision.path);
-      return sendText(res, decision.status, decision.message + '\n');
+    const request = guardRequest({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    if (request.kind === 'reject') {
+      if (request.path !== undefined) exchange.describe(request.path);
+      return sendText(res, request.status, request.message + '\n');
     }
-    exchange.describe(decision.path);
+    exchange.describe(request.path);
+    const placement = table.place(request.segments);
+    const readOnly = table.isReadOnly(placement);
+    const spec = methodSpec(request.method);
+    if (spec === undefined) return refuseUnknownMethod(res, request.method, placement, readOnly);
+
+    const kind = await resourceKind(placement);
+    if (kind !== undefined && !isAllowed(spec, kind, readOnly)) return refuse(res, spec, kind, readOnly);
+    if (kind === undefined && spec.writes && readOnly) return refuse(res, spec, 'missing', readOnly);
+    const across =
+      request.destination === undefined ? undefined : crossMountRefusal(placement, request.destination);
+    if (across !== undefined) return sendText(res, across.status, across.message + '\n');
+
     const preconditions = await checkPreconditions(
       { locks, locate },
       {
-        method: decision.method,
-        segments: decision.segments,
-        destination: decision.destination,
+        method: request.method,
+        segments: request.segments,
+        destination: request.destination,
         ifHeader: headerText(req.headers['if']),
       },
     );
@@ -97,100 +137,160 @@ export async function createWebdavEngine(share: ShareConfig, options?: EngineOpt
       return preconditions.status === 412
         ? sendText(res, 412, preconditions.message + '\n')
         : sendXml(res, 423, preconditions.xml);
-    const path = displayPath(decision.segments);
-    switch (decision.route) {
-      case 'get':
-      case 'head':
-        return serveFile(req, res, space, decision.segments);
-      case 'put':
-        return receiveFile(req, res, space, decision.segments, exchange.consumed);
-      case 'unlock':
-        return answerUnlock({ locks, locate }, decision.segments, req.headers, res);
-      case 'propfind': {
-        const body = await readXmlBody(req, res, exchange);
-        if (body.kind === 'refused') return;
-        const request = readPropfindBody(body.root);
-        if (request.kind === 'invalid')
-          return sendText(res, 400, `Invalid PROPFIND body: ${request.reason}.\n`);
-        const input = { rootReal, segments: decision.segments, headers: req.headers, request, locate };
-        // Shared: no guest MOVE or DELETE changes what a name means while it is resolved and listed.
-        return space.lock.shared(() => answerPropfind({ ...input, state: propfindState }, res));
-      }
-      case 'lock': {
-        const read = await readXmlBody(req, res, exchange);
-        if (read.kind === 'refused') return;
-        const input = {
-          segments: decision.segments,
-          headers: req.headers,
-          body: read.root,
-          ...preconditions,
-        };
-        // Exclusive: a LOCK of a new name creates an empty file there.
-        return space.lock.exclusive(() =>
-          answerLock({ locks, locate }, { ...input, ifLists: preconditions.lists }, res),
-        );
-      }
-      case 'proppatch': {
-        const body = await readXmlBody(req, res, exchange);
-        if (body.kind === 'refused') return;
-        const update = readPropertyUpdate(body.root);
-        if (update.kind === 'invalid') return refuseProppatch(res, update.reason);
-        const location = await locate(decision.segments);
-        if (location.kind !== 'inside' || !location.exists)
-          return sendText(res, 404, 'No such file or folder in the share.\n');
-        return answerProppatch(stateStore, path, decision.url, update.operations, res);
-      }
-      case 'library':
-        if (NAMESPACE_METHODS.has(decision.method)) return changeNamespace(req, res, decision, exchange);
-        return handOver(req, res, decision, exchange);
+    const body = await readBody(req, res, exchange, spec);
+    if (body.kind === 'refused') return;
+    const dispatch: Dispatch = { spec, request, placement, kind, readOnly, preconditions };
+    if (placement.kind !== 'mount') return answerOutsideMounts(req, res, dispatch, body.root);
+    const space = placement.mount.space;
+    switch (spec.namespaceLock) {
+      case 'shared':
+        return space.lock.shared(() => answer(req, res, exchange, dispatch, placement, body.root));
+      case 'exclusive':
+        return space.lock.exclusive(() => answer(req, res, exchange, dispatch, placement, body.root));
+      case 'phases':
+      case 'none':
+        return answer(req, res, exchange, dispatch, placement, body.root);
     }
   }
 
-  /** MKCOL, DELETE, COPY and MOVE: ours, each atomic with respect to the guest's other requests. */
-  async function changeNamespace(
+  /** The answer of a method the table accepted for a path inside a mount. */
+  async function answer(
     req: IncomingMessage,
     res: ServerResponse,
-    decision: Accepted,
     exchange: Exchange,
+    dispatch: Dispatch,
+    placement: InMount,
+    xml: XmlElement | undefined,
   ): Promise<void> {
-    const body = await readBoundedBody(req, res, exchange);
-    if (body === undefined) return;
-    if (decision.method === 'MKCOL' && body.length > 0)
-      return sendText(res, 415, 'MKCOL with a request body is not supported.\n');
+    const { request, spec } = dispatch;
+    const space = placement.mount.space;
+    switch (spec.route) {
+      case 'options':
+        return answerOptions(res, dispatch);
+      case 'get':
+      case 'head':
+        return serveFile(req, res, space, placement.inner);
+      case 'put':
+        return receiveFile(req, res, space, placement.inner, exchange.consumed);
+      case 'propfind': {
+        const propfind = readPropfindBody(xml);
+        if (propfind.kind === 'invalid')
+          return sendText(res, 400, `Invalid PROPFIND body: ${propfind.reason}.\n`);
+        const input = {
+          rootReal: space.rootReal,
+          segments: request.segments,
+          headers: req.headers,
+          request: propfind,
+          locate,
+          state: propfindState,
+        };
+        return answerPropfind(input, res);
+      }
+      case 'lock': {
+        const { lists, submitted } = dispatch.preconditions;
+        const input = {
+          segments: request.segments,
+          headers: req.headers,
+          body: xml,
+          ifLists: lists,
+          submitted,
+        };
+        return answerLock({ locks, locate }, input, res);
+      }
+      case 'unlock':
+        return answerUnlock({ locks, locate }, request.segments, req.headers, res);
+      case 'proppatch': {
+        const update = readPropertyUpdate(xml);
+        if (update.kind === 'invalid') return refuseProppatch(res, update.reason);
+        const location = await locate(request.segments);
+        if (location.kind !== 'inside' || !location.exists)
+          return sendText(res, 404, 'No such file or folder in the share.\n');
+        const path = displayPath(request.segments);
+        return answerProppatch(stateStore, path, hrefOfPath(path), update.operations, res);
+      }
+      case 'mkcol':
+      case 'delete':
+      case 'copy':
+      case 'move':
+        return changeNamespace(res, dispatch, placement);
+    }
+  }
+
+  /** The virtual root of several folders, and names under it that are no folder: listed, never changed. */
+  async function answerOutsideMounts(
+    req: IncomingMessage,
+    res: ServerResponse,
+    dispatch: Dispatch,
+    xml: XmlElement | undefined,
+  ): Promise<void> {
+    switch (dispatch.spec.route) {
+      case 'options':
+        return answerOptions(res, dispatch);
+      case 'get':
+      case 'head':
+        return answerMountsText(res, mounts);
+      case 'propfind': {
+        const propfind = readPropfindBody(xml);
+        if (propfind.kind === 'invalid')
+          return sendText(res, 400, `Invalid PROPFIND body: ${propfind.reason}.\n`);
+        return answerMountsPropfind(res, mounts, headerText(req.headers['depth']));
+      }
+      default:
+        return refuse(res, dispatch.spec, 'mounts', true);
+    }
+  }
+
+  function answerOptions(res: ServerResponse, dispatch: Dispatch): void {
+    res.writeHead(200, optionsHeaders(capabilities, dispatch.kind ?? 'missing', dispatch.readOnly));
+    res.end();
+  }
+
+  /** MKCOL, DELETE, COPY and MOVE, under the mount's namespace lock held exclusively. */
+  async function changeNamespace(res: ServerResponse, dispatch: Dispatch, placement: InMount): Promise<void> {
     let gone = false;
     res.once('close', () => (gone = true));
-    const result = await runNamespaceMethod(decision, () => gone);
-    if (result.status >= 200 && result.status < 300) afterNamespaceChange(decision);
+    const result = await runNamespaceMethod(dispatch, placement, () => gone);
+    if (result.status >= 200 && result.status < 300) afterNamespaceChange(dispatch.request);
     if (result.message === undefined) {
       res.statusCode = result.status;
       res.setHeader('Content-Length', 0);
       res.end();
       return;
     }
-    sendText(res, result.status, result.message + '\n');
+    const extra =
+      result.status === 405 ? { Allow: allowHeader(dispatch.kind ?? 'missing', dispatch.readOnly) } : {};
+    sendText(res, result.status, result.message + '\n', extra);
   }
 
-  function runNamespaceMethod(decision: Accepted, cancelled: () => boolean): Promise<MethodOutcome> {
-    const destination = decision.destination ?? [];
-    const overwrite = headerText(decision.headers['overwrite']) !== 'F';
-    switch (decision.method) {
-      case 'MKCOL':
-        return makeFolder(space, decision.segments);
-      case 'DELETE':
-        return deleteEntry(space, decision.segments);
-      case 'MOVE':
+  function runNamespaceMethod(
+    dispatch: Dispatch,
+    placement: InMount,
+    cancelled: () => boolean,
+  ): Promise<MethodOutcome> {
+    const { request } = dispatch;
+    const space = placement.mount.space;
+    const segments = placement.inner;
+    // crossMountRefusal made sure the Destination lies in the same mount, below its root.
+    const destination = request.destination?.slice(request.segments.length - segments.length) ?? [];
+    const overwrite = headerText(request.headers['overwrite']) !== 'F';
+    switch (dispatch.spec.route) {
+      case 'mkcol':
+        return makeFolder(space, segments);
+      case 'delete':
+        return deleteEntry(space, segments);
+      case 'move':
         return moveEntry(
           space,
-          { segments: decision.segments, destination, overwrite },
+          { segments, destination, overwrite },
           { maxEntries: settings.maxCopyEntries, cancelled },
         );
       default: {
-        const depth = headerText(decision.headers['depth'])?.trim().toLowerCase();
+        const depth = headerText(request.headers['depth'])?.trim().toLowerCase();
         if (depth !== undefined && depth !== '0' && depth !== 'infinity')
           return Promise.resolve({ status: 400, message: 'A COPY Depth must be 0 or infinity.' });
         return copyEntry(
           space,
-          { segments: decision.segments, destination, overwrite, deep: depth !== '0' },
+          { segments, destination, overwrite, deep: depth !== '0' },
           { maxEntries: settings.maxCopyEntries, maxBytes: settings.maxCopyBytes, cancelled },
         );
       }
@@ -198,85 +298,121 @@ export async function createWebdavEngine(share: ShareConfig, options?: EngineOpt
   }
 
   /** Keeps locks and dead properties in step with what DELETE, MOVE and COPY did to the files. */
-  function afterNamespaceChange(decision: Accepted): void {
-    const from = displayPath(decision.segments);
-    const to = decision.destination === undefined ? undefined : displayPath(decision.destination);
-    if (decision.method === 'DELETE') {
+  function afterNamespaceChange(request: Accepted): void {
+    const from = displayPath(request.segments);
+    const to = request.destination === undefined ? undefined : displayPath(request.destination);
+    if (request.method === 'DELETE') {
       locks.forgetTree(from);
       stateStore.forgetTree(from);
     }
-    if (decision.method === 'MOVE' && to !== undefined) {
+    if (request.method === 'MOVE' && to !== undefined) {
       locks.forgetTree(from);
       stateStore.moveTree(from, to);
     }
-    if (decision.method === 'COPY' && to !== undefined) {
-      const depth = headerText(decision.headers['depth'])?.trim();
+    if (request.method === 'COPY' && to !== undefined) {
+      const depth = headerText(request.headers['depth'])?.trim();
       stateStore.copyTree(from, to, depth !== '0');
     }
   }
 
-  /** A request body within maxXmlBodyBytes; undefined once the 413 went out. The one place bodies are capped. */
-  async function readBoundedBody(
-    req: IncomingMessage,
-    res: ServerResponse,
-    exchange: Exchange,
-  ): Promise<Buffer | undefined> {
-    const read = await readSmallBody(req, settings.maxXmlBodyBytes, exchange.consumed);
-    if (read.kind === 'complete') return read.body;
-    sendText(res, 413, `The request body is larger than ${settings.maxXmlBodyBytes} bytes.\n`, {
-      Connection: 'close',
-    });
-    return undefined;
-  }
-
   /**
-   * The body of a PROPFIND, PROPPATCH or LOCK, read once by the limited XML reader. A body of whitespace only
-   * counts as none. Refused once a 413 or 400 went out.
+   * The body as the method uses it, read in this one place: streamed by its handler (PUT), none, or read
+   * within maxXmlBodyBytes (413 beyond) and, for XML methods, parsed by the limited reader (400 or 413). A
+   * body of whitespace only counts as none.
    */
-  async function readXmlBody(
+  async function readBody(
     req: IncomingMessage,
     res: ServerResponse,
     exchange: Exchange,
-  ): Promise<XmlBody> {
-    const body = await readBoundedBody(req, res, exchange);
-    if (body === undefined) return { kind: 'refused' };
-    if (isBlank(body)) return { kind: 'read', root: undefined };
-    const xml = readXml(body, { ...DEFAULT_XML_LIMITS, maxBytes: settings.maxXmlBodyBytes });
+    spec: MethodSpec,
+  ): Promise<Body> {
+    if (spec.body === 'stream' || spec.body === 'none') return { kind: 'read', root: undefined };
+    const read = await readSmallBody(req, settings.maxXmlBodyBytes, exchange.consumed);
+    if (read.kind === 'too-large') {
+      sendText(res, 413, `The request body is larger than ${settings.maxXmlBodyBytes} bytes.\n`, {
+        Connection: 'close',
+      });
+      return { kind: 'refused' };
+    }
+    if (spec.body === 'empty') {
+      if (spec.method === 'MKCOL' && read.body.length > 0) {
+        sendText(res, 415, 'MKCOL with a request body is not supported.\n');
+        return { kind: 'refused' };
+      }
+      return { kind: 'read', root: undefined };
+    }
+    if (isBlank(read.body)) return { kind: 'read', root: undefined };
+    const xml = readXml(read.body, { ...DEFAULT_XML_LIMITS, maxBytes: settings.maxXmlBodyBytes });
     if (xml.kind === 'ok') return { kind: 'read', root: xml.root };
     const status = xml.kind === 'over-limit' ? xml.status : 400;
     sendText(res, status, `Invalid XML request body: ${xml.reason}. Send a smaller, simpler body.\n`);
     return { kind: 'refused' };
   }
 
-  async function handOver(
-    req: IncomingMessage,
+  /** A method not in the table: 403 where nothing may change, 405 for POST (a known HTTP method), else 501. */
+  async function refuseUnknownMethod(
     res: ServerResponse,
-    decision: Accepted,
-    exchange: Exchange,
+    method: string,
+    placement: Placement,
+    readOnly: boolean,
   ): Promise<void> {
-    const body = await readBoundedBody(req, res, exchange);
-    if (body === undefined) return;
-    const answer = () =>
-      new Promise<void>((resolve) => {
-        res.once('finish', resolve);
-        res.once('close', resolve);
-        runIsolated(
-          () => library.executeRequest(syntheticRequest(req, decision.url, decision.headers, body), res),
-          () => {
-            failResponse(res);
-            resolve();
-          },
-        );
-      });
-    // Shared: the library only reads (stat, list), and no guest MOVE or DELETE runs while it does.
-    await space.lock.shared(answer);
+    if (!readOnly && method !== 'POST') return sendText(res, 501, `${method} is not supported here.\n`);
+    const kind = (await resourceKind(placement)) ?? 'missing';
+    const allow = { Allow: allowHeader(kind, readOnly) };
+    if (readOnly) {
+      const why = placement.kind === 'mount' ? 'This folder is shared read-only' : 'The top level is fixed';
+      return sendText(res, 403, `${why}: ${method} is not allowed.\n`, allow);
+    }
+    return sendText(res, 405, `${method} is not supported here.\n`, allow);
   }
 
   return {
-    share: shared,
+    share: shown,
     serve: (connection) => host.serve(connection),
     onRequest: (listener) => host.onRequest(listener),
     close: () => host.close(),
+  };
+}
+
+/** The answer of a method the table refuses for this resource: 403, 404 or 405, with the resource's Allow. */
+function refuse(res: ServerResponse, spec: MethodSpec, kind: ResourceKind, readOnly: boolean): void {
+  const refusal = refusalFor(spec, kind, readOnly);
+  sendText(res, refusal.status, refusal.message + '\n', { Allow: allowHeader(kind, readOnly) });
+}
+
+/**
+ * COPY and MOVE act inside one folder: a Destination in another mount, or at the virtual root, is on
+ * another "repository" (RFC 4918 §9.8.5 and §9.9.4: 502), and a mount's root cannot be replaced (403).
+ */
+function crossMountRefusal(
+  placement: Placement,
+  destination: readonly string[],
+): { readonly status: number; readonly message: string } | undefined {
+  if (placement.kind !== 'mount') return undefined;
+  const prefix = placement.mount.name === undefined ? [] : [placement.mount.name];
+  const sameMount = prefix.every((name, i) => destination[i] === name);
+  if (!sameMount || destination.length < prefix.length)
+    return {
+      status: 502,
+      message:
+        'The Destination is in another shared folder; copy or move between shared folders on the host, ' +
+        'or download and upload the file.',
+    };
+  if (destination.length === prefix.length)
+    return { status: 403, message: 'The Destination cannot be the shared folder itself.' };
+  return undefined;
+}
+
+function optionsHeaders(
+  capabilities: DavCapabilities,
+  kind: ResourceKind,
+  readOnly: boolean,
+): Record<string, string | number> {
+  return {
+    DAV: capabilities.dav,
+    'MS-Author-Via': capabilities.msAuthorVia,
+    Allow: allowHeader(kind, readOnly),
+    'Content-Length': 0,
   };
 }
 

@@ -6,6 +6,7 @@ import { sendText } from './connection-host';
 import { contentTypeFor } from './content-type';
 import { entityTag } from './entity-tag';
 import { headerText } from './header-value';
+import { allowHeader } from './method-table';
 import { MUX_MAX_PAYLOAD } from '../wire/constants';
 import { sameFile, type ShareNamespace } from './share-namespace';
 
@@ -30,7 +31,9 @@ export async function serveFile(
   const opened = await space.lock.shared(() => openForReading(space, segments));
   if (opened.kind === 'missing') return sendText(res, 404, 'Not found.\n');
   if (opened.kind === 'folder')
-    return sendText(res, 405, 'This is a folder; list it with PROPFIND.\n', { Allow: 'OPTIONS, PROPFIND' });
+    return sendText(res, 405, 'This is a folder; list it with PROPFIND.\n', {
+      Allow: allowHeader('folder', space.readOnly),
+    });
   const { handle, stats } = opened;
   let streaming = false;
   try {

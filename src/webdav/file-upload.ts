@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { sendText } from './connection-host';
+import { allowHeader } from './method-table';
 import { fileSystemRefusal } from './methods/file-system-refusal';
 import { sameFile, type ShareNamespace } from './share-namespace';
 import { freshTempName } from './share-temp-files';
@@ -32,7 +33,7 @@ export async function receiveFile(
   onBytes: (n: number) => void,
 ): Promise<void> {
   const opened = await space.lock.exclusive(() => openUpload(space, segments));
-  if (opened.kind === 'refused') return sendText(res, opened.status, opened.message + '\n');
+  if (opened.kind === 'refused') return answerRefusal(res, opened);
 
   const meter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
@@ -50,7 +51,7 @@ export async function receiveFile(
     return sendText(res, refusal.status, refusal.message + '\n');
   }
   const outcome = await space.lock.exclusive(() => commitUpload(space, segments, opened));
-  if (outcome.kind === 'refused') return sendText(res, outcome.status, outcome.message + '\n');
+  if (outcome.kind === 'refused') return answerRefusal(res, outcome);
   res.statusCode = outcome.replaced ? 204 : 201;
   res.setHeader('Content-Length', 0);
   res.end();
@@ -155,6 +156,12 @@ async function problemWithTarget(real: string | undefined): Promise<Refusal | un
   if (existing?.isDirectory()) return refused(405, 'A folder exists at this path.');
   if (existing && !existing.isFile()) return refused(403, 'Only regular files can be written.');
   return undefined;
+}
+
+/** A refusal as an answer; a 405 (a folder at the name) says which methods a folder accepts. */
+function answerRefusal(res: ServerResponse, refusal: Refusal): void {
+  const allow = refusal.status === 405 ? { Allow: allowHeader('folder', false) } : {};
+  sendText(res, refusal.status, refusal.message + '\n', allow);
 }
 
 function refused(status: number, message: string): Refusal {

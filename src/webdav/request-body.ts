@@ -1,12 +1,10 @@
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { Readable } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
 
 export type BodyRead = { readonly kind: 'complete'; readonly body: Buffer } | { readonly kind: 'too-large' };
 
 /**
- * Reads a small (XML) request body into memory, refusing more than `maxBytes`. The library would allocate
- * a Buffer of whatever Content-Length the guest claims (a RangeError, i.e. a crash, for absurd values) and
- * ignores chunked bodies of non-PUT methods altogether. A body that stops short of its Content-Length simply
+ * Reads a small (XML) request body into memory, refusing more than `maxBytes` (a declared Content-Length
+ * beyond it is refused before anything is read; a chunked body as soon as it outgrows it). A body that stops short of its Content-Length simply
  * never completes; the connection's idle timer ends it.
  */
 export function readSmallBody(
@@ -46,26 +44,5 @@ export function readSmallBody(
     req.on('end', onEnd);
     req.on('error', onAbort);
     req.on('close', onAbort);
-  });
-}
-
-/**
- * What webdav-server reads from a request (method, url, headers and 'data' events), rebuilt from the body we
- * already read. Created inside the request's isolation domain, so its events run there too.
- */
-export function syntheticRequest(
-  original: IncomingMessage,
-  url: string,
-  headers: IncomingHttpHeaders,
-  body: Buffer,
-): Readable {
-  const rebuiltHeaders: IncomingHttpHeaders = { ...headers, 'content-length': String(body.length) };
-  delete rebuiltHeaders['transfer-encoding'];
-  return Object.assign(Readable.from(body.length > 0 ? [body] : []), {
-    method: original.method,
-    url,
-    headers: rebuiltHeaders,
-    httpVersion: original.httpVersion,
-    socket: original.socket,
   });
 }

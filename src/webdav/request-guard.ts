@@ -1,41 +1,22 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { headerText } from './header-value';
-import { isAllowedWhenReadOnly } from './read-only-policy';
-import { canonicalUrlPath, displayPath, parseRequestTarget } from './request-target';
+import { ABSOLUTE_URL, displayPath, parseRequestTarget } from './request-target';
 import { isTempName } from './share-temp-files';
 
 /** The longest name one path component may have on the host file systems we serve (ext4, btrfs, xfs, ...). */
 const MAX_NAME_BYTES = 255;
 
-/** Methods we answer ourselves (content, properties, locks), those we hand to webdav-server, nothing else. */
-export type Route = 'get' | 'head' | 'put' | 'propfind' | 'proppatch' | 'lock' | 'unlock' | 'library';
-
-const OWN_ROUTES: Readonly<Record<string, Route>> = {
-  GET: 'get',
-  HEAD: 'head',
-  PUT: 'put',
-  PROPFIND: 'propfind',
-  PROPPATCH: 'proppatch',
-  LOCK: 'lock',
-  UNLOCK: 'unlock',
-};
-
-const LIBRARY_METHODS = new Set(['OPTIONS', 'MKCOL', 'COPY', 'MOVE', 'DELETE']);
-
 export type GuardDecision =
   | { readonly kind: 'reject'; readonly status: number; readonly message: string; readonly path?: string }
   | {
       readonly kind: 'accept';
-      readonly route: Route;
       readonly method: string;
       readonly segments: readonly string[];
       /** The decoded path, for records. */
       readonly path: string;
-      /** The canonical target: the library re-parses it into exactly `segments`. */
-      readonly url: string;
-      /** Headers with the dangerous or ambiguous ones rewritten (If, Destination, Overwrite). */
+      /** Headers with the ambiguous ones rewritten (Destination, Overwrite) and If removed (read apart). */
       readonly headers: IncomingHttpHeaders;
-      /** COPY/MOVE: the destination's segments inside the share. */
+      /** COPY/MOVE: the destination's segments from `/`. */
       readonly destination?: readonly string[];
     };
 
@@ -46,18 +27,13 @@ export interface GuardedRequest {
 }
 
 /**
- * Decides, from the request line and headers alone, whether a request may reach the engine, and in which
- * shape. Pure. Every request that kills webdav-server 2.6.3 is answered here with a clean 4xx:
- * bad %-escapes and NUL in the path or Destination (400). The `If` header never reaches the library (its
- * parser crashes on the untagged form): the engine evaluates it, and the lock tokens in it, itself.
+ * Decides, from the request line and headers alone, whether a request's target and headers can be read, and
+ * reads them once: the path into plain segments (bad %-escapes, NUL and fragments: 400; climbing above `/`:
+ * 403), names we reserve or the host cannot hold, the Destination and Overwrite of COPY and MOVE. Pure.
+ * Which methods apply where is the dispatch table's business (method-table.ts), not the guard's.
  */
-export function guardRequest(request: GuardedRequest, readOnly: boolean): GuardDecision {
+export function guardRequest(request: GuardedRequest): GuardDecision {
   const method = request.method.toUpperCase();
-  if (readOnly && !isAllowedWhenReadOnly(method))
-    return reject(403, `This folder is shared read-only: ${method} is not allowed.`);
-  const route = routeOf(method);
-  if (route === undefined) return reject(method === 'POST' ? 405 : 501, `${method} is not supported here.`);
-
   const target = parseRequestTarget(request.url);
   if (target.kind === 'malformed') return reject(400, `Bad request target: ${target.reason}.`);
   if (target.kind === 'escapes') return reject(403, 'The path leaves the shared folder.');
@@ -67,9 +43,6 @@ export function guardRequest(request: GuardedRequest, readOnly: boolean): GuardD
   const headers: IncomingHttpHeaders = { ...request.headers };
   delete headers['if'];
 
-  const atRoot = target.segments.length === 0;
-  if (atRoot && (method === 'DELETE' || method === 'MOVE' || method === 'COPY'))
-    return reject(403, `${method} of the shared folder itself is not allowed.`, path);
   if (method === 'PUT' && headers['content-range'] !== undefined)
     return reject(400, 'Partial PUT (Content-Range) is not supported; send the whole file.', path);
   if (method === 'MKCOL' && hasBody(headers))
@@ -86,17 +59,11 @@ export function guardRequest(request: GuardedRequest, readOnly: boolean): GuardD
   return {
     ...(destination === undefined ? {} : { destination }),
     kind: 'accept',
-    route,
     method,
     segments: target.segments,
     path,
-    url: canonicalUrlPath(target.segments, target.trailingSlash),
     headers,
   };
-}
-
-function routeOf(method: string): Route | undefined {
-  return OWN_ROUTES[method] ?? (LIBRARY_METHODS.has(method) ? 'library' : undefined);
 }
 
 /** Rewrites Destination to its canonical form and Overwrite to T/F in place; a rejection if invalid. */
@@ -112,23 +79,19 @@ function rewriteDestination(
   const parsed = parseRequestTarget(destination.trim());
   if (parsed.kind === 'malformed') return reject(400, `Bad Destination: ${parsed.reason}.`);
   if (parsed.kind === 'escapes') return reject(403, 'The Destination leaves the shared folder.');
-  if (parsed.segments.length === 0) return reject(403, 'The Destination cannot be the shared folder itself.');
   if (!isSameServer(destination.trim(), host))
     return reject(502, 'The Destination is on another server; copy or move within this one.');
   const badName = nameProblem(parsed.segments);
   if (badName) return badName;
-  headers['destination'] = canonicalUrlPath(parsed.segments, parsed.trailingSlash);
   const overwrite = (headerText(headers['overwrite']) ?? 'T').trim().toUpperCase();
   if (overwrite !== 'T' && overwrite !== 'F') return reject(400, 'Overwrite must be T or F.');
-  headers['overwrite'] = overwrite; // RFC 4918 §10.6: absent means T; the library treats absent as F.
+  headers['overwrite'] = overwrite; // RFC 4918 §10.6: absent means T.
   return { kind: 'destination', segments: parsed.segments };
 }
 
-const ABSOLUTE = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)/i;
-
 /** An absolute Destination names the server of the Host header (default ports aside); a path always does. */
 function isSameServer(destination: string, host: string | undefined): boolean {
-  const absolute = ABSOLUTE.exec(destination);
+  const absolute = ABSOLUTE_URL.exec(destination);
   if (absolute === null || host === undefined) return true;
   const defaultPort = absolute[1]?.toLowerCase() === 'https' ? ':443' : ':80';
   const bare = (authority: string) => {

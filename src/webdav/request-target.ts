@@ -9,12 +9,13 @@ export type ParsedTarget =
   | { readonly kind: 'malformed'; readonly reason: string }
   | { readonly kind: 'escapes'; readonly reason: string };
 
-const SCHEME_AND_AUTHORITY = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i;
+/** The scheme and authority of an absolute URL ("http://host:port"): groups 1 and 2. The one copy. */
+export const ABSOLUTE_URL = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)/i;
 const BAD_PERCENT = /%(?![0-9a-f]{2})/i;
 
 export function parseRequestTarget(raw: string): ParsedTarget {
   if (raw.includes('#')) return { kind: 'malformed', reason: 'fragment in request target' };
-  let pathPart = raw.replace(SCHEME_AND_AUTHORITY, '');
+  let pathPart = raw.replace(ABSOLUTE_URL, '');
   const queryStart = pathPart.indexOf('?');
   if (queryStart !== -1) pathPart = pathPart.slice(0, queryStart);
   if (pathPart === '') pathPart = '/';
@@ -52,7 +53,7 @@ function strictDecode(segment: string): string | undefined {
   }
 }
 
-/** The one spelling of a path that the library re-parses into exactly the same segments. */
+/** The one spelling of a path that parses back into exactly the same segments. */
 export function canonicalUrlPath(segments: readonly string[], trailingSlash: boolean): string {
   const joined = '/' + segments.map(encodeURIComponent).join('/');
   return trailingSlash && segments.length > 0 ? joined + '/' : joined;

@@ -13,7 +13,11 @@ export class ShareNamespace {
   readonly lock = new NamespaceLock();
   readonly temps = new TempFileRegistry();
 
-  constructor(readonly rootReal: string) {}
+  constructor(
+    readonly rootReal: string,
+    /** The mount's mode, for the Allow header of the refusals a handler sends itself. */
+    readonly readOnly = false,
+  ) {}
 
   locate(segments: readonly string[]): Promise<Location> {
     return locateInShare(this.rootReal, segments);

@@ -50,7 +50,6 @@ describe('a failing request handler', () => {
           throw new Error('failed mid-body');
         }
         if (mode === 'write-twice') {
-          res.setHeader('Access-Control-Allow-Origin', '*');
           res.setHeader('Content-Length', 5);
           res.end('first');
           res.setHeader('X-Late', '1');
@@ -90,13 +89,13 @@ describe('a failing request handler', () => {
     await new Promise((resolve) => client.once('close', resolve));
   });
 
-  it('ignores header and body writes after the response ended, and drops CORS headers', async () => {
+  it('ignores header and body writes after the response ended', async () => {
     mode = 'write-twice';
     const client = keepAliveClient(engine);
     try {
       const res = await client.request({ method: 'GET', path: '/' });
       expect([res.status, res.body.toString()]).toEqual([200, 'first']);
-      expect(res.headers['access-control-allow-origin']).toBeUndefined();
+      expect(res.headers['x-late']).toBeUndefined();
       mode = 'ok';
       expect((await client.request({ method: 'GET', path: '/' })).body.toString()).toBe('ok');
     } finally {

@@ -13,60 +13,56 @@ export interface CopyRequest extends TransferRequest {
 }
 
 /**
- * COPY (RFC 4918 §9.8), under the namespace lock. The source is walked first, without following links:
+ * COPY (RFC 4918 §9.8); the engine holds the namespace lock exclusively around it. The source is walked first, without following links:
  * a symbolic link anywhere in it is refused (so a copy never recurses through a folder link, and never
  * makes a link mean something else), and so is a tree over the entry or byte budget (507). The copy is built
  * in a hidden temp folder next to the destination and renamed into place only when complete, so a failed,
  * over-budget or abandoned copy (the guest went away) leaves nothing behind and the old destination intact.
  * Copies never carry setuid, setgid or sticky bits, nor our temp files.
  */
-export function copyEntry(
+export async function copyEntry(
   space: ShareNamespace,
   request: CopyRequest,
   budget: TreeBudget,
 ): Promise<MethodOutcome> {
-  return space.lock.exclusive(async () => {
-    const plan = await planTransfer(space, request);
-    if (!isPlan(plan)) return plan;
-    const scan = await scanTree(plan.source, request.deep, budget);
-    if (scan.kind === 'link') return outcome(403, LINK_REFUSAL);
-    if (scan.kind === 'cancelled') return outcome(499, 'The guest went away; nothing was copied.');
-    if (scan.kind === 'over-budget') return overBudget(budget);
+  const plan = await planTransfer(space, request);
+  if (!isPlan(plan)) return plan;
+  const scan = await scanTree(plan.source, request.deep, budget);
+  if (scan.kind === 'link') return outcome(403, LINK_REFUSAL);
+  if (scan.kind === 'cancelled') return outcome(499, 'The guest went away; nothing was copied.');
+  if (scan.kind === 'over-budget') return overBudget(budget);
 
-    const staging = path.join(path.dirname(plan.destination), freshTempName());
-    const longerTop =
-      Buffer.byteLength(staging) > Buffer.byteLength(plan.destination) ? staging : plan.destination;
-    if (!fitsBelowPathMax(longerTop, scan.longest)) return outcome(414, TOO_DEEP);
-    const staged = await stageCopy(plan.source, staging, request.deep, budget).catch(
-      async (error: unknown) => {
-        await fsp.rm(staging, { recursive: true, force: true });
-        const refusal = fileSystemRefusal(error);
-        if (refusal === undefined) throw error;
-        return outcome(refusal.status, refusal.message);
-      },
-    );
-    if (staged !== 'complete') {
-      await fsp.rm(staging, { recursive: true, force: true });
-      return staged === 'cancelled'
-        ? outcome(499, 'The guest went away; nothing was copied.')
-        : staged === 'over-budget'
-          ? overBudget(budget)
-          : staged;
-    }
-    try {
-      if (plan.destinationExists) {
-        await fsp.rm(plan.destination, { recursive: true });
-        space.temps.deleted(plan.destination);
-      }
-      await fsp.rename(staging, plan.destination);
-    } catch (error) {
-      await fsp.rm(staging, { recursive: true, force: true });
-      const refusal = fileSystemRefusal(error);
-      if (refusal === undefined) throw error;
-      return outcome(refusal.status, refusal.message);
-    }
-    return outcome(plan.destinationExists ? 204 : 201);
+  const staging = path.join(path.dirname(plan.destination), freshTempName());
+  const longerTop =
+    Buffer.byteLength(staging) > Buffer.byteLength(plan.destination) ? staging : plan.destination;
+  if (!fitsBelowPathMax(longerTop, scan.longest)) return outcome(414, TOO_DEEP);
+  const staged = await stageCopy(plan.source, staging, request.deep, budget).catch(async (error: unknown) => {
+    await fsp.rm(staging, { recursive: true, force: true });
+    const refusal = fileSystemRefusal(error);
+    if (refusal === undefined) throw error;
+    return outcome(refusal.status, refusal.message);
   });
+  if (staged !== 'complete') {
+    await fsp.rm(staging, { recursive: true, force: true });
+    return staged === 'cancelled'
+      ? outcome(499, 'The guest went away; nothing was copied.')
+      : staged === 'over-budget'
+        ? overBudget(budget)
+        : staged;
+  }
+  try {
+    if (plan.destinationExists) {
+      await fsp.rm(plan.destination, { recursive: true });
+      space.temps.deleted(plan.destination);
+    }
+    await fsp.rename(staging, plan.destination);
+  } catch (error) {
+    await fsp.rm(staging, { recursive: true, force: true });
+    const refusal = fileSystemRefusal(error);
+    if (refusal === undefined) throw error;
+    return outcome(refusal.status, refusal.message);
+  }
+  return outcome(plan.destinationExists ? 204 : 201);
 }
 
 function overBudget(budget: TreeBudget): MethodOutcome {

@@ -4,24 +4,25 @@ import { fileSystemRefusal } from './file-system-refusal';
 import { outcome, type MethodOutcome } from './method-outcome';
 
 /**
- * DELETE (RFC 4918 §9.6), under the namespace lock. Removes the directory entry itself (a link, not its
+ * DELETE (RFC 4918 §9.6); the engine holds the namespace lock exclusively around it. Removes the directory entry itself (a link, not its
  * target); `rm` never follows links inside a folder. Uploads in progress below it learn their temp file is
  * gone.
  */
-export function deleteEntry(space: ShareNamespace, segments: readonly string[]): Promise<MethodOutcome> {
-  return space.lock.exclusive(async () => {
-    const location = await space.locate(segments);
-    if (location.kind === 'outside' || !location.exists)
-      return outcome(404, 'No such file or folder in the share.');
-    if (location.entry === space.rootReal) return outcome(403, 'The shared folder itself cannot be deleted.');
-    try {
-      await fsp.rm(location.entry, { recursive: true });
-      space.temps.deleted(location.entry);
-    } catch (error) {
-      const refusal = fileSystemRefusal(error);
-      if (refusal === undefined) throw error;
-      return outcome(refusal.status, `${refusal.message} Part of it may already be deleted.`);
-    }
-    return outcome(204);
-  });
+export async function deleteEntry(
+  space: ShareNamespace,
+  segments: readonly string[],
+): Promise<MethodOutcome> {
+  const location = await space.locate(segments);
+  if (location.kind === 'outside' || !location.exists)
+    return outcome(404, 'No such file or folder in the share.');
+  if (location.entry === space.rootReal) return outcome(403, 'The shared folder itself cannot be deleted.');
+  try {
+    await fsp.rm(location.entry, { recursive: true });
+    space.temps.deleted(location.entry);
+  } catch (error) {
+    const refusal = fileSystemRefusal(error);
+    if (refusal === undefined) throw error;
+    return outcome(refusal.status, `${refusal.message} Part of it may already be deleted.`);
+  }
+  return outcome(204);
 }

@@ -4,21 +4,19 @@ import type { ShareNamespace } from '../share-namespace';
 import { fileSystemRefusal } from './file-system-refusal';
 import { outcome, type MethodOutcome } from './method-outcome';
 
-/** MKCOL (RFC 4918 §9.3), under the namespace lock: 201, 405 if the name exists, 409 without a parent. */
-export function makeFolder(space: ShareNamespace, segments: readonly string[]): Promise<MethodOutcome> {
-  return space.lock.exclusive(async () => {
-    const location = await space.locate(segments);
-    if (location.kind === 'outside') return outcome(403, 'The path leaves the shared folder.');
-    if (location.exists) return outcome(405, 'Something already exists at this name.');
-    const parent = await fsp.stat(path.dirname(location.real)).catch(() => undefined);
-    if (!parent?.isDirectory()) return outcome(409, 'The parent folder does not exist; create it first.');
-    try {
-      await fsp.mkdir(location.real); // never follows a link at the final name (EEXIST)
-    } catch (error) {
-      const refusal = fileSystemRefusal(error);
-      if (refusal === undefined) throw error;
-      return outcome(refusal.status, refusal.message);
-    }
-    return outcome(201);
-  });
+/** MKCOL (RFC 4918 §9.3); the engine holds the namespace lock exclusively around it: 201, 405 if the name exists, 409 without a parent. */
+export async function makeFolder(space: ShareNamespace, segments: readonly string[]): Promise<MethodOutcome> {
+  const location = await space.locate(segments);
+  if (location.kind === 'outside') return outcome(403, 'The path leaves the shared folder.');
+  if (location.exists) return outcome(405, 'Something already exists at this name.');
+  const parent = await fsp.stat(path.dirname(location.real)).catch(() => undefined);
+  if (!parent?.isDirectory()) return outcome(409, 'The parent folder does not exist; create it first.');
+  try {
+    await fsp.mkdir(location.real); // never follows a link at the final name (EEXIST)
+  } catch (error) {
+    const refusal = fileSystemRefusal(error);
+    if (refusal === undefined) throw error;
+    return outcome(refusal.status, refusal.message);
+  }
+  return outcome(201);
 }

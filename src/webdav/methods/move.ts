@@ -6,44 +6,42 @@ import { isPlan, planTransfer, type TransferRequest } from './transfer-plan';
 import { fitsBelowPathMax, scanTree } from './tree-scan';
 
 /**
- * MOVE (RFC 4918 §9.9), under the namespace lock: every refusal comes before anything changes; a folder is
+ * MOVE (RFC 4918 §9.9); the engine holds the namespace lock exclusively around it: every refusal comes before anything changes; a folder is
  * first walked (without following links, within `maxEntries`) to refuse one that contains a symbolic link,
  * whose meaning a move could change; then the destination is replaced and the entry renamed. Uploads in
  * progress below the source move along with it.
  */
-export function moveEntry(
+export async function moveEntry(
   space: ShareNamespace,
   request: TransferRequest,
   limits: { readonly maxEntries: number; readonly cancelled: () => boolean },
 ): Promise<MethodOutcome> {
-  return space.lock.exclusive(async () => {
-    const plan = await planTransfer(space, request);
-    if (!isPlan(plan)) return plan;
-    if (plan.sourceStats.isDirectory()) {
-      const scan = await scanTree(plan.source, true, { ...limits, maxBytes: Number.POSITIVE_INFINITY });
-      if (scan.kind === 'link') return outcome(403, LINK_REFUSAL);
-      if (scan.kind === 'cancelled') return outcome(499, 'The guest went away; nothing was moved.');
-      if (scan.kind === 'over-budget')
-        return outcome(
-          507,
-          `This folder holds more than ${limits.maxEntries} entries, more than a move from the guest may ` +
-            'check; move it on the host.',
-        );
-      if (scan.kind === 'fits' && !fitsBelowPathMax(plan.destination, scan.longest))
-        return outcome(414, TOO_DEEP);
+  const plan = await planTransfer(space, request);
+  if (!isPlan(plan)) return plan;
+  if (plan.sourceStats.isDirectory()) {
+    const scan = await scanTree(plan.source, true, { ...limits, maxBytes: Number.POSITIVE_INFINITY });
+    if (scan.kind === 'link') return outcome(403, LINK_REFUSAL);
+    if (scan.kind === 'cancelled') return outcome(499, 'The guest went away; nothing was moved.');
+    if (scan.kind === 'over-budget')
+      return outcome(
+        507,
+        `This folder holds more than ${limits.maxEntries} entries, more than a move from the guest may ` +
+          'check; move it on the host.',
+      );
+    if (scan.kind === 'fits' && !fitsBelowPathMax(plan.destination, scan.longest))
+      return outcome(414, TOO_DEEP);
+  }
+  try {
+    if (plan.destinationExists) {
+      await fsp.rm(plan.destination, { recursive: true });
+      space.temps.deleted(plan.destination);
     }
-    try {
-      if (plan.destinationExists) {
-        await fsp.rm(plan.destination, { recursive: true });
-        space.temps.deleted(plan.destination);
-      }
-      await fsp.rename(plan.source, plan.destination);
-      space.temps.moved(plan.source, plan.destination);
-    } catch (error) {
-      const refusal = fileSystemRefusal(error);
-      if (refusal === undefined) throw error;
-      return outcome(refusal.status, refusal.message);
-    }
-    return outcome(plan.destinationExists ? 204 : 201);
-  });
+    await fsp.rename(plan.source, plan.destination);
+    space.temps.moved(plan.source, plan.destination);
+  } catch (error) {
+    const refusal = fileSystemRefusal(error);
+    if (refusal === undefined) throw error;
+    return outcome(refusal.status, refusal.message);
+  }
+  return outcome(plan.destinationExists ? 204 : 201);
 }

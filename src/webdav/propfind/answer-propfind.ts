@@ -1,15 +1,15 @@
 import { promises as fsp, type Dirent, type Stats } from 'node:fs';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import { isUploadTempName } from '../atomic-file-writer';
 import { sendText } from '../connection-host';
 import { headerText } from '../header-value';
-import { isWithin, type Location } from '../path-confinement';
+import type { Location } from '../path-confinement';
 import {
   deadPropertyXml,
   emptyPropertyXml,
   propertyKey,
   type DeadProperty,
 } from '../properties/dead-property';
+import { visibleStats } from '../visibility';
 import { sendXml } from '../xml-response';
 import { escapeXml } from '../xml/xml-escape';
 import { NamespaceScope } from '../xml/xml-fragment';
@@ -123,7 +123,6 @@ async function addChildren(
   } catch {
     return true; // unreadable folder: listed without children
   }
-  dirents = dirents.filter((dirent) => !isUploadTempName(dirent.name));
   for (let i = 0; i < dirents.length; i += STAT_BATCH) {
     const batch = dirents.slice(i, i + STAT_BATCH);
     const stats = await Promise.all(
@@ -243,23 +242,6 @@ async function statOrUndefined(real: string): Promise<Stats | undefined> {
     return await fsp.stat(real);
   } catch {
     return undefined;
-  }
-}
-
-/** Stats of an entry a guest may see (as the confined file system lists them), else undefined. */
-async function visibleStats(rootReal: string, real: string, dirent: Dirent): Promise<Stats | undefined> {
-  try {
-    if (dirent.isFile() || dirent.isDirectory()) {
-      const stats = await fsp.stat(real);
-      return stats.isFile() || stats.isDirectory() ? stats : undefined;
-    }
-    if (!dirent.isSymbolicLink()) return undefined;
-    const target = await fsp.realpath(real);
-    if (!isWithin(rootReal, target)) return undefined;
-    const stats = await fsp.stat(target);
-    return stats.isFile() || stats.isDirectory() ? stats : undefined;
-  } catch {
-    return undefined; // gone since readdir, or unreadable: not listed
   }
 }
 

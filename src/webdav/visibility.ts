@@ -1,0 +1,42 @@
+import { promises as fsp, type Dirent, type Stats } from 'node:fs';
+import { isUploadTempName } from './atomic-file-writer';
+import { isWithin } from './path-confinement';
+
+/**
+ * The one rule for what a guest may see of a share: regular files and folders, and symbolic links to
+ * those that stay inside the share (path-confinement.ts); never FIFOs, sockets or devices (reading them
+ * would hang or leak), nor our upload temp files.
+ */
+export function isVisibleType(stats: Stats): boolean {
+  return stats.isFile() || stats.isDirectory();
+}
+
+/** Stats of a path already resolved inside the share (a Location's `real`) if the guest may see it. */
+export async function resolvedVisibleStats(real: string): Promise<Stats | undefined> {
+  try {
+    const stats = await fsp.stat(real);
+    return isVisibleType(stats) ? stats : undefined;
+  } catch {
+    return undefined; // gone meanwhile, or unreadable: not visible
+  }
+}
+
+/**
+ * Stats of a folder's entry (listed with `dirent`) if the guest may see it: the rule above, with a link
+ * followed only when its target stays inside `rootReal`.
+ */
+export async function visibleStats(
+  rootReal: string,
+  real: string,
+  dirent: Dirent,
+): Promise<Stats | undefined> {
+  if (isUploadTempName(dirent.name)) return undefined;
+  if (dirent.isFile() || dirent.isDirectory()) return resolvedVisibleStats(real);
+  if (!dirent.isSymbolicLink()) return undefined;
+  try {
+    const target = await fsp.realpath(real);
+    return isWithin(rootReal, target) ? await resolvedVisibleStats(target) : undefined;
+  } catch {
+    return undefined; // a dangling or looping link: not visible
+  }
+}
