@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import * as net from 'node:net';
 import { createWebdavEngine, type WebdavEngine } from '../../../src/webdav';
+import { createMultiShareEngine } from '../../../src/webdav/multi-share';
 import { makeSandbox, type Sandbox } from './support/temp-share';
 
 /**
@@ -24,7 +25,25 @@ function parseLitmusSummaries(output: string): SuiteSummary[] {
   }));
 }
 
-describe('litmus', () => {
+/** Where litmus runs: the engine of one folder at `/`, or one mount (`/docs/`) of a multi-folder engine. */
+const PLACES = [
+  {
+    place: 'a single share at /',
+    path: '/',
+    create: (root: string) => createWebdavEngine({ root, readOnly: false }),
+  },
+  {
+    place: 'the mount /docs/ of a multi-folder share',
+    path: '/docs/',
+    create: (root: string) =>
+      createMultiShareEngine([
+        { name: 'docs', path: root, readOnly: false },
+        { name: 'other', path: root, readOnly: true },
+      ]),
+  },
+] as const;
+
+describe.each(PLACES)('litmus against $place', ({ path, create }) => {
   let sandbox: Sandbox;
   let engine: WebdavEngine;
   let server: net.Server;
@@ -32,7 +51,7 @@ describe('litmus', () => {
 
   beforeAll(async () => {
     sandbox = makeSandbox();
-    engine = await createWebdavEngine({ root: sandbox.share, readOnly: false });
+    engine = await create(sandbox.share);
     server = net.createServer((socket) => engine.serve(socket));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as net.AddressInfo).port;
@@ -48,7 +67,7 @@ describe('litmus', () => {
     const output = await new Promise<string>((resolve) => {
       execFile(
         '/usr/bin/litmus',
-        ['-k', `http://127.0.0.1:${port}/`],
+        ['-k', `http://127.0.0.1:${port}${path}`],
         { timeout: 170_000, env: { ...process.env, HOME: sandbox.base } },
         (_error, stdout, stderr) => resolve(`${stdout}\n${stderr}`),
       );

@@ -86,7 +86,7 @@ describe('multi-share engine (a virtual root over several folders)', () => {
     expect(existsSync(join(media, 'new.txt'))).toBe(false);
   });
 
-  it('moves inside a share (Destination rewritten) and refuses moves between shares', async () => {
+  it('moves inside a share and refuses moves between shares', async () => {
     const move = await davRequest(engine, {
       method: 'MOVE',
       path: '/docs/a.txt',
@@ -135,6 +135,72 @@ describe('multi-share engine (a virtual root over several folders)', () => {
     } finally {
       client.close();
     }
+  });
+
+  it('gives back a dead property holding a DAV href exactly as it was set', async () => {
+    const value = '<D:href>/elsewhere/x.txt</D:href>';
+    const set = await davRequest(engine, {
+      method: 'PROPPATCH',
+      path: '/docs/a.txt',
+      body:
+        '<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:z"><D:set><D:prop>' +
+        `<Z:link>${value}</Z:link></D:prop></D:set></D:propertyupdate>`,
+    });
+    expect(set.status).toBe(207);
+    const read = await davRequest(engine, {
+      method: 'PROPFIND',
+      path: '/docs/a.txt',
+      headers: { Depth: '0' },
+      body: '<?xml version="1.0"?><D:propfind xmlns:D="DAV:" xmlns:Z="urn:z"><D:prop><Z:link/></D:prop></D:propfind>',
+    });
+    expect(read.body.toString()).toContain('>/elsewhere/x.txt</');
+  });
+
+  it('lists the root alone with Depth 0', async () => {
+    const r = await davRequest(engine, { method: 'PROPFIND', path: '/', headers: { Depth: '0' } });
+    const hrefs = [...r.body.toString().matchAll(/<D:href>([^<]*)<\/D:href>/g)].map((m) => m[1]);
+    expect([r.status, hrefs]).toEqual([207, ['/']]);
+  });
+
+  it('refuses a MOVE onto the root of a shared folder', async () => {
+    const move = await davRequest(engine, {
+      method: 'MOVE',
+      path: '/docs/a.txt',
+      headers: { Destination: '/docs/' },
+    });
+    expect([move.status, readFileSync(join(docs, 'a.txt'), 'utf8')]).toEqual([403, 'alpha']);
+  });
+
+  it('refuses a MOVE into the virtual root as a move to another folder (502)', async () => {
+    const move = await davRequest(engine, {
+      method: 'MOVE',
+      path: '/docs/a.txt',
+      headers: { Destination: '/a.txt' },
+    });
+    expect([move.status, existsSync(join(docs, 'a.txt'))]).toEqual([502, true]);
+  });
+
+  it('keeps a lock of one folder from protecting the same path in another', async () => {
+    writeFileSync(join(media, 'a.txt'), 'beta');
+    const other = await createMultiShareEngine([
+      { name: 'one', path: docs, readOnly: false },
+      { name: 'two', path: media, readOnly: false },
+    ]);
+    try {
+      const lock = await davRequest(other, { method: 'LOCK', path: '/one/a.txt', body: LOCK_BODY });
+      expect(lock.status).toBe(200);
+      const put = await davRequest(other, { method: 'PUT', path: '/two/a.txt', body: 'free' });
+      expect([put.status, readFileSync(join(media, 'a.txt'), 'utf8')]).toEqual([204, 'free']);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('refuses a PUT without the token of a lock taken through the mount prefix', async () => {
+    const lock = await davRequest(engine, { method: 'LOCK', path: '/docs/a.txt', body: LOCK_BODY });
+    expect(lock.status).toBe(200);
+    const put = await davRequest(engine, { method: 'PUT', path: '/docs/a.txt', body: 'no token' });
+    expect([put.status, put.body.toString()]).toEqual([423, expect.stringContaining('/docs/a.txt</D:href>')]);
   });
 
   it('refuses bad share lists and missing folders with a message that names the share', async () => {
