@@ -37,7 +37,22 @@ describe('folder sharing through a real guest', () => {
 
   /** Shares `dir` and waits until a guest request gets through (the daemon answers ~1 s after the link). */
   async function share(readOnly = false): Promise<SharingSession> {
-    sharing = startSharing(guest.qemu, { path: dir, readOnly });
+    return started(startSharing(guest.qemu, { path: dir, readOnly }));
+  }
+
+  /** Shares `dir/docs` read-write and `dir/music` read-only as the mounts /docs/ and /music/ (--share). */
+  async function shareMounts(): Promise<SharingSession> {
+    mkdirSync(join(dir, 'docs'), { recursive: true });
+    mkdirSync(join(dir, 'music'), { recursive: true });
+    const shares = [
+      { name: 'docs', path: join(dir, 'docs'), readOnly: false },
+      { name: 'music', path: join(dir, 'music'), readOnly: true },
+    ];
+    return started(startSharing(guest.qemu, undefined, { shares }));
+  }
+
+  async function started(session: SharingSession): Promise<SharingSession> {
+    sharing = session;
     await sharing.waitFor((e) => e.kind === 'sharing-started');
     await sharing.waitFor((e) => e.kind === 'port-opened');
     for (let i = 0; i < 30; i++) {
@@ -245,5 +260,25 @@ describe('folder sharing through a real guest', () => {
     await new Promise((r) => setTimeout(r, 1000));
     await share();
     expect((await guestCurl(guest.qemu, { path: '/again.txt' })).text).toBe('again');
+  });
+
+  it('lists several folders at the root and serves each under its name', async () => {
+    mkdirSync(join(dir, 'docs'));
+    writeFileSync(join(dir, 'docs', 'a.txt'), 'alpha');
+    await shareMounts();
+    const root = await guestCurl(guest.qemu, { method: 'PROPFIND', path: '/', headers: { Depth: '1' } });
+    expect([root.status, root.text]).toEqual([207, expect.stringContaining('<D:href>/music/</D:href>')]);
+    const list = await guestCurl(guest.qemu, { method: 'PROPFIND', path: '/docs/', headers: { Depth: '1' } });
+    expect(list.text).toContain('/docs/a.txt</D:href>');
+    expect((await guestCurl(guest.qemu, { path: '/docs/a.txt' })).text).toBe('alpha');
+  });
+
+  it('writes through a read-write mount and refuses writes through a read-only one', async () => {
+    await shareMounts();
+    const written = await guestCurl(guest.qemu, { method: 'PUT', path: '/docs/new.txt', body: 'written' });
+    const refused = await guestCurl(guest.qemu, { method: 'PUT', path: '/music/new.txt', body: 'refused' });
+    expect([written.status, refused.status]).toEqual([201, 403]);
+    expect(readFileSync(join(dir, 'docs', 'new.txt'), 'utf8')).toBe('written');
+    expect(existsSync(join(dir, 'music', 'new.txt'))).toBe(false);
   });
 });
