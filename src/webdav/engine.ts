@@ -43,7 +43,7 @@ type InMount = Extract<Placement, { kind: 'mount' }>;
 /** A request's body as its method uses it: read (an XML root element, or none), or refused (answer sent). */
 type Body = { readonly kind: 'read'; readonly root: XmlElement | undefined } | { readonly kind: 'refused' };
 
-/** One request once the table accepted it: what it is, where it lands, and its body as the method uses it. */
+/** One request once the table accepted it: its row, the guarded request, where it lands, what it names. */
 interface Dispatch {
   readonly spec: MethodSpec;
   readonly request: Accepted;
