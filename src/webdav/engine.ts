@@ -257,8 +257,9 @@ export async function createMountedEngine(
       res.end();
       return;
     }
-    const extra =
-      result.status === 405 ? { Allow: allowHeader(dispatch.kind ?? 'missing', dispatch.readOnly) } : {};
+    // A 405 here means the name changed kind since the table looked (MKCOL raced a PUT): say what it is now.
+    const now = result.status === 405 ? ((await resourceKind(placement)) ?? 'missing') : undefined;
+    const extra = now === undefined ? {} : { Allow: allowHeader(now, dispatch.readOnly) };
     sendText(res, result.status, result.message + '\n', extra);
   }
 
