@@ -135,10 +135,14 @@ export async function createWebdavEngine(share: ShareConfig, options?: EngineOpt
         if (body.kind === 'refused') return;
         const update = readPropertyUpdate(body.root);
         if (update.kind === 'invalid') return refuseProppatch(res, update.reason);
-        const location = await locate(decision.segments);
-        if (location.kind !== 'inside' || !location.exists)
-          return sendText(res, 404, 'No such file or folder in the share.\n');
-        return answerProppatch(stateStore, path, decision.url, update.operations, res);
+        // Shared: the file whose times a Win32 PROPPATCH sets stays the one its name resolved to.
+        return space.lock.shared(async () => {
+          const location = await locate(decision.segments);
+          if (location.kind !== 'inside' || !location.exists)
+            return sendText(res, 404, 'No such file or folder in the share.\n');
+          const target = { path, href: decision.url, real: location.real };
+          return answerProppatch(stateStore, target, update.operations, res);
+        });
       }
       case 'library':
         if (NAMESPACE_METHODS.has(decision.method)) return changeNamespace(req, res, decision, exchange);
