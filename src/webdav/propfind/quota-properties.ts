@@ -19,9 +19,10 @@ export type QuotaPropertyName = (typeof QUOTA_PROPERTY_NAMES)[number];
  * (which would need a walk of the tree, unbounded work on every listing).
  *
  * A read-only share reports the same figures: clients never read read-only-ness from the quota (gvfs,
- * Windows and Finder all learn it from the 403 of the first write, and then say "permission denied"),
- * while an available 0 would make them refuse a copy up front with a wrong "not enough space". phodav
- * (spice-gtk's server) does not change its figures for a read-only share either.
+ * Windows and Finder learn it from the 403 of the write itself; gvfs says "HTTP Client Error: Forbidden"),
+ * while an available 0 would make a file manager that checks free space first (GNOME Files) refuse a copy
+ * with a wrong "not enough space". phodav (spice-gtk's server) does not change its figures for a read-only
+ * share either. See docs/desktop-clients.md.
  */
 export interface FileSystemSpace {
   readonly availableBytes: bigint;
