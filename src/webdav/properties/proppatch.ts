@@ -99,7 +99,7 @@ export async function answerProppatch(
     );
   const outcome = await applyWin32Times(target.real, times);
   if (outcome.kind === 'failed') {
-    store.replace(path, previous); // all or nothing: it fitted before, so it fits again
+    undoOwnChanges(store, path, previous, operations, applied);
     return sendXml(
       res,
       207,
@@ -116,6 +116,29 @@ export async function answerProppatch(
     207,
     multistatus(href, names, () => 200),
   );
+}
+
+/**
+ * Puts back what this PROPPATCH changed in the store, and only that: a PROPPATCH of another property of the
+ * same path that ran meanwhile (both hold the namespace lock shared) keeps its change.
+ */
+function undoOwnChanges(
+  store: ResourceStateStore,
+  path: string,
+  previous: readonly DeadProperty[],
+  operations: readonly PropertyOperation[],
+  applied: ReadonlySet<string>,
+): void {
+  const before = new Map(previous.map((property) => [propertyKey(property), property]));
+  const now = new Map(store.properties(path).map((property) => [propertyKey(property), property]));
+  for (const operation of operations) {
+    const key = propertyKey(operation.kind === 'set' ? operation.property : operation.name);
+    if (applied.has(key)) continue;
+    const old = before.get(key);
+    if (old === undefined) now.delete(key);
+    else now.set(key, old);
+  }
+  store.replace(path, [...now.values()]);
 }
 
 export function refuseProppatch(res: ServerResponse, reason: string): void {

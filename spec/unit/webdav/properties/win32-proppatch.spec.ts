@@ -133,6 +133,35 @@ describe('Win32 PROPPATCH (Windows mini-redirector)', () => {
     }
   });
 
+  it('undoes only its own properties when the times fail, not those another PROPPATCH set meanwhile', async () => {
+    let reached!: () => void;
+    const atLutimes = new Promise<void>((resolve) => (reached = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const lutimes = jest.spyOn(fsp, 'lutimes').mockImplementationOnce(async () => {
+      reached();
+      await gate;
+      throw Object.assign(new Error('not the owner'), { code: 'EPERM' });
+    });
+    try {
+      const failing = proppatch('/dir/old.txt', explorerProppatch(CREATED, ACCESSED, MODIFIED));
+      await atLutimes;
+      const other = await proppatch(
+        '/dir/old.txt',
+        `<D:propertyupdate xmlns:D="DAV:" xmlns:Z="${MS}"><D:set><D:prop><Z:Other>kept</Z:Other></D:prop></D:set></D:propertyupdate>`,
+      );
+      expect(other.body.toString()).toContain('HTTP/1.1 200 OK');
+      release();
+      expect((await failing).body.toString()).toContain('403');
+      const found = await propfind('/dir/old.txt', '<Z:Other/><Z:Win32FileAttributes/>');
+      expect(propertyOf(found, MS, 'Other')).toBe(`<{${MS}}Other>kept</>`);
+      expect(propertyOf(found, MS, 'Win32FileAttributes', '404')).toBeDefined();
+    } finally {
+      release();
+      lutimes.mockRestore();
+    }
+  });
+
   it('is refused with 403 on a read-only share, the file untouched', async () => {
     const readOnly = await createWebdavEngine({ root: sandbox.share, readOnly: true });
     try {
