@@ -110,7 +110,7 @@ describe('GNOME gvfs through a real guest', () => {
     const info = await gio.gio(['info', '-f', url]);
     expectOk(info);
     const expectedSize = (await sizeSeenByUsers(dir)).toString();
-    // gvfs leaves the figures out silently when its PROPFIND fails: the requests the share saw say why.
+    // gvfs leaves the figures out when its PROPFIND's answer has none: the requests the share saw help tell why.
     expect({ size: attribute(info, 'filesystem::size'), info: info.stdout }).toEqual({
       size: expectedSize,
       info: expect.stringContaining('filesystem::free: ') as unknown,
@@ -172,7 +172,7 @@ describe('GNOME gvfs through a real guest', () => {
     const info = await gio.gio(['info', '-f', url]);
     expectOk(info);
     const expectedSize = (await sizeSeenByUsers(dir)).toString();
-    // gvfs leaves the figures out silently when its PROPFIND fails: the requests the share saw say why.
+    // gvfs leaves the figures out when its PROPFIND's answer has none: the requests the share saw help tell why.
     expect({ size: attribute(info, 'filesystem::size'), info: info.stdout }).toEqual({
       size: expectedSize,
       info: expect.stringContaining('filesystem::free: ') as unknown,
