@@ -206,7 +206,8 @@ export async function createMountedEngine(
         if (location.kind !== 'inside' || !location.exists)
           return sendText(res, 404, 'No such file or folder in the share.\n');
         const path = displayPath(request.segments);
-        return answerProppatch(stateStore, path, hrefOfPath(path), update.operations, res);
+        const target = { path, href: hrefOfPath(path), real: location.real };
+        return answerProppatch(stateStore, target, update.operations, res);
       }
       case 'mkcol':
       case 'delete':

@@ -54,7 +54,7 @@ export const METHOD_TABLE: readonly MethodSpec[] = [
   { method: 'HEAD',      route: 'head',      accepts: ['file', 'mounts'],                 writes: false, namespaceLock: 'phases',    body: 'none' },
   { method: 'PROPFIND',  route: 'propfind',  accepts: [...EXISTING, 'mounts'],            writes: false, namespaceLock: 'shared',    body: 'xml' },
   { method: 'PUT',       route: 'put',       accepts: ['file', 'missing'],                writes: true,  namespaceLock: 'phases',    body: 'stream' },
-  { method: 'PROPPATCH', route: 'proppatch', accepts: EXISTING,                           writes: true,  namespaceLock: 'none',      body: 'xml' },
+  { method: 'PROPPATCH', route: 'proppatch', accepts: EXISTING,                           writes: true,  namespaceLock: 'shared',    body: 'xml' },
   { method: 'MKCOL',     route: 'mkcol',     accepts: ['missing'],                        writes: true,  namespaceLock: 'exclusive', body: 'empty' },
   { method: 'DELETE',    route: 'delete',    accepts: ['file', 'folder'],                 writes: true,  namespaceLock: 'exclusive', body: 'empty' },
   { method: 'COPY',      route: 'copy',      accepts: ['file', 'folder'],                 writes: true,  namespaceLock: 'exclusive', body: 'empty' },

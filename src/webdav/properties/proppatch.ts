@@ -6,6 +6,7 @@ import { escapeXml } from '../xml/xml-escape';
 import { NamespaceScope } from '../xml/xml-fragment';
 import { childElements, isElement, type XmlElement } from '../xml/xml-node';
 import { emptyPropertyXml, propertyKey, type DeadProperty, type PropertyName } from './dead-property';
+import { appliedTimeKeys, applyWin32Times, readWin32Times } from './win32-times';
 
 const DAV = 'DAV:';
 
@@ -38,17 +39,27 @@ export function readPropertyUpdate(root: XmlElement | undefined): PropertyUpdate
   return { kind: 'ok', operations };
 }
 
+/** The resource a PROPPATCH changes: its share path (for the store), its href, and its resolved real path. */
+export interface ProppatchTarget {
+  readonly path: string;
+  readonly href: string;
+  readonly real: string;
+}
+
 /**
  * PROPPATCH (RFC 4918 §9.2) on an existing resource: all operations in document order, all or nothing.
  * DAV: properties are live and protected (403, the others 424); a full store answers 507 for all.
+ * Windows' Win32LastModifiedTime and Win32LastAccessTime set the file's times instead of being stored (see
+ * win32-times.ts): a value that is not a date answers 409 for it and 424 for the others, a file whose times
+ * cannot be set 403 for them, and nothing changes then.
  */
-export function answerProppatch(
+export async function answerProppatch(
   store: ResourceStateStore,
-  path: string,
-  href: string,
+  target: ProppatchTarget,
   operations: readonly PropertyOperation[],
   res: ServerResponse,
-): void {
+): Promise<void> {
+  const { path, href } = target;
   const names = operations.map((operation) =>
     operation.kind === 'set' ? operation.property : operation.name,
   );
@@ -60,27 +71,86 @@ export function answerProppatch(
       multistatus(href, names, (name) => (name.namespace === DAV ? 403 : 424)),
     );
 
-  const properties = new Map(store.properties(path).map((property) => [propertyKey(property), property]));
+  const times = readWin32Times(operations);
+  if (times.kind === 'invalid') {
+    const refused = propertyKey(times.name);
+    return sendXml(
+      res,
+      207,
+      multistatus(href, names, (name) => (propertyKey(name) === refused ? 409 : 424), times.reason),
+    );
+  }
+
+  const applied = appliedTimeKeys(operations);
+  const previous = store.properties(path);
+  const properties = new Map(previous.map((property) => [propertyKey(property), property]));
   for (const operation of operations) {
-    if (operation.kind === 'set') properties.set(propertyKey(operation.property), operation.property);
-    else properties.delete(propertyKey(operation.name));
+    const key = propertyKey(operation.kind === 'set' ? operation.property : operation.name);
+    if (applied.has(key)) continue;
+    if (operation.kind === 'set') properties.set(key, operation.property);
+    else properties.delete(key);
   }
   const written = store.replace(path, [...properties.values()]);
+  if (written.kind === 'full')
+    return sendXml(
+      res,
+      207,
+      multistatus(href, names, () => 507),
+    );
+  const outcome = await applyWin32Times(target.real, times);
+  if (outcome.kind === 'failed') {
+    undoOwnChanges(store, path, previous, operations, applied);
+    return sendXml(
+      res,
+      207,
+      multistatus(
+        href,
+        names,
+        (name) => (applied.has(propertyKey(name)) ? 403 : 424),
+        `the file's times cannot be changed (${outcome.code})`,
+      ),
+    );
+  }
   sendXml(
     res,
     207,
-    multistatus(href, names, () => (written.kind === 'stored' ? 200 : 507)),
+    multistatus(href, names, () => 200),
   );
+}
+
+/**
+ * Puts back what this PROPPATCH changed in the store, and only that: a PROPPATCH of another property of the
+ * same path that ran meanwhile (both hold the namespace lock shared) keeps its change.
+ */
+function undoOwnChanges(
+  store: ResourceStateStore,
+  path: string,
+  previous: readonly DeadProperty[],
+  operations: readonly PropertyOperation[],
+  applied: ReadonlySet<string>,
+): void {
+  const before = new Map(previous.map((property) => [propertyKey(property), property]));
+  const now = new Map(store.properties(path).map((property) => [propertyKey(property), property]));
+  for (const operation of operations) {
+    const key = propertyKey(operation.kind === 'set' ? operation.property : operation.name);
+    if (applied.has(key)) continue;
+    const old = before.get(key);
+    if (old === undefined) now.delete(key);
+    else now.set(key, old);
+  }
+  store.replace(path, [...now.values()]);
 }
 
 export function refuseProppatch(res: ServerResponse, reason: string): void {
   sendText(res, 400, `Invalid PROPPATCH body: ${reason}.\n`);
 }
 
+/** The PROPPATCH answer; `description` says why it failed (RFC 4918 §14.18 responsedescription). */
 function multistatus(
   href: string,
   names: readonly PropertyName[],
   statusOf: (name: PropertyName) => number,
+  description?: string,
 ): string {
   const byStatus = new Map<number, Map<string, PropertyName>>();
   for (const name of names) {
@@ -99,7 +169,11 @@ function multistatus(
   });
   return (
     '<?xml version="1.0" encoding="utf-8"?><D:multistatus xmlns:D="DAV:">' +
-    `<D:response><D:href>${escapeXml(href)}</D:href>${propstats.join('')}</D:response></D:multistatus>`
+    `<D:response><D:href>${escapeXml(href)}</D:href>${propstats.join('')}` +
+    (description === undefined
+      ? ''
+      : `<D:responsedescription>${escapeXml(description)}</D:responsedescription>`) +
+    '</D:response></D:multistatus>'
   );
 }
 

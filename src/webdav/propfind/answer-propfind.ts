@@ -21,6 +21,14 @@ import {
   type LivePropertyName,
 } from './live-properties';
 import type { PropertyName, PropfindRequest } from './propfind-request';
+import {
+  QUOTA_PROPERTY_NAMES,
+  SpaceOfFileSystems,
+  isQuotaProperty,
+  quotaPropertyXml,
+  type FileSystemSpace,
+  type QuotaPropertyName,
+} from './quota-properties';
 
 /** How many entries of a folder are stat'ed at once: enough to keep the thread pool busy, bounded memory. */
 const STAT_BATCH = 128;
@@ -55,6 +63,8 @@ interface Entry {
   readonly path: string;
   readonly displayName: string;
   readonly stats: Stats;
+  /** The space of a collection's file system, when the request names a quota property and statfs worked. */
+  readonly space?: FileSystemSpace;
 }
 
 /**
@@ -87,6 +97,7 @@ export async function answerPropfind(input: PropfindInput, res: ServerResponse):
     path: selfPath,
     displayName: input.segments.at(-1) ?? '',
     stats,
+    space: await writer.spaceOf(location.real, stats),
   });
   if (depth === '1' && stats.isDirectory()) {
     const prefix = base.endsWith('/') ? base : `${base}/`;
@@ -136,6 +147,7 @@ async function addChildren(
         path: folderPath === '/' ? `/${dirent.name}` : `${folderPath}/${dirent.name}`,
         displayName: dirent.name,
         stats: entryStats,
+        space: await writer.spaceOf(`${folderReal}/${dirent.name}`, entryStats),
       });
       if (writer.bytes > MAX_PROPFIND_RESPONSE_BYTES) return false;
     }
@@ -151,6 +163,8 @@ class MultistatusWriter {
   private readonly chunks: Buffer[] = [];
   private readonly scope = new NamespaceScope('n');
   private readonly requested: readonly PropertyName[];
+  /** Set only when the request names a quota property: no statfs for the listings that do not. */
+  private readonly spaces: SpaceOfFileSystems | undefined;
   bytes = 0;
 
   constructor(
@@ -160,9 +174,15 @@ class MultistatusWriter {
     this.requested =
       request.kind === 'prop' ? request.names : request.kind === 'allprop' ? request.include : [];
     for (const name of this.requested) this.scope.prefixOf(name.namespace);
+    this.spaces = this.requested.some(isQuotaProperty) ? new SpaceOfFileSystems() : undefined;
     this.push(
       `<?xml version="1.0" encoding="utf-8"?><D:multistatus xmlns:D="DAV:"${this.scope.declarations()}>`,
     );
+  }
+
+  /** The space figures a collection's quota properties need (one statfs per file system), if asked for. */
+  async spaceOf(real: string, stats: Stats): Promise<FileSystemSpace | undefined> {
+    return this.spaces !== undefined && stats.isDirectory() ? this.spaces.of(real, stats) : undefined;
   }
 
   add(entry: Entry): void {
@@ -198,21 +218,27 @@ class MultistatusWriter {
         found.push(...livePropertyNames(isFolder).map(live));
         found.push(...dead.map((property) => deadPropertyXml(property, local)));
         const present = new Set(dead.map(propertyKey));
-        for (const name of this.requested)
-          if (!isLive(name, isFolder) && !present.has(propertyKey(name)))
+        for (const name of this.requested) {
+          const quota = isQuotaProperty(name) ? this.quotaXml(name.local, entry) : undefined;
+          if (quota !== undefined) found.push(quota);
+          else if (!isLive(name, isFolder) && !present.has(propertyKey(name)))
             missing.push(emptyPropertyXml(name, this.scope));
+        }
         break;
       }
       case 'propname':
         found.push(...livePropertyNames(isFolder).map((name) => `<D:${name}/>`));
+        if (isFolder) found.push(...QUOTA_PROPERTY_NAMES.map((name) => `<D:${name}/>`));
         found.push(...dead.map((property) => emptyPropertyXml(property, local)));
         break;
       case 'prop': {
         const deadByKey = new Map(dead.map((property) => [propertyKey(property), property]));
         for (const name of this.requested) {
           const deadProperty = deadByKey.get(propertyKey(name));
+          const quota = isQuotaProperty(name) ? this.quotaXml(name.local, entry) : undefined;
           if (name.namespace === DAV_NAMESPACE && isLivePropertyOf(name.local, isFolder))
             found.push(live(name.local));
+          else if (quota !== undefined) found.push(quota);
           else if (deadProperty !== undefined) found.push(deadPropertyXml(deadProperty, local));
           else missing.push(emptyPropertyXml(name, this.scope));
         }
@@ -223,6 +249,11 @@ class MultistatusWriter {
       (found.length > 0 || missing.length === 0 ? propstat(found, '200 OK', local.declarations()) : '') +
       (missing.length > 0 ? propstat(missing, '404 Not Found', '') : '');
     return `<D:response><D:href>${escapeXml(entry.href)}</D:href>${propstats}</D:response>`;
+  }
+
+  /** A collection's quota property; undefined for a file, or when statfs failed (then it is missing). */
+  private quotaXml(name: QuotaPropertyName, entry: Entry): string | undefined {
+    return entry.space === undefined ? undefined : quotaPropertyXml(name, entry.space);
   }
 }
 
