@@ -1,6 +1,6 @@
 import { TestScheduler } from 'rxjs/testing';
 import { selectLoop } from '../../../../src/channel/mux-loop/select-loop';
-import type { LoopLimits } from '../../../../src/channel/mux-loop/loop-limits';
+import { resolveLoopLimits, type LoopLimits } from '../../../../src/channel/mux-loop/loop-limits';
 import type { LoopInput } from '../../../../src/channel/mux-loop/loop-messages';
 import {
   afterStaleTail,
@@ -14,13 +14,13 @@ import {
   showAll,
 } from './loop-fixtures';
 
-const limits: LoopLimits = {
+const limits: LoopLimits = resolveLoopLimits({
   creditsPerClient: 2,
   creditsTotal: 3,
   bufferHighWater: 10,
   bufferLowWater: 4,
   maxClients: 2,
-};
+});
 
 describe('selectLoop', () => {
   let scheduler: TestScheduler;
@@ -211,6 +211,24 @@ describe('selectLoop', () => {
         });
         flush();
         expect(s.log.A1).toEqual(['2: data GET /big', '2: grant 2', '9: grant 1', '11: grant 1']);
+      });
+    });
+
+    it('refuses a response frame sent without credit: the session is closed as faulty, the frame never sent', () => {
+      scheduler.run(({ hot, cold, expectObservable }) => {
+        // Two credits per client and no flush: the third frame has no credit behind it.
+        const inputs = hot<LoopInput>('o-a------', { o: portOpened, a: frames(['A', 'GET /big']) });
+        const s = fakeSessions(scheduler, cold, {
+          A1: { marbles: '              -rrr', values: { r: response('chunk') } },
+        });
+        const expected = '             o-arr(cd)';
+        expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, {
+          o: 'port-opened',
+          a: 'client-opened A',
+          r: 'send A:chunk',
+          c: 'close A',
+          d: 'client-closed A',
+        });
       });
     });
 

@@ -1,6 +1,6 @@
 import { TestScheduler } from 'rxjs/testing';
 import { selectLoop } from '../../../../src/channel/mux-loop/select-loop';
-import type { LoopLimits } from '../../../../src/channel/mux-loop/loop-limits';
+import { resolveLoopLimits, type LoopLimits } from '../../../../src/channel/mux-loop/loop-limits';
 import type { LoopInput } from '../../../../src/channel/mux-loop/loop-messages';
 import { initialLoopState, type LoopState } from '../../../../src/channel/mux-loop/loop-state';
 import { reduceLoop } from '../../../../src/channel/mux-loop/reduce-loop';
@@ -11,7 +11,7 @@ import { consumed, fakeSessions, frames, portClosed, portOpened, response, showA
 // park request bytes in a session forever, make a session hold unbounded memory, or leave sessions the
 // daemon forgot behind.
 
-const limits: LoopLimits = {
+const limits: LoopLimits = resolveLoopLimits({
   creditsPerClient: 2,
   creditsTotal: 4,
   bufferHighWater: 100,
@@ -20,7 +20,7 @@ const limits: LoopLimits = {
   maxBufferedPerClient: 20,
   stalledTicks: 3,
   idleTicks: 5,
-};
+});
 
 const tick: LoopInput = { kind: 'tick' };
 
@@ -111,7 +111,7 @@ describe('the reducer under a flood of raw frames', () => {
     inputs: LoopInput[],
     guardLimits: LoopLimits,
   ): { state: LoopState; kinds: Map<string, number> } {
-    let state = initialLoopState;
+    let state: LoopState = initialLoopState;
     const kinds = new Map<string, number>();
     for (const input of inputs) {
       state = reduceLoop(state, input, guardLimits);

@@ -33,7 +33,7 @@ describe('executeControl', () => {
   it('reports a failed share and a stop', () => {
     scheduler().run(({ hot, expectObservable }) => {
       const events$ = hot<SharingEvent>('-f-s', {
-        f: { kind: 'share-failed', path: '/gone', message: 'no such folder' },
+        f: { kind: 'share-failed', share: { path: '/gone', readOnly: false }, message: 'no such folder' },
         s: { kind: 'sharing-stopped', droppedClients: 0 },
       });
       const target: ControlTarget = {

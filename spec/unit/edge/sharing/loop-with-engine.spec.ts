@@ -56,7 +56,7 @@ describe('select loop + WebDAV engine: flow control end to end (no sockets)', ()
       // The socket "flushes" the healthy client's frames at once and never the stalled one's.
       if (effect.id === healthy && effect.key !== undefined) {
         const key: SessionKey = effect.key;
-        setImmediate(() => inputs.next({ kind: 'frame-flushed', key, bytes: effect.payload.length }));
+        setImmediate(() => inputs.next({ kind: 'frame-flushed', key }));
       }
       const received = Buffer.concat(sentTo.get(healthy) ?? []);
       const headerEnd = received.indexOf('\r\n\r\n');
@@ -66,6 +66,7 @@ describe('select loop + WebDAV engine: flow control end to end (no sockets)', ()
     subscription = selectLoop(
       inputs,
       httpSessionFactory(() => engine),
+      DEFAULT_LOOP_LIMITS,
     ).subscribe(onEffect);
     inputs.next({ kind: 'port-opened' });
     const get = 'GET /big.bin HTTP/1.1\r\nHost: localhost\r\n\r\n';
