@@ -32,7 +32,8 @@ describe('selectLoop', () => {
     scheduler.run(({ hot, cold, expectObservable, flush }) => {
       const inputs = hot<LoopInput>('o-a', { o: portOpened, a: frames(['A', 'GET /']) });
       const s = fakeSessions(scheduler, cold, { A1: { marbles: '-r', values: { r: response('200 OK') } } });
-      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-ar', {
+      const expected = '             o-ar';
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, {
         o: 'port-opened',
         a: 'client-opened A',
         r: 'send A:200 OK',
@@ -52,7 +53,8 @@ describe('selectLoop', () => {
         b: frames(['B', 'GET']),
       });
       const s = fakeSessions(scheduler, cold, {});
-      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-(sa)--b', {
+      const expected = '             o-(sa)--b';
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, {
         o: 'port-opened',
         s: `stream-resynced ${tail.length}`,
         a: 'client-opened A',
@@ -67,7 +69,8 @@ describe('selectLoop', () => {
     scheduler.run(({ hot, cold, expectObservable, flush }) => {
       const inputs = hot<LoopInput>('a-o', { a: frames(['A', 'GET /']), o: portOpened });
       const s = fakeSessions(scheduler, cold, {});
-      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('--o', { o: 'port-opened' });
+      const expected = '             --o';
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, { o: 'port-opened' });
       flush();
       expect(s.log).toEqual({});
     });
@@ -81,7 +84,8 @@ describe('selectLoop', () => {
         c: frames(['A', '']),
       });
       const s = fakeSessions(scheduler, cold, {});
-      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-a--c', {
+      const expected = '             o-a--c';
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, {
         o: 'port-opened',
         a: 'client-opened A',
         c: 'client-closed A',
@@ -102,7 +106,8 @@ describe('selectLoop', () => {
         A1: { marbles: '-r|', values: { r: response('one') } },
         A2: { marbles: '-r', values: { r: response('two') } },
       });
-      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-ar(cd)bt', {
+      const expected = '             o-ar(cd)bt';
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, {
         o: 'port-opened',
         a: 'client-opened A',
         r: 'send A:one',
@@ -126,7 +131,8 @@ describe('selectLoop', () => {
       const s = fakeSessions(scheduler, cold, {
         A1: { marbles: '------r', values: { r: response('late') } },
       });
-      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-(ab)(cde)', {
+      const expected = '             o-(ab)(cde)';
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, {
         o: 'port-opened',
         a: 'client-opened A',
         b: 'client-opened B',
@@ -146,7 +152,8 @@ describe('selectLoop', () => {
         A1: { marbles: '----#', error: new Error('engine exploded') },
         B1: { marbles: '--------r', values: { r: response('fine') } },
       });
-      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-(ab)(cd)r', {
+      const expected = '             o-(ab)(cd)r';
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, {
         o: 'port-opened',
         a: 'client-opened A',
         b: 'client-opened B',
@@ -166,7 +173,8 @@ describe('selectLoop', () => {
         b: frames(['A', 'y']),
       });
       const s = fakeSessions(scheduler, cold, {});
-      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-a-(cds)-b', {
+      const expected = '             o-a-(cds)-b';
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, {
         o: 'port-opened',
         a: 'client-opened A',
         c: 'close A',
@@ -183,7 +191,8 @@ describe('selectLoop', () => {
     scheduler.run(({ hot, cold, expectObservable }) => {
       const inputs = hot<LoopInput>('o-a', { o: portOpened, a: frames(['A', 'x'], ['B', 'y'], ['Z', 'z']) });
       const s = fakeSessions(scheduler, cold, {});
-      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-(abcd)', {
+      const expected = '             o-(abcd)';
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, {
         o: 'port-opened',
         a: 'client-opened A',
         b: 'client-opened B',
@@ -204,7 +213,8 @@ describe('selectLoop', () => {
         const s = fakeSessions(scheduler, cold, {
           A1: { marbles: '-rr', values: { r: response('chunk') } },
         });
-        expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-arr', {
+        const expected = '             o-arr';
+        expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, {
           o: 'port-opened',
           a: 'client-opened A',
           r: 'send A:chunk',
@@ -216,10 +226,11 @@ describe('selectLoop', () => {
 
     it('refuses a response frame sent without credit: the session is closed as faulty, the frame never sent', () => {
       scheduler.run(({ hot, cold, expectObservable }) => {
-        // Two credits per client and no flush: the third frame has no credit behind it.
+        // Two credits per client and no flush: the third frame has no credit behind it. The session's
+        // timeline starts when it opens (frame 2).
         const inputs = hot<LoopInput>('o-a------', { o: portOpened, a: frames(['A', 'GET /big']) });
         const s = fakeSessions(scheduler, cold, {
-          A1: { marbles: '              -rrr', values: { r: response('chunk') } },
+          A1: { marbles: '               -rrr', values: { r: response('chunk') } },
         });
         const expected = '             o-arr(cd)';
         expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, {
@@ -262,7 +273,8 @@ describe('selectLoop', () => {
         const s = fakeSessions(scheduler, cold, {
           B1: { marbles: 'c', values: { c: consumed(6) } },
         });
-        expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-a-b-(pf)(crf)', {
+        const expected = '             o-a-b-(pf)(crf)';
+        expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, {
           o: 'port-opened',
           a: 'client-opened A',
           b: 'client-opened B',

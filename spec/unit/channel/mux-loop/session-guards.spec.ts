@@ -34,7 +34,8 @@ describe('select loop guards against sessions that never consume', () => {
     scheduler.run(({ hot, cold, expectObservable, flush }) => {
       const inputs = hot<LoopInput>('o-a-ttt', { o: portOpened, a: frames(['A', 'GET /']), t: tick });
       const s = fakeSessions(scheduler, cold, {});
-      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-a---(cd)', {
+      const expected = '             o-a---(cd)';
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, {
         o: 'port-opened',
         a: 'client-opened A',
         c: 'close A',
@@ -52,7 +53,8 @@ describe('select loop guards against sessions that never consume', () => {
       const s = fakeSessions(scheduler, cold, {
         A1: { marbles: '--r-c', values: { r: response('100'), c: consumed(5) } },
       });
-      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-a-r-----', {
+      const expected = '             o-a-r-----';
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, {
         o: 'port-opened',
         a: 'client-opened A',
         r: 'send A:100',
@@ -69,7 +71,8 @@ describe('select loop guards against sessions that never consume', () => {
         c: frames(['A', 'GET /']),
       });
       const s = fakeSessions(scheduler, cold, {});
-      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-a(cd)--e', {
+      const expected = '             o-a(cd)--e';
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, {
         o: 'port-opened',
         a: 'client-opened A',
         c: 'close A',
@@ -95,7 +98,8 @@ describe('select loop guards against sessions that never consume', () => {
       const s = fakeSessions(scheduler, cold, {
         A1: { marbles: 'c------d', values: { c: consumed(5), d: consumed(10) } },
       });
-      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-a------------(cd)', {
+      const expected = '             o-a------------(cd)';
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, {
         o: 'port-opened',
         a: 'client-opened A',
         c: 'close A',
