@@ -95,28 +95,32 @@ describe('selectLoop', () => {
     });
   });
 
-  it('sends a zero frame when the HTTP side closes, and starts a fresh session when the id is reused', () => {
-    scheduler.run(({ hot, cold, expectObservable, flush }) => {
-      const inputs = hot<LoopInput>('o-a-----b', {
-        o: portOpened,
-        a: frames(['A', 'GET /1']),
-        b: frames(['A', 'GET /2']),
-      });
-      const s = fakeSessions(scheduler, cold, {
-        A1: { marbles: '-r|', values: { r: response('one') } },
-        A2: { marbles: '-r', values: { r: response('two') } },
-      });
-      const expected = '             o-ar(cd)bt';
+  it('sends a zero frame when the HTTP side closes the connection', () => {
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const inputs = hot<LoopInput>('o-a-----', { o: portOpened, a: frames(['A', 'GET /1']) });
+      const s = fakeSessions(scheduler, cold, { A1: { marbles: '-r|', values: { r: response('one') } } });
+      const expected = '             o-ar(cd)';
       expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, {
         o: 'port-opened',
         a: 'client-opened A',
         r: 'send A:one',
         c: 'close A',
         d: 'client-closed A',
-        b: 'client-opened A',
-        t: 'send A:two',
       });
+    });
+  });
+
+  it('starts a fresh session when the guest reuses the id of a connection we closed', () => {
+    scheduler.run(({ hot, cold, flush }) => {
+      const inputs = hot<LoopInput>('o-a-----b', {
+        o: portOpened,
+        a: frames(['A', 'GET /1']),
+        b: frames(['A', 'GET /2']),
+      });
+      const s = fakeSessions(scheduler, cold, { A1: { marbles: '-r|', values: { r: response('one') } } });
+      selectLoop(inputs, s.factory, limits).subscribe();
       flush();
+      expect(s.subscriptions.A2).toEqual(['opened@8']);
       expect(s.log.A2).toEqual(['8: data GET /2', '8: grant 2']);
     });
   });
@@ -164,8 +168,27 @@ describe('selectLoop', () => {
     });
   });
 
-  it('stopping the share closes every client with a zero frame; sharing again starts fresh sessions', () => {
-    scheduler.run(({ hot, cold, expectObservable, flush }) => {
+  it('stopping the share closes every client with a zero frame', () => {
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const inputs = hot<LoopInput>('o-a-s-----', {
+        o: portOpened,
+        a: frames(['A', 'x']),
+        s: { kind: 'sharing-stopped' },
+      });
+      const s = fakeSessions(scheduler, cold, {});
+      const expected = '             o-a-(cds)-';
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, {
+        o: 'port-opened',
+        a: 'client-opened A',
+        c: 'close A',
+        d: 'client-closed A',
+        s: 'sharing-stopped',
+      });
+    });
+  });
+
+  it('serves what the guest sends after a stop from a fresh session', () => {
+    scheduler.run(({ hot, cold, flush }) => {
       const inputs = hot<LoopInput>('o-a-s-----b', {
         o: portOpened,
         a: frames(['A', 'x']),
@@ -173,17 +196,9 @@ describe('selectLoop', () => {
         b: frames(['A', 'y']),
       });
       const s = fakeSessions(scheduler, cold, {});
-      const expected = '             o-a-(cds)-b';
-      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, {
-        o: 'port-opened',
-        a: 'client-opened A',
-        c: 'close A',
-        d: 'client-closed A',
-        s: 'sharing-stopped',
-        b: 'client-opened A',
-      });
+      selectLoop(inputs, s.factory, limits).subscribe();
       flush();
-      expect(Object.keys(s.log)).toEqual(['A1', 'A2']);
+      expect(s.subscriptions).toEqual({ A1: ['opened@2', 'closed@4'], A2: ['opened@10'] });
     });
   });
 

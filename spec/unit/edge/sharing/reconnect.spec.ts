@@ -24,8 +24,11 @@ describe('decideReconnect', () => {
     },
   );
 
-  it('never fights another client: after being kicked it stops unless the mode is always', () => {
+  it('never fights another client: after being kicked it stops in after-loss mode', () => {
     expect(decideReconnect(failure('kicked'), 1, afterLoss)).toEqual({ kind: 'give-up' });
+  });
+
+  it('retries after being kicked in always mode', () => {
     expect(decideReconnect(failure('kicked'), 1, { ...afterLoss, mode: 'always' })).toEqual({
       kind: 'retry',
       delayMs: 2,
@@ -41,8 +44,11 @@ describe('decideReconnect', () => {
     },
   );
 
-  it('gives up on errors that are not SPICE connection failures, and after maxAttempts', () => {
+  it('gives up on errors that are not SPICE connection failures', () => {
     expect(decideReconnect(new Error('bug'), 1, afterLoss)).toEqual({ kind: 'give-up' });
+  });
+
+  it('gives up after maxAttempts', () => {
     expect(decideReconnect(failure('server-gone'), 3, { ...afterLoss, maxAttempts: 2 })).toEqual({
       kind: 'give-up',
     });
