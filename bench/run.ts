@@ -159,6 +159,8 @@ function clientSpecs(qemu: RunningQemu, dir: string, rawBytes: number, cli: bool
   };
   const raw: ClientSpec = {
     ...ours,
+    // Always the library client: the raw channel is its rawChannelServer option, which the CLI does not offer.
+    args: [...OUR_NODE_FLAGS, ...profileArgs(), join(__dirname, 'our-client.js'), '127.0.0.1', port, dir],
     name: 'raw-channel',
     env: { SPICE_WEBDAV_BENCH_GENERATED_BYTES: String(rawBytes) },
   };

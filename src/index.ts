@@ -17,6 +17,8 @@ export type {
   SpiceShareOptions,
   TrafficEvent,
 } from './edge/sharing/sharing-types';
+export type { EngineFactory, ShareRequest } from './edge/sharing/engine-factory';
+export type { ConnectionServer } from './webdav/session/webdav-mux-session';
 export type { LibvirtTarget } from './edge/libvirt/libvirt-target';
 export type { LibvirtEvent } from './edge/libvirt/libvirt-events';
 export type { SshHop } from './edge/spice/ssh-tunnel';

@@ -257,7 +257,7 @@ describe('folder sharing through a real guest', () => {
     const first = await share();
     first.stop();
     sharing = undefined;
-    await new Promise((r) => setTimeout(r, 1000));
+    // share() waits for what matters: the new session's share, the guest's port, a request that gets through.
     await share();
     expect((await guestCurl(guest.qemu, { path: '/again.txt' })).text).toBe('again');
   });

@@ -71,13 +71,19 @@ describe('SPICE-side faults', () => {
     );
   }
 
-  /** Waits for the session's fatal error. */
-  async function failureOf(session: SharingSession): Promise<unknown> {
-    for (let i = 0; i < 200 && session.error === undefined; i++) await sleep(100);
-    return session.error;
+  /** Waits for the session's fatal error (or says it never came: waitFor rejects after 20 s). */
+  function failureOf(session: SharingSession): Promise<unknown> {
+    return session
+      .waitFor(() => false, 20_000)
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
   }
 
   const oneLine = (message: string) => expect(message).not.toContain('\n');
+  const countIn = (session: SharingSession, since: number): number =>
+    session.events.slice(since).filter((e) => e.kind === 'traffic' && e.direction === 'in').length;
   const tempFiles = () => readdirSync(dir).filter((name) => name.startsWith('.spice-webdav-upload-'));
 
   /**
@@ -138,7 +144,13 @@ describe('SPICE-side faults', () => {
       16,
       'while cat /tmp/upload.bin; do :; done | curl -s -m 120 -T - http://127.0.0.1:9843/endless.bin',
     );
-    await sleep(1000);
+    // Cut while the daemon is writing: after 16 more frames of the upload have arrived (counted, not timed).
+    const mark = first.events.length;
+    await first.waitFor(
+      (e) => e.kind === 'traffic' && e.direction === 'in' && countIn(first, mark) >= 16,
+      30_000,
+      mark,
+    );
     await proxy.cut();
     expect(isSpiceConnectionError(await failureOf(first))).toBe(true);
     const second = share();
@@ -163,7 +175,8 @@ describe('SPICE-side faults', () => {
     const line = formatEvent(retry, false) ?? '';
     oneLine(line);
     expect(line).toMatch(/went away.*Reconnecting in \d+ s/);
-    await sleep(1500); // a few attempts fail while the address is down, with growing delays
+    // A second attempt fails too while the address is down, with a longer delay.
+    await session.waitFor((e) => e.kind === 'reconnecting' && e.attempt >= 2, 30_000, mark);
     await proxy.restore();
     await session.waitFor((e) => e.kind === 'channel-ready', 60_000, mark);
     await session.waitFor((e) => e.kind === 'port-opened', 60_000, mark);
@@ -183,7 +196,6 @@ describe('SPICE-side faults', () => {
     // The other client keeps the VM, undisturbed.
     await second.waitFor((e) => e.kind === 'port-opened');
     await waitUntilServing();
-    await sleep(3000);
     expect(second.error).toBeUndefined();
   });
 

@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startQemu, type RunningQemu } from '../../src/edge/qemu/launcher';
+import { until } from './support/cli-run';
 
 jest.setTimeout(60_000);
 
@@ -30,15 +31,6 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}, asUser?: { uid: number
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   return { child, output: () => output, exited };
-}
-
-async function until(r: Run, text: string | RegExp, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (typeof text === 'string' ? r.output().includes(text) : text.test(r.output())) return;
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  throw new Error(`CLI never printed ${String(text)}; output so far:\n${r.output()}`);
 }
 
 describe('spice-webdav CLI against QEMU', () => {

@@ -33,13 +33,42 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, command?: [s
   return { child, output: () => output, stdout: () => stdout, exited };
 }
 
-export async function until(run: CliRun, text: string | RegExp, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (typeof text === 'string' ? run.output().includes(text) : text.test(run.output())) return;
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  throw new Error(`CLI never printed ${String(text)}; output so far:\n${run.output()}`);
+/**
+ * Resolves as soon as the CLI has printed `text`: checked on every chunk it prints, never on a clock. Rejects
+ * when it exits without printing it, or after `timeoutMs` (a deadline, not a poll).
+ */
+export function until(
+  run: Pick<CliRun, 'child' | 'output'>,
+  text: string | RegExp,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const printed = (): boolean =>
+    typeof text === 'string' ? run.output().includes(text) : text.test(run.output());
+  if (printed()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const { child } = run;
+    const stop = (): void => {
+      clearTimeout(deadline);
+      child.stdout?.off('data', check);
+      child.stderr?.off('data', check);
+      child.off('close', closed);
+    };
+    const fail = (why: string): void => {
+      stop();
+      reject(new Error(`CLI never printed ${String(text)} (${why}); output so far:\n${run.output()}`));
+    };
+    // Registered after runCli's own listeners, so the output already holds the chunk.
+    const check = (): void => {
+      if (!printed()) return;
+      stop();
+      resolve();
+    };
+    const closed = (): void => (printed() ? check() : fail('it exited'));
+    const deadline = setTimeout(() => fail(`not within ${timeoutMs} ms`), timeoutMs);
+    child.stdout?.on('data', check);
+    child.stderr?.on('data', check);
+    child.once('close', closed);
+  });
 }
 
 /** Kills every run still alive (afterEach). */

@@ -30,29 +30,26 @@ describe('spiceMessages', () => {
     scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
   });
 
+  const mini100 = { header: 'mini' as const, maxBodySize: 100 };
+
   it('emits messages packed into one chunk at once', () => {
     scheduler.run(({ cold, expectObservable }) => {
-      const source = cold('(a|)', { a: Buffer.concat([mini(pong), mini(ack), mini(data)]) });
-      expectObservable(source.pipe(spiceMessages({ header: 'mini', maxBodySize: 100 }))).toBe('(xyz|)', {
-        x: pong,
-        y: ack,
-        z: data,
-      });
+      const source = cold('  (a|)', { a: Buffer.concat([mini(pong), mini(ack), mini(data)]) });
+      const expected = '     (xyz|)';
+      expectObservable(source.pipe(spiceMessages(mini100))).toBe(expected, { x: pong, y: ack, z: data });
     });
   });
 
   it('emits a message when its last chunk arrives', () => {
     const wire = Buffer.concat([mini(pong), mini(data)]);
     scheduler.run(({ cold, expectObservable }) => {
-      const source = cold('a-b-c|', {
+      const source = cold('  a-b-c|', {
         a: wire.subarray(0, 4),
         b: wire.subarray(4, 25),
         c: wire.subarray(25),
       });
-      expectObservable(source.pipe(spiceMessages({ header: 'mini', maxBodySize: 100 }))).toBe('--x-y|', {
-        x: pong,
-        y: data,
-      });
+      const expected = '     --x-y|';
+      expectObservable(source.pipe(spiceMessages(mini100))).toBe(expected, { x: pong, y: data });
     });
   });
 
@@ -60,76 +57,75 @@ describe('spiceMessages', () => {
     const wire = encodeMessage('full', { ...data, serial: 1n });
     const { marble, values } = perByte(wire);
     scheduler.run(({ cold, expectObservable }) => {
+      const source = cold(marble, values);
       const expected = '-'.repeat(wire.length - 1) + 'x|';
-      expectObservable(cold(marble, values).pipe(spiceMessages({ header: 'full', maxBodySize: 100 }))).toBe(
-        expected,
-        { x: data },
-      );
+      expectObservable(source.pipe(spiceMessages({ header: 'full', maxBodySize: 100 }))).toBe(expected, {
+        x: data,
+      });
     });
   });
 
   it('accepts a body of exactly maxBodySize', () => {
     scheduler.run(({ cold, expectObservable }) => {
-      const source = cold('(a|)', { a: mini(data) });
-      expectObservable(source.pipe(spiceMessages({ header: 'mini', maxBodySize: data.body.length }))).toBe(
-        '(x|)',
-        {
-          x: data,
-        },
-      );
+      const source = cold('  (a|)', { a: mini(data) });
+      const expected = '     (x|)';
+      const exact = { header: 'mini' as const, maxBodySize: data.body.length };
+      expectObservable(source.pipe(spiceMessages(exact))).toBe(expected, { x: data });
     });
   });
 
   it('errors with too-large as soon as a header announces more than maxBodySize', () => {
     scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
-      const wire = mini(data);
-      const source = cold('a-b-|', { a: mini(ack), b: wire.subarray(0, 6) });
-      expectObservable(
-        source.pipe(spiceMessages({ header: 'mini', maxBodySize: data.body.length - 1 })),
-      ).toBe('x-#', { x: ack }, expect.objectContaining({ kind: 'too-large' }));
-      expectSubscriptions(source.subscriptions).toBe('^-!');
+      const source = cold('  a-b-|', { a: mini(ack), b: mini(data).subarray(0, 6) });
+      const expected = '     x-#';
+      const unsubscribed = ' ^-!';
+      const tooSmall = { header: 'mini' as const, maxBodySize: data.body.length - 1 };
+      const tooLarge = expect.objectContaining({ kind: 'too-large' });
+      expectObservable(source.pipe(spiceMessages(tooSmall))).toBe(expected, { x: ack }, tooLarge);
+      expectSubscriptions(source.subscriptions).toBe(unsubscribed);
     });
   });
 
-  it('errors with truncated when the source completes inside a header or a body', () => {
+  it('errors with truncated when the source completes inside a header', () => {
     scheduler.run(({ cold, expectObservable }) => {
-      const wire = mini(data);
-      const options = { header: 'mini' as const, maxBodySize: 100 };
+      const source = cold('  a|', { a: mini(data).subarray(0, 3) });
+      const expected = '     -#';
       const truncated = expect.objectContaining({ kind: 'truncated' });
-      expectObservable(cold('a|', { a: wire.subarray(0, 3) }).pipe(spiceMessages(options))).toBe(
-        '-#',
-        {},
-        truncated,
-      );
-      expectObservable(cold('a|', { a: wire.subarray(0, 8) }).pipe(spiceMessages(options))).toBe(
-        '-#',
-        {},
-        truncated,
-      );
+      expectObservable(source.pipe(spiceMessages(mini100))).toBe(expected, {}, truncated);
     });
   });
 
-  it('completes cleanly at a message boundary and passes source errors through', () => {
+  it('errors with truncated when the source completes inside a body', () => {
     scheduler.run(({ cold, expectObservable }) => {
-      const options = { header: 'mini' as const, maxBodySize: 100 };
-      expectObservable(cold<Buffer>('|').pipe(spiceMessages(options))).toBe('|');
+      const source = cold('  a|', { a: mini(data).subarray(0, 8) });
+      const expected = '     -#';
+      const truncated = expect.objectContaining({ kind: 'truncated' });
+      expectObservable(source.pipe(spiceMessages(mini100))).toBe(expected, {}, truncated);
+    });
+  });
+
+  it('completes cleanly at a message boundary', () => {
+    scheduler.run(({ cold, expectObservable }) => {
+      const source = cold<Buffer>('|');
+      const expected = '           |';
+      expectObservable(source.pipe(spiceMessages(mini100))).toBe(expected);
+    });
+  });
+
+  it('passes source errors through', () => {
+    scheduler.run(({ cold, expectObservable }) => {
       const failure = new Error('socket reset');
-      expectObservable(cold('a#', { a: mini(ack) }, failure).pipe(spiceMessages(options))).toBe(
-        'x#',
-        { x: ack },
-        failure,
-      );
+      const source = cold('  a#', { a: mini(ack) }, failure);
+      const expected = '     x#';
+      expectObservable(source.pipe(spiceMessages(mini100))).toBe(expected, { x: ack }, failure);
     });
   });
 
   it('errors with a WireError instance', () => {
     scheduler.run(({ cold, expectObservable }) => {
-      const source = cold('a|', { a: mini(data).subarray(0, 2) });
-      expectObservable(source.pipe(spiceMessages({ header: 'mini', maxBodySize: 100 }))).toBe(
-        '-#',
-        {},
-        expect.any(WireError),
-      );
+      const source = cold('  a|', { a: mini(data).subarray(0, 2) });
+      const expected = '     -#';
+      expectObservable(source.pipe(spiceMessages(mini100))).toBe(expected, {}, expect.any(WireError));
     });
   });
 });

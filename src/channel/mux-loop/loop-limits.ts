@@ -19,21 +19,21 @@ export interface LoopLimits {
    * Unconsumed request bytes one session may hold. Reading pauses globally long before a healthy session gets
    * there, so only a session that ignores back-pressure reaches it; it is closed ('limit'). Default 8 MiB.
    */
-  readonly maxBufferedPerClient?: number;
+  readonly maxBufferedPerClient: number;
   /**
    * Ticks a session may hold unconsumed request bytes while making no progress at all (nothing consumed,
    * nothing answered) before it is closed ('limit'): one stuck session must not keep the socket paused for
    * everyone. Default 12 (a minute at the default tick).
    */
-  readonly stalledTicks?: number;
+  readonly stalledTicks: number;
   /**
    * Ticks without any traffic after which a session is collected ('limit'). spice-webdavd can drop a client
    * without a zero frame (a failed guest socket read) and reuse its id later. Default 132 (11 minutes at the
    * default tick, after the engine's own 10-minute idle timer).
    */
-  readonly idleTicks?: number;
+  readonly idleTicks: number;
   /** How often the edge feeds the loop a `tick` input, in ms. Default 5000. */
-  readonly tickMs?: number;
+  readonly tickMs: number;
 }
 
 export const DEFAULT_LOOP_LIMITS: LoopLimits = {
@@ -47,3 +47,9 @@ export const DEFAULT_LOOP_LIMITS: LoopLimits = {
   idleTicks: 132,
   tickMs: 5000,
 };
+
+/** The limits a loop runs with: the defaults, overridden by whatever the caller set. Resolved once, at the edge. */
+export function resolveLoopLimits(overrides: Partial<LoopLimits> = {}): LoopLimits {
+  const given = Object.entries(overrides).filter(([, value]) => value !== undefined);
+  return { ...DEFAULT_LOOP_LIMITS, ...Object.fromEntries(given) };
+}

@@ -3,6 +3,9 @@ import type { ClientId } from '../../wire/mux-frame';
 /**
  * The typed messages of the select loop. Everything the loop reacts to is a `LoopInput`; everything it asks the
  * outside world to do is an `Effect`. The reducer between them is pure, so the whole loop runs under TestScheduler.
+ *
+ * `S` is whatever serves a session (the edge's WebDAV engine); the loop only carries it from the
+ * `sharing-started` input to the sessions opened while it is current, so it never needs to know its type.
  */
 
 /** One of several shared folders: the guest sees it as /NAME/. */
@@ -25,17 +28,17 @@ export interface SessionKey {
   readonly generation: number;
 }
 
-export type LoopInput =
+export type LoopInput<S = unknown> =
   // from the webdav channel
   | { readonly kind: 'port-opened' }
   | { readonly kind: 'port-closed' }
   | { readonly kind: 'vmc-data'; readonly data: Buffer }
   /** A frame we sent has been handed to the socket: its credit comes back. */
-  | { readonly kind: 'frame-flushed'; readonly key: SessionKey; readonly bytes: number }
+  | { readonly kind: 'frame-flushed'; readonly key: SessionKey }
   /** Time passes (every LoopLimits.tickMs): the reducer itself has no clock, it counts ticks. */
   | { readonly kind: 'tick' }
-  // from the user (commands, after the edge prepared the engine)
-  | { readonly kind: 'sharing-started'; readonly share: ShareSpec }
+  // from the user (commands, after the edge prepared the engine that serves the share)
+  | { readonly kind: 'sharing-started'; readonly share: ShareSpec; readonly server: S }
   | { readonly kind: 'sharing-stopped' }
   // from the sessions (merged back in through the loop)
   | { readonly kind: 'session-output'; readonly key: SessionKey; readonly output: SessionOutput }
@@ -75,8 +78,10 @@ export type LoopEvent =
   | { readonly kind: 'stream-resynced'; readonly skippedBytes: number }
   | { readonly kind: 'flow'; readonly reading: 'paused' | 'resumed'; readonly bufferedBytes: number };
 
-export type Effect =
-  /** Route to one session (creates it on first use; see select-loop). */
+export type Effect<S = unknown> =
+  /** Start one session, served by what was shared when it opened (null: nothing is shared). */
+  | { readonly kind: 'open-session'; readonly key: SessionKey; readonly server: S | null }
+  /** Route to one session (opened by `open-session` just before its first input). */
   | { readonly kind: 'to-session'; readonly key: SessionKey; readonly input: SessionInput }
   /** End one session's input stream and tear it down. */
   | { readonly kind: 'close-session'; readonly key: SessionKey }
@@ -87,6 +92,8 @@ export type Effect =
       readonly payload: Buffer;
       readonly key?: SessionKey;
     }
+  /** Guest bytes of one frame just handed to a session (the edge reports them as traffic). */
+  | { readonly kind: 'frame-delivered'; readonly id: ClientId; readonly payload: Buffer }
   /** Stop or restart reading the SPICE socket (global back-pressure towards the guest). */
   | { readonly kind: 'pause-reading' }
   | { readonly kind: 'resume-reading' }

@@ -18,9 +18,16 @@ export interface ClientState {
   readonly ticksSinceTraffic: number;
 }
 
-export interface LoopState {
+/** What is shared now and what serves it; sessions opened meanwhile are served by `server`. */
+export interface Serving<S> {
+  readonly share: ShareSpec;
+  readonly server: S;
+}
+
+export interface LoopState<S = unknown> {
   readonly portOpen: boolean;
-  readonly share: ShareSpec | null;
+  /** Null while nothing is shared: sessions then get the edge's stand-in (a 503). */
+  readonly serving: Serving<S> | null;
   readonly demux: MuxDemuxState;
   readonly clients: ReadonlyMap<ClientId, ClientState>;
   readonly nextGeneration: number;
@@ -28,12 +35,12 @@ export interface LoopState {
   readonly waiting: readonly ClientId[];
   readonly readingPaused: boolean;
   /** What the last input asked the outside world to do. */
-  readonly effects: readonly Effect[];
+  readonly effects: readonly Effect<S>[];
 }
 
-export const initialLoopState: LoopState = {
+export const initialLoopState: LoopState<never> = {
   portOpen: false,
-  share: null,
+  serving: null,
   demux: initialMuxDemuxState,
   clients: new Map(),
   nextGeneration: 1,
@@ -41,12 +48,6 @@ export const initialLoopState: LoopState = {
   readingPaused: false,
   effects: [],
 };
-
-export function creditsInUse(clients: ReadonlyMap<ClientId, ClientState>): number {
-  let total = 0;
-  for (const c of clients.values()) total += c.granted + c.inFlight;
-  return total;
-}
 
 export function bufferedTotal(clients: ReadonlyMap<ClientId, ClientState>): number {
   let total = 0;

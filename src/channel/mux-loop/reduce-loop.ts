@@ -6,9 +6,9 @@ import {
   type MuxFrame,
 } from '../../wire/mux-frame';
 import { distributeCredits } from './distribute-credits';
-import { DEFAULT_LOOP_LIMITS, type LoopLimits } from './loop-limits';
+import type { LoopLimits } from './loop-limits';
 import type { Effect, LoopEvent, LoopInput, SessionKey, SessionOutput } from './loop-messages';
-import { bufferedTotal, sameKey, type ClientState, type LoopState } from './loop-state';
+import { bufferedTotal, sameKey, type ClientState, type LoopState, type Serving } from './loop-state';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -16,8 +16,8 @@ const EMPTY = Buffer.alloc(0);
  * The select loop's reducer: one pure step from (state, input) to the next state and the effects to run.
  * Sessions are addressed by key (id + generation), so anything a finished session still says is ignored.
  */
-export function reduceLoop(state: LoopState, input: LoopInput, limits: LoopLimits): LoopState {
-  const step = new Step(state, limits);
+export function reduceLoop<S>(state: LoopState<S>, input: LoopInput<S>, limits: LoopLimits): LoopState<S> {
+  const step = new Step<S>(state, limits);
   switch (input.kind) {
     case 'port-opened':
       step.dropAllClients('none');
@@ -44,13 +44,13 @@ export function reduceLoop(state: LoopState, input: LoopInput, limits: LoopLimit
     case 'sharing-started': {
       // Sessions opened under the previous share (or the 503 stand-in) must not go on serving it.
       step.dropAllClients('zero-frame');
-      step.share = input.share;
+      step.serving = { share: input.share, server: input.server };
       step.emit({ kind: 'sharing-started', share: input.share });
       break;
     }
     case 'sharing-stopped': {
       const dropped = step.dropAllClients('zero-frame');
-      step.share = null;
+      step.serving = null;
       step.emit({ kind: 'sharing-stopped', droppedClients: dropped });
       break;
     }
@@ -65,23 +65,23 @@ export function reduceLoop(state: LoopState, input: LoopInput, limits: LoopLimit
 }
 
 /** A mutable draft of one reduction; the input state is never mutated. */
-class Step {
+class Step<S> {
   portOpen: boolean;
-  share: LoopState['share'];
+  serving: Serving<S> | null;
   private demuxState: LoopState['demux'];
   private readonly clients: Map<ClientId, ClientState>;
   private nextGeneration: number;
   private waiting: ClientId[];
   private readingPaused: boolean;
-  private readonly effects: Effect[] = [];
+  private readonly effects: Effect<S>[] = [];
   private readonly wantCredit: ClientId[] = [];
 
   constructor(
-    state: LoopState,
+    state: LoopState<S>,
     private readonly limits: LoopLimits,
   ) {
     this.portOpen = state.portOpen;
-    this.share = state.share;
+    this.serving = state.serving;
     this.demuxState = state.demux;
     this.clients = new Map(state.clients);
     this.nextGeneration = state.nextGeneration;
@@ -132,6 +132,7 @@ class Step {
       ticksSinceTraffic: 0,
     };
     this.clients.set(id, opened);
+    this.effects.push({ kind: 'open-session', key: opened.key, server: this.serving?.server ?? null });
     this.emit({ kind: 'client-opened', id });
     this.deliver(opened, payload);
     this.wantCredit.push(id);
@@ -146,22 +147,24 @@ class Step {
       // A new request on a quiet connection: the stall clock starts now, not at its last answer.
       ticksSinceProgress: client.buffered === 0 ? 0 : client.ticksSinceProgress,
     };
-    const cap = this.limits.maxBufferedPerClient ?? DEFAULT_LOOP_LIMITS.maxBufferedPerClient;
-    if (cap !== undefined && updated.buffered > cap) {
+    const cap = this.limits.maxBufferedPerClient;
+    if (updated.buffered > cap) {
       // It ignores back-pressure: holding more would make memory depend on the guest.
       this.removeClient(updated, 'limit', `holds more than ${cap} request bytes it does not consume`, true);
       return;
     }
     this.clients.set(client.key.id, updated);
     this.effects.push({ kind: 'to-session', key: client.key, input: { kind: 'request-data', data } });
+    this.effects.push({ kind: 'frame-delivered', id: client.key.id, payload: data });
   }
 
   frameFlushed(key: SessionKey): void {
     const client = this.live(key);
-    if (client === undefined) return;
+    // A flush for a frame we do not count as in flight is stale (or a bug at the edge): it frees no credit.
+    if (client === undefined || client.inFlight === 0) return;
     this.clients.set(key.id, {
       ...client,
-      inFlight: Math.max(0, client.inFlight - 1),
+      inFlight: client.inFlight - 1,
       ticksSinceTraffic: 0,
     });
     this.wantCredit.push(key.id);
@@ -169,8 +172,7 @@ class Step {
 
   /** Time passed: close sessions that are stuck holding request bytes, and collect forgotten ones. */
   tick(): void {
-    const stalledTicks = this.limits.stalledTicks ?? DEFAULT_LOOP_LIMITS.stalledTicks ?? Infinity;
-    const idleTicks = this.limits.idleTicks ?? DEFAULT_LOOP_LIMITS.idleTicks ?? Infinity;
+    const { stalledTicks, idleTicks } = this.limits;
     for (const client of [...this.clients.values()]) {
       const aged: ClientState = {
         ...client,
@@ -193,9 +195,15 @@ class Step {
     switch (output.kind) {
       case 'response-data':
         if (output.data.length === 0) return; // an empty frame would mean "close" to the guest
+        if (client.granted === 0) {
+          // Credits granted + frames in flight never exceed the limits: a frame without credit is a session
+          // fault, and sending it would let one session make memory depend on the guest's reading.
+          this.removeClient(client, 'error', 'answered without credit', true);
+          return;
+        }
         this.clients.set(key.id, {
           ...client,
-          granted: Math.max(0, client.granted - 1),
+          granted: client.granted - 1,
           inFlight: client.inFlight + 1,
           bytesOut: client.bytesOut + output.data.length,
           ticksSinceProgress: 0,
@@ -264,7 +272,7 @@ class Step {
     return client !== undefined && sameKey(client.key, key) ? client : undefined;
   }
 
-  finish(): LoopState {
+  finish(): LoopState<S> {
     let clients: ReadonlyMap<ClientId, ClientState> = this.clients;
     if (this.wantCredit.length > 0 || this.waiting.length > 0) {
       const d = distributeCredits(this.clients, this.waiting, this.wantCredit, this.limits);
@@ -289,7 +297,7 @@ class Step {
     }
     return {
       portOpen: this.portOpen,
-      share: this.share,
+      serving: this.serving,
       demux: this.demuxState,
       clients,
       nextGeneration: this.nextGeneration,

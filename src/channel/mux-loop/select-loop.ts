@@ -4,6 +4,7 @@ import {
   concatWith,
   connect,
   defer,
+  EMPTY,
   filter,
   groupBy,
   type GroupedObservable,
@@ -16,82 +17,123 @@ import {
   of,
   scan,
   Subject,
+  take,
   takeUntil,
   takeWhile,
+  tap,
 } from 'rxjs';
-import { DEFAULT_LOOP_LIMITS, type LoopLimits } from './loop-limits';
+import type { LoopLimits } from './loop-limits';
 import type { Effect, LoopInput, SessionInput, SessionKey, SessionOutput } from './loop-messages';
-import { initialLoopState, parseSessionKey, sessionKeyString } from './loop-state';
+import { initialLoopState, parseSessionKey, sessionKeyString, type LoopState } from './loop-state';
 import { reduceLoop } from './reduce-loop';
 
-/** Builds one per-client WebDAV session: request bytes and grants in, response chunks out (see SessionOutput). */
+/** Builds one per-client session: request bytes and grants in, response chunks out (see SessionOutput). */
 export type SessionFactory = (key: SessionKey, input$: Observable<SessionInput>) => Observable<SessionOutput>;
 
-/** The effects the loop hands to the edge: frames to write, socket reading to pause or resume, events. */
+/**
+ * A session factory told what serves the session: what was shared when it opened (the `server` of the
+ * `sharing-started` input), or null while nothing is shared. Any SessionFactory is one that does not ask.
+ */
+export type ServedSessionFactory<S> = (
+  key: SessionKey,
+  input$: Observable<SessionInput>,
+  server: S | null,
+) => Observable<SessionOutput>;
+
+/** The effects the loop hands to the edge: frames to write and delivered, socket reading to pause or resume, events. */
 export type EdgeEffect = Extract<
   Effect,
-  { kind: 'send-frame' | 'pause-reading' | 'resume-reading' | 'event' }
+  { kind: 'send-frame' | 'frame-delivered' | 'pause-reading' | 'resume-reading' | 'event' }
 >;
-type SessionEffect = Extract<Effect, { kind: 'to-session' | 'close-session' }>;
-
-const isSessionEffect = (e: Effect): e is SessionEffect =>
-  e.kind === 'to-session' || e.kind === 'close-session';
-const isEdgeEffect = (e: Effect): e is EdgeEffect => !isSessionEffect(e);
 
 /**
- * The select loop. Network input, commands and every session's output are merged into one stream reduced by
- * `reduceLoop`; the effects it produces are split: session effects are grouped by session (`groupBy`) and each
- * group becomes one session (`mergeMap`), whose output is fed back into the loop; the rest goes to the edge.
+ * What the edge does with the effects (writes frames, pauses the socket), as a stream of the inputs that come
+ * back of it (frames flushed): the loop feeds them back in, like session output.
+ */
+export type EdgeRunner<S = unknown> = (effects$: Observable<EdgeEffect>) => Observable<LoopInput<S>>;
+
+type SessionEffect<S> = Extract<Effect<S>, { kind: 'open-session' | 'to-session' | 'close-session' }>;
+
+const isSessionEffect = <S>(e: Effect<S>): e is SessionEffect<S> =>
+  e.kind === 'open-session' || e.kind === 'to-session' || e.kind === 'close-session';
+const isEdgeEffect = <S>(e: Effect<S>): e is EdgeEffect => !isSessionEffect(e);
+
+/**
+ * The select loop. Network input, commands, every session's output and what the edge reports back are merged
+ * into one stream reduced by `reduceLoop`; the effects it produces are split: session effects are grouped by
+ * session (`groupBy`) and each group becomes one session (`mergeMap`), whose output is fed back into the loop;
+ * the rest goes to the edge (`runEdge`, whose inputs are fed back too) and out.
  *
- * Session output re-enters the loop on the asap scheduler, never synchronously from inside a reduction, so
+ * Fed-back inputs re-enter the loop on the asap scheduler, never synchronously from inside a reduction, so
  * effects always leave in the order the reducer produced them.
  */
-export function selectLoop(
-  inputs$: Observable<LoopInput>,
-  createSession: SessionFactory,
-  limits: LoopLimits = DEFAULT_LOOP_LIMITS,
+export function selectLoop<S>(
+  inputs$: Observable<LoopInput<S>>,
+  createSession: ServedSessionFactory<S>,
+  limits: LoopLimits,
+  runEdge: EdgeRunner<S> = () => EMPTY,
 ): Observable<EdgeEffect> {
   return defer(() => {
-    const fromSessions = new Subject<LoopInput>();
-    return merge(inputs$, fromSessions.pipe(observeOn(asapScheduler))).pipe(
-      scan((state, input: LoopInput) => reduceLoop(state, input, limits), initialLoopState),
+    const fedBack = new Subject<LoopInput<S>>();
+    const feedBack = (input$: Observable<LoopInput<S>>): Observable<never> =>
+      input$.pipe(
+        tap((input) => fedBack.next(input)),
+        ignoreElements(),
+      );
+    const start: LoopState<S> = initialLoopState;
+    return merge(inputs$, fedBack.pipe(observeOn(asapScheduler))).pipe(
+      scan((state, input: LoopInput<S>) => reduceLoop(state, input, limits), start),
       mergeMap((state) => state.effects),
-      connect((effects$) =>
-        merge(
-          effects$.pipe(
-            filter(isSessionEffect),
-            groupBy((e) => sessionKeyString(e.key), {
-              duration: (group$) => group$.pipe(filter((e) => e.kind === 'close-session')),
-            }),
-            mergeMap((group$) => runSession(group$, createSession)),
-            map((input) => fromSessions.next(input)),
-            ignoreElements(),
+      connect((effects$) => {
+        const edge$ = effects$.pipe(filter(isEdgeEffect));
+        return merge(
+          feedBack(
+            effects$.pipe(
+              filter(isSessionEffect),
+              groupBy((e) => sessionKeyString(e.key), {
+                duration: (group$) => group$.pipe(filter((e) => e.kind === 'close-session')),
+              }),
+              mergeMap((group$) => runSession(group$, createSession)),
+            ),
           ),
-          effects$.pipe(filter(isEdgeEffect)),
-        ),
-      ),
+          feedBack(runEdge(edge$)),
+          edge$,
+        );
+      }),
     );
   });
 }
 
 /**
- * One session for the lifetime of its group: torn down (unsubscribed) the moment the loop closes it.
- * The group is hot, so a session factory must subscribe to its input synchronously.
+ * One session for the lifetime of its group, which starts with the session's `open-session` effect: torn down
+ * (unsubscribed) the moment the loop closes it. The group is hot, so a session factory must subscribe to its
+ * input synchronously.
  */
-function runSession(
-  group$: GroupedObservable<string, SessionEffect>,
-  createSession: SessionFactory,
-): Observable<LoopInput> {
+function runSession<S>(
+  group$: GroupedObservable<string, SessionEffect<S>>,
+  createSession: ServedSessionFactory<S>,
+): Observable<LoopInput<S>> {
   const key = parseSessionKey(group$.key);
-  const input$ = group$.pipe(
-    takeWhile((e): e is Extract<SessionEffect, { kind: 'to-session' }> => e.kind === 'to-session'),
-    map((e) => e.input),
-  );
+  // Subscribed before the group's duration (groupBy subscribes that after handing the group out), so the
+  // session sees its close-session before the group completes.
   const closed$ = group$.pipe(filter((e) => e.kind === 'close-session'));
-  return createSession(key, input$).pipe(
-    map((output): LoopInput => ({ kind: 'session-output', key, output })),
-    concatWith(of<LoopInput>({ kind: 'session-ended', key })),
-    catchError((err: unknown) => of<LoopInput>({ kind: 'session-ended', key, error: describeError(err) })),
+  return group$.pipe(
+    take(1),
+    mergeMap((opening) => {
+      // Subscribed while the opening effect is delivered, so it starts with the effects after it.
+      const input$ = group$.pipe(
+        takeWhile((e): e is Extract<SessionEffect<S>, { kind: 'to-session' }> => e.kind === 'to-session'),
+        map((e) => e.input),
+      );
+      const server = opening.kind === 'open-session' ? opening.server : null;
+      return createSession(key, input$, server).pipe(
+        map((output): LoopInput<S> => ({ kind: 'session-output', key, output })),
+        concatWith(of<LoopInput<S>>({ kind: 'session-ended', key })),
+        catchError((err: unknown) =>
+          of<LoopInput<S>>({ kind: 'session-ended', key, error: describeError(err) }),
+        ),
+      );
+    }),
     takeUntil(closed$),
   );
 }

@@ -57,7 +57,7 @@ export function formatEvent(event: SharingEvent, verbose: boolean): string | und
     case 'sharing-stopped':
       return 'sharing stopped: the guest now gets 503 until a folder is shared again';
     case 'share-failed':
-      return `cannot share ${event.path}: ${event.message}`;
+      return `cannot share ${describeShare(event.share)}: ${event.message}`;
     case 'server-notice':
       return `SPICE server says: ${displayText(event.message)}`;
     case 'client-opened':

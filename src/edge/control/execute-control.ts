@@ -1,6 +1,7 @@
 import { catchError, defer, EMPTY, filter, first, map, merge, type Observable, of, timeout } from 'rxjs';
 import type { ShareSpec } from '../../channel/mux-loop/loop-messages';
 import type { SharingCommand, SharingEvent } from '../sharing/sharing-types';
+import { describeShare } from './describe-share';
 import { CONTROL_HELP, type ControlRequest } from './control-request';
 import type { StatusReport } from './sharing-status';
 
@@ -50,7 +51,7 @@ export function executeControl(request: ControlRequest, target: ControlTarget): 
       return sendAndAwait(target, command, (event) => {
         if (event.kind === 'sharing-started') return { ok: true, shared: event.share };
         if (event.kind === 'share-failed')
-          return { ok: false, error: `cannot share ${event.path}: ${event.message}` };
+          return { ok: false, error: `cannot share ${describeShare(event.share)}: ${event.message}` };
         return undefined;
       });
     }

@@ -1,35 +1,29 @@
 import {
-  concatMap,
+  connect,
   defer,
   EMPTY,
   filter,
   finalize,
-  from,
-  map,
   merge,
   mergeMap,
   NEVER,
   type Observable,
   of,
-  share,
-  Subject,
   take,
-  tap,
-  catchError,
 } from 'rxjs';
-import { DEFAULT_LOOP_LIMITS } from '../../channel/mux-loop/loop-limits';
-import type { LoopInput, SessionKey, ShareSpec } from '../../channel/mux-loop/loop-messages';
-import { frameParts } from '../../channel/mux-loop/reduce-loop';
-import { selectLoop, type EdgeEffect, type SessionFactory } from '../../channel/mux-loop/select-loop';
-import { createUnavailableEngine, createWebdavEngine } from '../../webdav';
-import { generatedResponseServerFromEnv } from '../../webdav/session/generated-response-server';
+import { resolveLoopLimits } from '../../channel/mux-loop/loop-limits';
+import type { LoopInput } from '../../channel/mux-loop/loop-messages';
+import { selectLoop, type EdgeEffect, type ServedSessionFactory } from '../../channel/mux-loop/select-loop';
+import { createUnavailableEngine } from '../../webdav';
 import { httpSessionFactory } from '../../webdav/session/webdav-mux-session';
 import type { WebdavEngine } from '../../webdav/types';
+import { shareLibvirtDomain } from '../libvirt/share-libvirt-domain';
 import { connectSpice, type SessionEvent, type WebdavLink } from '../spice/spice-session';
-import { createMultiShareEngine } from '../../webdav/multi-share';
 import { announcedLength } from './announced-length';
-import { FlushTracker } from './flush-tracker';
+import { createShareEngine } from './engine-factory';
+import { writeToLink } from './link-writer';
 import { loopTicks } from './loop-ticks';
+import { isShareChange, requestsOf, shareEngines, type SharingStep } from './share-engines';
 import { shareWithReconnect } from './share-with-reconnect';
 import type {
   SharingCommand,
@@ -38,7 +32,6 @@ import type {
   SpiceShareOptions,
   TrafficEvent,
 } from './sharing-types';
-import { shareLibvirtDomain } from '../libvirt/share-libvirt-domain';
 
 /** The guest's 503 body completes "No folder is shared right now: " with this. */
 export const NOTHING_SHARED =
@@ -47,7 +40,7 @@ export const NOTHING_SHARED =
 /**
  * Shares a host folder into the VM: connects to the SPICE server, runs the select loop over the webdav channel
  * and serves each guest connection from the WebDAV engine. Commands in, events out; unsubscribing tears
- * everything down (sockets, sessions, the engine).
+ * everything down (sockets, sessions, the engines).
  */
 export function shareFolder(
   shareOptions: ShareFolderOptions,
@@ -59,152 +52,124 @@ export function shareFolder(
   const options: SpiceShareOptions = { ...shareOptions, target };
   if (options.reconnect !== undefined && options.reconnect.mode !== 'off')
     return shareWithReconnect(options, commands$, shareFolder);
+  return shareOverSpice(options, commands$);
+}
+
+/**
+ * One SPICE session, like redux-observable's epics around the pure reducer: the session's events, the engines
+ * made from the commands and the loop's effects are streams of one subscription, and the events the user sees
+ * are them merged.
+ */
+function shareOverSpice(
+  options: SpiceShareOptions,
+  commands$: Observable<SharingCommand>,
+): Observable<SharingEvent> {
+  const connectSession = options.connectSpice ?? connectSpice;
+  const createEngine = options.createEngine ?? createShareEngine;
+  const limits = resolveLoopLimits(options.limits);
   return defer(() => {
-    const events = new Subject<SharingEvent>();
-    const unavailable = createUnavailableEngine(NOTHING_SHARED);
-    let engine: WebdavEngine = unavailable;
-    let stopListening: () => void = () => undefined;
-    let link: WebdavLink | undefined;
-    const flushes = new FlushTracker();
+    // What a guest connection gets while nothing is shared: a 503 that says what to do.
+    const standIn = createUnavailableEngine(NOTHING_SHARED);
+    const rawChannel = options.rawChannelServer;
+    const serveSession: ServedSessionFactory<WebdavEngine> = (key, input$, engine) =>
+      httpSessionFactory(() => rawChannel ?? engine ?? standIn)(key, input$);
 
-    const session$ = connectSpice(options).pipe(share());
-    const ready$ = session$.pipe(
-      filter((e): e is Extract<SessionEvent, { kind: 'webdav-linked' }> => e.kind === 'webdav-linked'),
-      take(1),
-    );
-
-    const swapEngine = (next: WebdavEngine): void => {
-      const previous = engine;
-      engine = next;
-      stopListening();
-      stopListening = next.onRequest((record) => events.next({ kind: 'request', ...record }));
-      if (previous !== unavailable) void previous.close();
-    };
-
-    // Share requests are handled one at a time: the engine checks the folder before the loop hears of it.
-    const startShare$ = ready$.pipe(
-      mergeMap(() =>
-        options.shares !== undefined && options.shares.length > 0
-          ? of<SharingCommand>({ kind: 'share-folders', shares: options.shares })
-          : options.share === undefined
-            ? EMPTY
-            : of<SharingCommand>({ kind: 'share', ...options.share }),
-      ),
-    );
-    const sharingInputs$: Observable<LoopInput> = merge(startShare$, commands$).pipe(
-      concatMap((command): Observable<LoopInput> => {
-        if (command.kind === 'stop') {
-          swapEngine(unavailable);
-          return of({ kind: 'sharing-stopped' });
-        }
-        const share = describeShare(command);
-        const created$ =
-          command.kind === 'share-folders'
-            ? from(createMultiShareEngine(command.shares, options.engine))
-            : from(
-                createWebdavEngine(
-                  { root: command.path, readOnly: command.readOnly ?? false },
-                  options.engine,
-                ),
-              );
-        return created$.pipe(
-          map((created): LoopInput => {
-            swapEngine(created);
-            return { kind: 'sharing-started', share };
-          }),
-          catchError((err: unknown) => {
-            events.next({ kind: 'share-failed', path: sharedPaths(share), message: errorMessage(err) });
-            return EMPTY;
+    return connectSession(options).pipe(
+      connect((session$) => {
+        const link$ = session$.pipe(filter(isWebdavLink), take(1));
+        const shareCommands$ = merge(initialShare(link$, options), commands$);
+        return shareCommands$.pipe(
+          shareEngines(createEngine, options.engine),
+          connect((sharing$) => {
+            const loop$ = selectLoop(
+              merge(
+                session$.pipe(mergeMap(channelInput)),
+                sharing$.pipe(filter(isShareChange)),
+                loopTicks(limits.tickMs),
+              ),
+              serveSession,
+              limits,
+              writeToLink(link$),
+            );
+            return merge(
+              session$.pipe(mergeMap(sessionEvent)),
+              sharing$.pipe(mergeMap(sharingEvent)),
+              requestsOf(standIn),
+              loop$.pipe(mergeMap(effectEvent)),
+            );
           }),
         );
       }),
-    );
-
-    const channelInputs$: Observable<LoopInput> = session$.pipe(
-      mergeMap((event): Observable<LoopInput> => {
-        switch (event.kind) {
-          case 'connecting':
-            events.next({ kind: 'connecting', target: event.target });
-            return EMPTY;
-          case 'main-linked':
-            events.next({ kind: 'connected', sessionId: event.sessionId, endpoint: event.endpoint });
-            return EMPTY;
-          case 'webdav-linked':
-            link = event;
-            flushes.attach(event.drained$);
-            events.next({ kind: 'channel-ready', endpoint: event.endpoint });
-            return EMPTY;
-          case 'port-init':
-            return event.opened ? of({ kind: 'port-opened' }) : EMPTY;
-          case 'port-event':
-            if (event.event === 'opened') return of({ kind: 'port-opened' });
-            if (event.event === 'closed') return of({ kind: 'port-closed' });
-            return EMPTY;
-          case 'vmc-data':
-            return of({ kind: 'vmc-data', data: event.data });
-          case 'notify':
-            events.next({ kind: 'server-notice', message: event.message });
-            return EMPTY;
-          default:
-            return EMPTY;
-        }
-      }),
-    );
-
-    const limits = { ...DEFAULT_LOOP_LIMITS, ...options.limits };
-    const rawChannelServer = generatedResponseServerFromEnv(process.env);
-    const loop$ = selectLoop(
-      merge(channelInputs$, sharingInputs$, flushes.flushed$, loopTicks(limits.tickMs)),
-      // The benchmark's raw-channel mode (bench/run.ts) answers with generated bytes instead of the engine.
-      countIncoming(
-        httpSessionFactory(rawChannelServer === undefined ? () => engine : () => rawChannelServer),
-        (event) => events.next(event),
-      ),
-      limits,
-    ).pipe(
-      mergeMap((effect: EdgeEffect): Observable<SharingEvent> => {
-        switch (effect.kind) {
-          case 'send-frame':
-            sendFrame(effect.payload.length === 0 ? undefined : effect.key, frameParts(effect));
-            return effect.payload.length === 0 ? EMPTY : of(traffic(effect.id, 'out', effect.payload));
-          case 'pause-reading':
-            link?.pauseReading();
-            return EMPTY;
-          case 'resume-reading':
-            link?.resumeReading();
-            return EMPTY;
-          case 'event':
-            return of(effect.event);
-        }
-      }),
-    );
-
-    function sendFrame(key: SessionKey | undefined, parts: readonly Buffer[]): void {
-      if (link === undefined) return;
-      const belowHighWater = link.sendData(parts);
-      if (key !== undefined) flushes.sent(key, belowHighWater);
-    }
-
-    return merge(events, loop$).pipe(
-      finalize(() => {
-        flushes.detach();
-        stopListening();
-        void engine.close();
-        void unavailable.close();
-      }),
+      finalize(() => void standIn.close()),
     );
   });
 }
 
-/** What the events report as shared: the folder, or the list of named folders. */
-function describeShare(command: Exclude<SharingCommand, { kind: 'stop' }>): ShareSpec {
-  if (command.kind === 'share') return { path: command.path, readOnly: command.readOnly ?? false };
-  return { shares: command.shares.map(({ name, path, readOnly }) => ({ name, path, readOnly })) };
+/** The share the options ask for, once the webdav channel is up (a later command replaces it). */
+function initialShare(link$: Observable<WebdavLink>, options: SpiceShareOptions): Observable<SharingCommand> {
+  return link$.pipe(
+    mergeMap((): Observable<SharingCommand> => {
+      if (options.shares !== undefined && options.shares.length > 0)
+        return of({ kind: 'share-folders', shares: options.shares });
+      if (options.share !== undefined) return of({ kind: 'share', ...options.share });
+      return EMPTY;
+    }),
+  );
 }
 
-/** The folder(s) a failed share named, for the share-failed event. */
-function sharedPaths(share: ShareSpec): string {
-  return 'shares' in share ? share.shares.map((s) => s.path).join(', ') : share.path;
+const isWebdavLink = (event: SessionEvent): event is Extract<SessionEvent, { kind: 'webdav-linked' }> =>
+  event.kind === 'webdav-linked';
+
+/** What the webdav channel tells the loop. */
+function channelInput(event: SessionEvent): Observable<LoopInput<never>> {
+  switch (event.kind) {
+    case 'port-init':
+      return event.opened ? of({ kind: 'port-opened' }) : EMPTY;
+    case 'port-event':
+      if (event.event === 'opened') return of({ kind: 'port-opened' });
+      if (event.event === 'closed') return of({ kind: 'port-closed' });
+      return EMPTY;
+    case 'vmc-data':
+      return of({ kind: 'vmc-data', data: event.data });
+    default:
+      return EMPTY;
+  }
+}
+
+/** What the SPICE session tells the user. */
+function sessionEvent(event: SessionEvent): Observable<SharingEvent> {
+  switch (event.kind) {
+    case 'connecting':
+      return of({ kind: 'connecting', target: event.target });
+    case 'main-linked':
+      return of({ kind: 'connected', sessionId: event.sessionId, endpoint: event.endpoint });
+    case 'webdav-linked':
+      return of({ kind: 'channel-ready', endpoint: event.endpoint });
+    case 'notify':
+      return of({ kind: 'server-notice', message: event.message });
+    default:
+      return EMPTY;
+  }
+}
+
+/** The sharing steps the user hears of directly (share changes reach them through the loop, in order). */
+function sharingEvent(step: SharingStep): Observable<SharingEvent> {
+  return isShareChange(step) ? EMPTY : of(step);
+}
+
+/** What the loop's effects tell the user: its events, and the bytes that moved. */
+function effectEvent(effect: EdgeEffect): Observable<SharingEvent> {
+  switch (effect.kind) {
+    case 'send-frame':
+      return effect.payload.length === 0 ? EMPTY : of(traffic(effect.id, 'out', effect.payload));
+    case 'frame-delivered':
+      return of(traffic(effect.id, 'in', effect.payload));
+    case 'event':
+      return of(effect.event);
+    case 'pause-reading':
+    case 'resume-reading':
+      return EMPTY;
+  }
 }
 
 function traffic(id: string, direction: 'in' | 'out', payload: Buffer): TrafficEvent {
@@ -216,21 +181,4 @@ function traffic(id: string, direction: 'in' | 'out', payload: Buffer): TrafficE
     bytes: payload.length,
     ...(announced === undefined ? {} : { announcedBytes: announced }),
   };
-}
-
-/** Reports the guest's request bytes of every session as traffic events, as they are handed to the session. */
-function countIncoming(factory: SessionFactory, report: (event: TrafficEvent) => void): SessionFactory {
-  return (key, input$) =>
-    factory(
-      key,
-      input$.pipe(
-        tap((input) => {
-          if (input.kind === 'request-data') report(traffic(key.id, 'in', input.data));
-        }),
-      ),
-    );
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -1,4 +1,4 @@
-import { map, Observable } from 'rxjs';
+import { filter, map, Observable } from 'rxjs';
 import type { RunHelpers, TestScheduler } from 'rxjs/testing';
 import type { EdgeEffect, SessionFactory } from '../../../../src/channel/mux-loop/select-loop';
 import type { LoopInput, SessionInput, SessionOutput } from '../../../../src/channel/mux-loop/loop-messages';
@@ -38,11 +38,12 @@ export function afterStaleTail(tail: string, ...list: Array<[string, string]>): 
 export const flushed = (name: string, generation = 1): LoopInput => ({
   kind: 'frame-flushed',
   key: { id: ids[name], generation },
-  bytes: 0,
 });
 
+type ShownEffect = Exclude<EdgeEffect, { kind: 'frame-delivered' }>;
+
 /** Effects as short strings, so that expected timelines read like the protocol. */
-export function show(effect: EdgeEffect): string {
+export function show(effect: ShownEffect): string {
   switch (effect.kind) {
     case 'send-frame':
       return effect.payload.length === 0
@@ -61,7 +62,12 @@ export function show(effect: EdgeEffect): string {
   }
 }
 
-export const showAll = (effects$: Observable<EdgeEffect>): Observable<string> => effects$.pipe(map(show));
+/** The effects as strings, without `frame-delivered` (the bytes a session was given show in its input log). */
+export const showAll = (effects$: Observable<EdgeEffect>): Observable<string> =>
+  effects$.pipe(
+    filter((effect): effect is ShownEffect => effect.kind !== 'frame-delivered'),
+    map(show),
+  );
 
 /** What one fake session was told, as "frame: input" lines. */
 export type InputLog = Record<string, string[]>;

@@ -1,6 +1,6 @@
 import { TestScheduler } from 'rxjs/testing';
 import { selectLoop } from '../../../../src/channel/mux-loop/select-loop';
-import type { LoopLimits } from '../../../../src/channel/mux-loop/loop-limits';
+import { resolveLoopLimits, type LoopLimits } from '../../../../src/channel/mux-loop/loop-limits';
 import type { LoopInput } from '../../../../src/channel/mux-loop/loop-messages';
 import {
   afterStaleTail,
@@ -14,13 +14,13 @@ import {
   showAll,
 } from './loop-fixtures';
 
-const limits: LoopLimits = {
+const limits: LoopLimits = resolveLoopLimits({
   creditsPerClient: 2,
   creditsTotal: 3,
   bufferHighWater: 10,
   bufferLowWater: 4,
   maxClients: 2,
-};
+});
 
 describe('selectLoop', () => {
   let scheduler: TestScheduler;
@@ -32,7 +32,8 @@ describe('selectLoop', () => {
     scheduler.run(({ hot, cold, expectObservable, flush }) => {
       const inputs = hot<LoopInput>('o-a', { o: portOpened, a: frames(['A', 'GET /']) });
       const s = fakeSessions(scheduler, cold, { A1: { marbles: '-r', values: { r: response('200 OK') } } });
-      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-ar', {
+      const expected = '             o-ar';
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, {
         o: 'port-opened',
         a: 'client-opened A',
         r: 'send A:200 OK',
@@ -52,7 +53,8 @@ describe('selectLoop', () => {
         b: frames(['B', 'GET']),
       });
       const s = fakeSessions(scheduler, cold, {});
-      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-(sa)--b', {
+      const expected = '             o-(sa)--b';
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, {
         o: 'port-opened',
         s: `stream-resynced ${tail.length}`,
         a: 'client-opened A',
@@ -67,7 +69,8 @@ describe('selectLoop', () => {
     scheduler.run(({ hot, cold, expectObservable, flush }) => {
       const inputs = hot<LoopInput>('a-o', { a: frames(['A', 'GET /']), o: portOpened });
       const s = fakeSessions(scheduler, cold, {});
-      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('--o', { o: 'port-opened' });
+      const expected = '             --o';
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, { o: 'port-opened' });
       flush();
       expect(s.log).toEqual({});
     });
@@ -81,7 +84,8 @@ describe('selectLoop', () => {
         c: frames(['A', '']),
       });
       const s = fakeSessions(scheduler, cold, {});
-      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-a--c', {
+      const expected = '             o-a--c';
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, {
         o: 'port-opened',
         a: 'client-opened A',
         c: 'client-closed A',
@@ -91,27 +95,32 @@ describe('selectLoop', () => {
     });
   });
 
-  it('sends a zero frame when the HTTP side closes, and starts a fresh session when the id is reused', () => {
-    scheduler.run(({ hot, cold, expectObservable, flush }) => {
-      const inputs = hot<LoopInput>('o-a-----b', {
-        o: portOpened,
-        a: frames(['A', 'GET /1']),
-        b: frames(['A', 'GET /2']),
-      });
-      const s = fakeSessions(scheduler, cold, {
-        A1: { marbles: '-r|', values: { r: response('one') } },
-        A2: { marbles: '-r', values: { r: response('two') } },
-      });
-      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-ar(cd)bt', {
+  it('sends a zero frame when the HTTP side closes the connection', () => {
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const inputs = hot<LoopInput>('o-a-----', { o: portOpened, a: frames(['A', 'GET /1']) });
+      const s = fakeSessions(scheduler, cold, { A1: { marbles: '-r|', values: { r: response('one') } } });
+      const expected = '             o-ar(cd)';
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, {
         o: 'port-opened',
         a: 'client-opened A',
         r: 'send A:one',
         c: 'close A',
         d: 'client-closed A',
-        b: 'client-opened A',
-        t: 'send A:two',
       });
+    });
+  });
+
+  it('starts a fresh session when the guest reuses the id of a connection we closed', () => {
+    scheduler.run(({ hot, cold, flush }) => {
+      const inputs = hot<LoopInput>('o-a-----b', {
+        o: portOpened,
+        a: frames(['A', 'GET /1']),
+        b: frames(['A', 'GET /2']),
+      });
+      const s = fakeSessions(scheduler, cold, { A1: { marbles: '-r|', values: { r: response('one') } } });
+      selectLoop(inputs, s.factory, limits).subscribe();
       flush();
+      expect(s.subscriptions.A2).toEqual(['opened@8']);
       expect(s.log.A2).toEqual(['8: data GET /2', '8: grant 2']);
     });
   });
@@ -126,7 +135,8 @@ describe('selectLoop', () => {
       const s = fakeSessions(scheduler, cold, {
         A1: { marbles: '------r', values: { r: response('late') } },
       });
-      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-(ab)(cde)', {
+      const expected = '             o-(ab)(cde)';
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, {
         o: 'port-opened',
         a: 'client-opened A',
         b: 'client-opened B',
@@ -146,7 +156,8 @@ describe('selectLoop', () => {
         A1: { marbles: '----#', error: new Error('engine exploded') },
         B1: { marbles: '--------r', values: { r: response('fine') } },
       });
-      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-(ab)(cd)r', {
+      const expected = '             o-(ab)(cd)r';
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, {
         o: 'port-opened',
         a: 'client-opened A',
         b: 'client-opened B',
@@ -157,8 +168,27 @@ describe('selectLoop', () => {
     });
   });
 
-  it('stopping the share closes every client with a zero frame; sharing again starts fresh sessions', () => {
-    scheduler.run(({ hot, cold, expectObservable, flush }) => {
+  it('stopping the share closes every client with a zero frame', () => {
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const inputs = hot<LoopInput>('o-a-s-----', {
+        o: portOpened,
+        a: frames(['A', 'x']),
+        s: { kind: 'sharing-stopped' },
+      });
+      const s = fakeSessions(scheduler, cold, {});
+      const expected = '             o-a-(cds)-';
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, {
+        o: 'port-opened',
+        a: 'client-opened A',
+        c: 'close A',
+        d: 'client-closed A',
+        s: 'sharing-stopped',
+      });
+    });
+  });
+
+  it('serves what the guest sends after a stop from a fresh session', () => {
+    scheduler.run(({ hot, cold, flush }) => {
       const inputs = hot<LoopInput>('o-a-s-----b', {
         o: portOpened,
         a: frames(['A', 'x']),
@@ -166,16 +196,9 @@ describe('selectLoop', () => {
         b: frames(['A', 'y']),
       });
       const s = fakeSessions(scheduler, cold, {});
-      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-a-(cds)-b', {
-        o: 'port-opened',
-        a: 'client-opened A',
-        c: 'close A',
-        d: 'client-closed A',
-        s: 'sharing-stopped',
-        b: 'client-opened A',
-      });
+      selectLoop(inputs, s.factory, limits).subscribe();
       flush();
-      expect(Object.keys(s.log)).toEqual(['A1', 'A2']);
+      expect(s.subscriptions).toEqual({ A1: ['opened@2', 'closed@4'], A2: ['opened@10'] });
     });
   });
 
@@ -183,7 +206,8 @@ describe('selectLoop', () => {
     scheduler.run(({ hot, cold, expectObservable }) => {
       const inputs = hot<LoopInput>('o-a', { o: portOpened, a: frames(['A', 'x'], ['B', 'y'], ['Z', 'z']) });
       const s = fakeSessions(scheduler, cold, {});
-      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-(abcd)', {
+      const expected = '             o-(abcd)';
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, {
         o: 'port-opened',
         a: 'client-opened A',
         b: 'client-opened B',
@@ -204,13 +228,33 @@ describe('selectLoop', () => {
         const s = fakeSessions(scheduler, cold, {
           A1: { marbles: '-rr', values: { r: response('chunk') } },
         });
-        expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-arr', {
+        const expected = '             o-arr';
+        expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, {
           o: 'port-opened',
           a: 'client-opened A',
           r: 'send A:chunk',
         });
         flush();
         expect(s.log.A1).toEqual(['2: data GET /big', '2: grant 2', '9: grant 1', '11: grant 1']);
+      });
+    });
+
+    it('refuses a response frame sent without credit: the session is closed as faulty, the frame never sent', () => {
+      scheduler.run(({ hot, cold, expectObservable }) => {
+        // Two credits per client and no flush: the third frame has no credit behind it. The session's
+        // timeline starts when it opens (frame 2).
+        const inputs = hot<LoopInput>('o-a------', { o: portOpened, a: frames(['A', 'GET /big']) });
+        const s = fakeSessions(scheduler, cold, {
+          A1: { marbles: '               -rrr', values: { r: response('chunk') } },
+        });
+        const expected = '             o-arr(cd)';
+        expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, {
+          o: 'port-opened',
+          a: 'client-opened A',
+          r: 'send A:chunk',
+          c: 'close A',
+          d: 'client-closed A',
+        });
       });
     });
 
@@ -244,7 +288,8 @@ describe('selectLoop', () => {
         const s = fakeSessions(scheduler, cold, {
           B1: { marbles: 'c', values: { c: consumed(6) } },
         });
-        expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe('o-a-b-(pf)(crf)', {
+        const expected = '             o-a-b-(pf)(crf)';
+        expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, {
           o: 'port-opened',
           a: 'client-opened A',
           b: 'client-opened B',

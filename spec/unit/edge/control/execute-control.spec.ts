@@ -15,39 +15,46 @@ describe('executeControl', () => {
         a: { kind: 'port-opened' },
         b: { kind: 'sharing-started', share: { path: '/x', readOnly: true } },
       });
+      const expected = '                 -----(r|)';
       const target: ControlTarget = {
         events$,
         send: (c) => sent.push(c),
         status: () => statusReport(INITIAL_STATUS, 0),
       };
-      expectObservable(executeControl({ kind: 'share', path: '/x', readOnly: true }, target)).toBe(
-        '-----(r|)',
-        {
-          r: { ok: true, shared: { path: '/x', readOnly: true } },
-        },
-      );
+      expectObservable(executeControl({ kind: 'share', path: '/x', readOnly: true }, target)).toBe(expected, {
+        r: { ok: true, shared: { path: '/x', readOnly: true } },
+      });
     });
     expect(sent).toEqual([{ kind: 'share', path: '/x', readOnly: true }]);
   });
 
-  it('reports a failed share and a stop', () => {
+  const failedThenStopped = {
+    f: { kind: 'share-failed', share: { path: '/gone', readOnly: false }, message: 'no such folder' },
+    s: { kind: 'sharing-stopped', droppedClients: 0 },
+  } as const;
+
+  const listening = (events$: ControlTarget['events$']): ControlTarget => ({
+    events$,
+    send: () => undefined,
+    status: () => statusReport(INITIAL_STATUS, 0),
+  });
+
+  it('reports a failed share', () => {
     scheduler().run(({ hot, expectObservable }) => {
-      const events$ = hot<SharingEvent>('-f-s', {
-        f: { kind: 'share-failed', path: '/gone', message: 'no such folder' },
-        s: { kind: 'sharing-stopped', droppedClients: 0 },
+      const events$ = hot<SharingEvent>('-f-s', failedThenStopped);
+      const expected = '                 -(r|)';
+      const share = executeControl({ kind: 'share', path: '/gone', readOnly: false }, listening(events$));
+      expectObservable(share).toBe(expected, {
+        r: { ok: false, error: 'cannot share /gone: no such folder' },
       });
-      const target: ControlTarget = {
-        events$,
-        send: () => undefined,
-        status: () => statusReport(INITIAL_STATUS, 0),
-      };
-      expectObservable(executeControl({ kind: 'share', path: '/gone', readOnly: false }, target)).toBe(
-        '-(r|)',
-        {
-          r: { ok: false, error: 'cannot share /gone: no such folder' },
-        },
-      );
-      expectObservable(executeControl({ kind: 'stop' }, target)).toBe('---(r|)', {
+    });
+  });
+
+  it('reports a stop', () => {
+    scheduler().run(({ hot, expectObservable }) => {
+      const events$ = hot<SharingEvent>('-f-s', failedThenStopped);
+      const expected = '                 ---(r|)';
+      expectObservable(executeControl({ kind: 'stop' }, listening(events$))).toBe(expected, {
         r: { ok: true, stopped: true },
       });
     });

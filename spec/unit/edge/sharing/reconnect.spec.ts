@@ -24,8 +24,11 @@ describe('decideReconnect', () => {
     },
   );
 
-  it('never fights another client: after being kicked it stops unless the mode is always', () => {
+  it('never fights another client: after being kicked it stops in after-loss mode', () => {
     expect(decideReconnect(failure('kicked'), 1, afterLoss)).toEqual({ kind: 'give-up' });
+  });
+
+  it('retries after being kicked in always mode', () => {
     expect(decideReconnect(failure('kicked'), 1, { ...afterLoss, mode: 'always' })).toEqual({
       kind: 'retry',
       delayMs: 2,
@@ -41,8 +44,11 @@ describe('decideReconnect', () => {
     },
   );
 
-  it('gives up on errors that are not SPICE connection failures, and after maxAttempts', () => {
+  it('gives up on errors that are not SPICE connection failures', () => {
     expect(decideReconnect(new Error('bug'), 1, afterLoss)).toEqual({ kind: 'give-up' });
+  });
+
+  it('gives up after maxAttempts', () => {
     expect(decideReconnect(failure('server-gone'), 3, { ...afterLoss, maxAttempts: 2 })).toEqual({
       kind: 'give-up',
     });
@@ -77,21 +83,28 @@ describe('withReconnect', () => {
   it('reconnects after the server went away, with backoff, and resets once established', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const gone = failure('server-gone');
-      const { connect } = attempts([
-        cold<string>('u-#', { u: 'up' }, gone), // established, then lost: first retry after 2
-        cold<string>('#', {}, gone), // refused while restarting: next retry after 4
-        cold<string>('u--', { u: 'up' }), // back
-      ]);
+      // Each attempt's timeline starts where it is subscribed.
+      const first = cold<string>('    u-#', { u: 'up' }, gone); //   established, then lost: retry after 2
+      const second = cold<string>('       #', {}, gone); //          refused while restarting: retry after 4
+      const third = cold<string>('            u--', { u: 'up' }); // back
+      const expected = '              u-a-b---u--';
+      const { connect } = attempts([first, second, third]);
       const shown$ = withReconnect(connect, afterLoss, (v) => v === 'up').pipe(map(show));
-      expectObservable(shown$).toBe('u-a-b---u--', { u: 'up', a: 'retry1:2', b: 'retry2:4' });
+      expectObservable(shown$).toBe(expected, { u: 'up', a: 'retry1:2', b: 'retry2:4' });
     });
   });
 
   it('stops after being kicked in after-loss mode: the error goes through unchanged', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const kicked = failure('kicked');
-      const { connect, tried } = attempts([cold<string>('u-#', { u: 'up' }, kicked)]);
-      expectObservable(withReconnect(connect, afterLoss, (v) => v === 'up')).toBe('u-#', { u: 'up' }, kicked);
+      const first = cold<string>('u-#', { u: 'up' }, kicked);
+      const expected = '          u-#';
+      const { connect, tried } = attempts([first]);
+      expectObservable(withReconnect(connect, afterLoss, (v) => v === 'up')).toBe(
+        expected,
+        { u: 'up' },
+        kicked,
+      );
       scheduler.flush();
       expect(tried).toEqual([0]);
     });
@@ -100,25 +113,30 @@ describe('withReconnect', () => {
   it('subscribes once and passes everything through when off', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const gone = failure('server-gone');
-      const { connect } = attempts([cold<string>('u-#', { u: 'up' }, gone)]);
-      expectObservable(withReconnect(connect, { mode: 'off' }, () => true)).toBe('u-#', { u: 'up' }, gone);
+      const first = cold<string>('u-#', { u: 'up' }, gone);
+      const expected = '          u-#';
+      const { connect } = attempts([first]);
+      expectObservable(withReconnect(connect, { mode: 'off' }, () => true)).toBe(expected, { u: 'up' }, gone);
     });
   });
 
   it('tears the pending attempt and timer down on unsubscribe', () => {
     scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const gone = failure('server-gone');
-      const first = cold<string>('#', {}, gone);
-      const second = cold<string>('u----', { u: 'up' });
+      const first = cold<string>('    #', {}, gone);
+      const second = cold<string>('     u----', { u: 'up' });
+      const unsub = '                 ^----!';
+      const expected = '              r-u--';
+      const secondSubscribed = '      --^--!';
       const { connect } = attempts([first, second]);
       expectObservable(
         withReconnect(connect, afterLoss, (v) => v === 'up'),
-        '^----!',
-      ).toBe('r-u--', {
+        unsub,
+      ).toBe(expected, {
         r: { kind: 'reconnecting', attempt: 1, delayMs: 2, reason: 'server-gone', message: gone.message },
         u: 'up',
       });
-      expectSubscriptions(second.subscriptions).toBe('--^--!');
+      expectSubscriptions(second.subscriptions).toBe(secondSubscribed);
     });
   });
 });

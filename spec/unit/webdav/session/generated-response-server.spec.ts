@@ -1,7 +1,4 @@
-import {
-  createGeneratedResponseServer,
-  generatedResponseServerFromEnv,
-} from '../../../../src/webdav/session/generated-response-server';
+import { createGeneratedResponseServer } from '../../../../src/webdav/session/generated-response-server';
 import { createDuplexPair } from '../../../../src/webdav/session/duplex-pair';
 
 function exchange(bodyBytes: number, request: string): Promise<Buffer> {
@@ -29,13 +26,5 @@ describe('generated response server (the benchmark raw channel)', () => {
     const text = reply.toString('latin1');
     expect(text.match(/HTTP\/1\.1 200 OK/g)).toHaveLength(2);
     expect(reply.length).toBe(2 * text.indexOf('\r\n\r\n') + 8 + 10);
-  });
-
-  it('is off unless the variable is set, and refuses a bad value', () => {
-    expect(generatedResponseServerFromEnv({})).toBeUndefined();
-    expect(generatedResponseServerFromEnv({ SPICE_WEBDAV_BENCH_GENERATED_BYTES: '5' })).toBeDefined();
-    expect(() => generatedResponseServerFromEnv({ SPICE_WEBDAV_BENCH_GENERATED_BYTES: 'lots' })).toThrow(
-      /byte count/,
-    );
   });
 });

@@ -9,7 +9,10 @@ function httpServer(handler: Parameters<typeof createServer>[1]): Server {
 }
 
 const key = { id: '0100000000000000', generation: 1 };
-const tick = (ms = 20): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Waits for what a spec is about to assert, turn by turn of the event loop (the spec's timeout bounds it). */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+}
 
 function startSession(server: Server) {
   const input = new Subject<SessionInput>();
@@ -44,14 +47,15 @@ function startSession(server: Server) {
 
 describe('httpSessionFactory', () => {
   it('emits response bytes only against grants (pull), and reports consumed request bytes', async () => {
-    const server = httpServer((_req, res) => res.end('hello'));
+    let answered = false;
+    const server = httpServer((_req, res) => res.end('hello', () => (answered = true)));
     const s = startSession(server);
     s.request('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-    await tick();
+    await until(() => answered);
     expect(s.outputs.filter((o) => o.kind === 'response-data')).toHaveLength(0);
     expect(s.outputs).toContainEqual({ kind: 'request-consumed', bytes: 27 });
     s.grant(1);
-    await tick();
+    await until(() => s.responseText().endsWith('hello'));
     expect(s.responseText()).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nhello$/);
     s.subscription.unsubscribe();
   });
@@ -61,13 +65,15 @@ describe('httpSessionFactory', () => {
     const server = httpServer((_req, res) => res.end(body));
     const s = startSession(server);
     s.request('GET /big HTTP/1.1\r\nHost: x\r\n\r\n');
+    const chunkCount = (): number => s.outputs.filter((o) => o.kind === 'response-data').length;
     s.grant(2);
-    await tick();
-    const firstTwo = s.outputs.filter((o) => o.kind === 'response-data');
-    expect(firstTwo).toHaveLength(2);
-    for (let i = 0; i < 20; i++) {
+    await until(() => chunkCount() === 2);
+    // 300,000 bytes and a head take five grants more; each grant gives exactly one chunk.
+    for (let i = 0; i < 20 && !s.responseText().endsWith(body.toString('latin1')); i++) {
+      const before = chunkCount();
       s.grant(1);
-      await tick(5);
+      await until(() => chunkCount() > before);
+      expect(chunkCount()).toBe(before + 1);
     }
     const chunks = s.outputs.flatMap((o) => (o.kind === 'response-data' ? [o.data] : []));
     expect(Math.max(...chunks.map((c) => c.length))).toBeLessThanOrEqual(65535);
@@ -85,9 +91,9 @@ describe('httpSessionFactory', () => {
     const s = startSession(server);
     s.grant(100);
     s.request('GET /1 HTTP/1.1\r\nHost: x\r\n\r\n');
-    await tick();
+    await until(() => s.responseText().includes('answer 1'));
     s.request('GET /last HTTP/1.1\r\nHost: x\r\n\r\n');
-    await tick(50);
+    await until(() => s.completed);
     expect(s.responseText()).toContain('answer 1');
     expect(s.responseText()).toContain('answer 2');
     expect(s.completed).toBe(true);
@@ -95,13 +101,14 @@ describe('httpSessionFactory', () => {
 
   it('tears the connection down when unsubscribed', async () => {
     let closed = false;
-    const server = httpServer(() => undefined); // never answers
+    let requested = false;
+    const server = httpServer(() => (requested = true)); // never answers
     server.on('connection', (socket: NodeJS.EventEmitter) => socket.on('close', () => (closed = true)));
     const s = startSession(server);
     s.request('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-    await tick();
+    await until(() => requested);
     s.subscription.unsubscribe();
-    await tick();
+    await until(() => closed);
     expect(closed).toBe(true);
   });
 });

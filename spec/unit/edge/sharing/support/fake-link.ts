@@ -1,0 +1,37 @@
+import { type Observable, NEVER } from 'rxjs';
+import type { SessionEvent, WebdavLink } from '../../../../../src/edge/spice/spice-session';
+import type { SpiceEndpoint } from '../../../../../src/edge/spice/target';
+import { clientIdFromBytes } from '../../../../../src/wire/mux-frame';
+import { nameOf } from '../../../channel/mux-loop/loop-fixtures';
+
+export const endpoint: SpiceEndpoint = { kind: 'tcp', host: '127.0.0.1', port: 5900, secure: false };
+
+/**
+ * A webdav channel without a socket: what the edge writes to it is logged as "send ID:TEXT" (or "close ID"
+ * for a zero frame), with the virtual time it happened at; the socket never fills up.
+ */
+export function fakeLink(
+  now: () => number,
+  drained$: Observable<void> = NEVER,
+): { linked: SessionEvent; writes: string[] } {
+  const writes: string[] = [];
+  const link: WebdavLink = {
+    endpoint,
+    headerKind: 'mini',
+    serverChannelCaps: [],
+    drained$,
+    send: () => true,
+    sendData: (parts) => {
+      const [header, payload] = parts;
+      const id = header === undefined ? '?' : nameOf(clientIdFromBytes(header.subarray(0, 8)));
+      writes.push(
+        payload === undefined ? `${now()}: close ${id}` : `${now()}: send ${id}:${payload.toString()}`,
+      );
+      return true;
+    },
+    pauseReading: () => writes.push(`${now()}: pause`),
+    resumeReading: () => writes.push(`${now()}: resume`),
+    heldReplies: () => 0,
+  };
+  return { linked: { kind: 'webdav-linked', ...link }, writes };
+}

@@ -1,0 +1,104 @@
+import {
+  concatMap,
+  connect,
+  filter,
+  finalize,
+  from,
+  merge,
+  Observable,
+  type OperatorFunction,
+  of,
+  switchMap,
+  take,
+} from 'rxjs';
+import type { LoopInput, ShareSpec } from '../../channel/mux-loop/loop-messages';
+import type { EngineOptions, WebdavEngine } from '../../webdav/types';
+import type { EngineFactory, ShareRequest } from './engine-factory';
+import type { SharingCommand, SharingEvent } from './sharing-types';
+
+type ShareChange = Extract<LoopInput<WebdavEngine>, { kind: 'sharing-started' | 'sharing-stopped' }>;
+type ShareFailed = Extract<SharingEvent, { kind: 'share-failed' }>;
+type RequestEvent = Extract<SharingEvent, { kind: 'request' }>;
+
+/** What the command stream becomes: share changes for the loop, and events for the user. */
+export type SharingStep = ShareChange | ShareFailed | RequestEvent;
+
+export const isShareChange = (step: SharingStep): step is ShareChange =>
+  step.kind === 'sharing-started' || step.kind === 'sharing-stopped';
+
+/**
+ * The engines' lifecycle as a resource of the command stream. Commands are taken one at a time: the engine
+ * for a share is made (the folder checked) before the loop hears of it, and a share that fails leaves the
+ * current one in place. A new share or a stop closes the engine it replaces; unsubscribing closes the current
+ * one, and an engine whose creation finishes after that is closed at once.
+ */
+export function shareEngines(
+  createEngine: EngineFactory,
+  options: EngineOptions | undefined,
+): OperatorFunction<SharingCommand, SharingStep> {
+  return (commands$) =>
+    commands$.pipe(
+      concatMap((command) => prepare(command, createEngine, options)),
+      connect((prepared$) =>
+        merge(
+          prepared$.pipe(filter((step): step is ShareFailed => step.kind === 'share-failed')),
+          prepared$.pipe(
+            filter(isShareChange),
+            switchMap((change) => (change.kind === 'sharing-started' ? serving(change) : of(change))),
+          ),
+        ),
+      ),
+    );
+}
+
+function prepare(
+  command: SharingCommand,
+  createEngine: EngineFactory,
+  options: EngineOptions | undefined,
+): Observable<ShareChange | ShareFailed> {
+  if (command.kind === 'stop') return of({ kind: 'sharing-stopped' });
+  const share = describeShare(command);
+  return new Observable<ShareChange | ShareFailed>((subscriber) => {
+    // Not cancelled with the subscriber: an engine made after all is closed, never left open.
+    from(createEngine(command, options))
+      .pipe(take(1))
+      .subscribe({
+        next: (engine) => {
+          if (subscriber.closed) {
+            void engine.close();
+            return;
+          }
+          subscriber.next({ kind: 'sharing-started', share, server: engine });
+          subscriber.complete();
+        },
+        error: (err: unknown) => {
+          subscriber.next({ kind: 'share-failed', share, message: errorMessage(err) });
+          subscriber.complete();
+        },
+        complete: () => subscriber.complete(),
+      });
+  });
+}
+
+/** The engine of a share while it is current: its `sharing-started`, then its requests; closed when replaced. */
+function serving(started: Extract<ShareChange, { kind: 'sharing-started' }>): Observable<SharingStep> {
+  const engine = started.server;
+  return merge(of(started), requestsOf(engine)).pipe(finalize(() => void engine.close()));
+}
+
+/** Every request an engine finishes, as events. */
+export function requestsOf(engine: WebdavEngine): Observable<RequestEvent> {
+  return new Observable<RequestEvent>((subscriber) =>
+    engine.onRequest((record) => subscriber.next({ kind: 'request', ...record })),
+  );
+}
+
+/** What the events report as shared: the folder, or the list of named folders. */
+function describeShare(command: ShareRequest): ShareSpec {
+  if (command.kind === 'share') return { path: command.path, readOnly: command.readOnly ?? false };
+  return { shares: command.shares.map(({ name, path, readOnly }) => ({ name, path, readOnly })) };
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
