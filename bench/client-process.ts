@@ -3,7 +3,7 @@
 // VmRSS sampler as a fallback where clear_refs is not allowed.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 
 const CLOCK_TICKS_PER_SECOND = 100; // sysconf(_SC_CLK_TCK) on Linux x86-64
 const KiB = 1024;
@@ -19,6 +19,44 @@ export interface ClientSpec {
 export interface ResourceUse {
   cpuSeconds: number;
   peakRssBytes: number;
+  /** Voluntary + involuntary context switches of all the process's threads: how often it slept and woke. */
+  contextSwitches: number;
+}
+
+/** utime + stime of a process (all its threads) from /proc/PID/stat; 0 once it is gone. */
+export function processCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at ") ".
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const utime = Number(fields[11]);
+    const stime = Number(fields[12]);
+    return (utime + stime) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+/** Context switches summed over a process's threads (each thread's /proc status). */
+export function processContextSwitches(pid: number): number {
+  let total = 0;
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return 0;
+  }
+  for (const task of tasks) {
+    try {
+      const status = readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8');
+      for (const match of status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)$/gm)) {
+        total += Number(match[1]);
+      }
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return total;
 }
 
 export class ClientProcess {
@@ -58,7 +96,8 @@ export class ClientProcess {
 
   /** Starts a workload's measurement: resets the peak RSS and notes the CPU time so far. */
   beginMeasure(): () => ResourceUse {
-    const cpuBefore = this.cpuSeconds();
+    const cpuBefore = processCpuSeconds(this.pid);
+    const switchesBefore = processContextSwitches(this.pid);
     const hwmResettable = this.resetPeak();
     this.sampledPeak = this.rssBytes();
     this.sampler = setInterval(() => {
@@ -69,8 +108,9 @@ export class ClientProcess {
       this.sampler = undefined;
       const peak = hwmResettable ? this.statusField('VmHWM') : 0;
       return {
-        cpuSeconds: this.cpuSeconds() - cpuBefore,
+        cpuSeconds: processCpuSeconds(this.pid) - cpuBefore,
         peakRssBytes: Math.max(peak, this.sampledPeak, this.rssBytes()),
+        contextSwitches: processContextSwitches(this.pid) - switchesBefore,
       };
     };
   }
@@ -83,19 +123,6 @@ export class ClientProcess {
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 3000);
     await this.exited;
     clearTimeout(timer);
-  }
-
-  private cpuSeconds(): number {
-    try {
-      const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
-      // Fields after the command name (which may hold spaces) start at ") ".
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const utime = Number(fields[11]);
-      const stime = Number(fields[12]);
-      return (utime + stime) / CLOCK_TICKS_PER_SECOND;
-    } catch {
-      return 0;
-    }
   }
 
   private resetPeak(): boolean {

@@ -1,5 +1,6 @@
 // Side-by-side benchmark: spice-webdav against the spice-gtk reference client, through the real test guest.
-// Run: npm run build && npm run bench [-- --quick] [-- --rounds N] [-- --only get,put] [-- --no-reference] [-- --no-warmup]
+// Run: npm run build && npm run bench [-- --quick] [-- --rounds N] [-- --only get,put@host] [-- --no-reference]
+//   [-- --no-warmup] [-- --no-cold] [-- --topology guest|host] [-- --big-mib N]
 // See docs/performance.md for the method and what bounds each figure.
 
 import { execFileSync } from 'node:child_process';
@@ -7,14 +8,17 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSyn
 import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildGuest, startQemu, type RunningQemu } from '../src/edge/qemu/launcher';
-import { ClientProcess, type ClientSpec, type ResourceUse } from './client-process';
+import { ClientProcess, processCpuSeconds, type ClientSpec, type ResourceUse } from './client-process';
 import { printTable, type Measurement, type Report } from './report';
+import { guestShell, hostShell, type Shell, type Topology } from './shell';
 import {
   GUEST_URL,
+  bigTransferWorkloads,
+  concurrentGetWorkload,
+  guestWorkloads,
   memoryWorkloads,
   rawChannelWorkload,
   rawWarmupWorkload,
-  transferWorkloads,
   warmupWorkload,
   type ShareLayout,
   type Workload,
@@ -34,8 +38,14 @@ interface Options {
   cli: boolean;
   /** --credits N: also measure our client with N credits per client (a candidate credit window). */
   credits: number | undefined;
-  /** Each client process first does an untimed warm-up transfer (--no-warmup: measure cold processes). */
+  /** Each warm client process first does an untimed warm-up transfer (--no-warmup: skip it). */
   warmup: boolean;
+  /** Also measure GET and PUT as the first transfer of a fresh process (--no-cold: skip them). */
+  cold: boolean;
+  /** Where curl runs: inside the guest, on the host through the guest's relay, or both (the default). */
+  topologies: Topology[];
+  /** Size of the big GET/PUT file (--big-mib N); default 256 MiB, 64 MiB with --quick. */
+  bigMiB: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -45,22 +55,26 @@ function parseOptions(argv: string[]): Options {
   };
   const quick = argv.includes('--quick');
   const only = value('--only');
+  const topology = value('--topology');
   return {
     quick,
-    rounds: Number(value('--rounds') ?? (quick ? 1 : 2)),
+    rounds: Number(value('--rounds') ?? (quick ? 1 : 4)),
     only: only === undefined ? undefined : only.split(','),
     reference: !argv.includes('--no-reference'),
     memory: !quick && !argv.includes('--no-memory'),
     cli: argv.includes('--cli'),
     credits: value('--credits') === undefined ? undefined : Number(value('--credits')),
     warmup: !argv.includes('--no-warmup'),
+    cold: !argv.includes('--no-cold'),
+    topologies: topology === 'guest' || topology === 'host' ? [topology] : ['guest', 'host'],
+    bigMiB: Number(value('--big-mib') ?? (quick ? 64 : 256)),
   };
 }
 
-function makeShare(dir: string, quick: boolean, memory: boolean): ShareLayout {
+function makeShare(dir: string, quick: boolean, memory: boolean, bigMiB: number): ShareLayout {
   const layout: ShareLayout = {
     bigName: 'big.bin',
-    bigBytes: (quick ? 64 : 256) * MiB,
+    bigBytes: bigMiB * MiB,
     midName: 'mid.bin',
     midBytes: (quick ? 16 : 32) * MiB,
     smallName: 'small.bin',
@@ -185,8 +199,10 @@ async function waitUntilServing(qemu: RunningQemu, client: ClientProcess): Promi
 /** Clients alive right now, so an interrupted bench stops them too. */
 const running = new Set<ClientProcess>();
 
+/** One client process: started, measured on `workloads` in order (after `warmup` if given), stopped. */
 async function measureClient(
   qemu: RunningQemu,
+  shells: Record<Topology, Shell | undefined>,
   spec: ClientSpec,
   workloads: Workload[],
   round: number,
@@ -198,15 +214,30 @@ async function measureClient(
   running.add(client);
   try {
     const startup = await waitUntilServing(qemu, client);
-    record({ client: spec.name, workload: 'startup', round, value: startup, cpuSeconds: 0, peakRssBytes: 0 });
+    // Start-up: from spawn to the first answer in the guest, and the CPU that took (module loading, linking).
+    record({
+      client: spec.name,
+      workload: 'startup',
+      round,
+      value: startup,
+      cpuSeconds: processCpuSeconds(client.pid),
+      peakRssBytes: 0,
+      contextSwitches: 0,
+      qemuCpuSeconds: 0,
+    });
     for (const workload of warmup === undefined ? workloads : [warmup, ...workloads]) {
+      const shell = shells[workload.topology];
+      if (shell === undefined) throw new Error(`${workload.id}: no ${workload.topology} shell`);
+      const qemuCpuBefore = processCpuSeconds(qemu.pid);
       const end = client.beginMeasure();
       let result: number | WorkloadResult;
       let use: ResourceUse;
+      let qemuCpuSeconds: number;
       try {
-        result = await workload.run(qemu, spec.name, round);
+        result = await workload.run({ qemu, shell, client: spec.name, round });
       } finally {
         use = end();
+        qemuCpuSeconds = processCpuSeconds(qemu.pid) - qemuCpuBefore;
       }
       const { value, note } = typeof result === 'number' ? { value: result, note: undefined } : result;
       record({
@@ -215,11 +246,13 @@ async function measureClient(
         round,
         value,
         ...use,
+        qemuCpuSeconds,
         ...(note === undefined ? {} : { note }),
       });
       console.log(
-        `  ${spec.name.padEnd(13)} ${workload.id.padEnd(14)} ${value.toFixed(3).padStart(10)} ${workload.unit.padEnd(4)}` +
-          ` cpu ${use.cpuSeconds.toFixed(2)} s  peak RSS ${(use.peakRssBytes / MiB).toFixed(0)} MiB`,
+        `  ${spec.name.padEnd(13)} ${workload.id.padEnd(18)} ${value.toFixed(3).padStart(10)} ${workload.unit.padEnd(4)}` +
+          ` cpu ${use.cpuSeconds.toFixed(2)} s  QEMU ${qemuCpuSeconds.toFixed(2)} s  peak RSS ${(use.peakRssBytes / MiB).toFixed(0)} MiB` +
+          `  switches ${use.contextSwitches}`,
       );
       if (note !== undefined) console.log(`    ${note}`);
       for (const name of readdirSync(dir)) {
@@ -261,33 +294,59 @@ async function main(): Promise<void> {
   });
   try {
     console.log('Preparing the share and booting the test guest...');
-    const share = makeShare(dir, options.quick, options.memory);
-    qemu = await startQemu({ guest: await buildGuest() });
+    const share = makeShare(dir, options.quick, options.memory, options.bigMiB);
+    const withHost = options.topologies.includes('host');
+    const vm = await startQemu({ guest: await buildGuest(), forwardGuestRelay: withHost });
+    qemu = vm;
+    const shells: Record<Topology, Shell | undefined> = {
+      guest: guestShell(qemu),
+      host: withHost && qemu.webdavForwardPort !== undefined ? hostShell(qemu.webdavForwardPort) : undefined,
+    };
     const specs = clientSpecs(qemu, dir, share.bigBytes, options.cli);
     const selected = (w: Workload): boolean => options.only === undefined || options.only.includes(w.id);
-    const workloads = transferWorkloads(share).filter(selected);
+    const perTopology = options.topologies.flatMap((topology) => [
+      ...bigTransferWorkloads(share, topology, false),
+      concurrentGetWorkload(share, topology),
+    ]);
+    const guestOnly = guestWorkloads(share).filter(
+      // 20 PROPFINDs in a row cost the reference minutes of 10,000 files: full runs only.
+      (w) => !(options.quick && w.id.endsWith('x20')),
+    );
+    const workloads = [...perTopology, ...guestOnly].filter(selected);
+    // Cold: each of these is the first transfer of a fresh client process of its own.
+    const coldWorkloads = options.cold
+      ? options.topologies.flatMap((topology) => bigTransferWorkloads(share, topology, true)).filter(selected)
+      : [];
     const raw = [rawChannelWorkload(share.bigBytes)].filter(selected);
     const warmup = options.warmup ? warmupWorkload(share) : undefined;
     const rawWarmup = options.warmup ? rawWarmupWorkload(share.bigBytes) : undefined;
+    const measureAll = async (spec: ClientSpec, round: number): Promise<void> => {
+      for (const cold of coldWorkloads) await measureClient(vm, shells, spec, [cold], round, dir, record);
+      if (workloads.length > 0) await measureClient(vm, shells, spec, workloads, round, dir, record, warmup);
+    };
 
     for (let round = 0; round < options.rounds; round++) {
       console.log(`Round ${round + 1} of ${options.rounds} (load average ${loadavg()[0]?.toFixed(2)})`);
-      // A B A B: ours first in every round; the raw channel last.
-      await measureClient(qemu, specs.ours, workloads, round, dir, record, warmup);
-      if (withReference) await measureClient(qemu, specs.reference, workloads, round, dir, record, warmup);
+      // A B B A: who goes first alternates, so drift over the run (the machine's load) falls on both alike.
+      const order = withReference
+        ? round % 2 === 0
+          ? [specs.ours, specs.reference]
+          : [specs.reference, specs.ours]
+        : [specs.ours];
+      for (const spec of order) await measureAll(spec, round);
       if (options.credits !== undefined) {
         const variant: ClientSpec = {
           ...specs.ours,
           name: `spice-webdav-c${options.credits}`,
           env: { BENCH_CREDITS_PER_CLIENT: String(options.credits) },
         };
-        await measureClient(qemu, variant, workloads, round, dir, record, warmup);
+        await measureAll(variant, round);
       }
-      if (raw.length > 0) await measureClient(qemu, specs.raw, raw, round, dir, record, rawWarmup);
+      if (raw.length > 0) await measureClient(qemu, shells, specs.raw, raw, round, dir, record, rawWarmup);
     }
     if (options.memory && (options.only === undefined || options.only.includes('memory'))) {
       console.log('Memory: 1 GiB each way through our client');
-      await measureClient(qemu, specs.ours, memoryWorkloads('huge.bin', 1024 * MiB), 0, dir, record);
+      await measureClient(qemu, shells, specs.ours, memoryWorkloads('huge.bin', 1024 * MiB), 0, dir, record);
     }
 
     const report: Report = {
@@ -310,12 +369,14 @@ async function main(): Promise<void> {
         smallBytes: share.smallBytes,
         folders: share.folders.map((f) => f.files),
       },
-      workloads: [...workloads, ...raw].map((w) => ({
+      workloads: [...coldWorkloads, ...workloads, ...raw].map((w) => ({
         id: w.id,
         label: w.label,
         unit: w.unit,
         higherIsBetter: w.higherIsBetter,
         bytes: w.bytes,
+        topology: w.topology,
+        cold: w.cold,
       })),
       measurements,
       summary: {},

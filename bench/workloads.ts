@@ -1,10 +1,20 @@
-// The benchmark's workloads. Each runs inside the guest (curl → spice-webdavd → the SPICE client under test) and
-// returns one figure; the caller measures the client's CPU and RSS around it.
+// The benchmark's workloads. Each runs curl inside the guest or on the host through the guest's relay (shell.ts),
+// through spice-webdavd to the SPICE client under test, and returns one figure; the caller measures the
+// client's and QEMU's CPU and the client's peak RSS around it.
 
 import type { RunningQemu } from '../src/edge/qemu/launcher';
+import type { Shell, Topology } from './shell';
 
 export const GUEST_URL = 'http://127.0.0.1:9843';
 const MiB = 1024 * 1024;
+
+/** What a workload runs with: the guest, where its curl runs, and names for its upload files. */
+export interface WorkloadContext {
+  qemu: RunningQemu;
+  shell: Shell;
+  client: string;
+  round: number;
+}
 
 export type Unit = 'MB/s' | 's' | 'ms' | '%';
 
@@ -17,7 +27,11 @@ export interface Workload {
   higherIsBetter: boolean;
   /** Bytes moved through the client (for CPU per GiB), 0 when not a transfer. */
   bytes: number;
-  run(qemu: RunningQemu, client: string, round: number): Promise<number | WorkloadResult>;
+  /** Where its curl runs. */
+  topology: Topology;
+  /** Measured in a fresh client process (its first transfer) instead of after the warm-up. */
+  cold: boolean;
+  run(context: WorkloadContext): Promise<number | WorkloadResult>;
 }
 
 /** A figure with a note on what bounds it, kept in the report beside the measurement. */
@@ -41,18 +55,9 @@ export interface ShareLayout {
 const LONG = { timeoutMs: 1_200_000 };
 const STALL_LIMIT_SECONDS = 60;
 
-async function exec(qemu: RunningQemu, command: string): Promise<string> {
-  const result = await qemu.guestExec(command, LONG);
-  if (result.code !== 0) {
-    throw new Error(`guest command failed (${result.code}): ${command}\n${result.stdout}${result.stderr}`);
-  }
-  return result.stdout.trim();
-}
-
 /** curl -w output "code size time_total time_starttransfer", checked. */
-async function curlTimed(qemu: RunningQemu, args: string, expectCode: string, expectSize?: number) {
-  const out = await exec(
-    qemu,
+async function curlTimed(shell: Shell, args: string, expectCode: string, expectSize?: number) {
+  const out = await shell.run(
     `curl -s -o /dev/null -w '%{http_code} %{size_download} %{time_total} %{time_starttransfer}' ${args}`,
   );
   const [code, size, total, start] = out.split(' ');
@@ -66,9 +71,8 @@ async function curlTimed(qemu: RunningQemu, args: string, expectCode: string, ex
  * A PUT of `mib` MiB of zeros streamed from `dd` (chunked), checked; returns MB/s. Without Expect: phodav
  * answers a 100-continue upload with 201 at once and drops the body.
  */
-async function putZeros(qemu: RunningQemu, mib: number, url: string): Promise<number> {
-  const out = await exec(
-    qemu,
+async function putZeros(shell: Shell, mib: number, url: string): Promise<number> {
+  const out = await shell.run(
     `dd if=/dev/zero bs=1M count=${mib} 2>/dev/null | curl -s -H 'Expect:' -T - -o /dev/null -w '%{http_code} %{size_upload} %{time_total}' ${url}`,
   );
   const [code, size, total] = out.split(' ');
@@ -78,17 +82,15 @@ async function putZeros(qemu: RunningQemu, mib: number, url: string): Promise<nu
   return (mib * MiB) / Number(total) / 1e6;
 }
 
-/** Several GETs at once from inside the guest; combined MB/s over the wall time of the whole batch. */
-async function concurrentGets(
-  qemu: RunningQemu,
-  name: string,
-  bytes: number,
-  count: number,
-): Promise<number> {
+/**
+ * Several GETs at once; combined MB/s over the wall time of the whole batch. From the host they start 0.3 s
+ * apart: QEMU's user-net forward listens with a backlog of 1, and simultaneous connects wait for SYN retries.
+ */
+async function concurrentGets(shell: Shell, name: string, bytes: number, count: number): Promise<number> {
+  const stagger = shell.topology === 'host' ? 'sleep 0.3; ' : '';
   const started = Date.now();
-  const out = await exec(
-    qemu,
-    `for i in $(seq ${count}); do curl -s -o /dev/null -w '%{size_download}\\n' ${GUEST_URL}/${name} & done; wait`,
+  const out = await shell.run(
+    `for i in $(seq ${count}); do curl -s -o /dev/null -w '%{size_download}\\n' ${shell.base}/${name} & ${stagger}done; wait`,
   );
   const seconds = (Date.now() - started) / 1000;
   const sizes = out.split('\n').map(Number);
@@ -106,73 +108,128 @@ function median(values: number[]): number {
     : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
-export function transferWorkloads(share: ShareLayout): Workload[] {
+/** The id of a workload in a topology and temperature: get, get@host, get-cold, get-cold@host. */
+function variantId(base: string, topology: Topology, cold: boolean): string {
+  return `${base}${cold ? '-cold' : ''}${topology === 'host' ? '@host' : ''}`;
+}
+
+function variantLabel(base: string, topology: Topology, cold: boolean): string {
+  return `${base}${cold ? ', cold' : ''}${topology === 'host' ? ', host curl' : ''}`;
+}
+
+/** GET and PUT of the big file, from either topology, in a warm process or as a fresh process's first transfer. */
+export function bigTransferWorkloads(share: ShareLayout, topology: Topology, cold: boolean): Workload[] {
   const bigMiB = share.bigBytes / MiB;
   return [
     {
-      id: 'get',
-      label: `GET ${bigMiB} MiB`,
+      id: variantId('get', topology, cold),
+      label: variantLabel(`GET ${bigMiB} MiB`, topology, cold),
       unit: 'MB/s',
       higherIsBetter: true,
       bytes: share.bigBytes,
-      run: async (qemu) => {
-        const r = await curlTimed(qemu, `${GUEST_URL}/${share.bigName}`, '200', share.bigBytes);
+      topology,
+      cold,
+      run: async ({ shell }) => {
+        const r = await curlTimed(shell, `${shell.base}/${share.bigName}`, '200', share.bigBytes);
         return share.bigBytes / r.seconds / 1e6;
       },
     },
     {
-      id: 'put',
-      label: `PUT ${bigMiB} MiB`,
+      id: variantId('put', topology, cold),
+      label: variantLabel(`PUT ${bigMiB} MiB`, topology, cold),
       unit: 'MB/s',
       higherIsBetter: true,
       bytes: share.bigBytes,
-      run: (qemu, client, round) => putZeros(qemu, bigMiB, `${GUEST_URL}/up-${client}-${round}.bin`),
+      topology,
+      cold,
+      run: ({ shell, client, round }) =>
+        putZeros(shell, bigMiB, `${shell.base}/up-${client}-${round}-${topology}${cold ? '-cold' : ''}.bin`),
     },
-    {
-      id: 'get4',
-      label: `4 concurrent GETs × ${share.midBytes / MiB} MiB`,
-      unit: 'MB/s',
-      higherIsBetter: true,
-      bytes: 4 * share.midBytes,
-      run: (qemu) => concurrentGets(qemu, share.midName, share.midBytes, 4),
+  ];
+}
+
+export function concurrentGetWorkload(share: ShareLayout, topology: Topology): Workload {
+  return {
+    id: variantId('get4', topology, false),
+    label: variantLabel(`4 concurrent GETs × ${share.midBytes / MiB} MiB`, topology, false),
+    unit: 'MB/s',
+    higherIsBetter: true,
+    bytes: 4 * share.midBytes,
+    topology,
+    cold: false,
+    run: ({ shell }) => concurrentGets(shell, share.midName, share.midBytes, 4),
+  };
+}
+
+/** PROPFIND Depth 1 of a folder, `times` in a row; the figure is the median time of one. */
+function propfindWorkload(id: string, label: string, folder: string, times: number): Workload {
+  return {
+    id,
+    label,
+    unit: 's',
+    higherIsBetter: false,
+    bytes: 0,
+    topology: 'guest',
+    cold: false,
+    run: async ({ shell }) => {
+      const seconds: number[] = [];
+      for (let i = 0; i < times; i++) {
+        const r = await curlTimed(
+          shell,
+          `-X PROPFIND -H 'Depth: 1' -H 'Content-Type: application/xml' ${shell.base}/${folder}/`,
+          '207',
+        );
+        seconds.push(r.seconds);
+      }
+      return median(seconds);
     },
+  };
+}
+
+/** The warm workloads run from inside the guest (the big GET and PUT are added per topology by the runner). */
+export function guestWorkloads(share: ShareLayout): Workload[] {
+  return [
     {
       id: 'get16',
       label: `16 concurrent GETs × ${share.smallBytes / MiB} MiB`,
       unit: 'MB/s',
       higherIsBetter: true,
       bytes: 16 * share.smallBytes,
-      run: (qemu) => concurrentGets(qemu, share.smallName, share.smallBytes, 16),
+      topology: 'guest',
+      cold: false,
+      run: ({ shell }) => concurrentGets(shell, share.smallName, share.smallBytes, 16),
     },
-    ...share.folders.map((folder): Workload => ({
-      id: `propfind${folder.files}`,
-      label: `PROPFIND Depth 1, ${folder.files} files`,
-      unit: 's',
-      higherIsBetter: false,
-      bytes: 0,
-      run: async (qemu) => {
-        const times: number[] = [];
-        for (let i = 0; i < (folder.files >= 10_000 ? 2 : 3); i++) {
-          const r = await curlTimed(
-            qemu,
-            `-X PROPFIND -H 'Depth: 1' -H 'Content-Type: application/xml' ${GUEST_URL}/${folder.name}/`,
-            '207',
-          );
-          times.push(r.seconds);
-        }
-        return median(times);
-      },
-    })),
+    ...share.folders.map((folder) =>
+      propfindWorkload(
+        `propfind${folder.files}`,
+        `PROPFIND Depth 1, ${folder.files} files`,
+        folder.name,
+        folder.files >= 10_000 ? 2 : 3,
+      ),
+    ),
+    // A turn of 20 in a row: what a file manager browsing big folders does; the peak RSS is the figure to watch.
+    ...share.folders
+      .filter((folder) => folder.files >= 2000)
+      .map((folder) =>
+        propfindWorkload(
+          `propfind${folder.files}x20`,
+          `20 PROPFINDs of ${folder.files} files (median one)`,
+          folder.name,
+          20,
+        ),
+      ),
     {
       id: 'ttfb',
       label: 'time to first byte (small GET)',
       unit: 'ms',
       higherIsBetter: false,
       bytes: 0,
-      run: async (qemu) => {
+      topology: 'guest',
+      cold: false,
+      run: async ({ shell }) => {
         const times: number[] = [];
         for (let i = 0; i < 5; i++) {
-          const r = await curlTimed(qemu, `${GUEST_URL}/${share.tinyName}`, '200');
+          const r = await curlTimed(shell, `${shell.base}/${share.tinyName}`, '200');
           times.push(r.firstByteSeconds * 1000);
         }
         return median(times);
@@ -184,17 +241,18 @@ export function transferWorkloads(share: ShareLayout): Workload[] {
       unit: '%',
       higherIsBetter: true,
       bytes: 2 * share.midBytes,
-      run: async (qemu) => {
-        const alone = await curlTimed(qemu, `${GUEST_URL}/${share.midName}`, '200', share.midBytes);
+      topology: 'guest',
+      cold: false,
+      run: async ({ qemu, shell }) => {
+        const alone = await curlTimed(shell, `${shell.base}/${share.midName}`, '200', share.midBytes);
         // A guest client that sends a GET and never reads: curl blocks opening a FIFO nobody reads.
-        await exec(
-          qemu,
-          `rm -f /tmp/stall; mkfifo /tmp/stall; (curl -s -o /tmp/stall ${GUEST_URL}/${share.bigName} >/dev/null 2>&1 & echo $! > /tmp/stall.pid); sleep 2`,
+        await shell.run(
+          `rm -f /tmp/stall; mkfifo /tmp/stall; (curl -s -o /tmp/stall ${shell.base}/${share.bigName} >/dev/null 2>&1 & echo $! > /tmp/stall.pid); sleep 2`,
         );
         try {
           // Bounded: if the other GET stops too, the figure is what it moved in the time allowed.
           const beside = await qemu.guestExec(
-            `curl -s -m ${STALL_LIMIT_SECONDS} -o /dev/null -w '%{size_download} %{time_total}' ${GUEST_URL}/${share.midName}`,
+            `curl -s -m ${STALL_LIMIT_SECONDS} -o /dev/null -w '%{size_download} %{time_total}' ${shell.base}/${share.midName}`,
             LONG,
           );
           const [size, total] = beside.stdout.trim().split(' ').map(Number);
@@ -203,10 +261,10 @@ export function transferWorkloads(share: ShareLayout): Workload[] {
           }
           return {
             value: (100 * (size / total)) / (share.midBytes / alone.seconds),
-            note: await daemonWhileStalled(qemu),
+            note: await daemonWhileStalled(shell),
           };
         } finally {
-          await exec(qemu, 'kill $(cat /tmp/stall.pid) 2>/dev/null; rm -f /tmp/stall /tmp/stall.pid; true');
+          await shell.run('kill $(cat /tmp/stall.pid) 2>/dev/null; rm -f /tmp/stall /tmp/stall.pid; true');
         }
       },
     },
@@ -214,9 +272,10 @@ export function transferWorkloads(share: ShareLayout): Workload[] {
 }
 
 /**
- * Untimed work each client process does before it is measured: a GET of the big file and a PUT of a quarter of
- * it. A fresh Node process spends its first few hundred MiB compiling its hot paths (V8's tiers); the figures
- * are about the steady state, as for a client that runs for hours. Its CPU is recorded as 'warmup'.
+ * Untimed work each warm client process does before it is measured: a GET of the big file and a PUT of a
+ * quarter of it. A fresh Node process spends its first few hundred MiB compiling its hot paths (V8's tiers);
+ * the warm figures are about the steady state, as for a client that runs for hours (the cold workloads measure
+ * the first transfer). Its CPU is recorded as 'warmup'.
  */
 export function warmupWorkload(share: ShareLayout): Workload {
   const putMiB = share.bigBytes / MiB / 4;
@@ -226,10 +285,12 @@ export function warmupWorkload(share: ShareLayout): Workload {
     unit: 's',
     higherIsBetter: false,
     bytes: share.bigBytes + putMiB * MiB,
-    run: async (qemu, client) => {
+    topology: 'guest',
+    cold: false,
+    run: async ({ shell, client }) => {
       const started = Date.now();
-      await curlTimed(qemu, `${GUEST_URL}/${share.bigName}`, '200', share.bigBytes);
-      await putZeros(qemu, putMiB, `${GUEST_URL}/up-warmup-${client}.bin`);
+      await curlTimed(shell, `${shell.base}/${share.bigName}`, '200', share.bigBytes);
+      await putZeros(shell, putMiB, `${shell.base}/up-warmup-${client}.bin`);
       return (Date.now() - started) / 1000;
     },
   };
@@ -244,8 +305,8 @@ export function rawWarmupWorkload(bytes: number): Workload {
  * Where the guest's bytes wait while one guest program reads nothing: what spice-webdavd is doing, and the
  * kernel's queues of its guest connections (/proc/net/tcp, port 9843 = 0x2673).
  */
-async function daemonWhileStalled(qemu: RunningQemu): Promise<string> {
-  const out = await exec(qemu, 'cat /proc/$(pidof spice-webdavd)/wchan; echo; cat /proc/net/tcp');
+async function daemonWhileStalled(shell: Shell): Promise<string> {
+  const out = await shell.run('cat /proc/$(pidof spice-webdavd)/wchan; echo; cat /proc/net/tcp');
   const [wchan = '?', ...lines] = out.split('\n');
   const queues: string[] = [];
   for (const line of lines) {
@@ -267,8 +328,10 @@ export function rawChannelWorkload(bytes: number): Workload {
     unit: 'MB/s',
     higherIsBetter: true,
     bytes,
-    run: async (qemu) => {
-      const r = await curlTimed(qemu, `${GUEST_URL}/generated`, '200', bytes);
+    topology: 'guest',
+    cold: false,
+    run: async ({ shell }) => {
+      const r = await curlTimed(shell, `${shell.base}/generated`, '200', bytes);
       return bytes / r.seconds / 1e6;
     },
   };
@@ -283,8 +346,10 @@ export function memoryWorkloads(name: string, bytes: number): Workload[] {
       unit: 'MB/s',
       higherIsBetter: true,
       bytes,
-      run: async (qemu) => {
-        const r = await curlTimed(qemu, `${GUEST_URL}/${name}`, '200', bytes);
+      topology: 'guest',
+      cold: false,
+      run: async ({ shell }) => {
+        const r = await curlTimed(shell, `${shell.base}/${name}`, '200', bytes);
         return bytes / r.seconds / 1e6;
       },
     },
@@ -294,7 +359,9 @@ export function memoryWorkloads(name: string, bytes: number): Workload[] {
       unit: 'MB/s',
       higherIsBetter: true,
       bytes,
-      run: (qemu, client) => putZeros(qemu, bytes / MiB, `${GUEST_URL}/mem-${client}.bin`),
+      topology: 'guest',
+      cold: false,
+      run: ({ shell, client }) => putZeros(shell, bytes / MiB, `${shell.base}/mem-${client}.bin`),
     },
   ];
 }
