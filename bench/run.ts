@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { buildGuest, startQemu, type RunningQemu } from '../src/edge/qemu/launcher';
 import { ClientProcess, processCpuSeconds, type ClientSpec, type ResourceUse } from './client-process';
 import { printTable, type Measurement, type Report } from './report';
+import { makeSmallFileTree, rcloneWorkloads } from './rclone-workloads';
 import { guestShell, hostShell, type Shell, type Topology } from './shell';
 import {
   GUEST_URL,
@@ -267,6 +268,16 @@ async function measureClient(
   }
 }
 
+function rcloneInstalled(): boolean {
+  try {
+    execFileSync('rclone', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    console.log('rclone is not installed (Debian package rclone): skipping the many-small-files workloads.');
+    return false;
+  }
+}
+
 function qemuVersion(): string {
   try {
     return execFileSync('qemu-system-x86_64', ['--version'], { encoding: 'utf8' }).split('\n')[0] ?? '';
@@ -282,6 +293,7 @@ async function main(): Promise<void> {
   const withReference = options.reference && referenceAvailable();
   const dir = mkdtempSync(join(tmpdir(), 'spice-webdav-bench-'));
   let qemu: RunningQemu | undefined;
+  const cleanups: Array<() => void> = [];
   const measurements: Measurement[] = [];
   const record = (m: Measurement): void => {
     measurements.push(m);
@@ -289,6 +301,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => {
     void Promise.all([...[...running].map((client) => client.stop()), qemu?.stop()]).finally(() => {
       rmSync(dir, { recursive: true, force: true });
+      for (const cleanup of cleanups) cleanup();
       process.exit(130);
     });
   });
@@ -312,7 +325,11 @@ async function main(): Promise<void> {
       // 20 PROPFINDs in a row cost the reference minutes of 10,000 files: full runs only.
       (w) => !(options.quick && w.id.endsWith('x20')),
     );
-    const workloads = [...perTopology, ...guestOnly].filter(selected);
+    // rclone (host topology): only where it is installed.
+    const tree = withHost && rcloneInstalled() ? makeSmallFileTree() : undefined;
+    if (tree !== undefined) cleanups.push(tree.remove);
+    const smallFiles = tree === undefined ? [] : rcloneWorkloads(tree.dir);
+    const workloads = [...perTopology, ...smallFiles, ...guestOnly].filter(selected);
     // Cold: each of these is the first transfer of a fresh client process of its own.
     const coldWorkloads = options.cold
       ? options.topologies.flatMap((topology) => bigTransferWorkloads(share, topology, true)).filter(selected)
@@ -393,6 +410,7 @@ async function main(): Promise<void> {
   } finally {
     await qemu?.stop();
     rmSync(dir, { recursive: true, force: true });
+    for (const cleanup of cleanups) cleanup();
   }
 }
 
