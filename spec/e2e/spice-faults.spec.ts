@@ -10,6 +10,7 @@ import { formatEvent } from '../../src/edge/cli/format-event';
 import type { SharingEvent } from '../../src/edge/sharing/sharing-types';
 import { isSpiceConnectionError } from '../../src/edge/spice/errors';
 import { guestCurl } from './support/guest-curl';
+import { connectionsOnPort } from './support/listening-sockets';
 import { startSharing, type SharingSession } from './support/sharing-session';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy';
 import { withGuest } from './support/with-guest';
@@ -37,7 +38,9 @@ describe('SPICE-side faults', () => {
     await proxy?.close();
     proxy = undefined;
     rmSync(dir, { recursive: true, force: true });
-    await sleep(500); // let spice-server notice the last client left before the next test connects
+    // The next test starts once spice-server has noticed the last client left (it closed its sockets).
+    for (let i = 0; i < 100 && connectionsOnPort(guest.qemu.pid, guest.qemu.spice.port) > 0; i++)
+      await sleep(100);
   });
 
   function share(extra: Parameters<typeof startSharing>[2] = {}): SharingSession {

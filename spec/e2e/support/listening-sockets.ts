@@ -1,7 +1,7 @@
 // Every socket a process listens on, read from /proc (Linux): its TCP listeners (IPv4 and IPv6) and its unix
 // socket listeners. Used to show what another local user could connect to.
 
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 export interface ListeningSockets {
   /** "address:port" for IPv4 (e.g. "127.0.0.1:5900"), "[hex address]:port" for IPv6. */
@@ -41,6 +41,24 @@ function ipv4(hex: string): string {
   // Little-endian on x86 and arm: "0100007F" is 127.0.0.1.
   const bytes = Buffer.from(hex, 'hex').reverse();
   return [...bytes].join('.');
+}
+
+/**
+ * How many TCP connections the process holds whose local port is `port` (any state but LISTEN). A SPICE client
+ * that closed its socket stays counted until spice-server has noticed and closed its end.
+ */
+export function connectionsOnPort(pid: number, port: number): number {
+  if (!existsSync(`/proc/${pid}/fd`)) return 0; // the process is gone, and its sockets with it
+  const inodes = socketInodes(pid);
+  let count = 0;
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const fields of tableRows(file)) {
+      const [, local, , state, , , , , , inode] = fields;
+      if (state === TCP_LISTEN || !inodes.has(inode)) continue;
+      if (parseInt(local.split(':').pop() ?? '', 16) === port) count++;
+    }
+  }
+  return count;
 }
 
 export function listeningSockets(pid: number): ListeningSockets {
