@@ -1,6 +1,5 @@
 import * as http from 'node:http';
 import { Readable } from 'node:stream';
-import { v2 as webdav } from 'webdav-server';
 import { runIsolated } from './request-isolation';
 
 /** The headers of an OPTIONS answer that say which WebDAV this server speaks (RFC 4918 §10.1, MS-Author-Via). */
@@ -40,6 +39,9 @@ function askLibrary(): Promise<DavCapabilities> {
     const budget = setTimeout(() => settle(FALLBACK), ANSWER_BUDGET_MS);
     runIsolated(
       () => {
+        // Loaded here, on first use: the library is a large module tree no other request needs.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { v2: webdav } = require('webdav-server') as typeof import('webdav-server');
         const library = new webdav.WebDAVServer({ rootFileSystem: new webdav.VirtualFileSystem() });
         const request = Object.assign(Readable.from([]), {
           method: 'OPTIONS',
