@@ -1,6 +1,7 @@
 import { promises as fsp, type Dirent, type Stats } from 'node:fs';
 import { isUploadTempName } from './atomic-file-writer';
 import { isWithin } from './path-confinement';
+import { statOrUndefined } from './stat-or-undefined';
 
 /**
  * The one rule for what a guest may see of a share: regular files and folders, and symbolic links to
@@ -13,12 +14,8 @@ export function isVisibleType(stats: Stats): boolean {
 
 /** Stats of a path already resolved inside the share (a Location's `real`) if the guest may see it. */
 export async function resolvedVisibleStats(real: string): Promise<Stats | undefined> {
-  try {
-    const stats = await fsp.stat(real);
-    return isVisibleType(stats) ? stats : undefined;
-  } catch {
-    return undefined; // gone meanwhile, or unreadable: not visible
-  }
+  const stats = await statOrUndefined(real); // undefined: gone meanwhile, or unreadable, so not visible
+  return stats !== undefined && isVisibleType(stats) ? stats : undefined;
 }
 
 /**

@@ -9,6 +9,8 @@ import {
   propertyKey,
   type DeadProperty,
 } from '../properties/dead-property';
+import { isUploadTempName } from '../atomic-file-writer';
+import { statOrUndefined } from '../stat-or-undefined';
 import { visibleStats } from '../visibility';
 import { sendXml } from '../xml-response';
 import { escapeXml } from '../xml/xml-escape';
@@ -29,6 +31,7 @@ import {
   type FileSystemSpace,
   type QuotaPropertyName,
 } from './quota-properties';
+import { StreamedAnswer } from './streamed-answer';
 
 /** How many entries of a folder are stat'ed at once: enough to keep the thread pool busy, bounded memory. */
 const STAT_BATCH = 128;
@@ -91,65 +94,98 @@ export async function answerPropfind(input: PropfindInput, res: ServerResponse):
   const origin = host === undefined || host === '' ? '' : `http://${host}`;
   const base = `${origin}/${input.segments.map(encodeSegment).join('/')}`;
   const selfPath = `/${input.segments.join('/')}`;
-  const writer = new MultistatusWriter(input.request, input.state);
-  writer.add({
+  const answer = new StreamedAnswer(res, 207, {
+    'Content-Type': 'application/xml; charset=utf-8',
+    DAV: '1,2',
+    'MS-Author-Via': 'DAV',
+  });
+  const writer = new MultistatusWriter(input.request, input.state, answer);
+  const children =
+    depth === '1' && stats.isDirectory() ? await readChildren(location.real, selfPath) : undefined;
+  // What the guest can multiply (locks, dead properties, requested names) is counted before anything is
+  // sent, so an answer that would outgrow the cap because of it is still a clean 507.
+  if (
+    children !== undefined &&
+    writer.stateBytes([selfPath, ...children.map(({ path }) => path)]) > MAX_PROPFIND_RESPONSE_BYTES
+  )
+    return refuseTooLarge(res);
+  await writer.add({
     href: hrefOf(base, stats.isDirectory() || input.segments.length === 0),
     path: selfPath,
     displayName: input.segments.at(-1) ?? '',
     stats,
     space: await writer.spaceOf(location.real, stats),
   });
-  if (depth === '1' && stats.isDirectory()) {
+  if (children !== undefined) {
     const prefix = base.endsWith('/') ? base : `${base}/`;
-    const complete = await addChildren(writer, input.rootReal, location.real, prefix, selfPath);
-    if (!complete)
-      return sendText(
-        res,
-        507,
-        `The listing would be larger than ${MAX_PROPFIND_RESPONSE_BYTES / (1024 * 1024)} MiB; ` +
-          'ask for fewer properties, or list with Depth 0.\n',
-      );
+    const complete = await addChildren(writer, input.rootReal, location.real, prefix, children);
+    if (!complete) {
+      if (answer.isStarted || answer.isClosed) return answer.abort();
+      answer.discard();
+      return refuseTooLarge(res);
+    }
   }
-  const body = writer.finish();
-  res.writeHead(207, {
-    'Content-Type': 'application/xml; charset=utf-8',
-    'Content-Length': body.length,
-    DAV: '1,2',
-    'MS-Author-Via': 'DAV',
-  });
-  res.end(body);
+  await writer.finish();
 }
 
-/** Adds a folder's visible entries in batches; false (and stops) once the answer outgrows its cap. */
+function refuseTooLarge(res: ServerResponse): void {
+  sendText(
+    res,
+    507,
+    `The listing would be larger than ${MAX_PROPFIND_RESPONSE_BYTES / (1024 * 1024)} MiB; ` +
+      'ask for fewer properties, or list with Depth 0.\n',
+  );
+}
+
+/** A folder entry the guest may see, by name; its stat comes later, batch by batch. */
+interface Child {
+  readonly dirent: Dirent;
+  /** The share path, for dead properties and locks. */
+  readonly path: string;
+}
+
+/** A folder's entries, upload temp files left out (an unreadable folder is listed without children). */
+async function readChildren(folderReal: string, folderPath: string): Promise<readonly Child[]> {
+  try {
+    const dirents = await fsp.readdir(folderReal, { withFileTypes: true });
+    return dirents
+      .filter((dirent) => !isUploadTempName(dirent.name))
+      .map((dirent) => ({
+        dirent,
+        path: folderPath === '/' ? `/${dirent.name}` : `${folderPath}/${dirent.name}`,
+      }));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Adds a folder's visible entries in batches; false (and stops) once the answer outgrows its cap, or the
+ * guest went away.
+ */
 async function addChildren(
   writer: MultistatusWriter,
   rootReal: string,
   folderReal: string,
   prefix: string,
-  folderPath: string,
+  children: readonly Child[],
 ): Promise<boolean> {
-  let dirents: Dirent[];
-  try {
-    dirents = await fsp.readdir(folderReal, { withFileTypes: true });
-  } catch {
-    return true; // unreadable folder: listed without children
-  }
-  for (let i = 0; i < dirents.length; i += STAT_BATCH) {
-    const batch = dirents.slice(i, i + STAT_BATCH);
+  for (let i = 0; i < children.length; i += STAT_BATCH) {
+    const batch = children.slice(i, i + STAT_BATCH);
     const stats = await Promise.all(
-      batch.map((dirent) => visibleStats(rootReal, `${folderReal}/${dirent.name}`, dirent)),
+      batch.map(({ dirent }) => visibleStats(rootReal, `${folderReal}/${dirent.name}`, dirent)),
     );
-    for (const [j, dirent] of batch.entries()) {
+    for (const [j, { dirent, path }] of batch.entries()) {
       const entryStats = stats[j];
       if (entryStats === undefined) continue;
-      writer.add({
+      await writer.add({
         href: hrefOf(prefix + encodeSegment(dirent.name), entryStats.isDirectory()),
-        path: folderPath === '/' ? `/${dirent.name}` : `${folderPath}/${dirent.name}`,
+        path,
         displayName: dirent.name,
         stats: entryStats,
         space: await writer.spaceOf(`${folderReal}/${dirent.name}`, entryStats),
       });
-      if (writer.bytes > MAX_PROPFIND_RESPONSE_BYTES) return false;
+      if (writer.bytes > MAX_PROPFIND_RESPONSE_BYTES || writer.isClosed) return false;
     }
   }
   return true;
@@ -160,24 +196,56 @@ async function addChildren(
  * root; each entry's dead properties declare theirs once on that entry's <D:prop>.
  */
 class MultistatusWriter {
-  private readonly chunks: Buffer[] = [];
   private readonly scope = new NamespaceScope('n');
   private readonly requested: readonly PropertyName[];
   /** Set only when the request names a quota property: no statfs for the listings that do not. */
   private readonly spaces: SpaceOfFileSystems | undefined;
-  bytes = 0;
 
   constructor(
     private readonly request: PropfindRequest,
     private readonly state: PropfindState | undefined,
+    private readonly answer: StreamedAnswer,
   ) {
     this.requested =
       request.kind === 'prop' ? request.names : request.kind === 'allprop' ? request.include : [];
     for (const name of this.requested) this.scope.prefixOf(name.namespace);
     this.spaces = this.requested.some(isQuotaProperty) ? new SpaceOfFileSystems() : undefined;
-    this.push(
-      `<?xml version="1.0" encoding="utf-8"?><D:multistatus xmlns:D="DAV:"${this.scope.declarations()}>`,
-    );
+    this.opening = `<?xml version="1.0" encoding="utf-8"?><D:multistatus xmlns:D="DAV:"${this.scope.declarations()}>`;
+  }
+
+  private readonly opening: string;
+  private opened = false;
+
+  get bytes(): number {
+    return this.answer.bytes;
+  }
+
+  get isClosed(): boolean {
+    return this.answer.isClosed;
+  }
+
+  /**
+   * About how many bytes the state and the request add to the entries at `paths` (lock discovery, dead
+   * properties, the requested names): the part of an answer the guest can inflate. Stops counting past the cap.
+   */
+  stateBytes(paths: readonly string[]): number {
+    const { request, state } = this;
+    const perEntry = this.requested.reduce((sum, name) => sum + emptyPropertyXml(name, this.scope).length, 0);
+    const named = new Set(this.requested.map(propertyKey));
+    const listsLocks =
+      request.kind === 'allprop' ||
+      named.has(propertyKey({ namespace: DAV_NAMESPACE, local: 'lockdiscovery' }));
+    let total = 0;
+    for (const path of paths) {
+      total += perEntry + (listsLocks && state !== undefined ? state.lockDiscoveryXml(path).length : 0);
+      for (const property of state?.deadProperties(path) ?? []) {
+        if (request.kind === 'propname') total += emptyPropertyXml(property, this.scope).length;
+        else if (request.kind === 'allprop' || named.has(propertyKey(property)))
+          total += deadPropertyXml(property, new NamespaceScope('e', this.scope)).length;
+      }
+      if (total > MAX_PROPFIND_RESPONSE_BYTES) break;
+    }
+    return total;
   }
 
   /** The space figures a collection's quota properties need (one statfs per file system), if asked for. */
@@ -185,19 +253,16 @@ class MultistatusWriter {
     return this.spaces !== undefined && stats.isDirectory() ? this.spaces.of(real, stats) : undefined;
   }
 
-  add(entry: Entry): void {
-    this.push(this.responseXml(entry));
+  async add(entry: Entry): Promise<void> {
+    const xml = this.responseXml(entry);
+    if (this.opened) return this.answer.write(xml);
+    this.opened = true;
+    return this.answer.write(this.opening + xml);
   }
 
-  finish(): Buffer {
-    this.push('</D:multistatus>');
-    return Buffer.concat(this.chunks, this.bytes);
-  }
-
-  private push(xml: string): void {
-    const chunk = Buffer.from(xml, 'utf8');
-    this.chunks.push(chunk);
-    this.bytes += chunk.length;
+  async finish(): Promise<void> {
+    await this.answer.write('</D:multistatus>');
+    this.answer.end();
   }
 
   private responseXml(entry: Entry): string {
@@ -266,14 +331,6 @@ function propstat(properties: readonly string[], status: string, declarations: s
     `<D:propstat><D:prop${declarations}>${properties.join('')}</D:prop>` +
     `<D:status>HTTP/1.1 ${status}</D:status></D:propstat>`
   );
-}
-
-async function statOrUndefined(real: string): Promise<Stats | undefined> {
-  try {
-    return await fsp.stat(real);
-  } catch {
-    return undefined;
-  }
 }
 
 function hrefOf(url: string, isFolder: boolean): string {
