@@ -1,6 +1,9 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 
-/** Sends a complete XML answer with its length (the engine always frames responses by Content-Length). */
+/**
+ * Sends a complete XML answer with its length (every engine answer is framed by Content-Length, except a
+ * PROPFIND listing over 1 MiB, which is streamed chunked: propfind/streamed-answer.ts).
+ */
 export function sendXml(
   res: ServerResponse,
   status: number,

@@ -30,7 +30,7 @@ export function davRequest(engine: WebdavEngine, request: DavRequest): Promise<D
 
 /**
  * A minimal keep-alive client: requests go one after another over ONE in-memory connection; responses are
- * framed by Content-Length (the engine always sends it).
+ * framed by Content-Length (the engine sends it for all but PROPFIND listings over 1 MiB, which are chunked).
  */
 export function keepAliveClient(engine: WebdavEngine): {
   request(request: DavRequest): Promise<DavResponse>;
