@@ -37,9 +37,10 @@ import { StreamedAnswer } from './streamed-answer';
 const STAT_BATCH = 128;
 
 /**
- * The largest multistatus we build. Entries cost a bounded amount each (requested names are capped, dead
+ * The largest multistatus we send. Entries cost a bounded amount each (requested names are capped, dead
  * properties and lock owners have byte budgets), so only a huge folder, or many big properties or lock
- * owners multiplied by a folder's entries, gets near it; beyond it the answer is 507 and nothing more is read.
+ * owners multiplied by a folder's entries, gets near it. What the guest can multiply is counted before
+ * anything is sent (507); a folder whose own entries outgrow it once the answer is streaming is cut there.
  */
 export const MAX_PROPFIND_RESPONSE_BYTES = 64 * 1024 * 1024;
 
@@ -74,7 +75,8 @@ interface Entry {
  * PROPFIND (RFC 4918 §9.1) with any body, Depth 0 or 1 (no Depth: 1, as clients expect; infinity: 403),
  * answered from the file system: one stat per entry, batched, and the entry's dead properties and locks.
  * Work and memory are linear in the folder's entries: each entry's XML is bounded (see propfind-request's
- * caps and the state's byte budgets), and the whole answer by MAX_PROPFIND_RESPONSE_BYTES.
+ * caps and the state's byte budgets), and the whole answer by MAX_PROPFIND_RESPONSE_BYTES; memory is not:
+ * the answer is streamed (streamed-answer.ts), at most about 1 MiB of it held at once.
  */
 export async function answerPropfind(input: PropfindInput, res: ServerResponse): Promise<void> {
   const depth = (headerText(input.headers['depth']) ?? '1').trim().toLowerCase();
