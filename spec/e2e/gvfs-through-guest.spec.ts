@@ -104,6 +104,8 @@ describe('GNOME gvfs through a real guest', () => {
     mkdirSync(join(dir, 'empty'));
     writeFileSync(join(dir, 'hello.txt'), 'hello from the host\n');
     writeFileSync(join(dir, 'old', 'gone.txt'), 'bye');
+    mkdirSync(join(dir, 'many'));
+    for (let i = 0; i < 4000; i++) writeFileSync(join(dir, 'many', `entry-${i}.txt`), '');
     await share(dir, false);
     const gio = await mount();
 
@@ -120,7 +122,17 @@ describe('GNOME gvfs through a real guest', () => {
 
     const listing = await gio.gio(['list', url]);
     expectOk(listing);
-    expect(listing.stdout.split('\n').filter(Boolean).sort()).toEqual(['docs', 'empty', 'hello.txt', 'old']);
+    expect(listing.stdout.split('\n').filter(Boolean).sort()).toEqual([
+      'docs',
+      'empty',
+      'hello.txt',
+      'many',
+      'old',
+    ]);
+    // A listing of 4,000 entries is over 1 MiB, so its answer comes chunked (propfind/streamed-answer.ts).
+    const many = await gio.gio(['list', `${url}many/`]);
+    expectOk(many);
+    expect(many.stdout.split('\n').filter(Boolean)).toHaveLength(4000);
 
     const read = await gio.gio(['cat', `${url}hello.txt`]);
     expectOk(read);
