@@ -9,6 +9,7 @@ import { headerText } from './header-value';
 import { allowHeader } from './method-table';
 import { MUX_MAX_PAYLOAD } from '../wire/constants';
 import { sameFile, type ShareNamespace } from './share-namespace';
+import { statOrUndefined } from './stat-or-undefined';
 
 /**
  * File reads are a whole number of mux frames (4 × 65535 bytes), so each frame is a view of one read: nothing
@@ -113,14 +114,6 @@ async function sendOpenedFile(
     res.destroy(); // headers are out: the only honest signal left is cutting the connection
   }
   return true;
-}
-
-async function statOrUndefined(real: string): Promise<Stats | undefined> {
-  try {
-    return await fsp.stat(real);
-  } catch {
-    return undefined;
-  }
 }
 
 function evaluatePreconditions(req: IncomingMessage, etag: string, stats: Stats): number | undefined {

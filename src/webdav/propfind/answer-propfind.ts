@@ -10,8 +10,7 @@ import {
   type DeadProperty,
 } from '../properties/dead-property';
 import { isUploadTempName } from '../atomic-file-writer';
-import { statOrUndefined } from '../stat-or-undefined';
-import { visibleStats } from '../visibility';
+import { resolvedVisibleStats, visibleStats } from '../visibility';
 import { sendXml } from '../xml-response';
 import { escapeXml } from '../xml/xml-escape';
 import { NamespaceScope } from '../xml/xml-fragment';
@@ -88,8 +87,8 @@ export async function answerPropfind(input: PropfindInput, res: ServerResponse):
     );
   const location = await input.locate(input.segments);
   const stats =
-    location.kind === 'inside' && location.exists ? await statOrUndefined(location.real) : undefined;
-  if (location.kind !== 'inside' || stats === undefined || !(stats.isDirectory() || stats.isFile()))
+    location.kind === 'inside' && location.exists ? await resolvedVisibleStats(location.real) : undefined;
+  if (location.kind !== 'inside' || stats === undefined)
     return sendText(res, 404, 'No such file or folder in the share.\n');
 
   const host = headerText(input.headers['host']);
