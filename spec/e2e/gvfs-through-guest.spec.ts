@@ -91,6 +91,20 @@ describe('GNOME gvfs through a real guest', () => {
     );
   }
 
+  /** gio info -f shows the share's free space, and its size equals what statfs gives users of the folder. */
+  async function expectSpaceShown(gio: GvfsSession, dir: string): Promise<GioResult> {
+    const info = await gio.gio(['info', '-f', url]);
+    expectOk(info);
+    const expectedSize = (await sizeSeenByUsers(dir)).toString();
+    // gvfs leaves the figures out when its PROPFIND's answer has none: the requests the share saw help tell why.
+    expect({ size: attribute(info, 'filesystem::size'), info: info.stdout }).toEqual({
+      size: expectedSize,
+      info: expect.stringContaining('filesystem::free: ') as unknown,
+      ...(attribute(info, 'filesystem::size') === expectedSize ? {} : { requests: requestsSeen() }),
+    });
+    return info;
+  }
+
   async function mount(): Promise<GvfsSession> {
     gvfs = await startGvfs();
     expectOk(await gvfs.gio(['mount', url]));
@@ -109,15 +123,7 @@ describe('GNOME gvfs through a real guest', () => {
     await share(dir, false);
     const gio = await mount();
 
-    const info = await gio.gio(['info', '-f', url]);
-    expectOk(info);
-    const expectedSize = (await sizeSeenByUsers(dir)).toString();
-    // gvfs leaves the figures out when its PROPFIND's answer has none: the requests the share saw help tell why.
-    expect({ size: attribute(info, 'filesystem::size'), info: info.stdout }).toEqual({
-      size: expectedSize,
-      info: expect.stringContaining('filesystem::free: ') as unknown,
-      ...(attribute(info, 'filesystem::size') === expectedSize ? {} : { requests: requestsSeen() }),
-    });
+    const info = await expectSpaceShown(gio, dir);
     expect(BigInt(attribute(info, 'filesystem::free') ?? '0')).toBeGreaterThan(0n);
 
     const listing = await gio.gio(['list', url]);
@@ -181,15 +187,7 @@ describe('GNOME gvfs through a real guest', () => {
     const before = manifest(dir);
     const gio = await mount();
 
-    const info = await gio.gio(['info', '-f', url]);
-    expectOk(info);
-    const expectedSize = (await sizeSeenByUsers(dir)).toString();
-    // gvfs leaves the figures out when its PROPFIND's answer has none: the requests the share saw help tell why.
-    expect({ size: attribute(info, 'filesystem::size'), info: info.stdout }).toEqual({
-      size: expectedSize,
-      info: expect.stringContaining('filesystem::free: ') as unknown,
-      ...(attribute(info, 'filesystem::size') === expectedSize ? {} : { requests: requestsSeen() }),
-    });
+    await expectSpaceShown(gio, dir);
     expect((await gio.gio(['list', url])).stdout.split('\n').filter(Boolean).sort()).toEqual([
       'docs',
       'hello.txt',
