@@ -1,0 +1,269 @@
+/**
+ * The engine's cost per small request, without QEMU (issue 12, many small files): the engine alone in a child
+ * process on a local unix socket, driven by this process over keep-alive connections as rclone drives it
+ * (`--connections`, 4 by default): MKCOL of 20 folders, PUT of 1,000 files of 4 KiB, PROPFIND Depth 0 of each
+ * file, PROPFIND Depth 1 of each folder, GET of each file, DELETE of each file, then of each folder. For every
+ * step it prints the engine process's CPU (utime + stime from /proc) and context switches per request, and the
+ * median and 90th percentile of the request's round trip as the client sees it. Round 1 warms up; the figures
+ * are the medians of the later rounds. `--strace` also counts the engine's syscalls per request
+ * (strace -c -f attached around each step, rounds after the first; it slows everything, so its CPU is not
+ * comparable).
+ *   npm run build && node dist/bench/small-requests.js --rounds 5 [--connections 1] [--strace]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { createWebdavEngine } from '../src/webdav';
+
+const FOLDERS = 20;
+const FILES_PER_FOLDER = 50;
+const BODY = Buffer.alloc(4096, 'x');
+const CLOCK_TICKS_PER_SECOND = 100;
+
+function option(name: string, fallback: number): number {
+  const at = process.argv.indexOf(`--${name}`);
+  const value = at === -1 ? undefined : Number(process.argv[at + 1]);
+  return value === undefined || !Number.isFinite(value) ? fallback : value;
+}
+
+/** The child: the engine on a unix socket; says "ready" on stdout once it listens. */
+async function serve(share: string, socketPath: string): Promise<void> {
+  const engine = await createWebdavEngine({ root: share, readOnly: false });
+  const server = net.createServer((socket) => engine.serve(socket));
+  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  process.stdout.write('ready\n');
+  process.stdin.resume();
+  process.stdin.on('end', () => {
+    server.close();
+    void engine.close();
+  });
+}
+
+interface Usage {
+  readonly cpuTicks: number;
+  readonly switches: number;
+}
+
+/** CPU ticks of the process and context switches of all its threads (/proc). */
+function usageOf(pid: number): Usage {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuTicks = Number(fields[11]) + Number(fields[12]);
+  let switches = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    const status = readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8');
+    for (const match of status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)$/gm))
+      switches += Number(match[1]);
+  }
+  return { cpuTicks, switches };
+}
+
+interface Request {
+  readonly method: string;
+  readonly path: string;
+  readonly headers?: http.OutgoingHttpHeaders;
+  readonly body?: Buffer;
+  readonly expect: number;
+}
+
+function send(agent: http.Agent, socketPath: string, request: Request): Promise<number> {
+  const started = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        socketPath,
+        agent,
+        method: request.method,
+        path: request.path,
+        headers: { Host: 'guest', 'Content-Length': request.body?.length ?? 0, ...request.headers },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => {
+          if (res.statusCode !== request.expect)
+            reject(new Error(`${request.method} ${request.path}: ${res.statusCode}, not ${request.expect}`));
+          else resolve(Number(process.hrtime.bigint() - started) / 1000);
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(request.body);
+  });
+}
+
+/** Sends the requests over `connections` keep-alive connections, each connection one request at a time. */
+async function run(socketPath: string, connections: number, requests: readonly Request[]): Promise<number[]> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const latencies: number[] = [];
+  let next = 0;
+  const worker = async () => {
+    for (let request = requests[next++]; request !== undefined; request = requests[next++])
+      latencies.push(await send(agent, socketPath, request));
+  };
+  await Promise.all(Array.from({ length: connections }, worker));
+  agent.destroy();
+  return latencies;
+}
+
+function steps(round: number): { name: string; requests: Request[] }[] {
+  const folders = Array.from({ length: FOLDERS }, (_, f) => `/r${round}-d${f}`);
+  const files = folders.flatMap((folder) =>
+    Array.from({ length: FILES_PER_FOLDER }, (_, i) => `${folder}/f${i}.txt`),
+  );
+  const each = (paths: string[], request: Omit<Request, 'path'>) =>
+    paths.map((p) => ({ ...request, path: p }));
+  return [
+    { name: 'MKCOL', requests: each(folders, { method: 'MKCOL', expect: 201 }) },
+    { name: 'PUT 4 KiB', requests: each(files, { method: 'PUT', body: BODY, expect: 201 }) },
+    {
+      name: 'PROPFIND Depth 0',
+      requests: each(files, { method: 'PROPFIND', headers: { Depth: '0' }, expect: 207 }),
+    },
+    {
+      name: 'PROPFIND Depth 1 (50)',
+      requests: each(folders, { method: 'PROPFIND', headers: { Depth: '1' }, expect: 207 }),
+    },
+    { name: 'GET 4 KiB', requests: each(files, { method: 'GET', expect: 200 }) },
+    { name: 'DELETE file', requests: each(files, { method: 'DELETE', expect: 204 }) },
+    { name: 'DELETE folder', requests: each(folders, { method: 'DELETE', expect: 204 }) },
+  ];
+}
+
+interface StepFigures {
+  cpuUs: number;
+  switches: number;
+  p50Us: number;
+  p90Us: number;
+  syscalls?: number;
+  topSyscalls?: string;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+}
+
+function median(values: number[]): number {
+  return percentile(values, 0.5);
+}
+
+/** strace -c -f attached to the engine; resolves once attached, stop() returns its summary. */
+async function attachStrace(pid: number, output: string): Promise<() => Promise<string>> {
+  const strace = spawn('strace', ['-c', '-f', '-o', output, '-p', String(pid)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let said = '';
+    strace.stderr.on('data', (chunk: Buffer) => {
+      said += chunk.toString();
+      if (said.includes('attached')) resolve();
+    });
+    strace.once('exit', (code) => reject(new Error(`strace exited (${code}): ${said}`)));
+  });
+  return async () => {
+    const exited = new Promise<void>((resolve) => strace.once('exit', () => resolve()));
+    strace.kill('SIGINT');
+    await exited;
+    return readFileSync(output, 'utf8');
+  };
+}
+
+/** Total calls and the five most frequent syscalls of a strace -c summary. */
+function readStraceSummary(summary: string, requests: number): { total: number; top: string } {
+  const rows = summary
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter((cols) => cols.length >= 5 && /^\d/.test(cols[0] ?? '') && cols.at(-1) !== 'total');
+  const calls = rows.map((cols) => ({ name: cols.at(-1) ?? '', calls: Number(cols[3]) }));
+  const total = calls.reduce((sum, row) => sum + row.calls, 0);
+  const top = calls
+    .sort((a, b) => b.calls - a.calls)
+    .slice(0, 6)
+    .map((row) => `${row.name} ${(row.calls / requests).toFixed(1)}`)
+    .join(', ');
+  return { total: total / requests, top };
+}
+
+async function drive(): Promise<void> {
+  const rounds = option('rounds', 5);
+  const connections = option('connections', 4);
+  const withStrace = process.argv.includes('--strace');
+  const base = mkdtempSync(path.join(tmpdir(), 'small-requests-'));
+  const share = path.join(base, 'share');
+  const socketPath = path.join(base, 'engine.sock');
+  mkdirSync(share);
+  let child: ChildProcess | undefined;
+  try {
+    const profileAt = process.argv.indexOf('--profile');
+    const profile =
+      profileAt === -1 ? [] : ['--cpu-prof', '--cpu-prof-dir', process.argv[profileAt + 1] ?? '.'];
+    const flags = ['--max-semi-space-size=1', ...profile];
+    child = spawn(process.execPath, [...flags, __filename, '--serve', share, socketPath], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const engine = child;
+    await new Promise<void>((resolve, reject) => {
+      engine.stdout?.once('data', () => resolve());
+      engine.once('exit', (code) => reject(new Error(`the engine exited (${code})`)));
+    });
+    const pid = engine.pid ?? 0;
+    const figures = new Map<string, StepFigures[]>();
+    for (let round = 0; round < rounds; round++) {
+      for (const step of steps(round)) {
+        const stop =
+          withStrace && round > 0 ? await attachStrace(pid, path.join(base, 'strace.txt')) : undefined;
+        const before = usageOf(pid);
+        const latencies = await run(socketPath, connections, step.requests);
+        const after = usageOf(pid);
+        const summary =
+          stop === undefined ? undefined : readStraceSummary(await stop(), step.requests.length);
+        if (round === 0) continue;
+        const n = step.requests.length;
+        const list = figures.get(step.name) ?? [];
+        list.push({
+          cpuUs: (((after.cpuTicks - before.cpuTicks) / CLOCK_TICKS_PER_SECOND) * 1e6) / n,
+          switches: (after.switches - before.switches) / n,
+          p50Us: median(latencies),
+          p90Us: percentile(latencies, 0.9),
+          syscalls: summary?.total,
+          topSyscalls: summary?.top,
+        });
+        figures.set(step.name, list);
+      }
+    }
+    console.log(`${rounds - 1} rounds after a warm-up, ${connections} keep-alive connection(s); medians:`);
+    console.log('| request | engine CPU µs | context switches | round trip µs p50 / p90 | syscalls |');
+    console.log('| --- | --- | --- | --- | --- |');
+    for (const [name, list] of figures) {
+      const m = (pick: (f: StepFigures) => number) => median(list.map(pick));
+      const syscalls = withStrace
+        ? `${m((f) => f.syscalls ?? 0).toFixed(1)} (${list.at(-1)?.topSyscalls})`
+        : '-';
+      console.log(
+        `| ${name} | ${m((f) => f.cpuUs).toFixed(0)} | ${m((f) => f.switches).toFixed(1)} | ` +
+          `${m((f) => f.p50Us).toFixed(0)} / ${m((f) => f.p90Us).toFixed(0)} | ${syscalls} |`,
+      );
+    }
+  } finally {
+    if (child !== undefined && child.exitCode === null) {
+      // Ends on its own once stdin closes (so a CPU profile gets written); killed if it does not in 10 s.
+      const exited = new Promise<void>((resolve) => child?.once('exit', () => resolve()));
+      const killer = setTimeout(() => child?.kill(), 10_000);
+      child.stdin?.end();
+      await exited;
+      clearTimeout(killer);
+    }
+    rmSync(base, { recursive: true, force: true });
+  }
+}
+
+const serveAt = process.argv.indexOf('--serve');
+const main =
+  serveAt === -1 ? drive() : serve(process.argv[serveAt + 1] ?? '', process.argv[serveAt + 2] ?? '');
+main.catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
