@@ -21,13 +21,14 @@ import { deleteEntry } from './methods/delete';
 import type { MethodOutcome } from './methods/method-outcome';
 import { makeFolder } from './methods/mkcol';
 import { moveEntry } from './methods/move';
-import { MountTable, resourceKind, type Mount, type Placement } from './mounts';
+import { MountTable, kindOfLocation, resourceKind, type Mount, type Placement } from './mounts';
 import { answerMountsPropfind, answerMountsText } from './mounts-listing';
 import { answerProppatch, readPropertyUpdate, refuseProppatch } from './properties/proppatch';
 import { answerPropfind, type PropfindState } from './propfind/answer-propfind';
 import { readPropfindBody } from './propfind/propfind-request';
 import { readSmallBody } from './request-body';
 import { guardRequest, type GuardDecision } from './request-guard';
+import type { Location } from './path-confinement';
 import { displayPath } from './request-target';
 import { ResourceStateStore } from './resource-state-store';
 import { ShareNamespace } from './share-namespace';
@@ -51,6 +52,12 @@ interface Dispatch {
   readonly kind: ResourceKind | undefined;
   readonly readOnly: boolean;
   readonly preconditions: Extract<Awaited<ReturnType<typeof checkPreconditions>>, { kind: 'proceed' }>;
+}
+
+/** The request's own path as resolved under the namespace lock it holds, for its checks and handler to reuse. */
+interface Resolved {
+  readonly segments: readonly string[];
+  readonly location: Location;
 }
 
 /** A folder to share, as a mount of an engine: at `/` alone, or at `/NAME/` among others. */
@@ -115,16 +122,98 @@ export async function createMountedEngine(
     const readOnly = table.isReadOnly(placement);
     const spec = methodSpec(request.method);
     if (spec === undefined) return refuseUnknownMethod(res, request.method, placement, readOnly);
-
+    const start = { spec, request, placement, readOnly };
+    if (placement.kind === 'mount' && placement.inner.length > 0) {
+      if (spec.namespaceLock === 'shared' || spec.namespaceLock === 'exclusive')
+        return answerUnderLock(req, res, exchange, start, placement, spec.namespaceLock);
+      if (spec.namespaceLock === 'phases' && !(spec.writes && readOnly))
+        return proceed(req, res, exchange, { ...start, kind: undefined });
+    }
     const kind = await resourceKind(placement);
     if (kind !== undefined && !isAllowed(spec, kind, readOnly)) return refuse(res, spec, kind, readOnly);
     if (kind === undefined && spec.writes && readOnly) return refuse(res, spec, 'missing', readOnly);
+    return proceed(req, res, exchange, { ...start, kind });
+  }
+
+  /**
+   * A method that holds the namespace lock around its whole answer (PROPFIND, PROPPATCH, MKCOL, DELETE,
+   * COPY, MOVE, LOCK) on a path inside a mount. Its body is read first (never while holding the lock: a guest
+   * that sends it slowly must not stall the share), then, under the lock, the path is resolved once: the
+   * table's decision and the handler use that one answer. No other guest request can change what the path
+   * names in between, since every request that changes names holds the lock alone; so the check and the use
+   * cannot be separated, as when the handler resolved again under the lock after an unlocked look.
+   */
+  async function answerUnderLock(
+    req: IncomingMessage,
+    res: ServerResponse,
+    exchange: Exchange,
+    start: Omit<Dispatch, 'kind' | 'preconditions'>,
+    placement: InMount,
+    mode: 'shared' | 'exclusive',
+  ): Promise<void> {
+    const { spec, request, readOnly } = start;
+    const body = await readBody(req, res, exchange, spec);
+    if (body.kind === 'refused') return;
+    const lock = placement.mount.space.lock;
+    const task = async () => {
+      const location = await placement.mount.space.locate(placement.inner);
+      const kind = await kindOfLocation(location);
+      if (kind !== undefined && !isAllowed(spec, kind, readOnly)) return refuse(res, spec, kind, readOnly);
+      if (kind === undefined && spec.writes && readOnly) return refuse(res, spec, 'missing', readOnly);
+      const resolved = { segments: request.segments, location };
+      const checked = await checkRequest(req, res, { ...start, kind }, resolved);
+      if (checked === undefined) return;
+      return answer(req, res, exchange, checked, placement, body.root, resolved);
+    };
+    return mode === 'shared' ? lock.shared(task) : lock.exclusive(task);
+  }
+
+  /** The rest of a request whose kind the table already judged (or whose handler judges it under its lock). */
+  async function proceed(
+    req: IncomingMessage,
+    res: ServerResponse,
+    exchange: Exchange,
+    start: Omit<Dispatch, 'preconditions'>,
+  ): Promise<void> {
+    const dispatch = await checkRequest(req, res, start, undefined);
+    if (dispatch === undefined) return;
+    const body = await readBody(req, res, exchange, dispatch.spec);
+    if (body.kind === 'refused') return;
+    const { placement } = dispatch;
+    if (placement.kind !== 'mount') return answerOutsideMounts(req, res, dispatch, body.root);
+    const space = placement.mount.space;
+    switch (dispatch.spec.namespaceLock) {
+      case 'shared':
+        return space.lock.shared(() => answer(req, res, exchange, dispatch, placement, body.root, undefined));
+      case 'exclusive':
+        return space.lock.exclusive(() =>
+          answer(req, res, exchange, dispatch, placement, body.root, undefined),
+        );
+      case 'phases':
+      case 'none':
+        return answer(req, res, exchange, dispatch, placement, body.root, undefined);
+    }
+  }
+
+  /**
+   * The checks between the table and the handler: COPY and MOVE stay in one mount, the If header holds and
+   * locked resources get their token (412, 423). Undefined once a refusal was sent.
+   */
+  async function checkRequest(
+    req: IncomingMessage,
+    res: ServerResponse,
+    start: Omit<Dispatch, 'preconditions'>,
+    resolved: Resolved | undefined,
+  ): Promise<Dispatch | undefined> {
+    const { request, placement } = start;
     const across =
       request.destination === undefined ? undefined : crossMountRefusal(placement, request.destination);
-    if (across !== undefined) return sendText(res, across.status, across.message + '\n');
-
+    if (across !== undefined) {
+      sendText(res, across.status, across.message + '\n');
+      return undefined;
+    }
     const preconditions = await checkPreconditions(
-      { locks, locate },
+      { locks, locate: locateReusing(resolved) },
       {
         method: request.method,
         segments: request.segments,
@@ -132,24 +221,17 @@ export async function createMountedEngine(
         ifHeader: headerText(req.headers['if']),
       },
     );
-    if (preconditions.kind === 'failed')
-      return preconditions.status === 412
-        ? sendText(res, 412, preconditions.message + '\n')
-        : sendXml(res, 423, preconditions.xml);
-    const body = await readBody(req, res, exchange, spec);
-    if (body.kind === 'refused') return;
-    const dispatch: Dispatch = { spec, request, placement, kind, readOnly, preconditions };
-    if (placement.kind !== 'mount') return answerOutsideMounts(req, res, dispatch, body.root);
-    const space = placement.mount.space;
-    switch (spec.namespaceLock) {
-      case 'shared':
-        return space.lock.shared(() => answer(req, res, exchange, dispatch, placement, body.root));
-      case 'exclusive':
-        return space.lock.exclusive(() => answer(req, res, exchange, dispatch, placement, body.root));
-      case 'phases':
-      case 'none':
-        return answer(req, res, exchange, dispatch, placement, body.root);
-    }
+    if (preconditions.kind === 'proceed') return { ...start, preconditions };
+    if (preconditions.status === 412) sendText(res, 412, preconditions.message + '\n');
+    else sendXml(res, 423, preconditions.xml);
+    return undefined;
+  }
+
+  /** `locate`, answering the path resolved under the lock this request holds from that answer. */
+  function locateReusing(resolved: Resolved | undefined): (segments: readonly string[]) => Promise<Location> {
+    if (resolved === undefined) return locate;
+    return (segments) =>
+      sameSegments(segments, resolved.segments) ? Promise.resolve(resolved.location) : locate(segments);
   }
 
   /** The answer of a method the table accepted for a path inside a mount. */
@@ -160,9 +242,11 @@ export async function createMountedEngine(
     dispatch: Dispatch,
     placement: InMount,
     xml: XmlElement | undefined,
+    resolved: Resolved | undefined,
   ): Promise<void> {
     const { request, spec } = dispatch;
     const space = placement.mount.space;
+    const locateHere = locateReusing(resolved);
     switch (spec.route) {
       case 'options':
         return answerOptions(res, dispatch);
@@ -180,7 +264,7 @@ export async function createMountedEngine(
           segments: request.segments,
           headers: req.headers,
           request: propfind,
-          locate,
+          locate: locateHere,
           state: propfindState,
         };
         return answerPropfind(input, res);
@@ -194,14 +278,14 @@ export async function createMountedEngine(
           ifLists: lists,
           submitted,
         };
-        return answerLock({ locks, locate }, input, res);
+        return answerLock({ locks, locate: locateHere }, input, res);
       }
       case 'unlock':
         return answerUnlock({ locks, locate }, request.segments, req.headers, res);
       case 'proppatch': {
         const update = readPropertyUpdate(xml);
         if (update.kind === 'invalid') return refuseProppatch(res, update.reason);
-        const location = await locate(request.segments);
+        const location = await locateHere(request.segments);
         if (location.kind !== 'inside' || !location.exists)
           return sendText(res, 404, 'No such file or folder in the share.\n');
         const path = displayPath(request.segments);
@@ -212,7 +296,7 @@ export async function createMountedEngine(
       case 'delete':
       case 'copy':
       case 'move':
-        return changeNamespace(res, dispatch, placement);
+        return changeNamespace(res, dispatch, placement, await locateHere(request.segments));
     }
   }
 
@@ -248,10 +332,15 @@ export async function createMountedEngine(
   }
 
   /** MKCOL, DELETE, COPY and MOVE, under the mount's namespace lock held exclusively. */
-  async function changeNamespace(res: ServerResponse, dispatch: Dispatch, placement: InMount): Promise<void> {
+  async function changeNamespace(
+    res: ServerResponse,
+    dispatch: Dispatch,
+    placement: InMount,
+    location: Location,
+  ): Promise<void> {
     let gone = false;
     res.once('close', () => (gone = true));
-    const result = await runNamespaceMethod(dispatch, placement, () => gone);
+    const result = await runNamespaceMethod(dispatch, placement, location, () => gone);
     if (result.status >= 200 && result.status < 300) afterNamespaceChange(dispatch.request);
     if (result.message === undefined) {
       res.statusCode = result.status;
@@ -268,6 +357,7 @@ export async function createMountedEngine(
   function runNamespaceMethod(
     dispatch: Dispatch,
     placement: InMount,
+    location: Location,
     cancelled: () => boolean,
   ): Promise<MethodOutcome> {
     const { request } = dispatch;
@@ -278,9 +368,9 @@ export async function createMountedEngine(
     const overwrite = headerText(request.headers['overwrite']) !== 'F';
     switch (dispatch.spec.route) {
       case 'mkcol':
-        return makeFolder(space, segments);
+        return makeFolder(location);
       case 'delete':
-        return deleteEntry(space, segments);
+        return deleteEntry(space, location);
       case 'move':
         return moveEntry(
           space,
@@ -417,6 +507,10 @@ function optionsHeaders(
     Allow: allowHeader(kind, readOnly),
     'Content-Length': 0,
   };
+}
+
+function sameSegments(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((name, i) => name === b[i]);
 }
 
 /** True for an empty body or one of XML whitespace only (and a UTF-8 byte order mark). */

@@ -1,7 +1,7 @@
 import type { ResourceKind } from './method-table';
 import type { Location } from './path-confinement';
 import type { ShareNamespace } from './share-namespace';
-import { resolvedVisibleStats } from './visibility';
+import { isVisibleType, resolvedVisibleStats } from './visibility';
 
 /** One host folder served by the engine: at `/` (a single share) or at `/NAME/` (a folder of several). */
 export interface Mount {
@@ -76,10 +76,14 @@ export async function resourceKind(placement: Placement): Promise<ResourceKind |
   if (placement.kind === 'mounts') return 'mounts';
   if (placement.kind === 'no-mount') return 'missing';
   if (placement.inner.length === 0) return 'root';
-  const location = await placement.mount.space.locate(placement.inner);
+  return kindOfLocation(await placement.mount.space.locate(placement.inner));
+}
+
+/** The kind of a resolved path inside a mount (not its root), with the visibility rule. */
+export async function kindOfLocation(location: Location): Promise<ResourceKind | undefined> {
   if (location.kind === 'outside') return undefined;
   if (!location.exists) return 'missing';
-  const stats = await resolvedVisibleStats(location.real);
-  if (stats === undefined) return 'missing';
+  const stats = location.stats ?? (await resolvedVisibleStats(location.real));
+  if (stats === undefined || !isVisibleType(stats)) return 'missing';
   return stats.isDirectory() ? 'folder' : 'file';
 }

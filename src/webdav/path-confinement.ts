@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, type Stats } from 'node:fs';
 import * as path from 'node:path';
 
 /**
@@ -16,7 +16,17 @@ import * as path from 'node:path';
  * symlinks.
  */
 export type Location =
-  | { readonly kind: 'inside'; readonly real: string; readonly entry: string; readonly exists: boolean }
+  | {
+      readonly kind: 'inside';
+      readonly real: string;
+      readonly entry: string;
+      readonly exists: boolean;
+      /**
+       * The entry's own stats when they were read on the way (it exists and is no symbolic link, so they
+       * are also the stats of `real`); undefined otherwise. They save callers a stat of their own.
+       */
+      readonly stats?: Stats;
+    }
   | { readonly kind: 'outside' };
 
 const OUTSIDE: Location = { kind: 'outside' };
@@ -28,8 +38,32 @@ export function isWithin(rootReal: string, candidate: string): boolean {
   );
 }
 
+/**
+ * Two calls to the file system for the common cases, each one trip to libuv's thread pool: an lstat of the
+ * leaf as named (the kernel follows the names before it), then either the realpath of the whole path (the
+ * leaf exists and is no link, so the entry is its real path) or the realpath of its folder (nothing at the
+ * leaf). A leaf that is a link takes the long way, which resolves the entry and its target apart.
+ */
 export async function locateInShare(rootReal: string, segments: readonly string[]): Promise<Location> {
   if (segments.length === 0) return { kind: 'inside', real: rootReal, entry: rootReal, exists: true };
+  const named = path.join(rootReal, ...segments);
+  const leaf = await lstatOrMissing(named);
+  if (leaf === undefined) {
+    const parentReal = await resolveExistingPrefix(rootReal, segments.slice(0, -1));
+    if (parentReal === undefined) return OUTSIDE;
+    const entry = path.join(parentReal, segments[segments.length - 1] ?? '');
+    return { kind: 'inside', real: entry, entry, exists: false };
+  }
+  if (leaf.isSymbolicLink()) return locateThroughLink(rootReal, segments);
+  const real = await realpathOrMissing(named);
+  if (real.kind === 'missing') return locateThroughLink(rootReal, segments); // changed meanwhile: the long way
+  return isWithin(rootReal, real.path)
+    ? { kind: 'inside', real: real.path, entry: real.path, exists: true, stats: leaf }
+    : OUTSIDE;
+}
+
+/** The long way, for a leaf that is a symbolic link: the entry has its folder resolved, `real` its target. */
+async function locateThroughLink(rootReal: string, segments: readonly string[]): Promise<Location> {
   const parentReal = await resolveExistingPrefix(rootReal, segments.slice(0, -1));
   if (parentReal === undefined) return OUTSIDE;
   const entry = path.join(parentReal, segments[segments.length - 1] ?? '');
@@ -67,6 +101,17 @@ async function realpathOrMissing(candidate: string): Promise<Realpath> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return { kind: 'missing' };
+    throw error;
+  }
+}
+
+/** The entry's lstat, or undefined when nothing is there (or a name before it is no folder). */
+async function lstatOrMissing(candidate: string): Promise<Stats | undefined> {
+  try {
+    return await fsp.lstat(candidate);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return undefined; // as realpath: missing
     throw error;
   }
 }

@@ -1,12 +1,14 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import type { ShareNamespace } from '../share-namespace';
+import type { Location } from '../path-confinement';
 import { fileSystemRefusal } from './file-system-refusal';
 import { outcome, type MethodOutcome } from './method-outcome';
 
-/** MKCOL (RFC 4918 §9.3); the engine holds the namespace lock exclusively around it: 201, 405 if the name exists, 409 without a parent. */
-export async function makeFolder(space: ShareNamespace, segments: readonly string[]): Promise<MethodOutcome> {
-  const location = await space.locate(segments);
+/**
+ * MKCOL (RFC 4918 §9.3) of a path the engine resolved under the namespace lock, which it holds exclusively
+ * around this: 201, 405 if the name exists, 409 without a parent.
+ */
+export async function makeFolder(location: Location): Promise<MethodOutcome> {
   if (location.kind === 'outside') return outcome(403, 'The path leaves the shared folder.');
   if (location.exists) return outcome(405, 'Something already exists at this name.');
   const parent = await fsp.stat(path.dirname(location.real)).catch(() => undefined);
