@@ -10,13 +10,14 @@
  * comparable).
  *   npm run build && node dist/bench/small-requests.js --rounds 5 [--connections 1] [--strace]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createWebdavEngine } from '../src/webdav';
+import { makeSmallFileTree } from './rclone-workloads';
 
 const FOLDERS = 20;
 const FILES_PER_FOLDER = 50;
@@ -29,15 +30,32 @@ function option(name: string, fallback: number): number {
   return value === undefined || !Number.isFinite(value) ? fallback : value;
 }
 
-/** The child: the engine on a unix socket; says "ready" on stdout once it listens. */
+/**
+ * The child: the engine on a unix socket and on a TCP port of 127.0.0.1 (for rclone); says "ready PORT" on
+ * stdout once it listens. Each line "counts" on stdin is answered with the requests served since the last
+ * one, by method and status, as one JSON line.
+ */
 async function serve(share: string, socketPath: string): Promise<void> {
   const engine = await createWebdavEngine({ root: share, readOnly: false });
+  const counts = new Map<string, number>();
+  engine.onRequest((record) => {
+    const key = `${record.method} ${record.status}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  });
   const server = net.createServer((socket) => engine.serve(socket));
+  const tcp = net.createServer({ noDelay: true }, (socket) => engine.serve(socket));
   await new Promise<void>((resolve) => server.listen(socketPath, resolve));
-  process.stdout.write('ready\n');
-  process.stdin.resume();
+  await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+  const address = tcp.address();
+  process.stdout.write(`ready ${typeof address === 'object' && address !== null ? address.port : 0}\n`);
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', () => {
+    process.stdout.write(JSON.stringify(Object.fromEntries(counts)) + '\n');
+    counts.clear();
+  });
   process.stdin.on('end', () => {
     server.close();
+    tcp.close();
     void engine.close();
   });
 }
@@ -205,11 +223,12 @@ async function drive(): Promise<void> {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     const engine = child;
-    await new Promise<void>((resolve, reject) => {
-      engine.stdout?.once('data', () => resolve());
+    const port = await new Promise<number>((resolve, reject) => {
+      engine.stdout?.once('data', (line: Buffer) => resolve(Number(line.toString().split(' ')[1])));
       engine.once('exit', (code) => reject(new Error(`the engine exited (${code})`)));
     });
     const pid = engine.pid ?? 0;
+    if (process.argv.includes('--rclone')) return await driveRclone(engine, pid, port, rounds);
     const figures = new Map<string, StepFigures[]>();
     for (let round = 0; round < rounds; round++) {
       for (const step of steps(round)) {
@@ -257,6 +276,67 @@ async function drive(): Promise<void> {
       clearTimeout(killer);
     }
     rmSync(base, { recursive: true, force: true });
+  }
+}
+
+/** The requests the engine served since it was last asked. */
+function askCounts(engine: ChildProcess): Promise<Record<string, number>> {
+  return new Promise((resolve) => {
+    engine.stdout?.once('data', (line: Buffer) =>
+      resolve(JSON.parse(line.toString()) as Record<string, number>),
+    );
+    engine.stdin?.write('counts\n');
+  });
+}
+
+/**
+ * `--rclone`: the bench's rclone steps (same flags: keep-alive, 4 transfers, 4 checkers) against the engine
+ * alone over TCP, with the engine's CPU and context switches per step and the requests rclone sent.
+ */
+async function driveRclone(engine: ChildProcess, pid: number, port: number, rounds: number): Promise<void> {
+  const tree = makeSmallFileTree();
+  const into = mkdtempSync(path.join(tmpdir(), 'small-requests-down-'));
+  const rclone = (args: string[]) =>
+    new Promise<void>((resolve, reject) =>
+      execFile(
+        'rclone',
+        [
+          ...['--webdav-url', `http://127.0.0.1:${port}/`, '--webdav-vendor', 'other'],
+          ...['--transfers', '4', '--checkers', '4', '--retries', '1', '--low-level-retries', '1'],
+          ...args,
+        ],
+        (error) => (error === null ? resolve() : reject(error)),
+      ),
+    );
+  try {
+    for (let round = 0; round < rounds; round++) {
+      const remote = `:webdav:tree-${round}`;
+      const steps: [string, string[]][] = [
+        ['upload', ['copy', tree.dir, remote]],
+        ['list', ['lsf', '-R', '--files-only', remote]],
+        ['download', ['copy', remote, path.join(into, String(round))]],
+        ['delete', ['purge', remote]],
+      ];
+      for (const [name, args] of steps) {
+        await askCounts(engine);
+        const before = usageOf(pid);
+        const started = process.hrtime.bigint();
+        await rclone(args);
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        const after = usageOf(pid);
+        const counts = await askCounts(engine);
+        const requests = Object.values(counts).reduce((sum, n) => sum + n, 0);
+        const cpu = (after.cpuTicks - before.cpuTicks) / CLOCK_TICKS_PER_SECOND;
+        console.log(
+          `round ${round + 1} ${name}: ${seconds.toFixed(2)} s, engine ${cpu.toFixed(2)} CPU-s, ` +
+            `${after.switches - before.switches} switches, ${requests} requests ` +
+            `(${((cpu * 1e6) / Math.max(1, requests)).toFixed(0)} µs each): ${JSON.stringify(counts)}`,
+        );
+      }
+    }
+  } finally {
+    tree.remove();
+    rmSync(into, { recursive: true, force: true });
   }
 }
 
