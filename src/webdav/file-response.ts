@@ -57,7 +57,7 @@ type Opened =
 async function openForReading(space: ShareNamespace, segments: readonly string[]): Promise<Opened> {
   const location = await space.locate(segments);
   if (location.kind !== 'inside' || !location.exists) return { kind: 'missing' };
-  const named = await statOrUndefined(location.real);
+  const named = location.stats ?? (await statOrUndefined(location.real)); // the entry's, if no link
   if (named?.isDirectory()) return { kind: 'folder' };
   if (!named?.isFile()) return { kind: 'missing' };
   let handle: fsp.FileHandle;

@@ -62,13 +62,12 @@ async function openUpload(space: ShareNamespace, segments: readonly string[]): P
   if (location.kind === 'outside') return refused(403, 'The path leaves the shared folder.');
   const targetProblem = await problemWithTarget(location.exists ? location.real : undefined);
   if (targetProblem) return targetProblem;
-  const folder = path.dirname(location.real);
-  const parent = await fsp.stat(folder).catch(() => undefined);
-  if (!parent?.isDirectory()) return refused(409, 'The parent folder does not exist; create it first.');
-  const tempReal = path.join(folder, freshTempName());
+  const tempReal = path.join(path.dirname(location.real), freshTempName());
   let handle: fsp.FileHandle;
   try {
-    handle = await fsp.open(tempReal, 'wx', 0o666); // O_EXCL: never follows a link at the final name
+    // O_EXCL: never follows a link at the final name. No parent folder (ENOENT, ENOTDIR): 409, as a stat
+    // of it first would say, without the trip to the thread pool.
+    handle = await fsp.open(tempReal, 'wx', 0o666);
   } catch (error) {
     const refusal = fileSystemRefusal(error);
     if (refusal === undefined) throw error;

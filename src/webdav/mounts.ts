@@ -1,7 +1,7 @@
 import type { ResourceKind } from './method-table';
 import type { Location } from './path-confinement';
 import type { ShareNamespace } from './share-namespace';
-import { isVisibleType, resolvedVisibleStats } from './visibility';
+import { locatedVisibleStats } from './visibility';
 
 /** One host folder served by the engine: at `/` (a single share) or at `/NAME/` (a folder of several). */
 export interface Mount {
@@ -82,8 +82,7 @@ export async function resourceKind(placement: Placement): Promise<ResourceKind |
 /** The kind of a resolved path inside a mount (not its root), with the visibility rule. */
 export async function kindOfLocation(location: Location): Promise<ResourceKind | undefined> {
   if (location.kind === 'outside') return undefined;
-  if (!location.exists) return 'missing';
-  const stats = location.stats ?? (await resolvedVisibleStats(location.real));
-  if (stats === undefined || !isVisibleType(stats)) return 'missing';
+  const stats = await locatedVisibleStats(location);
+  if (stats === undefined) return 'missing';
   return stats.isDirectory() ? 'folder' : 'file';
 }

@@ -1,6 +1,6 @@
 import { promises as fsp, type Dirent, type Stats } from 'node:fs';
 import { isUploadTempName } from './atomic-file-writer';
-import { isWithin } from './path-confinement';
+import { isWithin, type Location } from './path-confinement';
 import { statOrUndefined } from './stat-or-undefined';
 
 /**
@@ -16,6 +16,16 @@ export function isVisibleType(stats: Stats): boolean {
 export async function resolvedVisibleStats(real: string): Promise<Stats | undefined> {
   const stats = await statOrUndefined(real); // undefined: gone meanwhile, or unreadable, so not visible
   return stats !== undefined && isVisibleType(stats) ? stats : undefined;
+}
+
+/**
+ * Stats of a located path if the guest may see it: those read while resolving it when there are some (the
+ * entry is no link, so they are the target's), else a stat of `real`.
+ */
+export async function locatedVisibleStats(location: Location): Promise<Stats | undefined> {
+  if (location.kind === 'outside' || !location.exists) return undefined;
+  if (location.stats === undefined) return resolvedVisibleStats(location.real);
+  return isVisibleType(location.stats) ? location.stats : undefined;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { createWebdavEngine, type RequestRecord, type WebdavEngine } from '../../../src/webdav';
 import { davRequest, keepAliveClient } from './support/dav-client';
 import { makeSandbox, writeFiles, type Sandbox } from './support/temp-share';
@@ -97,6 +98,24 @@ describe('WebDAV engine basics', () => {
     expect((await davRequest(engine, { method: 'GET', path: '/moved.txt' })).body.toString()).toBe('two');
     expect((await davRequest(engine, { method: 'DELETE', path: '/moved.txt' })).status).toBe(204);
     expect((await davRequest(engine, { method: 'GET', path: '/moved.txt' })).status).toBe(404);
+  });
+
+  it('refuses a PUT whose parent folder is missing or a file with 409, and leaves no temp file', async () => {
+    for (const target of ['/nowhere/new.txt', '/hello.txt/new.txt']) {
+      const res = await davRequest(engine, { method: 'PUT', path: target, body: 'x' });
+      expect(res.status).toBe(409);
+      expect(res.body.toString()).toBe('The parent folder does not exist; create it first.\n');
+    }
+    expect(readdirSync(sandbox.share).sort()).toEqual(['docs', 'hello.txt']);
+  });
+
+  it('answers MKCOL, PROPFIND, GET and DELETE of a name in a folder that does not exist', async () => {
+    expect((await davRequest(engine, { method: 'MKCOL', path: '/nowhere/sub' })).status).toBe(409);
+    expect(
+      (await davRequest(engine, { method: 'PROPFIND', path: '/nowhere/a', headers: { Depth: '0' } })).status,
+    ).toBe(404);
+    expect((await davRequest(engine, { method: 'GET', path: '/hello.txt/a' })).status).toBe(404);
+    expect((await davRequest(engine, { method: 'DELETE', path: '/nowhere/a' })).status).toBe(404);
   });
 
   it('refuses COPY with Overwrite: F onto an existing file with 412', async () => {

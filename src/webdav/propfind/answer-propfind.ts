@@ -10,7 +10,7 @@ import {
   type DeadProperty,
 } from '../properties/dead-property';
 import { isUploadTempName } from '../atomic-file-writer';
-import { resolvedVisibleStats, visibleStats } from '../visibility';
+import { locatedVisibleStats, visibleStats } from '../visibility';
 import { sendXml } from '../xml-response';
 import { escapeXml } from '../xml/xml-escape';
 import { NamespaceScope } from '../xml/xml-fragment';
@@ -86,8 +86,7 @@ export async function answerPropfind(input: PropfindInput, res: ServerResponse):
       '<?xml version="1.0" encoding="utf-8"?><D:error xmlns:D="DAV:"><D:propfind-finite-depth/></D:error>',
     );
   const location = await input.locate(input.segments);
-  const stats =
-    location.kind === 'inside' && location.exists ? await resolvedVisibleStats(location.real) : undefined;
+  const stats = await locatedVisibleStats(location);
   if (location.kind !== 'inside' || stats === undefined)
     return sendText(res, 404, 'No such file or folder in the share.\n');
 
