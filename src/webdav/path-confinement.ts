@@ -1,4 +1,4 @@
-import { promises as fsp, type Stats } from 'node:fs';
+import { lstat, realpath, type Stats } from 'node:fs';
 import * as path from 'node:path';
 
 /**
@@ -95,32 +95,36 @@ async function resolveExistingPrefix(
 
 type Realpath = { kind: 'found'; path: string } | { kind: 'missing' };
 
-async function realpathOrMissing(candidate: string): Promise<Realpath> {
-  try {
-    return { kind: 'found', path: await fsp.realpath(candidate) };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return { kind: 'missing' };
-    throw error;
-  }
+/** Errors that mean "nothing (reachable) at this name" to realpath and lstat alike. */
+function isMissing(error: NodeJS.ErrnoException): boolean {
+  return error.code === 'ENOENT' || error.code === 'ENOTDIR' || error.code === 'ELOOP';
+}
+
+// The callback forms of fs: each call is one trip to libuv's thread pool either way, but the promise forms
+// cost more on the main thread per call (see stat-or-undefined.ts), and a request resolves at least one path.
+
+/** realpath(3) (the native one, one trip), or missing. */
+function realpathOrMissing(candidate: string): Promise<Realpath> {
+  return new Promise((resolve, reject) =>
+    realpath.native(candidate, (error, resolved) => {
+      if (error === null) resolve({ kind: 'found', path: resolved });
+      else if (isMissing(error)) resolve({ kind: 'missing' });
+      else reject(error);
+    }),
+  );
 }
 
 /** The entry's lstat, or undefined when nothing is there (or a name before it is no folder). */
-async function lstatOrMissing(candidate: string): Promise<Stats | undefined> {
-  try {
-    return await fsp.lstat(candidate);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return undefined; // as realpath: missing
-    throw error;
-  }
+function lstatOrMissing(candidate: string): Promise<Stats | undefined> {
+  return new Promise((resolve, reject) =>
+    lstat(candidate, (error, stats) => {
+      if (error === null) resolve(stats);
+      else if (isMissing(error)) resolve(undefined);
+      else reject(error);
+    }),
+  );
 }
 
-async function isPresent(candidate: string): Promise<boolean> {
-  try {
-    await fsp.lstat(candidate);
-    return true;
-  } catch {
-    return false;
-  }
+function isPresent(candidate: string): Promise<boolean> {
+  return new Promise((resolve) => lstat(candidate, (error) => resolve(error === null)));
 }
