@@ -227,7 +227,7 @@ export async function createMountedEngine(
     return undefined;
   }
 
-  /** `locate`, answering the path resolved under the lock this request holds from that answer. */
+  /** `locate`, except that the request's own path is answered by its resolution under the lock it holds. */
   function locateReusing(resolved: Resolved | undefined): (segments: readonly string[]) => Promise<Location> {
     if (resolved === undefined) return locate;
     return (segments) =>
