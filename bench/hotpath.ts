@@ -1,0 +1,86 @@
+// Our client's bulk-data path without QEMU: bench/our-client.js (shareFolder, as the bench runs it) against
+// bench/fake-spice-peer.ts, GETs of a sparse file and PUTs, measured as the bench measures (CPU seconds and
+// context switches of the client process from /proc, peak RSS). The guest and QEMU are out of the picture, so
+// the figures are the client's own cost per byte, much less blurred by the machine's load.
+//
+// npm run build && node dist/bench/hotpath.js [--mib 256] [--rounds 4] [--only get,put] [--flags "--max-semi-space-size=1"]
+
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ClientProcess } from './client-process';
+import { startFakeSpicePeer, type Transfer } from './fake-spice-peer';
+
+const MiB = 1024 * 1024;
+
+interface HotpathOptions {
+  mib: number;
+  rounds: number;
+  only: readonly string[];
+  nodeFlags: readonly string[];
+}
+
+function parseOptions(argv: readonly string[]): HotpathOptions {
+  const value = (name: string): string | undefined => {
+    const at = argv.indexOf(name);
+    return at >= 0 ? argv[at + 1] : undefined;
+  };
+  return {
+    mib: Number(value('--mib') ?? '256'),
+    rounds: Number(value('--rounds') ?? '4'),
+    only: (value('--only') ?? 'get,put').split(','),
+    nodeFlags: (value('--flags') ?? '--max-semi-space-size=1').split(' ').filter((flag) => flag !== ''),
+  };
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const dir = mkdtempSync(join(tmpdir(), 'spice-webdav-hotpath-'));
+  const bytes = options.mib * MiB;
+  writeFileSync(join(dir, 'big.bin'), '');
+  truncateSync(join(dir, 'big.bin'), bytes);
+  const peer = await startFakeSpicePeer();
+  const client = new ClientProcess({
+    name: 'ours',
+    command: process.execPath,
+    args: [...options.nodeFlags, join(__dirname, 'our-client.js'), '127.0.0.1', String(peer.port), dir],
+  });
+  try {
+    // The engine is made once the channel is up; until then the guest gets 503s.
+    writeFileSync(join(dir, 'ready.txt'), 'ready');
+    while ((await peer.transfer({ kind: 'get', path: '/ready.txt' })) === 503);
+    console.log(`node ${options.nodeFlags.join(' ')}, ${options.mib} MiB per transfer`);
+    console.log('round  kind  MB/s    CPU-s/GiB  switches/MiB  peak RSS MiB');
+    for (let round = 1; round <= options.rounds; round++) {
+      for (const kind of options.only) {
+        const transfer: Transfer =
+          kind === 'get' ? { kind, path: '/big.bin' } : { kind: 'put', path: '/upload.bin', bytes };
+        const endMeasure = client.beginMeasure();
+        const started = process.hrtime.bigint();
+        const status = await peer.transfer(transfer);
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        const use = endMeasure();
+        if (status >= 300) throw new Error(`${kind} answered ${status}: ${client.recentOutput}`);
+        console.log(
+          [
+            String(round).padEnd(6),
+            kind.padEnd(5),
+            (bytes / 1e6 / seconds).toFixed(1).padEnd(7),
+            ((use.cpuSeconds * 1024) / options.mib).toFixed(2).padEnd(10),
+            (use.contextSwitches / options.mib).toFixed(1).padEnd(13),
+            (use.peakRssBytes / MiB).toFixed(0),
+          ].join(' '),
+        );
+      }
+    }
+  } finally {
+    await client.stop();
+    await peer.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exitCode = 1;
+});
