@@ -40,6 +40,29 @@ export interface FakeSpicePeer {
   close(): Promise<void>;
 }
 
+/**
+ * Holds a direction of the channel to `bytesPerSecond` (0: as fast as the client goes), as the guest does in
+ * the real bench (20 to 70 MB/s): at that pace the client handles a frame or two per wake-up, not dozens.
+ */
+class Pacer {
+  private startedAt = 0;
+  private moved = 0;
+
+  constructor(private readonly bytesPerSecond: number) {}
+
+  /** Counts `bytes` moved; returns how many milliseconds to wait before moving more. */
+  delayAfter(bytes: number): number {
+    if (this.bytesPerSecond <= 0) return 0;
+    const now = performance.now();
+    if (this.moved === 0 || now - this.startedAt > 1000) {
+      this.startedAt = now;
+      this.moved = 0;
+    }
+    this.moved += bytes;
+    return Math.max(0, (this.moved / this.bytesPerSecond) * 1000 - (now - this.startedAt));
+  }
+}
+
 /** Reads exactly `n` bytes from a paused socket. */
 function readExactly(socket: net.Socket, n: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -171,7 +194,7 @@ class ChannelParser {
 }
 
 /** Writes the guest's mux byte stream as SPICEVMC_DATA messages, waiting for the socket to drain. */
-async function sendMuxStream(socket: net.Socket, frames: Iterable<Buffer>): Promise<void> {
+async function sendMuxStream(socket: net.Socket, frames: Iterable<Buffer>, pacer: Pacer): Promise<void> {
   let batch: Buffer[] = [];
   let batchBytes = 0;
   const flush = async (): Promise<void> => {
@@ -179,6 +202,8 @@ async function sendMuxStream(socket: net.Socket, frames: Iterable<Buffer>): Prom
     const body = Buffer.concat(batch, batchBytes);
     batch = [];
     batchBytes = 0;
+    const delay = pacer.delayAfter(body.length);
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     if (!socket.write(encodeMessage('mini', { type: SpicevmcServerMsg.DATA, body }))) {
       await new Promise<void>((resolve, reject) => {
         const onDrain = (): void => {
@@ -226,7 +251,10 @@ function* requestFrames(id: ClientId, transfer: Transfer): Generator<Buffer> {
   }
 }
 
-export async function startFakeSpicePeer(): Promise<FakeSpicePeer> {
+/** `bytesPerSecond`: the pace of the guest's side in each direction (0: unlimited). */
+export async function startFakeSpicePeer(bytesPerSecond = 0): Promise<FakeSpicePeer> {
+  const sendPacer = new Pacer(bytesPerSecond);
+  const readPacer = new Pacer(bytesPerSecond);
   const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
   const publicDer = publicKey.export({ format: 'der', type: 'spki' });
   const sockets = new Set<net.Socket>();
@@ -249,7 +277,13 @@ export async function startFakeSpicePeer(): Promise<FakeSpicePeer> {
       return;
     }
     const parser = new ChannelParser(readers);
-    socket.on('data', (chunk: Buffer) => parser.feed(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      parser.feed(chunk);
+      const delay = readPacer.delayAfter(chunk.length);
+      if (delay <= 0) return;
+      socket.pause();
+      setTimeout(() => socket.resume(), delay);
+    });
     socket.write(portInit());
     socket.resume();
     webdavReady(socket);
@@ -273,7 +307,7 @@ export async function startFakeSpicePeer(): Promise<FakeSpicePeer> {
       const id = clientIdFromBigInt(nextClient);
       nextClient += 16n;
       const answered = new Promise<number>((resolve) => readers.set(id, new AnswerReader(resolve)));
-      await sendMuxStream(socket, requestFrames(id, transfer));
+      await sendMuxStream(socket, requestFrames(id, transfer), sendPacer);
       const status = await answered;
       readers.delete(id);
       return status;

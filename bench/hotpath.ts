@@ -3,21 +3,54 @@
 // context switches of the client process from /proc, peak RSS). The guest and QEMU are out of the picture, so
 // the figures are the client's own cost per byte, much less blurred by the machine's load.
 //
-// npm run build && node dist/bench/hotpath.js [--mib 256] [--rounds 4] [--only get,put] [--flags "--max-semi-space-size=1"]
+// npm run build && node dist/bench/hotpath.js [--mib 256] [--rounds 4] [--only get,put] [--rate MBps]
+//   [--flags "--max-semi-space-size=1"]
 
-import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClientProcess } from './client-process';
 import { startFakeSpicePeer, type Transfer } from './fake-spice-peer';
 
 const MiB = 1024 * 1024;
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * CPU seconds of a process's threads by kind (the main thread, libuv's thread pool, V8's helpers): where the
+ * client's CPU goes, which a V8 profile of the main thread alone does not show.
+ */
+function threadCpuSeconds(pid: number): Map<string, number> {
+  const byKind = new Map<string, number>();
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+    } catch {
+      continue; // the thread ended between the listing and the read
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const seconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+    const kind = task === String(pid) ? 'main' : 'other threads';
+    byKind.set(kind, (byKind.get(kind) ?? 0) + seconds);
+  }
+  return byKind;
+}
+
+function threadShares(before: Map<string, number>, after: Map<string, number>, mib: number): string {
+  return [...after]
+    .map(([kind, seconds]): [string, number] => [kind, seconds - (before.get(kind) ?? 0)])
+    .filter(([, seconds]) => seconds > 0)
+    .map(([kind, seconds]) => `${kind} ${((seconds * 1024) / mib).toFixed(2)}`)
+    .join(', ');
+}
 
 interface HotpathOptions {
   mib: number;
   rounds: number;
   only: readonly string[];
   nodeFlags: readonly string[];
+  /** The guest's pace in MB/s (0: as fast as the client goes). */
+  rate: number;
 }
 
 function parseOptions(argv: readonly string[]): HotpathOptions {
@@ -29,6 +62,7 @@ function parseOptions(argv: readonly string[]): HotpathOptions {
     mib: Number(value('--mib') ?? '256'),
     rounds: Number(value('--rounds') ?? '4'),
     only: (value('--only') ?? 'get,put').split(','),
+    rate: Number(value('--rate') ?? '0'),
     nodeFlags: (value('--flags') ?? '--max-semi-space-size=1').split(' ').filter((flag) => flag !== ''),
   };
 }
@@ -39,7 +73,7 @@ async function main(): Promise<void> {
   const bytes = options.mib * MiB;
   writeFileSync(join(dir, 'big.bin'), '');
   truncateSync(join(dir, 'big.bin'), bytes);
-  const peer = await startFakeSpicePeer();
+  const peer = await startFakeSpicePeer(options.rate * 1e6);
   const client = new ClientProcess({
     name: 'ours',
     command: process.execPath,
@@ -49,17 +83,21 @@ async function main(): Promise<void> {
     // The engine is made once the channel is up; until then the guest gets 503s.
     writeFileSync(join(dir, 'ready.txt'), 'ready');
     while ((await peer.transfer({ kind: 'get', path: '/ready.txt' })) === 503);
-    console.log(`node ${options.nodeFlags.join(' ')}, ${options.mib} MiB per transfer`);
-    console.log('round  kind  MB/s    CPU-s/GiB  switches/MiB  peak RSS MiB');
+    console.log(
+      `client pid ${client.pid}: node ${options.nodeFlags.join(' ')}, ${options.mib} MiB per transfer`,
+    );
+    console.log('round  kind  MB/s    CPU-s/GiB  switches/MiB  peak RSS MiB  CPU-s/GiB by thread');
     for (let round = 1; round <= options.rounds; round++) {
       for (const kind of options.only) {
         const transfer: Transfer =
           kind === 'get' ? { kind, path: '/big.bin' } : { kind: 'put', path: '/upload.bin', bytes };
+        const threadsBefore = threadCpuSeconds(client.pid);
         const endMeasure = client.beginMeasure();
         const started = process.hrtime.bigint();
         const status = await peer.transfer(transfer);
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         const use = endMeasure();
+        const threads = threadShares(threadsBefore, threadCpuSeconds(client.pid), options.mib);
         if (status >= 300) throw new Error(`${kind} answered ${status}: ${client.recentOutput}`);
         console.log(
           [
@@ -68,7 +106,8 @@ async function main(): Promise<void> {
             (bytes / 1e6 / seconds).toFixed(1).padEnd(7),
             ((use.cpuSeconds * 1024) / options.mib).toFixed(2).padEnd(10),
             (use.contextSwitches / options.mib).toFixed(1).padEnd(13),
-            (use.peakRssBytes / MiB).toFixed(0),
+            (use.peakRssBytes / MiB).toFixed(0).padEnd(13),
+            threads,
           ].join(' '),
         );
       }
