@@ -1,9 +1,9 @@
 import { promises as fsp } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
-import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { sendText } from './connection-host';
+import { BatchedFileWriter } from './batched-file-writer';
 import { allowHeader } from './method-table';
 import { fileSystemRefusal } from './methods/file-system-refusal';
 import { sameFile, type ShareNamespace } from './share-namespace';
@@ -35,14 +35,8 @@ export async function receiveFile(
   const opened = await space.lock.exclusive(() => openUpload(space, segments));
   if (opened.kind === 'refused') return answerRefusal(res, opened);
 
-  const meter = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      onBytes(chunk.length);
-      callback(null, chunk);
-    },
-  });
   try {
-    await pipeline(req, meter, new HandleWriter(opened.handle));
+    await pipeline(req, new BatchedFileWriter(opened.handle, onBytes));
   } catch (error) {
     await space.lock.exclusive(() => discardUpload(space, opened));
     if (req.destroyed && !req.complete) return; // the guest went away
@@ -165,32 +159,4 @@ function answerRefusal(res: ServerResponse, refusal: Refusal): void {
 
 function refused(status: number, message: string): Refusal {
   return { kind: 'refused', status, message };
-}
-
-/**
- * Writes into a descriptor we keep (fs.WriteStream over a FileHandle holds the handle, so our own close
- * would wait for it). Closing and renaming are the commit's job.
- */
-class HandleWriter extends Writable {
-  constructor(private readonly handle: fsp.FileHandle) {
-    super({ highWaterMark: 256 * 1024 });
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.writeAll(chunk).then(() => callback(), callback);
-  }
-
-  override _writev(
-    chunks: { chunk: Buffer; encoding: BufferEncoding }[],
-    callback: (error?: Error | null) => void,
-  ): void {
-    this.writeAll(Buffer.concat(chunks.map((entry) => entry.chunk))).then(() => callback(), callback);
-  }
-
-  private async writeAll(data: Buffer): Promise<void> {
-    for (let offset = 0; offset < data.length;) {
-      const { bytesWritten } = await this.handle.write(data, offset, data.length - offset);
-      offset += bytesWritten;
-    }
-  }
 }
