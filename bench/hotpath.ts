@@ -16,8 +16,9 @@ const MiB = 1024 * 1024;
 const CLOCK_TICKS_PER_SECOND = 100;
 
 /**
- * CPU seconds of a process's threads by kind (the main thread, libuv's thread pool, V8's helpers): where the
- * client's CPU goes, which a V8 profile of the main thread alone does not show.
+ * CPU seconds of a process's threads, user and system, for the main thread and the others (libuv's thread pool,
+ * V8's compiler and GC helpers): where the client's CPU goes, which a V8 profile of the main thread alone does
+ * not show.
  */
 function threadCpuSeconds(pid: number): Map<string, number> {
   const byKind = new Map<string, number>();
@@ -29,9 +30,12 @@ function threadCpuSeconds(pid: number): Map<string, number> {
       continue; // the thread ended between the listing and the read
     }
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const seconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
     const kind = task === String(pid) ? 'main' : 'other threads';
-    byKind.set(kind, (byKind.get(kind) ?? 0) + seconds);
+    const add = (key: string, ticks: string | undefined): void => {
+      byKind.set(key, (byKind.get(key) ?? 0) + Number(ticks) / CLOCK_TICKS_PER_SECOND);
+    };
+    add(`${kind} user`, fields[11]);
+    add(`${kind} sys`, fields[12]);
   }
   return byKind;
 }

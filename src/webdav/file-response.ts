@@ -1,6 +1,5 @@
-import { constants, createReadStream, promises as fsp, type Stats } from 'node:fs';
+import { constants, promises as fsp, type Stats } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import { parseByteRange } from './byte-range';
 import { sendText } from './connection-host';
 import { contentTypeFor } from './content-type';
@@ -12,11 +11,12 @@ import { sameFile, type ShareNamespace } from './share-namespace';
 import { statOrUndefined } from './stat-or-undefined';
 
 /**
- * File reads are a whole number of mux frames (4 × 65535 bytes), so each frame is a view of one read: nothing
- * is copied or re-joined between the disk and the socket. Larger reads cost less per byte, but every open
- * download holds one.
+ * File reads are a whole number of mux frames (8 × 65535 bytes), so each frame is a view of one read: nothing
+ * is copied or re-joined between the disk and the socket. Each read is a trip to libuv's thread pool and back
+ * (two wake-ups), so larger reads cost less per byte; but an open download holds one read, and the next one
+ * starts only once the connection has taken all but its last 64 KiB (no read-ahead, unlike fs.ReadStream).
  */
-const READ_BYTES = 4 * MUX_MAX_PAYLOAD;
+const READ_BYTES = 8 * MUX_MAX_PAYLOAD;
 
 /**
  * GET and HEAD of a file, answered by us rather than the library so that responses carry ETag and
@@ -36,11 +36,10 @@ export async function serveFile(
       Allow: allowHeader('folder', space.readOnly),
     });
   const { handle, stats } = opened;
-  let streaming = false;
   try {
-    streaming = await sendOpenedFile(req, res, handle, stats, segments.at(-1) ?? '');
+    await sendOpenedFile(req, res, handle, stats, segments.at(-1) ?? '');
   } finally {
-    if (!streaming) await handle.close().catch(() => undefined);
+    await handle.close().catch(() => undefined);
   }
 }
 
@@ -72,14 +71,14 @@ async function openForReading(space: ShareNamespace, segments: readonly string[]
   return { kind: 'missing' };
 }
 
-/** Answers from an open file; true when a stream took the descriptor over (it closes it). */
+/** Answers from an open file (the caller closes it). */
 async function sendOpenedFile(
   req: IncomingMessage,
   res: ServerResponse,
   handle: fsp.FileHandle,
   stats: Stats,
   name: string,
-): Promise<boolean> {
+): Promise<void> {
   const etag = entityTag(stats);
   const lastModified = stats.mtime.toUTCString();
   res.setHeader('ETag', etag);
@@ -89,7 +88,7 @@ async function sendOpenedFile(
   if (precondition !== undefined) {
     res.statusCode = precondition;
     res.end();
-    return false;
+    return;
   }
 
   const range = rangeApplies(req, etag, lastModified)
@@ -97,7 +96,7 @@ async function sendOpenedFile(
     : ({ kind: 'whole' } as const);
   if (range.kind === 'unsatisfiable') {
     sendText(res, 416, 'Requested range not satisfiable.\n', { 'Content-Range': `bytes */${stats.size}` });
-    return false;
+    return;
   }
   const [start, end] = range.kind === 'partial' ? [range.start, range.end] : [0, stats.size - 1];
   res.statusCode = range.kind === 'partial' ? 206 : 200;
@@ -106,14 +105,51 @@ async function sendOpenedFile(
   res.setHeader('Content-Length', Math.max(0, end - start + 1));
   if (req.method === 'HEAD' || stats.size === 0) {
     res.end();
-    return false;
+    return;
   }
   try {
-    await pipeline(createReadStream('', { fd: handle, start, end, highWaterMark: READ_BYTES }), res);
+    await sendRange(handle, res, start, end);
+    res.end();
   } catch {
     res.destroy(); // headers are out: the only honest signal left is cutting the connection
   }
-  return true;
+}
+
+/**
+ * Bytes `start` to `end` (inclusive) of the file, one read at a time into a fresh buffer (the connection keeps
+ * views of it until their frames are sent). Throws when the file ends early (it shrank: the announced length
+ * can no longer be met) or the connection goes away.
+ */
+async function sendRange(
+  handle: fsp.FileHandle,
+  res: ServerResponse,
+  start: number,
+  end: number,
+): Promise<void> {
+  for (let position = start; position <= end;) {
+    const size = Math.min(READ_BYTES, end - position + 1);
+    const { bytesRead, buffer } = await handle.read(Buffer.allocUnsafe(size), 0, size, position);
+    if (bytesRead === 0) throw new Error('the file ended before its announced length');
+    position += bytesRead;
+    if (res.destroyed) throw new Error('the connection went away');
+    if (!res.write(bytesRead === size ? buffer : buffer.subarray(0, bytesRead))) await drained(res);
+  }
+}
+
+/** Resolves when the response may take more; rejects when it closes first. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onDrain = (): void => {
+      res.removeListener('close', onClose);
+      resolve();
+    };
+    const onClose = (): void => {
+      res.removeListener('drain', onDrain);
+      reject(new Error('the connection went away'));
+    };
+    res.once('drain', onDrain);
+    res.once('close', onClose);
+  });
 }
 
 function evaluatePreconditions(req: IncomingMessage, etag: string, stats: Stats): number | undefined {
