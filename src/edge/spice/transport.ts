@@ -116,9 +116,29 @@ async function connectThroughTunnel(
   });
 }
 
+/**
+ * How much a plain socket may hold unsent before a write reports back-pressure (Node's default is 16 KiB, less
+ * than one 64 KiB mux frame). A frame's credit comes back when the socket takes it below this mark, so with
+ * 16 KiB nearly every frame waited for its own 'drain' behind a slow guest: one wake-up per frame. Whatever
+ * the number of clients, this is all the socket holds beyond the credit window.
+ */
+export const SOCKET_WRITE_HIGH_WATER = 256 * 1024;
+
 function openSocket(endpoint: SpiceEndpoint, tlsOptions: SpiceTlsOptions): net.Socket {
-  if (endpoint.kind === 'unix') return net.connect({ path: endpoint.path });
-  if (!endpoint.secure) return net.connect({ host: endpoint.host, port: endpoint.port });
+  // Node's net.Socket takes the stream options too; @types/node does not list them for connect().
+  const stream = { writableHighWaterMark: SOCKET_WRITE_HIGH_WATER };
+  if (endpoint.kind === 'unix') {
+    const options: net.IpcNetConnectOpts & typeof stream = { path: endpoint.path, ...stream };
+    return net.connect(options);
+  }
+  if (!endpoint.secure) {
+    const options: net.TcpNetConnectOpts & typeof stream = {
+      host: endpoint.host,
+      port: endpoint.port,
+      ...stream,
+    };
+    return net.connect(options);
+  }
   return tls.connect(tlsConnectOptions(endpoint, tlsOptions));
 }
 

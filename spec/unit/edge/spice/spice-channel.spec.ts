@@ -23,6 +23,7 @@ import {
   ChannelType,
   LinkErrorCode,
   SpicevmcCap,
+  SpicevmcClientMsg,
   SpicevmcServerMsg,
   VmcCompression,
 } from '../../../../src/wire/constants';
@@ -206,6 +207,25 @@ describe('openChannel against a fake server', () => {
     expect((error as Error).message).toBe(
       `Nothing listens on 127.0.0.1:${port}: is the VM running with -spice port=${port}?`,
     );
+  });
+
+  it('takes a whole mux frame and more without back-pressure, so a frame need not wait for its own drain', async () => {
+    let serverSide: net.Socket | undefined;
+    const port = await start({ onLinked: (socket) => (serverSide = socket) });
+    let subscription: Subscription | undefined;
+    const linked = await new Promise<LinkedChannel>((resolve) => {
+      subscription = openChannel(options(port, { channelType: ChannelType.WEBDAV })).subscribe((event) => {
+        if (event.kind === 'linked') resolve(event);
+      });
+    });
+    const received = clientMessages(serverSide as net.Socket);
+    // Three 65,545-byte SPICEVMC_DATA messages (a mux header and a full frame each): the socket reports room
+    // after each, wherever the kernel is; with Node's 16 KiB default every one of them said "wait for drain".
+    const frame = { type: SpicevmcClientMsg.DATA, bodyParts: [Buffer.alloc(10), Buffer.alloc(65535)] };
+    expect([linked.send(frame), linked.send(frame), linked.send(frame)]).toEqual([true, true, true]);
+    const messages = await received.waitFor(3);
+    expect(messages.map((message) => message.body.length)).toEqual([65545, 65545, 65545]);
+    subscription?.unsubscribe();
   });
 
   it('closes the socket on unsubscribe, and pauses/resumes reading on request', async () => {
