@@ -112,6 +112,7 @@ async function runConnect(command: ConnectCommand): Promise<void> {
       target: command.target,
       tls,
       password: command.password,
+      compression: command.compression,
       ...(command.share === undefined ? {} : { share: command.share }),
       ...(command.shares.length === 0 ? {} : { shares: command.shares }),
       ...(command.reconnect === 'off' ? {} : { reconnect: { mode: command.reconnect } }),

@@ -8,6 +8,8 @@ import { parseTarget } from './parse-target';
 import { readPassword, type PasswordSource } from './read-password';
 import { UsageError } from './usage-error';
 import { reconnectModeFromOption } from './reconnect-option';
+import { compressionModeFromOption } from './compression-option';
+import type { CompressionMode } from '../spice/webdav-caps';
 import { secureChannelsFromOption, withSecureChannels } from './secure-channels-option';
 import type { ReconnectMode } from '../sharing/reconnect';
 import { expandHome } from './expand-home';
@@ -37,6 +39,8 @@ export type CliCommand =
       readonly logFormat: LogFormat;
       /** --reconnect[=always]: connect again after a loss ('off' without the option). */
       readonly reconnect: ReconnectMode;
+      /** --compression: whether the server is asked to LZ4-compress the guest's data. */
+      readonly compression: CompressionMode;
       /** --control PATH: a unix socket taking JSON-line commands. */
       readonly control: string | undefined;
       /** The CA certificate from a .vv file's ca= (the CLI writes it to a private temp file). */
@@ -156,6 +160,12 @@ export function commandLineParser(version: string) {
         describe:
           'connect again (with backoff) when the SPICE server goes away or the connection is cut; ' +
           '--reconnect=always also when another SPICE client took over',
+      })
+      .option('compression', {
+        type: 'string',
+        describe:
+          'auto|on|off: have the SPICE server LZ4-compress what the guest sends (auto, the default: only over ' +
+          'a link that leaves this machine, where it pays)',
       })
       .option('verbose', {
         type: 'boolean',
@@ -294,6 +304,7 @@ export function parseCommandLine(
     verbose,
     logFormat,
     reconnect: reconnectModeFromOption(parsed.reconnect),
+    compression: compressionModeFromOption(parsed.compression),
     control,
   };
   if (libvirtTarget !== undefined) {
@@ -397,6 +408,7 @@ const CONNECTION_ONLY_OPTIONS = [
   'share',
   'control',
   'reconnect',
+  'compression',
 ] as const;
 
 const EXAMPLE_VALUES: Readonly<Record<string, string>> = {

@@ -23,7 +23,7 @@ export interface LinkRequest {
   channelId: number;
   /** The SPICE password; empty or absent sends the empty ticket, which a server without ticketing accepts. */
   password?: string;
-  /** Channel capability bit numbers to advertise. None by default: in particular no LZ4 on webdav. */
+  /** Channel capability bit numbers to advertise. None by default (webdav's LZ4: webdav-caps.ts). */
   channelCaps?: readonly number[];
 }
 

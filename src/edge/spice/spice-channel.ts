@@ -43,8 +43,11 @@ export interface ChannelOptions {
   connectionId: number;
   /** Largest message body accepted; a bigger one fails the channel with a 'protocol' error. */
   maxBodySize: number;
-  /** Channel capability bit numbers to advertise (none by default). */
-  channelCaps?: readonly number[];
+  /**
+   * Channel capability bit numbers to advertise (none by default): fixed, or chosen once the socket is
+   * connected (whether webdav asks for LZ4 depends on where the socket leads: webdav-caps.ts).
+   */
+  channelCaps?: readonly number[] | ((endpoint: SpiceEndpoint, socket: Socket) => readonly number[]);
   connectTimeoutMs?: number;
   linkTimeoutMs?: number;
   /** Diagnostics and tests: called with every socket opened for this channel. */
@@ -56,6 +59,8 @@ export interface LinkedChannel {
   endpoint: SpiceEndpoint;
   headerKind: HeaderKind;
   serverChannelCaps: number[];
+  /** The channel capability bits our link message advertised. */
+  advertisedChannelCaps: readonly number[];
   /**
    * Queue one message. Returns false when the socket's write buffer is over its high-water mark (the message
    * is still queued): stop sending until `drained$` emits. Also false once the socket is gone.
@@ -103,7 +108,7 @@ export function openChannel(options: ChannelOptions): Observable<ChannelEvent> {
       (connected) => (socket = connected),
       () => cancelled,
     ).then(
-      ({ socket: linkedSocket, outcome, endpoint }) => {
+      ({ socket: linkedSocket, outcome, endpoint, advertisedCaps }) => {
         if (cancelled) {
           linkedSocket.destroy();
           return;
@@ -111,13 +116,15 @@ export function openChannel(options: ChannelOptions): Observable<ChannelEvent> {
         const { send, onMessage, pauseReading, resumeReading, heldReplies } = messageHandling(
           linkedSocket,
           outcome.headerKind,
-          options,
+          options.channelType,
+          advertisedCaps,
         );
         subscriber.next({
           kind: 'linked',
           endpoint,
           headerKind: outcome.headerKind,
           serverChannelCaps: outcome.serverChannelCaps,
+          advertisedChannelCaps: advertisedCaps,
           send,
           drained$: fromEvent(linkedSocket, 'drain').pipe(map((): void => undefined)),
           pauseReading,
@@ -178,9 +185,12 @@ function readMessages(socket: Socket, outcome: LinkOutcome, options: ChannelOpti
  * frames the flush tracker releases on the same event) and reading resumes. The layer above may pause
  * reading too (its own buffers); the socket reads only when neither wants it paused.
  */
-function messageHandling(socket: Socket, headerKind: HeaderKind, options: ChannelOptions) {
-  const { channelType } = options;
-  const advertisedCaps = options.channelCaps ?? [];
+function messageHandling(
+  socket: Socket,
+  headerKind: HeaderKind,
+  channelType: number,
+  advertisedCaps: readonly number[],
+) {
   let serial = 0n;
   let ackWindow: AckWindowState = initialAckWindow;
   let held: HeldReplies = noHeldReplies;
@@ -314,7 +324,12 @@ async function establishLink(
   options: ChannelOptions,
   track: (socket: Socket) => void,
   isCancelled: () => boolean,
-): Promise<{ socket: Socket; outcome: LinkOutcome; endpoint: SpiceEndpoint }> {
+): Promise<{
+  socket: Socket;
+  outcome: LinkOutcome;
+  endpoint: SpiceEndpoint;
+  advertisedCaps: readonly number[];
+}> {
   const route = routeChannel(options.target, options.channelType);
   if (route.kind === 'needs-tls-port') throw needsTlsPortError(options.channelType);
   let endpoint = route.endpoint;
@@ -331,8 +346,12 @@ async function establishLink(
     options.onSocket?.(socket);
     if (isCancelled()) {
       socket.destroy();
-      return { socket, outcome: emptyOutcome(), endpoint };
+      return { socket, outcome: emptyOutcome(), endpoint, advertisedCaps: [] };
     }
+    const advertisedCaps =
+      typeof options.channelCaps === 'function'
+        ? options.channelCaps(endpoint, socket)
+        : (options.channelCaps ?? []);
     try {
       const outcome = await withLinkTimeout(
         linkChannel(socket, {
@@ -340,12 +359,12 @@ async function establishLink(
           channelType: options.channelType,
           channelId: options.channelId ?? 0,
           password: options.password,
-          channelCaps: options.channelCaps,
+          channelCaps: advertisedCaps,
         }),
         socket,
         options.linkTimeoutMs ?? DEFAULT_LINK_TIMEOUT_MS,
       );
-      return { socket, outcome, endpoint };
+      return { socket, outcome, endpoint, advertisedCaps };
     } catch (error) {
       socket.destroy();
       const needsTls = error instanceof LinkError && error.code === LinkErrorCode.NEED_SECURED;

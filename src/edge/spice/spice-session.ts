@@ -12,11 +12,11 @@ import { SpiceConnectionError, noWebdavPortError } from './errors';
 import { probeServer } from './server-probe';
 import { openChannel, type ChannelEvent, type ChannelOptions, type LinkedChannel } from './spice-channel';
 import type { SpiceEndpoint, SpiceTarget, SpiceTlsOptions } from './target';
-import { webdavChannelCaps } from './webdav-caps';
+import { webdavAdvertisesLz4, webdavChannelCaps, type CompressionMode } from './webdav-caps';
 
 /** Main carries the 250 KiB network-test PING; 1 MiB leaves room without letting a bad peer make us buffer more. */
 export const MAIN_MAX_BODY_SIZE = 1024 * 1024;
-/** spice-server sends device data in chunks of at most 64 KiB + 32; LZ4 is not advertised (webdav-caps.ts). Generous margin. */
+/** spice-server sends device data in chunks of at most 64 KiB + 32 (smaller when LZ4-compressed). Generous margin. */
 export const WEBDAV_MAX_BODY_SIZE = 512 * 1024;
 /** After the webdav channel closes, how long to wait for main to close too before calling it a lone close. */
 const MAIN_CLOSE_GRACE_MS = 2_000;
@@ -27,6 +27,11 @@ export interface SpiceSessionOptions {
   password?: string;
   connectTimeoutMs?: number;
   linkTimeoutMs?: number;
+  /**
+   * Whether the webdav channel asks the server to LZ4-compress the guest's data: 'auto' (default) only over a
+   * link that leaves this machine, 'on' always, 'off' never (webdav-caps.ts).
+   */
+  compression?: CompressionMode;
   /** Diagnostics and tests: called with every socket the session opens (e.g. to watch for 'close'). */
   onSocket?: (socket: Socket) => void;
 }
@@ -49,7 +54,8 @@ export type SessionEvent =
   /** `opened`: the guest has the port open (spice-webdavd is running). */
   | { kind: 'port-init'; name: string; opened: boolean }
   | { kind: 'port-event'; event: PortEventName }
-  | { kind: 'vmc-data'; data: Buffer }
+  /** `compressedSize`: the size on the wire, when the server sent `data` LZ4-compressed. */
+  | { kind: 'vmc-data'; data: Buffer; compressedSize?: number }
   | { kind: 'notify'; message: string; severity: number }
   /** A PING answered with PONG (diagnostics; the network test shows up as a 256000-byte PING on main). */
   | { kind: 'ping-answered'; channel: SessionChannel; id: number; size: number };
@@ -119,7 +125,8 @@ export function connectSpice(options: SpiceSessionOptions): Observable<SessionEv
       channels.add(
         openChannel({
           ...channelOptions(ChannelType.WEBDAV, channel.id, connectionId, WEBDAV_MAX_BODY_SIZE),
-          channelCaps: webdavChannelCaps(),
+          channelCaps: (endpoint, socket) =>
+            webdavChannelCaps(webdavAdvertisesLz4(options.compression ?? 'auto', endpoint, socket)),
         }).subscribe(
           channelObserver({
             onEvent: (event) => {
@@ -233,7 +240,9 @@ function webdavEvent(event: ChannelEvent): SessionEvent | undefined {
 function webdavMessageEvent(message: ServerMessage): SessionEvent | undefined {
   switch (message.kind) {
     case 'vmc-data':
-      return { kind: 'vmc-data', data: message.data };
+      return message.compressedSize === undefined
+        ? { kind: 'vmc-data', data: message.data }
+        : { kind: 'vmc-data', data: message.data, compressedSize: message.compressedSize };
     case 'port-init':
       return { kind: 'port-init', name: message.name, opened: message.opened };
     case 'port-event': {

@@ -24,8 +24,11 @@ export type { ClientMessage } from './client-message';
  */
 export const MAX_VMC_UNCOMPRESSED_SIZE = 1024 * 1024;
 
-/** Device data; SPICEVMC_COMPRESSED_DATA arrives already decompressed as this. */
-export type VmcServerMessage = { kind: 'vmc-data'; data: Buffer };
+/**
+ * Device data; SPICEVMC_COMPRESSED_DATA arrives already decompressed as this, with `compressedSize` (the LZ4
+ * block's size on the wire) so the edge can count what compression saved.
+ */
+export type VmcServerMessage = { kind: 'vmc-data'; data: Buffer; compressedSize?: number };
 
 export type PortServerMessage =
   /** `opened`: whether the guest has the virtio port open (spice-webdavd running). */
@@ -42,9 +45,11 @@ function decodeCompressedData(body: Buffer): VmcServerMessage {
     );
   }
   const uncompressedSize = reader.u32();
+  const block = reader.rest();
   return {
     kind: 'vmc-data',
-    data: decodeLz4Block(reader.rest(), uncompressedSize, MAX_VMC_UNCOMPRESSED_SIZE),
+    data: decodeLz4Block(block, uncompressedSize, MAX_VMC_UNCOMPRESSED_SIZE),
+    compressedSize: block.length,
   };
 }
 

@@ -22,6 +22,7 @@ describe('parseCommandLine', () => {
       verbose: false,
       logFormat: 'human',
       reconnect: 'off',
+      compression: 'auto',
       control: undefined,
       caPem: undefined,
       vvDeletionProblem: undefined,

@@ -181,7 +181,31 @@ describe('openChannel against a fake server', () => {
         }),
       ).pipe(filter((e) => e.kind === 'message')),
     );
-    expect(accepted).toEqual({ kind: 'message', message: { kind: 'vmc-data', data: Buffer.from('hello') } });
+    expect(accepted).toEqual({
+      kind: 'message',
+      message: { kind: 'vmc-data', data: Buffer.from('hello'), compressedSize: 6 },
+    });
+  });
+
+  it('chooses caps chosen from the connected socket, advertises exactly those and says so when linked', async () => {
+    const seen: number[][] = [];
+    const port = await start({ onLinked: (_socket, request) => seen.push(request.channelCaps) });
+    const chosenFrom: string[] = [];
+    const linked = await firstValueFrom(
+      openChannel(
+        options(port, {
+          channelType: ChannelType.WEBDAV,
+          connectionId: 42,
+          channelCaps: (endpoint, socket) => {
+            chosenFrom.push(`${endpoint.kind} ${socket.remoteAddress ?? '?'}`);
+            return [SpicevmcCap.DATA_COMPRESS_LZ4];
+          },
+        }),
+      ).pipe(filter((e) => e.kind === 'linked')),
+    );
+    expect(chosenFrom).toEqual(['tcp 127.0.0.1']);
+    expect(seen).toEqual([[1 << SpicevmcCap.DATA_COMPRESS_LZ4]]); // the link message's cap words
+    expect(linked).toMatchObject({ advertisedChannelCaps: [SpicevmcCap.DATA_COMPRESS_LZ4] });
   });
 
   it('fails with auth when the password is refused, saying what to do', async () => {

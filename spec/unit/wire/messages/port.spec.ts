@@ -93,6 +93,7 @@ describe('decodeVmcMessage', () => {
     expect(decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, body, lz4Advertised)).toEqual({
       kind: 'vmc-data',
       data,
+      compressedSize: body.length - 5,
     });
   });
 

@@ -19,6 +19,7 @@ export function fakeLink(
     endpoint,
     headerKind: 'mini',
     serverChannelCaps: [],
+    advertisedChannelCaps: [],
     drained$,
     send: () => true,
     sendData: (parts) => {
