@@ -8,6 +8,11 @@ import { WireError } from './errors';
 
 const MIN_MATCH = 4;
 const LENGTH_MORE = 15;
+/**
+ * The most output one input byte can account for: a length extension byte adds at most 255; a token at most
+ * 19 (match nibble 15 + 4), a literal 1, an offset byte 0. So a block of n bytes never expands beyond 255 n.
+ */
+const MAX_EXPANSION = 255;
 
 function malformed(message: string): WireError {
   return new WireError('malformed', `LZ4 block is corrupt: ${message}`);
@@ -81,6 +86,10 @@ export function decodeLz4Block(src: Buffer, expectedSize: number, maxSize: numbe
       'too-large',
       `LZ4 block claims ${expectedSize} uncompressed bytes, more than ${maxSize}`,
     );
+  }
+  if (expectedSize > MAX_EXPANSION * src.length) {
+    // Checked before allocating: a few bytes claiming a megabyte cost nothing.
+    throw malformed(`${src.length} bytes cannot expand to the announced ${expectedSize}`);
   }
   // Every byte is written before we return (the size check below), so uninitialised memory never escapes.
   const out = Buffer.allocUnsafe(expectedSize);

@@ -195,6 +195,38 @@ describe('decodeLz4Block', () => {
     expect(wireErrorKind(() => decodeLz4Block(Buffer.alloc(0), 0, 100))).toBe('truncated');
   });
 
+  it('rejects an announced size the block cannot reach (over 255 times its length) before allocating it', () => {
+    const allocUnsafe = jest.spyOn(Buffer, 'allocUnsafe');
+    try {
+      expect(wireErrorKind(() => decodeLz4Block(hex('50 68656c6c6f'), 6 * 255 + 1, 1 << 20))).toBe(
+        'malformed',
+      );
+      expect(allocUnsafe).not.toHaveBeenCalled();
+    } finally {
+      allocUnsafe.mockRestore();
+    }
+    // The densest block there is: a 1-byte literal, then one match whose length is all 255-extension bytes.
+    const extensions = 4000;
+    const dense = Buffer.concat([hex('1f 61 0100'), Buffer.alloc(extensions, 0xff), hex('00 00')]);
+    const size = 1 + 15 + 4 + 255 * extensions;
+    expect(size).toBeLessThanOrEqual(255 * dense.length);
+    expect(decodeLz4Block(dense, size, size).equals(Buffer.alloc(size, 'a'))).toBe(true);
+  });
+
+  it('reads a hostile run of length-extension bytes once, failing cleanly (literals past the end, match past the size)', () => {
+    const run = Buffer.alloc(1 << 20, 0xff);
+    // Literal length announced by a 1 MiB run: more literals than remain.
+    expect(wireErrorKind(() => decodeLz4Block(Buffer.concat([hex('f0'), run]), 1 << 20, 1 << 20))).toBe(
+      'truncated',
+    );
+    // Match length announced by a 1 MiB run then ended: far over the announced size, refused before copying.
+    const longMatch = Buffer.concat([hex('1f 61 0100'), run, hex('00 00')]);
+    const { copies } = countingCopies(() =>
+      expect(wireErrorKind(() => decodeLz4Block(longMatch, 1 << 20, 1 << 20))).toBe('malformed'),
+    );
+    expect(copies).toBeLessThanOrEqual(1); // the one literal
+  });
+
   it('rejects an invalid expected size', () => {
     expect(wireErrorKind(() => decodeLz4Block(hex('00'), -1, 100))).toBe('malformed');
   });

@@ -187,7 +187,27 @@ describe('openChannel against a fake server', () => {
     });
   });
 
-  it('chooses caps chosen from the connected socket, advertises exactly those and says so when linked', async () => {
+  it('closes the channel with a protocol error, not a crash, on corrupt LZ4 data it asked for', async () => {
+    const corrupt = encodeMessage('mini', {
+      type: SpicevmcServerMsg.COMPRESSED_DATA,
+      // A match 2 bytes back after 1 byte of output.
+      body: Buffer.from([VmcCompression.LZ4, 10, 0, 0, 0, 0x15, 0x61, 0x02, 0x00, 0x10, 0x62]),
+    });
+    const port = await start({ onLinked: (socket) => socket.write(corrupt) });
+    const refused = await failureOf(
+      openChannel(
+        options(port, {
+          channelType: ChannelType.WEBDAV,
+          connectionId: 42,
+          channelCaps: [SpicevmcCap.DATA_COMPRESS_LZ4],
+        }),
+      ),
+    );
+    expect(refused).toMatchObject({ reason: 'protocol' });
+    expect((refused as Error).message).toMatch(/webdav channel \(LZ4 block is corrupt: match offset 2/);
+  });
+
+  it('chooses its caps from the connected socket, advertises exactly those and says so when linked', async () => {
     const seen: number[][] = [];
     const port = await start({ onLinked: (_socket, request) => seen.push(request.channelCaps) });
     const chosenFrom: string[] = [];
