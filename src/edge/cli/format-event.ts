@@ -19,7 +19,7 @@ const shortId = (id: string): string => id.replace(/^(.{8})0{8}$/, '$1');
  * the guest is capped in length, and the line escapes every character a terminal would act on.
  */
 export function formatEventJson(event: SharingEvent, now: Date): string | undefined {
-  if (event.kind === 'traffic') return undefined;
+  if (event.kind === 'traffic' || event.kind === 'compressed-data') return undefined;
   return terminalSafeJson(JSON.stringify({ time: now.toISOString(), ...capPeerText(event) }));
 }
 
@@ -47,7 +47,7 @@ export function formatEvent(event: SharingEvent, verbose: boolean): string | und
     case 'connected':
       return `connected to ${describeEndpoint(event.endpoint)} (SPICE session ${event.sessionId})`;
     case 'channel-ready':
-      return 'webdav channel up; waiting for the guest (spice-webdavd)';
+      return `webdav channel up${event.lz4 ? ' (LZ4 compression from the server asked for)' : ''}; waiting for the guest (spice-webdavd)`;
     case 'port-opened':
       return 'guest spice-webdavd is ready: in the guest, open http://127.0.0.1:9843/ or dav://localhost:9843/';
     case 'port-closed':
@@ -90,6 +90,7 @@ export function formatEvent(event: SharingEvent, verbose: boolean): string | und
     case 'domain-undefined':
       return `domain "${event.domain}" was undefined (removed from libvirt); nothing left to share into, stopping`;
     case 'traffic':
+    case 'compressed-data':
       return undefined; // one per frame: progress and status use them, the log would drown in them
     case 'request':
       return verbose

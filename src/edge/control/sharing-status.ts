@@ -3,6 +3,12 @@ import type { SharingEvent } from '../sharing/sharing-types';
 import { describeEndpoint } from '../spice/target';
 import { describeShare } from './describe-share';
 import { formatBytes, formatRate } from './byte-units';
+import {
+  addCompressed,
+  describeCompression,
+  NO_COMPRESSION,
+  type CompressionTally,
+} from './compression-tally';
 import { addBytes, bytesPerSecond, EMPTY_RATE, type RateWindow } from './traffic-rate';
 
 interface ClientTally {
@@ -23,6 +29,7 @@ export interface StatusState {
   readonly clients: ReadonlyMap<string, ClientTally>;
   readonly readingPaused: boolean;
   readonly requests: number;
+  readonly compression: CompressionTally;
 }
 
 export const INITIAL_STATUS: StatusState = {
@@ -33,6 +40,7 @@ export const INITIAL_STATUS: StatusState = {
   clients: new Map(),
   readingPaused: false,
   requests: 0,
+  compression: NO_COMPRESSION,
 };
 
 export function reduceStatus(state: StatusState, event: SharingEvent, nowMs: number): StatusState {
@@ -40,7 +48,14 @@ export function reduceStatus(state: StatusState, event: SharingEvent, nowMs: num
     case 'connected':
       return { ...state, channel: 'connected', endpoint: describeEndpoint(event.endpoint) };
     case 'channel-ready':
-      return { ...state, channel: 'ready', endpoint: describeEndpoint(event.endpoint) };
+      return {
+        ...state,
+        channel: 'ready',
+        endpoint: describeEndpoint(event.endpoint),
+        compression: { ...NO_COMPRESSION, lz4: event.lz4 },
+      };
+    case 'compressed-data':
+      return { ...state, compression: addCompressed(state.compression, event.compressedBytes, event.bytes) };
     case 'port-opened':
       return { ...state, guestPort: 'open', clients: new Map() };
     case 'port-closed':
@@ -102,6 +117,7 @@ export interface StatusReport {
   readonly shared: StatusState['shared'];
   readonly readingPaused: boolean;
   readonly requests: number;
+  readonly compression: CompressionTally;
   readonly clients: readonly {
     readonly id: string;
     readonly bytesIn: number;
@@ -120,6 +136,7 @@ export function statusReport(state: StatusState, nowMs: number): StatusReport {
     shared: state.shared,
     readingPaused: state.readingPaused,
     requests: state.requests,
+    compression: state.compression,
     clients: [...state.clients.values()].map((c) => ({
       id: c.id,
       bytesIn: c.bytesIn,
@@ -144,6 +161,7 @@ export function renderStatus(report: StatusReport): string {
     `guest:   spice-webdavd ${report.guestPort === 'open' ? 'connected' : 'not connected'}` +
       (report.readingPaused ? ' (reading paused: the host is catching up)' : ''),
     `shared:  ${report.shared === null ? 'nothing' : describeShare(report.shared)}`,
+    `compression: ${describeCompression(report.compression)}`,
     `clients: ${report.clients.length} open, ${report.requests} requests so far`,
     ...report.clients.map(
       (c) =>

@@ -19,6 +19,7 @@ import { httpSessionFactory } from '../../webdav/session/webdav-mux-session';
 import type { WebdavEngine } from '../../webdav/types';
 import { shareLibvirtDomain } from '../libvirt/share-libvirt-domain';
 import { connectSpice, type SessionEvent, type WebdavLink } from '../spice/spice-session';
+import { SpicevmcCap } from '../../wire/constants';
 import { announcedLength } from './announced-length';
 import { createShareEngine } from './engine-factory';
 import { writeToLink } from './link-writer';
@@ -144,7 +145,15 @@ function sessionEvent(event: SessionEvent): Observable<SharingEvent> {
     case 'main-linked':
       return of({ kind: 'connected', sessionId: event.sessionId, endpoint: event.endpoint });
     case 'webdav-linked':
-      return of({ kind: 'channel-ready', endpoint: event.endpoint });
+      return of({
+        kind: 'channel-ready',
+        endpoint: event.endpoint,
+        lz4: event.advertisedChannelCaps.includes(SpicevmcCap.DATA_COMPRESS_LZ4),
+      });
+    case 'vmc-data':
+      return event.compressedSize === undefined
+        ? EMPTY
+        : of({ kind: 'compressed-data', compressedBytes: event.compressedSize, bytes: event.data.length });
     case 'notify':
       return of({ kind: 'server-notice', message: event.message });
     default:

@@ -60,13 +60,25 @@ export interface TrafficEvent {
 }
 
 /**
+ * One SPICEVMC_COMPRESSED_DATA message the server sent: `compressedBytes` on the wire became `bytes` of the
+ * guest's stream. Only after we asked for LZ4 (channel-ready's `lz4`); `status` sums them.
+ */
+export interface CompressedDataEvent {
+  readonly kind: 'compressed-data';
+  readonly compressedBytes: number;
+  readonly bytes: number;
+}
+
+/**
  * Everything that happens, in order. Fatal failures (connection refused, wrong password, no webdav port,
  * kicked, server gone) are the Observable's error: a SpiceConnectionError with `reason` and `exitCode`.
  */
 export type SharingEvent =
   | { readonly kind: 'connecting'; readonly target: SpiceTarget }
   | { readonly kind: 'connected'; readonly sessionId: number; readonly endpoint: SpiceEndpoint }
-  | { readonly kind: 'channel-ready'; readonly endpoint: SpiceEndpoint }
+  /** `lz4`: whether we asked the server to LZ4-compress the guest's data (the compression option). */
+  | { readonly kind: 'channel-ready'; readonly endpoint: SpiceEndpoint; readonly lz4: boolean }
+  | CompressedDataEvent
   /** A share command that could not be carried out (a folder is missing, ...); what was shared stays shared. */
   | { readonly kind: 'share-failed'; readonly share: ShareSpec; readonly message: string }
   | { readonly kind: 'server-notice'; readonly message: string }

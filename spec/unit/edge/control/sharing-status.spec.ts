@@ -17,7 +17,7 @@ describe('status folded from events', () => {
   it('tells the channel, the guest port, the share and each client with bytes and current rate', () => {
     const state = fold([
       [0, { kind: 'connected', sessionId: 7, endpoint }],
-      [10, { kind: 'channel-ready', endpoint }],
+      [10, { kind: 'channel-ready', endpoint, lz4: false }],
       [20, { kind: 'sharing-started', share: { path: '/srv', readOnly: true } }],
       [30, { kind: 'port-opened' }],
       [1000, { kind: 'client-opened', id: '0100000000000000' }],
@@ -34,6 +34,7 @@ describe('status folded from events', () => {
       shared: { path: '/srv', readOnly: true },
       readingPaused: false,
       requests: 0,
+      compression: { lz4: false, messages: 0, compressedBytes: 0, bytes: 0 },
       clients: [
         {
           id: '0100000000000000',
@@ -59,6 +60,33 @@ describe('status folded from events', () => {
       bytesOut: 131070,
       rateOutBytesPerSecond: 0,
     });
+  });
+
+  it('counts the compressed messages once LZ4 was asked for, and says so (or that it is off)', () => {
+    const off = fold([[0, { kind: 'channel-ready', endpoint, lz4: false }]]);
+    expect(renderStatus(statusReport(off, 1))).toContain('compression: off');
+    const asked = fold([[0, { kind: 'channel-ready', endpoint, lz4: true }]]);
+    expect(renderStatus(statusReport(asked, 1))).toContain(
+      'compression: LZ4 asked for; nothing compressed so far',
+    );
+    const used = fold([
+      [0, { kind: 'channel-ready', endpoint, lz4: true }],
+      [1, { kind: 'compressed-data', compressedBytes: 1000, bytes: 65551 }],
+      [2, { kind: 'compressed-data', compressedBytes: 24000, bytes: 65551 }],
+    ]);
+    expect(statusReport(used, 3).compression).toEqual({
+      lz4: true,
+      messages: 2,
+      compressedBytes: 25000,
+      bytes: 131102,
+    });
+    expect(renderStatus(statusReport(used, 3))).toContain(
+      'compression: LZ4 asked for; 2 messages compressed, 128.0 KiB of guest data in 24.4 KiB (19 %)',
+    );
+    // A new channel (after a reconnect) starts a new count.
+    expect(reduceStatus(used, { kind: 'channel-ready', endpoint, lz4: false }, 4).compression.messages).toBe(
+      0,
+    );
   });
 
   it('forgets closed clients and all of them when the guest daemon goes away', () => {

@@ -1,3 +1,4 @@
+import { SpicevmcCap } from '../../../../src/wire/constants';
 import { map, NEVER, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describeShare } from '../../../../src/edge/control/describe-share';
@@ -32,6 +33,10 @@ function showEvent(event: SharingEvent): string {
       return `${event.kind} ${nameOf(event.id)}`;
     case 'traffic':
       return `${event.direction} ${nameOf(event.id)}`;
+    case 'channel-ready':
+      return event.lz4 ? 'channel-ready lz4' : 'channel-ready';
+    case 'compressed-data':
+      return `compressed ${event.compressedBytes}->${event.bytes}`;
     default:
       return event.kind;
   }
@@ -103,6 +108,27 @@ describe('shareFolder', () => {
       expectObservable(f.run(session), unsub).toBe(expected, events);
       flush();
       expect(f.engineLog).toEqual(['14: serve /one', '20: close /one']);
+    });
+  });
+
+  it('says whether LZ4 was asked for, and reports each compressed message the server sent before its data', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      const f = fixture();
+      const linked = f.session.w;
+      const request = f.session.a;
+      if (linked.kind !== 'webdav-linked' || request.kind !== 'vmc-data') throw new Error('fixture changed');
+      const session = hot<SessionEvent>('   c-m-w-----o---z-----', {
+        ...f.session,
+        w: { ...linked, advertisedChannelCaps: [SpicevmcCap.DATA_COMPRESS_LZ4] },
+        z: { ...request, compressedSize: 12 },
+      });
+      const unsub = '                      ^-------------------!';
+      const expected = '                    c-m-(ws)--o---(zai)-';
+      expectObservable(f.run(session), unsub).toBe(expected, {
+        ...events,
+        w: 'channel-ready lz4',
+        z: `compressed 12->${request.data.length}`,
+      });
     });
   });
 
