@@ -1,17 +1,20 @@
 // Side-by-side benchmark: spice-webdav against the spice-gtk reference client, through the real test guest.
 // Run: npm run build && npm run bench [-- --quick] [-- --rounds N] [-- --only get,put@host] [-- --no-reference]
 //   [-- --no-warmup] [-- --no-cold] [-- --topology guest|host] [-- --big-mib N]
+//   [-- --no-slow] [-- --slow-mbit 50] [-- --slow-delay-ms 20] [-- --slow-mib N]
 // See docs/performance.md for the method and what bounds each figure.
 
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildGuest, startQemu, type RunningQemu } from '../src/edge/qemu/launcher';
 import { ClientProcess, processCpuSeconds, type ClientSpec, type ResourceUse } from './client-process';
-import { printTable, type Measurement, type Report } from './report';
+import { OURS, REFERENCE, printTable, type Measurement, type Report } from './report';
 import { makeSmallFileTree, rcloneWorkloads } from './rclone-workloads';
 import { guestShell, hostShell, type Shell, type Topology } from './shell';
+import { startThrottleProxy } from './throttle-proxy';
 import {
   GUEST_URL,
   bigTransferWorkloads,
@@ -20,7 +23,10 @@ import {
   memoryWorkloads,
   rawChannelWorkload,
   rawWarmupWorkload,
+  guestTextCommand,
+  slowLinkWorkloads,
   warmupWorkload,
+  type SlowLinkFiles,
   type ShareLayout,
   type Workload,
   type WorkloadResult,
@@ -47,6 +53,15 @@ interface Options {
   topologies: Topology[];
   /** Size of the big GET/PUT file (--big-mib N); default 256 MiB, 64 MiB with --quick. */
   bigMiB: number;
+  /** The slow-link workloads (@slow), through the throttle proxy (--no-slow: skip them). */
+  slowLink: SlowLinkOptions | undefined;
+}
+
+interface SlowLinkOptions {
+  mbitPerSecond: number;
+  delayMs: number;
+  /** Size of each slow-link file (--slow-mib N); default 64 MiB, 16 MiB with --quick. */
+  mib: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -69,6 +84,13 @@ function parseOptions(argv: string[]): Options {
     cold: !argv.includes('--no-cold'),
     topologies: topology === 'guest' || topology === 'host' ? [topology] : ['guest', 'host'],
     bigMiB: Number(value('--big-mib') ?? (quick ? 64 : 256)),
+    slowLink: argv.includes('--no-slow')
+      ? undefined
+      : {
+          mbitPerSecond: Number(value('--slow-mbit') ?? 50),
+          delayMs: Number(value('--slow-delay-ms') ?? 20),
+          mib: Number(value('--slow-mib') ?? (quick ? 16 : 64)),
+        },
   };
 }
 
@@ -268,6 +290,84 @@ async function measureClient(
   }
 }
 
+/** The slow link's sources: text and random data in the guest (for PUT) and in the share (for GET). */
+async function prepareSlowLinkFiles(qemu: RunningQemu, dir: string, mib: number): Promise<SlowLinkFiles> {
+  const bytes = mib * MiB;
+  const files: SlowLinkFiles = {
+    guestText: '/tmp/slow-text.txt',
+    guestRandom: '/tmp/slow-random.bin',
+    hostText: 'slow-text.txt',
+    hostRandom: 'slow-random.bin',
+    bytes,
+  };
+  execFileSync('sh', ['-c', guestTextCommand(join(dir, files.hostText), bytes)]);
+  writeFileSync(join(dir, files.hostRandom), randomBytes(bytes));
+  const made = await qemu.guestExec(
+    `${guestTextCommand(files.guestText, bytes)} && head -c ${bytes} /dev/urandom > ${files.guestRandom}`,
+    { timeoutMs: 300_000 },
+  );
+  if (made.code !== 0) throw new Error(`cannot make the slow-link files in the guest: ${made.stderr}`);
+  return files;
+}
+
+/**
+ * The clients of the slow link, connected through the throttle proxy on `port`: ours with LZ4 asked for (the
+ * proxy is on loopback, where 'auto' would not ask), the reference (spice-gtk never asks on webdav), and ours
+ * without LZ4 as a variant, which tells what compression itself changes.
+ */
+function slowLinkSpecs(port: number, dir: string): ClientSpec[] {
+  const ours = (name: string, compression: 'on' | 'off'): ClientSpec => ({
+    name,
+    command: process.execPath,
+    args: [
+      ...OUR_NODE_FLAGS,
+      ...profileArgs(),
+      join(__dirname, 'our-client.js'),
+      '127.0.0.1',
+      String(port),
+      dir,
+    ],
+    env: { BENCH_COMPRESSION: compression },
+  });
+  return [
+    ours(OURS, 'on'),
+    {
+      name: REFERENCE,
+      command: '/usr/bin/python3',
+      args: [join(REPO, 'bench', 'reference-client.py'), '127.0.0.1', String(port), dir],
+    },
+    ours(`${OURS}-nolz4`, 'off'),
+  ];
+}
+
+/** One round of the slow link: each client in turn behind a fresh throttle proxy, A B B A as the others. */
+async function measureSlowLinkRound(
+  qemu: RunningQemu,
+  shells: Record<Topology, Shell | undefined>,
+  link: SlowLinkOptions,
+  workloads: Workload[],
+  withReference: boolean,
+  round: number,
+  dir: string,
+  record: (m: Measurement) => void,
+): Promise<void> {
+  const proxy = await startThrottleProxy({
+    targetHost: '127.0.0.1',
+    targetPort: qemu.spice.port,
+    mbitPerSecond: link.mbitPerSecond,
+    delayMs: link.delayMs,
+  });
+  try {
+    const [ours, reference, plain] = slowLinkSpecs(proxy.port, dir);
+    if (ours === undefined || reference === undefined || plain === undefined) return;
+    const pair = withReference ? (round % 2 === 0 ? [ours, reference] : [reference, ours]) : [ours];
+    for (const spec of [...pair, plain])
+      await measureClient(qemu, shells, spec, workloads, round, dir, record);
+  } finally {
+    await proxy.close();
+  }
+}
+
 function rcloneInstalled(): boolean {
   try {
     execFileSync('rclone', ['version'], { stdio: 'ignore' });
@@ -335,6 +435,13 @@ async function main(): Promise<void> {
       ? options.topologies.flatMap((topology) => bigTransferWorkloads(share, topology, true)).filter(selected)
       : [];
     const raw = [rawChannelWorkload(share.bigBytes)].filter(selected);
+    const slowLink = options.slowLink;
+    const slowFiles =
+      slowLink === undefined ||
+      (options.only !== undefined && !options.only.some((id) => id.endsWith('@slow')))
+        ? undefined
+        : await prepareSlowLinkFiles(vm, dir, slowLink.mib);
+    const slow = slowFiles === undefined ? [] : slowLinkWorkloads(slowFiles).filter(selected);
     const warmup = options.warmup ? warmupWorkload(share) : undefined;
     const rawWarmup = options.warmup ? rawWarmupWorkload(share.bigBytes) : undefined;
     const measureAll = async (spec: ClientSpec, round: number): Promise<void> => {
@@ -360,6 +467,9 @@ async function main(): Promise<void> {
         await measureAll(variant, round);
       }
       if (raw.length > 0) await measureClient(qemu, shells, specs.raw, raw, round, dir, record, rawWarmup);
+      if (slowLink !== undefined && slow.length > 0) {
+        await measureSlowLinkRound(vm, shells, slowLink, slow, withReference, round, dir, record);
+      }
     }
     if (options.memory && (options.only === undefined || options.only.includes('memory'))) {
       console.log('Memory: 1 GiB each way through our client');
@@ -386,7 +496,7 @@ async function main(): Promise<void> {
         smallBytes: share.smallBytes,
         folders: share.folders.map((f) => f.files),
       },
-      workloads: [...coldWorkloads, ...workloads, ...raw].map((w) => ({
+      workloads: [...coldWorkloads, ...workloads, ...raw, ...slow].map((w) => ({
         id: w.id,
         label: w.label,
         unit: w.unit,

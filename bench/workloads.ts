@@ -367,3 +367,76 @@ export function memoryWorkloads(name: string, bytes: number): Workload[] {
 }
 
 export { median };
+
+/** The files of the slow-link workloads: made once per run, in the guest for PUT and on the host for GET. */
+export interface SlowLinkFiles {
+  /** Guest paths of the PUT sources. */
+  readonly guestText: string;
+  readonly guestRandom: string;
+  /** Names in the share of the GET sources. */
+  readonly hostText: string;
+  readonly hostRandom: string;
+  readonly bytes: number;
+}
+
+/**
+ * Source-like text for the slow link (LZ4 compresses it about as much as a source tree: identifiers and
+ * numbers vary, the shapes repeat), made by busybox awk in the guest. `lines` of about 100 bytes.
+ */
+export function guestTextCommand(path: string, bytes: number): string {
+  return (
+    `awk 'BEGIN { srand(12); split("request response handler buffer channel session frame client server ` +
+    `stream offset length payload header status", w, " "); n = 0; i = 0; ` +
+    `while (n < ${bytes}) { a = w[int(rand() * 15) + 1]; b = w[int(rand() * 15) + 1]; ` +
+    `line = sprintf("  export function %s%d(%s: %s, %sLimit = %d): %s {\\n    return %s.%s(%d, %s);\\n  }\\n", ` +
+    `a, i, b, toupper(substr(a, 1, 1)) substr(a, 2), b, int(rand() * 65536), b, a, b, i * 7, a); ` +
+    `printf "%s", line; n += length(line); i++ } }' | head -c ${bytes} > ${path}`
+  );
+}
+
+/**
+ * The slow link (run.ts puts the throttle proxy between the client and QEMU): PUT and GET of compressible text
+ * and of random data, from inside the guest. Ids end in @slow.
+ */
+export function slowLinkWorkloads(files: SlowLinkFiles): Workload[] {
+  const mib = files.bytes / MiB;
+  const put = (id: string, what: string, source: string): Workload => ({
+    id,
+    label: `PUT ${mib} MiB ${what}, slow link`,
+    unit: 'MB/s',
+    higherIsBetter: true,
+    bytes: files.bytes,
+    topology: 'guest',
+    cold: false,
+    run: async ({ shell, client, round }) => {
+      const out = await shell.run(
+        `curl -s -H 'Expect:' -T ${source} -o /dev/null -w '%{http_code} %{size_upload} %{time_total}' ` +
+          `${shell.base}/up-${id.replace('@', '-')}-${client}-${round}`,
+      );
+      const [code, size, total] = out.split(' ');
+      if ((code !== '201' && code !== '204') || Number(size) !== files.bytes) {
+        throw new Error(`${id}: got "${out}"`);
+      }
+      return files.bytes / Number(total) / 1e6;
+    },
+  });
+  const get = (id: string, what: string, name: string): Workload => ({
+    id,
+    label: `GET ${mib} MiB ${what}, slow link`,
+    unit: 'MB/s',
+    higherIsBetter: true,
+    bytes: files.bytes,
+    topology: 'guest',
+    cold: false,
+    run: async ({ shell }) => {
+      const r = await curlTimed(shell, `${shell.base}/${name}`, '200', files.bytes);
+      return files.bytes / r.seconds / 1e6;
+    },
+  });
+  return [
+    put('put-text@slow', 'of text', files.guestText),
+    put('put-random@slow', 'of random data', files.guestRandom),
+    get('get-text@slow', 'of text', files.hostText),
+    get('get-random@slow', 'of random data', files.hostRandom),
+  ];
+}
