@@ -13,6 +13,8 @@ const LENGTH_MORE = 15;
  * 19 (match nibble 15 + 4), a literal 1, an offset byte 0. So a block of n bytes never expands beyond 255 n.
  */
 const MAX_EXPANSION = 255;
+/** Literal runs up to this long are copied byte by byte: cheaper than a call into Buffer#copy. */
+const SHORT_COPY = 32;
 
 function malformed(message: string): WireError {
   return new WireError('malformed', `LZ4 block is corrupt: ${message}`);
@@ -45,13 +47,18 @@ class Input {
     return length;
   }
 
-  take(n: number): Buffer {
-    if (n > this.src.length - this.position) {
+  /**
+   * Copies the next `n` bytes into `out` at `at`, without a view per literal run: text has a sequence every
+   * few bytes, and a Buffer view each made decoding twice as slow (16 MiB of text: 0.24-0.30 → 0.13 CPU-s).
+   */
+  copyTo(out: Buffer, at: number, n: number): void {
+    const start = this.position;
+    if (n > this.src.length - start) {
       throw new WireError('truncated', `LZ4 block is truncated: ${n} literal bytes announced, fewer remain`);
     }
-    const view = this.src.subarray(this.position, this.position + n);
-    this.position += n;
-    return view;
+    if (n > SHORT_COPY) this.src.copy(out, at, start, start + n);
+    else for (let i = 0; i < n; i++) out[at + i] = this.src[start + i] as number;
+    this.position = start + n;
   }
 }
 
@@ -99,9 +106,17 @@ export function decodeLz4Block(src: Buffer, expectedSize: number, maxSize: numbe
   while (!input.atEnd) {
     const token = input.byte();
     const literalLength = input.length(token >>> 4);
-    const literals = input.take(literalLength);
-    if (literalLength > expectedSize - outPos) throw malformed('literals overrun the announced size');
-    outPos += literals.copy(out, outPos);
+    if (literalLength > expectedSize - outPos) {
+      if (literalLength > src.length - input.position) {
+        throw new WireError(
+          'truncated',
+          `LZ4 block is truncated: ${literalLength} literal bytes announced, fewer remain`,
+        );
+      }
+      throw malformed('literals overrun the announced size');
+    }
+    input.copyTo(out, outPos, literalLength);
+    outPos += literalLength;
     if (input.atEnd) break; // the last sequence carries literals only
     const distance = input.byte() | (input.byte() << 8);
     if (distance === 0 || distance > outPos) {
