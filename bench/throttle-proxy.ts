@@ -29,6 +29,8 @@ export interface ThrottleOptions {
 export interface ThrottleProxy {
   /** The port on 127.0.0.1 to connect the client to. */
   readonly port: number;
+  /** The most bytes either direction held at once (accepted from a sender, not yet delivered). */
+  maxQueuedBytes(): number;
   /** Closes the listener and every connection. */
   close(): Promise<void>;
 }
@@ -45,6 +47,7 @@ class Direction {
   private timer: NodeJS.Timeout | undefined;
   private waitingForDrain = false;
   private readonly sources = new Set<net.Socket>();
+  maxQueuedBytes = 0;
 
   constructor(private readonly shape: LinkShape) {}
 
@@ -57,6 +60,7 @@ class Direction {
   send(to: net.Socket, data: Buffer): void {
     const admitted = admitChunk(this.state, this.shape, performance.now(), data.length);
     this.state = admitted.state;
+    this.maxQueuedBytes = Math.max(this.maxQueuedBytes, this.state.queuedBytes);
     for (const segment of admitted.segments) {
       this.queue.push({
         kind: 'data',
@@ -159,6 +163,7 @@ export async function startThrottleProxy(options: ThrottleOptions): Promise<Thro
   if (address === null || typeof address === 'string') throw new Error('throttle proxy: no TCP port');
   return {
     port: address.port,
+    maxQueuedBytes: () => Math.max(upstream.maxQueuedBytes, downstream.maxQueuedBytes),
     close: async () => {
       upstream.stop();
       downstream.stop();
