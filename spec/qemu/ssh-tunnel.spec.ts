@@ -9,6 +9,7 @@ import { join } from 'node:path';
 
 import { startQemu, type RunningQemu } from '../../src/edge/qemu/launcher';
 import { connectSpice, type SpiceSessionOptions } from '../../src/edge/spice/spice-session';
+import { SpicevmcCap } from '../../src/wire/constants';
 import { recordSession, type SessionRecorder } from './support/session-recorder';
 import { makeTestCertificates, type TestCertificates } from './support/tls-certs';
 
@@ -86,7 +87,9 @@ describe('SPICE through an ssh tunnel (stand-in ssh, real QEMU)', () => {
     });
     const main = await session.until('main-linked');
     expect(main.endpoint).toMatchObject({ host: '127.0.0.1', port: vm.spice.port, via: { host: 'vmhost' } });
-    await session.until('webdav-linked');
+    // The link behind the tunnel is remote: compression 'auto' asks spice-server for LZ4 on webdav.
+    const webdav = await session.until('webdav-linked');
+    expect(webdav.advertisedChannelCaps).toEqual([SpicevmcCap.DATA_COMPRESS_LZ4]);
     const expected = ['-l', 'admin', '-o', 'BatchMode=yes', '-e', 'none', '--', 'vmhost', 'nc', '127.0.0.1'];
     expect(calls().slice(0, 2)).toEqual([
       [...expected, String(vm.spice.port)],
