@@ -7,14 +7,15 @@ const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
 const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
 
 module.exports = {
+  // A hang guard, not a speed assertion: on two cores shared by the workers, real-file-system specs such as
+  // the namespace race (hundreds of requests) overran jest's 5 s default. It must sit here: jest reads
+  // testTimeout from the global config only and ignores it inside a project (the QEMU specs set their own).
+  testTimeout: 30_000,
   projects: [
     {
       ...common,
       displayName: 'unit',
       testMatch: ['<rootDir>/spec/unit/**/*.spec.ts'],
-      // A hang guard, not a speed assertion: on two cores shared by the workers, real-file-system specs such
-      // as the namespace race (hundreds of requests) overran jest's 5 s default.
-      testTimeout: 30_000,
     },
     {
       ...common,
