@@ -1,13 +1,15 @@
 // spice-webdav as the benchmark runs it: the library's shareFolder() in a child process of its own, the same
 // thing the CLI runs, without the CLI's argument handling and log lines (so CLI work in progress cannot break or
-// skew a benchmark; `run --cli` measures bin/spice-webdav instead). Usage: our-client.js HOST PORT SHARE_DIR
+// skew a benchmark; `run --cli` measures bin/spice-webdav instead). `npm run build` bundles it into
+// dist/bundle/bench-client.js the way the CLI and the library are bundled (scripts/bundle.ts), and run.ts runs
+// that file. Usage: bench-client.js HOST PORT SHARE_DIR
 
 import { shareFolder } from '../src/edge/sharing/share-folder';
 import { createGeneratedResponseServer } from '../src/webdav/session/generated-response-server';
 
 const [host, port, dir] = process.argv.slice(2);
 if (host === undefined || port === undefined || dir === undefined) {
-  console.error('usage: our-client.js HOST PORT SHARE_DIR');
+  console.error('usage: bench-client.js HOST PORT SHARE_DIR');
   process.exit(2);
 }
 // BENCH_CREDITS_PER_CLIENT=N: a variant with another credit window, measured beside the default one.

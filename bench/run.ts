@@ -172,6 +172,8 @@ function profileArgs(): string[] {
 
 /** The V8 flags bin/spice-webdav runs with (its shebang): measure what users run. */
 const OUR_NODE_FLAGS = ['--max-semi-space-size=1'];
+/** bench/our-client.ts bundled as the CLI and the library are (scripts/bundle.ts), so it loads what users load. */
+const OUR_CLIENT = join(__dirname, '..', 'bundle', 'bench-client.js');
 
 function clientSpecs(qemu: RunningQemu, dir: string, rawBytes: number, cli: boolean) {
   const port = String(qemu.spice.port);
@@ -187,7 +189,7 @@ function clientSpecs(qemu: RunningQemu, dir: string, rawBytes: number, cli: bool
           '--share-dir',
           dir,
         ]
-      : [...OUR_NODE_FLAGS, ...profileArgs(), join(__dirname, 'our-client.js'), '127.0.0.1', port, dir],
+      : [...OUR_NODE_FLAGS, ...profileArgs(), OUR_CLIENT, '127.0.0.1', port, dir],
   };
   const reference: ClientSpec = {
     name: 'spice-gtk',
@@ -197,7 +199,7 @@ function clientSpecs(qemu: RunningQemu, dir: string, rawBytes: number, cli: bool
   const raw: ClientSpec = {
     ...ours,
     // Always the library client: the raw channel is its rawChannelServer option, which the CLI does not offer.
-    args: [...OUR_NODE_FLAGS, ...profileArgs(), join(__dirname, 'our-client.js'), '127.0.0.1', port, dir],
+    args: [...OUR_NODE_FLAGS, ...profileArgs(), OUR_CLIENT, '127.0.0.1', port, dir],
     name: 'raw-channel',
     env: { SPICE_WEBDAV_BENCH_GENERATED_BYTES: String(rawBytes) },
   };

@@ -25,6 +25,8 @@ describe('the npm package', () => {
   let work: string;
   let files: string[];
   let tarball: string;
+  /** An empty project with the tarball installed into it, as a user would. */
+  let app: string;
 
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'spice-webdav-pack-'));
@@ -36,6 +38,13 @@ describe('the npm package', () => {
     }[];
     tarball = join(work, packed[0].filename);
     files = packed[0].files.map((f) => f.path);
+    app = join(work, 'app');
+    execFileSync('mkdir', ['-p', app]);
+    writeFileSync(
+      join(app, 'package.json'),
+      JSON.stringify({ name: 'app', version: '1.0.0', private: true }),
+    );
+    npm(['install', '--prefer-offline', tarball], app);
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -43,9 +52,10 @@ describe('the npm package', () => {
     expect(files).toEqual(
       expect.arrayContaining([
         'bin/spice-webdav',
-        'dist/src/index.js',
+        // One bundled file per entry point (scripts/bundle.ts), and the compiler's declarations for the API.
+        'dist/bundle/cli.js',
+        'dist/bundle/index.js',
         'dist/src/index.d.ts',
-        'dist/src/edge/cli/main.js',
         'guest/build.sh',
         'systemd/spice-webdav@.service',
         'package.json',
@@ -61,20 +71,15 @@ describe('the npm package', () => {
       (f) =>
         /^(spec|src|bench|node_modules|guest\/cache)\//.test(f) ||
         f.endsWith('.map') ||
-        f.startsWith('dist/bench'),
+        f.startsWith('dist/bench') ||
+        f === 'dist/bundle/bench-client.js' ||
+        // The bundles hold all our code: the compiler's per-module JavaScript is not needed at run time.
+        (f.startsWith('dist/src/') && !f.endsWith('.d.ts')),
     );
     expect(strays).toEqual([]);
   });
 
   it('installs into an empty folder and runs `spice-webdav --help` and the typed API from there', () => {
-    const app = join(work, 'app');
-    execFileSync('mkdir', ['-p', app]);
-    writeFileSync(
-      join(app, 'package.json'),
-      JSON.stringify({ name: 'app', version: '1.0.0', private: true }),
-    );
-    npm(['install', '--prefer-offline', tarball], app);
-
     const help = execFileSync(join(app, 'node_modules', '.bin', 'spice-webdav'), ['--help'], {
       encoding: 'utf8',
     });
@@ -93,5 +98,33 @@ describe('the npm package', () => {
       types: string;
     };
     expect(existsSync(join(app, 'node_modules', 'spice-webdav', installed.types))).toBe(true);
+  });
+
+  // Start-up CPU is mostly module loading: the library and the CLI each load one file of ours, rxjs is inside
+  // it, and webdav-server (needed for the first OPTIONS only) stays out until it is asked for.
+  it('loads one bundled file for the library and one for the CLI, without webdav-server', () => {
+    // The last line printed: what the code printed itself (the CLI's version) comes before it.
+    const loadedBy = (code: string): string[] =>
+      JSON.parse(
+        execFileSync(
+          process.execPath,
+          ['-e', `${code}; console.log(JSON.stringify(Object.keys(require.cache)))`],
+          {
+            cwd: app,
+            encoding: 'utf8',
+          },
+        )
+          .trim()
+          .split('\n')
+          .pop() ?? '[]',
+      ) as string[];
+    const ours = (files: string[]) => files.filter((f) => f.includes('/node_modules/spice-webdav/'));
+    const library = loadedBy("require('spice-webdav')");
+    expect(ours(library)).toEqual([join(app, 'node_modules', 'spice-webdav', 'dist', 'bundle', 'index.js')]);
+    expect(library).toHaveLength(1);
+
+    const cli = loadedBy("require('spice-webdav/dist/bundle/cli.js').main(['--version'])");
+    expect(ours(cli)).toEqual([join(app, 'node_modules', 'spice-webdav', 'dist', 'bundle', 'cli.js')]);
+    expect(cli.filter((f) => /\/node_modules\/(rxjs|webdav-server)\//.test(f))).toEqual([]);
   });
 });
