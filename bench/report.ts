@@ -162,6 +162,12 @@ export function printTable(report: Report): Record<string, unknown> {
   );
   for (const variant of variants) {
     console.log(`\nVariant ${variant} (ours with other settings): median value, CPU s`);
+    const startup = mediansOf(report, variant, 'startup');
+    const oursStartup = mediansOf(report, OURS, 'startup');
+    console.log(
+      `  ${'start to first answer in the guest'.padEnd(46)} ${fmt(startup?.value.median).padStart(8)} s     (ours ${fmt(oursStartup?.value.median)})` +
+        `  cpu ${fmt(startup?.cpuSeconds.median)} (ours ${fmt(oursStartup?.cpuSeconds.median)})`,
+    );
     for (const workload of report.workloads) {
       const v = mediansOf(report, variant, workload.id);
       const ours = mediansOf(report, OURS, workload.id);

@@ -45,6 +45,10 @@ interface Options {
   cli: boolean;
   /** --credits N: also measure our client with N credits per client (a candidate credit window). */
   credits: number | undefined;
+  /** --node-flags "FLAGS": also measure our client with these Node/V8 flags added (a candidate start-up setting). */
+  nodeFlags: string[] | undefined;
+  /** --unbundled: also measure our client from the compiler's per-module output (what the bundle saves). */
+  unbundled: boolean;
   /** Each warm client process first does an untimed warm-up transfer (--no-warmup: skip it). */
   warmup: boolean;
   /** Also measure GET and PUT as the first transfer of a fresh process (--no-cold: skip them). */
@@ -80,6 +84,10 @@ function parseOptions(argv: string[]): Options {
     memory: !quick && !argv.includes('--no-memory'),
     cli: argv.includes('--cli'),
     credits: value('--credits') === undefined ? undefined : Number(value('--credits')),
+    nodeFlags: value('--node-flags')
+      ?.split(' ')
+      .filter((flag) => flag !== ''),
+    unbundled: argv.includes('--unbundled'),
     warmup: !argv.includes('--no-warmup'),
     cold: !argv.includes('--no-cold'),
     topologies: topology === 'guest' || topology === 'host' ? [topology] : ['guest', 'host'],
@@ -467,6 +475,16 @@ async function main(): Promise<void> {
           env: { BENCH_CREDITS_PER_CLIENT: String(options.credits) },
         };
         await measureAll(variant, round);
+      }
+      if (options.nodeFlags !== undefined) {
+        const args = [...options.nodeFlags, ...specs.ours.args];
+        await measureAll({ ...specs.ours, args, name: 'spice-webdav+flags' }, round);
+      }
+      if (options.unbundled) {
+        const args = specs.ours.args.map((arg) =>
+          arg === OUR_CLIENT ? join(__dirname, 'our-client.js') : arg,
+        );
+        await measureAll({ ...specs.ours, args, name: 'spice-webdav-unbundled' }, round);
       }
       if (raw.length > 0) await measureClient(qemu, shells, specs.raw, raw, round, dir, record, rawWarmup);
       if (slowLink !== undefined && slow.length > 0) {
