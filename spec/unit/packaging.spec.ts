@@ -101,30 +101,35 @@ describe('the npm package', () => {
   });
 
   // Start-up CPU is mostly module loading: the library and the CLI each load one file of ours, rxjs is inside
-  // it, and webdav-server (needed for the first OPTIONS only) stays out until it is asked for.
-  it('loads one bundled file for the library and one for the CLI, without webdav-server', () => {
-    // The last line printed: what the code printed itself (the CLI's version) comes before it.
-    const loadedBy = (code: string): string[] =>
-      JSON.parse(
-        execFileSync(
-          process.execPath,
-          ['-e', `${code}; console.log(JSON.stringify(Object.keys(require.cache)))`],
-          {
-            cwd: app,
-            encoding: 'utf8',
-          },
-        )
-          .trim()
-          .split('\n')
-          .pop() ?? '[]',
-      ) as string[];
+  // it, and webdav-server (needed for the first OPTIONS only) stays out until it is asked for, as do the
+  // built-ins only some targets need (TLS, ssh and virsh processes, webdav-server's isolation).
+  it('loads one bundled file for the library and one for the CLI, without webdav-server or unused built-ins', () => {
+    /** The files in require.cache and the built-ins Node loaded, after `code` ran in the installed app. */
+    const loadedBy = (code: string): { files: string[]; builtins: string[] } => {
+      const report =
+        'console.log(JSON.stringify({ files: Object.keys(require.cache), builtins: process.moduleLoadList' +
+        ".filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice('NativeModule '.length)) }))";
+      // The last line printed: what the code printed itself (the CLI's version) comes before it.
+      const output = execFileSync(process.execPath, ['-e', `${code}; ${report}`], {
+        cwd: app,
+        encoding: 'utf8',
+      });
+      return JSON.parse(output.trim().split('\n').pop() ?? '{}') as { files: string[]; builtins: string[] };
+    };
     const ours = (files: string[]) => files.filter((f) => f.includes('/node_modules/spice-webdav/'));
+    const onlyForSomeTargets = (builtins: string[]) =>
+      builtins.filter((name) => ['tls', 'child_process', 'domain'].includes(name));
+
     const library = loadedBy("require('spice-webdav')");
-    expect(ours(library)).toEqual([join(app, 'node_modules', 'spice-webdav', 'dist', 'bundle', 'index.js')]);
-    expect(library).toHaveLength(1);
+    expect(ours(library.files)).toEqual([
+      join(app, 'node_modules', 'spice-webdav', 'dist', 'bundle', 'index.js'),
+    ]);
+    expect(library.files).toHaveLength(1);
+    expect(onlyForSomeTargets(library.builtins)).toEqual([]);
 
     const cli = loadedBy("require('spice-webdav/dist/bundle/cli.js').main(['--version'])");
-    expect(ours(cli)).toEqual([join(app, 'node_modules', 'spice-webdav', 'dist', 'bundle', 'cli.js')]);
-    expect(cli.filter((f) => /\/node_modules\/(rxjs|webdav-server)\//.test(f))).toEqual([]);
+    expect(ours(cli.files)).toEqual([join(app, 'node_modules', 'spice-webdav', 'dist', 'bundle', 'cli.js')]);
+    expect(cli.files.filter((f) => /\/node_modules\/(rxjs|webdav-server)\//.test(f))).toEqual([]);
+    expect(onlyForSomeTargets(cli.builtins)).toEqual([]);
   });
 });
