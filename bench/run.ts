@@ -329,14 +329,7 @@ function slowLinkSpecs(port: number, dir: string): ClientSpec[] {
   const ours = (name: string, compression: 'on' | 'off'): ClientSpec => ({
     name,
     command: process.execPath,
-    args: [
-      ...OUR_NODE_FLAGS,
-      ...profileArgs(),
-      join(__dirname, 'our-client.js'),
-      '127.0.0.1',
-      String(port),
-      dir,
-    ],
+    args: [...OUR_NODE_FLAGS, ...profileArgs(), OUR_CLIENT, '127.0.0.1', String(port), dir],
     env: { BENCH_COMPRESSION: compression },
   });
   return [
