@@ -400,15 +400,23 @@ export function guestTextCommand(path: string, bytes: number): string {
  */
 export function slowLinkWorkloads(files: SlowLinkFiles): Workload[] {
   const mib = files.bytes / MiB;
-  const put = (id: string, what: string, source: string): Workload => ({
+  /** A guest-side transfer of `files.bytes` over the slow link; `transfer` returns its seconds. */
+  const slowTransfer = (
+    id: string,
+    label: string,
+    transfer: (context: WorkloadContext) => Promise<number>,
+  ): Workload => ({
     id,
-    label: `PUT ${mib} MiB ${what}, slow link`,
+    label: `${label}, slow link`,
     unit: 'MB/s',
     higherIsBetter: true,
     bytes: files.bytes,
     topology: 'guest',
     cold: false,
-    run: async ({ shell, client, round }) => {
+    run: async (context) => files.bytes / (await transfer(context)) / 1e6,
+  });
+  const put = (id: string, what: string, source: string): Workload =>
+    slowTransfer(id, `PUT ${mib} MiB ${what}`, async ({ shell, client, round }) => {
       const out = await shell.run(
         `curl -s -H 'Expect:' -T ${source} -o /dev/null -w '%{http_code} %{size_upload} %{time_total}' ` +
           `${shell.base}/up-${id.replace('@', '-')}-${client}-${round}`,
@@ -417,22 +425,13 @@ export function slowLinkWorkloads(files: SlowLinkFiles): Workload[] {
       if ((code !== '201' && code !== '204') || Number(size) !== files.bytes) {
         throw new Error(`${id}: got "${out}"`);
       }
-      return files.bytes / Number(total) / 1e6;
-    },
-  });
-  const get = (id: string, what: string, name: string): Workload => ({
-    id,
-    label: `GET ${mib} MiB ${what}, slow link`,
-    unit: 'MB/s',
-    higherIsBetter: true,
-    bytes: files.bytes,
-    topology: 'guest',
-    cold: false,
-    run: async ({ shell }) => {
+      return Number(total);
+    });
+  const get = (id: string, what: string, name: string): Workload =>
+    slowTransfer(id, `GET ${mib} MiB ${what}`, async ({ shell }) => {
       const r = await curlTimed(shell, `${shell.base}/${name}`, '200', files.bytes);
-      return files.bytes / r.seconds / 1e6;
-    },
-  });
+      return r.seconds;
+    });
   return [
     put('put-text@slow', 'of text', files.guestText),
     put('put-random@slow', 'of random data', files.guestRandom),

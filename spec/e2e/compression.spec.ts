@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INITIAL_STATUS, reduceStatus, statusReport } from '../../src/edge/control/sharing-status';
 import type { CompressionMode } from '../../src/edge/spice/webdav-caps';
-import { guestCurl } from './support/guest-curl';
 import { startSharing, type SharingSession } from './support/sharing-session';
+import { untilGuestReachesShare } from './support/until-guest-reaches-share';
 import { withGuest } from './support/with-guest';
 
 jest.setTimeout(180_000);
@@ -44,12 +44,8 @@ describe('LZ4 compression of the guest data by the real spice-server', () => {
     sharing = startSharing(guest.qemu, { path: dir }, { compression });
     await sharing.waitFor((e) => e.kind === 'sharing-started');
     await sharing.waitFor((e) => e.kind === 'port-opened');
-    for (let i = 0; i < 30; i++) {
-      const probe = await guestCurl(guest.qemu, { method: 'OPTIONS', path: '/', timeoutMs: 5000 });
-      if (probe.status === 200) return sharing;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    throw new Error('the guest never reached the share');
+    await untilGuestReachesShare(guest.qemu);
+    return sharing;
   }
 
   /** PUTs a guest file to /NAME and checks that the host file has the guest's sha256. */

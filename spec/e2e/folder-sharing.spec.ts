@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { guestCurl } from './support/guest-curl';
 import { startSharing, type SharingSession } from './support/sharing-session';
+import { untilGuestReachesShare } from './support/until-guest-reaches-share';
 import { withGuest } from './support/with-guest';
 
 jest.setTimeout(120_000);
@@ -55,12 +56,8 @@ describe('folder sharing through a real guest', () => {
     sharing = session;
     await sharing.waitFor((e) => e.kind === 'sharing-started');
     await sharing.waitFor((e) => e.kind === 'port-opened');
-    for (let i = 0; i < 30; i++) {
-      const probe = await guestCurl(guest.qemu, { method: 'OPTIONS', path: '/', timeoutMs: 5000 });
-      if (probe.status === 200) return sharing;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    throw new Error('the guest never reached the share');
+    await untilGuestReachesShare(guest.qemu);
+    return sharing;
   }
 
   it('lists the shared folder with PROPFIND', async () => {

@@ -32,6 +32,7 @@ import { guestCurl } from './support/guest-curl';
 import { readMultistatus } from '../unit/webdav/support/multistatus';
 import { shellQuote } from './support/shell-quote';
 import { startSharing, type SharingSession } from './support/sharing-session';
+import { untilGuestReachesShare } from './support/until-guest-reaches-share';
 import { withGuest } from './support/with-guest';
 
 jest.setTimeout(180_000);
@@ -74,14 +75,11 @@ describe('a hostile guest cannot escape, crash or wedge the share', () => {
     '/etc/passwd': folderManifest('/etc', [])['passwd'] ?? 'missing',
   });
 
-  async function waitUntilServing(): Promise<void> {
-    for (let attempt = 0; attempt < 40; attempt++) {
-      const probe = await guestCurl(guest.qemu, { path: '/file.txt', timeoutMs: 5000 });
-      if (probe.status === 200 && probe.text === INSIDE) return;
-      await sleep(500);
-    }
-    throw new Error('the guest never reached the share');
-  }
+  const waitUntilServing = (): Promise<void> =>
+    untilGuestReachesShare(guest.qemu, {
+      request: { path: '/file.txt', timeoutMs: 5000 },
+      accept: (probe) => probe.status === 200 && probe.text === INSIDE,
+    });
 
   beforeAll(async () => {
     base = mkdtempSync(join(tmpdir(), 'spice-webdav-hostile-'));
@@ -490,12 +488,10 @@ describe('a hostile guest cannot make XML or guest state cost more than it sent'
   beforeEach(async () => {
     for (const name of readdirSync(shareDir)) rmSync(join(shareDir, name), { recursive: true, force: true });
     writeFileSync(join(shareDir, 'file.txt'), INSIDE);
-    for (let attempt = 0; attempt < 40; attempt++) {
-      const probe = await guestCurl(guest.qemu, { path: '/file.txt', timeoutMs: 5000 });
-      if (probe.status === 200 && probe.text === INSIDE) return;
-      await sleep(500);
-    }
-    throw new Error('the guest never reached the share');
+    await untilGuestReachesShare(guest.qemu, {
+      request: { path: '/file.txt', timeoutMs: 5000 },
+      accept: (probe) => probe.status === 200 && probe.text === INSIDE,
+    });
   });
 
   afterEach(async () => {

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_LOOP_LIMITS } from '../../src/channel/mux-loop/loop-limits';
 import { clientIdFromBigInt, encodeMuxFrame } from '../../src/wire/mux-frame';
-import { guestCurl } from './support/guest-curl';
 import { startSharing, type SharingSession } from './support/sharing-session';
+import { untilGuestReachesShare } from './support/until-guest-reaches-share';
 import { withGuest } from './support/with-guest';
 
 jest.setTimeout(180_000);
@@ -18,7 +18,6 @@ const PORT = '/dev/virtio-ports/org.spice-space.webdav.0';
 const INSIDE = 'served from the share';
 const GET_FILE = Buffer.from('GET /file.txt HTTP/1.1\r\nHost: guest\r\n\r\n');
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * A frame from client number `n`, with an id shaped like spice-webdavd's (an aligned address, sign-extended):
  * the client only trusts the first frame after a port opens when its id has that shape (src/wire/mux-resync.ts).
@@ -30,14 +29,12 @@ describe('raw mux attacks from root in the guest', () => {
   let dir: string;
   let sharing: SharingSession;
 
-  async function waitUntilServing(): Promise<void> {
-    for (let attempt = 0; attempt < 60; attempt++) {
-      const probe = await guestCurl(guest.qemu, { path: '/file.txt', timeoutMs: 5000 });
-      if (probe.status === 200 && probe.text === INSIDE) return;
-      await sleep(500);
-    }
-    throw new Error('the guest never reached the share');
-  }
+  const waitUntilServing = (): Promise<void> =>
+    untilGuestReachesShare(guest.qemu, {
+      request: { path: '/file.txt', timeoutMs: 5000 },
+      accept: (probe) => probe.status === 200 && probe.text === INSIDE,
+      attempts: 60,
+    });
 
   /** Copies bytes into a guest file, in pieces the command channel carries comfortably. */
   async function putGuestFile(path: string, bytes: Buffer): Promise<void> {

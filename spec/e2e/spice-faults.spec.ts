@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { formatEvent } from '../../src/edge/cli/format-event';
 import type { SharingEvent } from '../../src/edge/sharing/sharing-types';
 import { isSpiceConnectionError } from '../../src/edge/spice/errors';
-import { guestCurl } from './support/guest-curl';
 import { connectionsOnPort } from './support/listening-sockets';
 import { startSharing, type SharingSession } from './support/sharing-session';
+import { untilGuestReachesShare } from './support/until-guest-reaches-share';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy';
 import { withGuest } from './support/with-guest';
 
@@ -55,24 +55,17 @@ describe('SPICE-side faults', () => {
   }
 
   /** Waits until a guest GET is answered by the share (the daemon answers ~1 s after the channel links). */
-  async function waitUntilServing(session?: SharingSession): Promise<void> {
-    let last = '';
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const probe = await guestCurl(guest.qemu, { path: '/file.txt', timeoutMs: 5000 });
-      if (probe.status === 200 && probe.text === CONTENT) return;
-      last = `status ${probe.status}, curl ${probe.curlExitCode} ${probe.curlError}`;
-      await sleep(500);
-    }
-    const daemon = await guest.qemu.guestExec('tail -5 /tmp/webdavd.log', { timeoutMs: 10_000 });
-    const events =
-      session?.events
-        .slice(-15)
-        .map((e) => e.kind)
-        .join(', ') ?? '';
-    throw new Error(
-      `the guest never reached the share (last probe: ${last}; recent events: ${events}; daemon log: ${daemon.stdout})`,
-    );
-  }
+  const waitUntilServing = (session?: SharingSession): Promise<void> =>
+    untilGuestReachesShare(guest.qemu, {
+      request: { path: '/file.txt', timeoutMs: 5000 },
+      accept: (probe) => probe.status === 200 && probe.text === CONTENT,
+      attempts: 20,
+      explain: async () => {
+        const daemon = await guest.qemu.guestExec('tail -5 /tmp/webdavd.log', { timeoutMs: 10_000 });
+        const events = session?.events.slice(-15).map((e) => e.kind) ?? [];
+        return `recent events: ${events.join(', ')}; daemon log: ${daemon.stdout}`;
+      },
+    });
 
   /** Waits for the session's fatal error (or says it never came: waitFor rejects after 20 s). */
   function failureOf(session: SharingSession): Promise<unknown> {
