@@ -2,12 +2,16 @@ import { promises as fsp } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import type { Stats } from 'node:fs';
 import { sendText } from './connection-host';
 import { BatchedFileWriter } from './batched-file-writer';
+import { closeFd, fchmodFd, openFd, renamePath, unlinkPath, writeAll } from './fd-calls';
 import { allowHeader } from './method-table';
 import { fileSystemRefusal } from './methods/file-system-refusal';
 import { sameFile, type ShareNamespace } from './share-namespace';
+import { readSmallBody } from './request-body';
 import { freshTempName } from './share-temp-files';
+import { statOrUndefined } from './stat-or-undefined';
 
 type Refusal = { readonly kind: 'refused'; readonly status: number; readonly message: string };
 type Opened = { readonly kind: 'opened'; readonly handle: fsp.FileHandle; readonly id: symbol };
@@ -17,7 +21,13 @@ const MOVED_AWAY =
   'Send the file again.';
 
 /**
- * PUT of a whole file, answered by us. Under the share's namespace lock, the target is resolved and a temp
+ * A body that declares at most this many bytes (one mux frame's worth) is read whole before the file system
+ * is touched, then written in one call while the namespace lock is held: see receiveSmallFile.
+ */
+export const SMALL_UPLOAD_BYTES = 64 * 1024;
+
+/**
+ * PUT of a whole file, answered by us. A small body takes receiveSmallFile's way. Otherwise, under the share's namespace lock, the target is resolved and a temp
  * file is created exclusively (no link followed) in the target's real folder; the body streams into the
  * open descriptor without the lock; at the end the lock is taken again, the target resolved again, the temp
  * file checked to be still ours and still next to the target, and renamed over it. If the guest moved or
@@ -32,6 +42,8 @@ export async function receiveFile(
   segments: readonly string[],
   onBytes: (n: number) => void,
 ): Promise<void> {
+  const small = declaredSmallLength(req);
+  if (small !== undefined) return receiveSmallFile(req, res, space, segments, onBytes, small);
   const opened = await space.lock.exclusive(() => openUpload(space, segments));
   if (opened.kind === 'refused') return answerRefusal(res, opened);
 
@@ -46,15 +58,98 @@ export async function receiveFile(
   }
   const outcome = await space.lock.exclusive(() => commitUpload(space, segments, opened));
   if (outcome.kind === 'refused') return answerRefusal(res, outcome);
-  res.statusCode = outcome.replaced ? 204 : 201;
+  answerCommitted(res, outcome.replaced);
+}
+
+/**
+ * A small body, read whole into memory first (never under the lock: a guest that sends it slowly must not
+ * stall the share), then placed in one section of the namespace lock: resolve, create the temp file
+ * exclusively in the target's real folder, write, keep the old file's permission bits, close, rename over
+ * the target. Nothing can change what the name means between the resolve and the rename, since every guest
+ * request that changes names holds the lock alone; so the second resolve and the "still ours" check of the
+ * streamed way, needed only because its body streams without the lock, have nothing to catch here. The lock
+ * is held for a few calls on at most SMALL_UPLOAD_BYTES, as for any namespace change.
+ */
+async function receiveSmallFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  space: ShareNamespace,
+  segments: readonly string[],
+  onBytes: (n: number) => void,
+  declared: number,
+): Promise<void> {
+  const read = await readSmallBody(req, declared, onBytes).catch(() => undefined);
+  if (read === undefined) return; // the guest went away before the body was complete
+  if (read.kind === 'too-large') throw new Error('an upload outgrew its Content-Length'); // the parser stops there
+  const outcome = await space.lock.exclusive(() => placeSmallFile(space, segments, read.body));
+  if (outcome.kind === 'refused') return answerRefusal(res, outcome);
+  answerCommitted(res, outcome.replaced);
+}
+
+/** The Content-Length of a body small enough for receiveSmallFile (none and no chunks: empty), else undefined. */
+function declaredSmallLength(req: IncomingMessage): number | undefined {
+  if (req.headers['transfer-encoding'] !== undefined) return undefined;
+  const declared = Number(req.headers['content-length'] ?? 0);
+  return Number.isSafeInteger(declared) && declared >= 0 && declared <= SMALL_UPLOAD_BYTES
+    ? declared
+    : undefined;
+}
+
+async function placeSmallFile(
+  space: ShareNamespace,
+  segments: readonly string[],
+  body: Buffer,
+): Promise<Commit> {
+  const location = await space.locate(segments);
+  if (location.kind === 'outside') return refused(403, 'The path leaves the shared folder.');
+  // The entry's own stats were read while resolving unless it is a link (then stat its target).
+  const existing = location.exists ? (location.stats ?? (await statOrUndefined(location.real))) : undefined;
+  const problem = problemWithStats(existing);
+  if (problem) return problem;
+  const tempReal = path.join(path.dirname(location.real), freshTempName());
+  let fd: number;
+  try {
+    fd = await openFd(tempReal, 'wx', 0o666); // as openUpload: O_EXCL, and ENOENT/ENOTDIR mean 409
+  } catch (error) {
+    return refusalOf(error);
+  }
+  try {
+    await writeAll(fd, body);
+    if (existing !== undefined) await fchmodFd(fd, existing.mode & 0o777); // keep rwx, drop setuid/setgid/sticky
+  } catch (error) {
+    await closeFd(fd).catch(() => undefined);
+    await unlinkPath(tempReal).catch(() => undefined);
+    return refusalOf(error);
+  }
+  try {
+    await closeFd(fd);
+    await renamePath(tempReal, location.real);
+  } catch (error) {
+    await unlinkPath(tempReal).catch(() => undefined); // still ours: we hold the lock
+    return refusalOf(error);
+  }
+  return { kind: 'committed', replaced: location.exists };
+}
+
+/** 201 for a new file, 204 for a replaced one, no body. */
+function answerCommitted(res: ServerResponse, replaced: boolean): void {
+  res.statusCode = replaced ? 204 : 201;
   res.setHeader('Content-Length', 0);
   res.end();
+}
+
+/** The refusal a file-system error a guest can cause deserves; any other error is a fault and rethrown. */
+function refusalOf(error: unknown): Refusal {
+  const refusal = fileSystemRefusal(error);
+  if (refusal === undefined) throw error;
+  return { kind: 'refused', ...refusal };
 }
 
 async function openUpload(space: ShareNamespace, segments: readonly string[]): Promise<Opened | Refusal> {
   const location = await space.locate(segments);
   if (location.kind === 'outside') return refused(403, 'The path leaves the shared folder.');
-  const targetProblem = await problemWithTarget(location.exists ? location.real : undefined);
+  const existing = location.exists ? (location.stats ?? (await statOrUndefined(location.real))) : undefined;
+  const targetProblem = problemWithStats(existing);
   if (targetProblem) return targetProblem;
   const tempReal = path.join(path.dirname(location.real), freshTempName());
   let handle: fsp.FileHandle;
@@ -145,7 +240,11 @@ async function stillOurs(handle: fsp.FileHandle, tempReal: string): Promise<bool
 
 async function problemWithTarget(real: string | undefined): Promise<Refusal | undefined> {
   if (real === undefined) return undefined;
-  const existing = await fsp.stat(real).catch(() => undefined);
+  return problemWithStats(await fsp.stat(real).catch(() => undefined));
+}
+
+/** A target that is there (its stats) and is no regular file cannot be written. */
+function problemWithStats(existing: Stats | undefined): Refusal | undefined {
   if (existing?.isDirectory()) return refused(405, 'A folder exists at this path.');
   if (existing && !existing.isFile()) return refused(403, 'Only regular files can be written.');
   return undefined;

@@ -71,28 +71,40 @@ describe('renames racing writes through a relative link', () => {
     expectNothingOutside();
   });
 
-  it('uploads racing renames of their folder land where they were asked or get 409, never leave a temp file', async () => {
-    await writeFiles(sandbox.share, { 'D/keep.txt': 'keep' });
-    const statuses = new Set<number>();
-    const mover = async () => {
-      for (let round = 0; round < ROUNDS; round++)
-        for (const [from, to] of [
-          ['/D', '/E'],
-          ['/E', '/D'],
-        ] as const)
-          await davRequest(engine, { method: 'MOVE', path: from, headers: { Destination: to } });
-    };
-    const putter = async (lane: number) => {
-      for (let round = 0; round < ROUNDS; round++) {
-        const res = await davRequest(engine, { method: 'PUT', path: `/D/f-${lane}-${round}.txt`, body: 'x' });
-        statuses.add(res.status);
-      }
-    };
-    await Promise.all([mover(), ...Array.from({ length: PUTS_PER_ROUND }, (_, lane) => putter(lane))]);
-    expectNothingOutside();
-    expect([...statuses].every((status) => [201, 409].includes(status))).toBe(true);
-    expect(readdirSync(sandbox.share).filter((name) => name.startsWith('f-'))).toEqual([]);
-  });
+  // A small body (Content-Length) is placed in one locked section; a chunked one streams between two.
+  it.each([
+    ['small', {}],
+    ['streamed', { 'Transfer-Encoding': 'chunked' }],
+  ])(
+    '%s uploads racing renames of their folder land where they were asked or get 409, never leave a temp file',
+    async (_framing, headers) => {
+      await writeFiles(sandbox.share, { 'D/keep.txt': 'keep' });
+      const statuses = new Set<number>();
+      const mover = async () => {
+        for (let round = 0; round < ROUNDS; round++)
+          for (const [from, to] of [
+            ['/D', '/E'],
+            ['/E', '/D'],
+          ] as const)
+            await davRequest(engine, { method: 'MOVE', path: from, headers: { Destination: to } });
+      };
+      const putter = async (lane: number) => {
+        for (let round = 0; round < ROUNDS; round++) {
+          const res = await davRequest(engine, {
+            method: 'PUT',
+            path: `/D/f-${lane}-${round}.txt`,
+            headers,
+            body: 'x',
+          });
+          statuses.add(res.status);
+        }
+      };
+      await Promise.all([mover(), ...Array.from({ length: PUTS_PER_ROUND }, (_, lane) => putter(lane))]);
+      expectNothingOutside();
+      expect([...statuses].every((status) => [201, 409].includes(status))).toBe(true);
+      expect(readdirSync(sandbox.share).filter((name) => name.startsWith('f-'))).toEqual([]);
+    },
+  );
 
   it('moving the link itself to the top level never lets a PUT through it land outside', async () => {
     const statuses = await race(
