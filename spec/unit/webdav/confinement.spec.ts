@@ -127,6 +127,23 @@ describe('confinement to the shared folder', () => {
     expect((await davRequest(engine, { method: 'GET', path: '/file.txt' })).body.toString()).toBe('inside');
   });
 
+  it('deleting a folder holding links to outside, nested folders and a dangling link removes only the share', async () => {
+    await writeFiles(sandbox.share, {
+      'tree/a.txt': 'a',
+      'tree/deep/b.txt': 'b',
+      'tree/deep/deeper/c.txt': 'c',
+    });
+    symlinkSync(sandbox.outside, path.join(sandbox.share, 'tree', 'out-folder'));
+    symlinkSync(
+      path.join(sandbox.outside, 'victim.txt'),
+      path.join(sandbox.share, 'tree', 'deep', 'out-file'),
+    );
+    symlinkSync(path.join(sandbox.share, 'nowhere'), path.join(sandbox.share, 'tree', 'deep', 'dangling'));
+    expect((await davRequest(engine, { method: 'DELETE', path: '/tree' })).status).toBe(204);
+    expect(manifest(sandbox.share).filter((entry) => / tree\b/.test(entry))).toEqual([]);
+    expectOutsideUntouched();
+  });
+
   it('refuses DELETE, MOVE and COPY of the share root itself', async () => {
     expect((await davRequest(engine, { method: 'DELETE', path: '/' })).status).toBe(403);
     expect(
