@@ -2,7 +2,8 @@
  * The engine's cost per small request, without QEMU (issue 12, many small files): the engine alone in a child
  * process on a local unix socket, driven by this process over keep-alive connections as rclone drives it
  * (`--connections`, 4 by default): MKCOL of 20 folders, PUT of 1,000 files of 4 KiB, PROPFIND Depth 0 of each
- * file, PROPFIND Depth 1 of each folder, GET of each file, DELETE of each file, then of each folder. For every
+ * file, PROPFIND Depth 1 of each folder, GET of each file, DELETE of each file of half the folders and then of
+ * those folders, DELETE of each other folder with its 50 files in one request. For every
  * step it prints the engine process's CPU (utime + stime from /proc) and context switches per request, and the
  * median and 90th percentile of the request's round trip as the client sees it. Round 1 warms up; the figures
  * are the medians of the later rounds. `--strace` also counts the engine's syscalls per request
@@ -131,6 +132,7 @@ function steps(round: number): { name: string; requests: Request[] }[] {
   const files = folders.flatMap((folder) =>
     Array.from({ length: FILES_PER_FOLDER }, (_, i) => `${folder}/f${i}.txt`),
   );
+  const half = files.length / 2;
   const each = (paths: string[], request: Omit<Request, 'path'>) =>
     paths.map((p) => ({ ...request, path: p }));
   return [
@@ -145,8 +147,16 @@ function steps(round: number): { name: string; requests: Request[] }[] {
       requests: each(folders, { method: 'PROPFIND', headers: { Depth: '1' }, expect: 207 }),
     },
     { name: 'GET 4 KiB', requests: each(files, { method: 'GET', expect: 200 }) },
-    { name: 'DELETE file', requests: each(files, { method: 'DELETE', expect: 204 }) },
-    { name: 'DELETE folder', requests: each(folders, { method: 'DELETE', expect: 204 }) },
+    // Half the folders file by file, then empty; the other half each in one DELETE of its 50 files.
+    { name: 'DELETE file', requests: each(files.slice(0, half), { method: 'DELETE', expect: 204 }) },
+    {
+      name: 'DELETE folder',
+      requests: each(folders.slice(0, FOLDERS / 2), { method: 'DELETE', expect: 204 }),
+    },
+    {
+      name: 'DELETE folder of 50 files',
+      requests: each(folders.slice(FOLDERS / 2), { method: 'DELETE', expect: 204 }),
+    },
   ];
 }
 
