@@ -39,27 +39,33 @@ export function isWithin(rootReal: string, candidate: string): boolean {
 }
 
 /**
- * Two calls to the file system for the common cases, each one trip to libuv's thread pool: an lstat of the
- * leaf as named (the kernel follows the names before it), then either the realpath of the whole path (the
- * leaf exists and is no link, so the entry is its real path) or the realpath of its folder (nothing at the
- * leaf). A leaf that is a link takes the long way, which resolves the entry and its target apart.
+ * Two calls to the file system for the common cases, each one trip to libuv's thread pool, made together (so
+ * their answers can reach the event loop in one wake-up): an lstat of the leaf as named (the kernel follows
+ * the names before it) and the realpath of its folder. A leaf that is there and is no link is then
+ * `realpath(folder)/leaf`, its entry and its real path at once; a missing leaf's entry is the same. A leaf
+ * that is a link, or a folder that is missing, takes the long way, which resolves the entry and its target
+ * apart.
  */
 export async function locateInShare(rootReal: string, segments: readonly string[]): Promise<Location> {
   if (segments.length === 0) return { kind: 'inside', real: rootReal, entry: rootReal, exists: true };
-  const named = path.join(rootReal, ...segments);
-  const leaf = await lstatOrMissing(named);
-  if (leaf === undefined) {
-    const parentReal = await resolveExistingPrefix(rootReal, segments.slice(0, -1));
+  const folderSegments = segments.slice(0, -1);
+  const [leaf, folder] = await Promise.all([
+    lstatOrMissing(path.join(rootReal, ...segments)),
+    realpathOrMissing(path.join(rootReal, ...folderSegments)),
+  ]);
+  if (folder.kind === 'missing') {
+    if (leaf !== undefined) return locateThroughLink(rootReal, segments); // changed meanwhile: the long way
+    const parentReal = await resolveExistingPrefix(rootReal, folderSegments);
     if (parentReal === undefined) return OUTSIDE;
     const entry = path.join(parentReal, segments[segments.length - 1] ?? '');
     return { kind: 'inside', real: entry, entry, exists: false };
   }
-  if (leaf.isSymbolicLink()) return locateThroughLink(rootReal, segments);
-  const real = await realpathOrMissing(named);
-  if (real.kind === 'missing') return locateThroughLink(rootReal, segments); // changed meanwhile: the long way
-  return isWithin(rootReal, real.path)
-    ? { kind: 'inside', real: real.path, entry: real.path, exists: true, stats: leaf }
-    : OUTSIDE;
+  if (!isWithin(rootReal, folder.path)) return OUTSIDE;
+  if (leaf?.isSymbolicLink() === true) return locateThroughLink(rootReal, segments);
+  const entry = path.join(folder.path, segments[segments.length - 1] ?? '');
+  return leaf === undefined
+    ? { kind: 'inside', real: entry, entry, exists: false }
+    : { kind: 'inside', real: entry, entry, exists: true, stats: leaf };
 }
 
 /** The long way, for a leaf that is a symbolic link: the entry has its folder resolved, `real` its target. */

@@ -2,11 +2,13 @@ import { readdir, rmdir, unlink, type Dirent } from 'node:fs';
 import * as path from 'node:path';
 
 /**
- * How many unlinks of one folder's entries are in flight at once: enough that the thread pool's completions
- * reach the event loop together (fewer wake-ups per call), few enough that a folder of 100,000 entries costs
- * no more memory than its listing.
+ * How many unlinks of one folder's entries are in flight at once. Many: the thread pool's completions then
+ * reach the event loop together and its workers stay busy instead of being woken per call (with 1, 4 or 16
+ * in flight a tree of 1,000 files cost more CPU and context switches than `fs.rm`, which starts all of a
+ * folder's entries at once; with 64 as little). Bounded, so that a folder of 100,000 entries costs no more
+ * memory than its listing and a few dozen requests.
  */
-const CALLS_IN_FLIGHT = 8;
+const CALLS_IN_FLIGHT = 64;
 
 /**
  * Removes a folder and everything below it, never following a link: a link is unlinked, not entered. One
