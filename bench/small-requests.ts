@@ -10,9 +10,24 @@
  * (strace -c -f attached around each step, rounds after the first; it slows everything, so its CPU is not
  * comparable).
  *   npm run build && node dist/bench/small-requests.js --rounds 5 [--connections 1] [--strace]
+ * `--floor` instead makes a small PUT's file-system calls (lstat, realpath, create a temp file, write 4 KiB,
+ * close, rename) synchronously in this process, 1,000 times per round: the kernel's share of a PUT's CPU,
+ * which no server avoids.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
+import {
+  closeSync,
+  lstatSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  mkdirSync,
+  writeSync,
+} from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -350,9 +365,45 @@ async function driveRclone(engine: ChildProcess, pid: number, port: number, roun
   }
 }
 
+/** `--floor`: a small PUT's calls made synchronously, with this process's user and system CPU per PUT. */
+function measureFloor(rounds: number): void {
+  const base = mkdtempSync(path.join(tmpdir(), 'small-requests-floor-'));
+  try {
+    for (let round = 0; round < rounds; round++) {
+      const folder = path.join(base, `r${round}`);
+      mkdirSync(folder);
+      const before = process.cpuUsage();
+      const puts = FOLDERS * FILES_PER_FOLDER;
+      for (let i = 0; i < puts; i++) {
+        const named = path.join(folder, `f${i}.txt`);
+        try {
+          lstatSync(named);
+        } catch {
+          // missing, as for a new file
+        }
+        const temp = path.join(realpathSync.native(folder), `.t${i}`);
+        const fd = openSync(temp, 'wx', 0o666);
+        writeSync(fd, BODY, 0, BODY.length, 0);
+        closeSync(fd);
+        renameSync(temp, named);
+      }
+      const used = process.cpuUsage(before);
+      console.log(
+        `round ${round + 1}: ${((used.user + used.system) / puts).toFixed(0)} µs per PUT ` +
+          `(user ${(used.user / puts).toFixed(0)}, system ${(used.system / puts).toFixed(0)})`,
+      );
+    }
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+}
+
 const serveAt = process.argv.indexOf('--serve');
-const main =
-  serveAt === -1 ? drive() : serve(process.argv[serveAt + 1] ?? '', process.argv[serveAt + 2] ?? '');
+const main = process.argv.includes('--floor')
+  ? Promise.resolve().then(() => measureFloor(option('rounds', 3)))
+  : serveAt === -1
+    ? drive()
+    : serve(process.argv[serveAt + 1] ?? '', process.argv[serveAt + 2] ?? '');
 main.catch((error: unknown) => {
   console.error(error);
   process.exitCode = 1;
