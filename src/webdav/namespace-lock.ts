@@ -4,8 +4,8 @@ type Waiter = { readonly kind: 'shared' | 'exclusive'; readonly start: () => voi
  * A readers/writer lock over one share's namespace (which name means which file or folder). Every guest
  * request resolves its paths and acts on them while holding it, so no other guest request can move, replace
  * or delete a folder between the check and the use: reads (GET's open, PROPFIND) share it; MOVE, COPY,
- * DELETE, MKCOL, LOCK's creation and PUT's open and commit hold it alone. It is never held while a file body
- * streams. Waiters are served in arrival order, so a stream of readers cannot starve a writer.
+ * DELETE, MKCOL, LOCK's creation and PUT's open and commit (a small PUT's whole placement, its body already
+ * read) hold it alone. It is never held while a file body streams. Waiters are served in arrival order, so a stream of readers cannot starve a writer.
  */
 export class NamespaceLock {
   private readers = 0;
