@@ -77,6 +77,20 @@ describe('connections', () => {
     expect(readFileSync(path.join(sandbox.share, 'keep.txt'), 'utf8')).toBe('original content');
   });
 
+  it('stores nothing of a small upload whose body stops short, and the name stays writable', async () => {
+    const client = connect(engine);
+    client.on('error', () => undefined);
+    client.write('PUT /short.txt HTTP/1.1\r\nHost: g\r\nContent-Length: 4096\r\n\r\nonly a few bytes');
+    await closed(client);
+    // A later request waits for anything the cut upload queued on the namespace lock before it.
+    const again = keepAliveClient(engine);
+    expect((await again.request({ method: 'GET', path: '/short.txt' })).status).toBe(404);
+    expect(readdirSync(sandbox.share)).toEqual(['keep.txt']);
+    expect((await again.request({ method: 'PUT', path: '/short.txt', body: 'whole' })).status).toBe(201);
+    again.close();
+    expect(readFileSync(path.join(sandbox.share, 'short.txt'), 'utf8')).toBe('whole');
+  });
+
   it('leaves no file at all when the upload of a new file is cut off', async () => {
     const client = connect(engine);
     client.on('error', () => undefined);
