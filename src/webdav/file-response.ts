@@ -7,6 +7,7 @@ import { entityTag } from './entity-tag';
 import { headerText } from './header-value';
 import { allowHeader } from './method-table';
 import { MUX_MAX_PAYLOAD } from '../wire/constants';
+import { responseDrain } from './response-drain';
 import { sameFile, type ShareNamespace } from './share-namespace';
 import { statOrUndefined } from './stat-or-undefined';
 
@@ -132,24 +133,9 @@ async function sendRange(
     if (bytesRead === 0) throw new Error('the file ended before its announced length');
     position += bytesRead;
     if (res.destroyed) throw new Error('the connection went away');
-    if (!res.write(bytesRead === size ? buffer : buffer.subarray(0, bytesRead))) await drained(res);
+    if (res.write(bytesRead === size ? buffer : buffer.subarray(0, bytesRead))) continue;
+    if ((await responseDrain(res)) === 'closed') throw new Error('the connection went away');
   }
-}
-
-/** Resolves when the response may take more; rejects when it closes first. */
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onDrain = (): void => {
-      res.removeListener('close', onClose);
-      resolve();
-    };
-    const onClose = (): void => {
-      res.removeListener('drain', onDrain);
-      reject(new Error('the connection went away'));
-    };
-    res.once('drain', onDrain);
-    res.once('close', onClose);
-  });
 }
 
 function evaluatePreconditions(req: IncomingMessage, etag: string, stats: Stats): number | undefined {

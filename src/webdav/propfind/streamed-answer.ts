@@ -1,4 +1,5 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { responseDrain } from '../response-drain';
 
 /**
  * Up to this many bytes an answer is held back and sent whole with its Content-Length, as every answer was
@@ -115,14 +116,6 @@ export class StreamedAnswer {
     let ready = true;
     for (const piece of this.take()) if (!this.isClosed) ready = this.res.write(piece);
     if (ready || this.isClosed) return;
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        this.res.off('drain', done);
-        this.res.off('close', done);
-        resolve();
-      };
-      this.res.on('drain', done);
-      this.res.on('close', done);
-    });
+    await responseDrain(this.res); // once closed, isClosed says so to the next write
   }
 }
