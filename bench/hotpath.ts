@@ -40,6 +40,37 @@ function threadCpuSeconds(pid: number): Map<string, number> {
   return byKind;
 }
 
+/**
+ * Context switches (voluntary + involuntary) per thread kind, keyed by the thread's name (`node` is the main
+ * thread; libuv's pool is `libuv-worker`, V8's helpers `V8 DefaultWorke` and so on): which thread wakes.
+ */
+function threadSwitches(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    let status: string;
+    try {
+      status = readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8');
+    } catch {
+      continue; // the thread ended between the listing and the read
+    }
+    // Node 20 leaves its threads unnamed: they are told apart by their order of creation (thread id).
+    const name = task === String(pid) ? 'main' : `+${Number(task) - pid}`;
+    for (const match of status.matchAll(/^(non)?voluntary_ctxt_switches:\s+(\d+)$/gm)) {
+      const key = `${name}${match[1] === undefined ? '' : ' (preempted)'}`;
+      byName.set(key, (byName.get(key) ?? 0) + Number(match[2]));
+    }
+  }
+  return byName;
+}
+
+function switchShares(before: Map<string, number>, after: Map<string, number>, mib: number): string {
+  return [...after]
+    .map(([name, count]): [string, number] => [name, count - (before.get(name) ?? 0)])
+    .filter(([, count]) => count > 0)
+    .map(([name, count]) => `${name} ${(count / mib).toFixed(1)}`)
+    .join(', ');
+}
+
 function threadShares(before: Map<string, number>, after: Map<string, number>, mib: number): string {
   return [...after]
     .map(([kind, seconds]): [string, number] => [kind, seconds - (before.get(kind) ?? 0)])
@@ -96,12 +127,14 @@ async function main(): Promise<void> {
         const transfer: Transfer =
           kind === 'get' ? { kind, path: '/big.bin' } : { kind: 'put', path: '/upload.bin', bytes };
         const threadsBefore = threadCpuSeconds(client.pid);
+        const switchesBefore = threadSwitches(client.pid);
         const endMeasure = client.beginMeasure();
         const started = process.hrtime.bigint();
         const status = await peer.transfer(transfer);
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         const use = endMeasure();
         const threads = threadShares(threadsBefore, threadCpuSeconds(client.pid), options.mib);
+        const switches = switchShares(switchesBefore, threadSwitches(client.pid), options.mib);
         if (status >= 300) throw new Error(`${kind} answered ${status}: ${client.recentOutput}`);
         console.log(
           [
@@ -114,6 +147,7 @@ async function main(): Promise<void> {
             threads,
           ].join(' '),
         );
+        console.log(`       switches/MiB by thread: ${switches}`);
       }
     }
   } finally {
