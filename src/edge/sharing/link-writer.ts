@@ -2,6 +2,7 @@ import { EMPTY, mergeMap, type Observable, of, switchMap } from 'rxjs';
 import { frameParts } from '../../channel/mux-loop/reduce-loop';
 import type { EdgeEffect, EdgeRunner } from '../../channel/mux-loop/select-loop';
 import type { WebdavLink } from '../spice/spice-session';
+import { bytesWritten } from '../../webdav/reusable-read-buffers';
 import { flushedFrames, type SentFrame } from './flushed-frames';
 
 /**
@@ -23,7 +24,8 @@ export function writeToLink(link$: Observable<WebdavLink>): EdgeRunner<never> {
 function perform(link: WebdavLink, effect: EdgeEffect): Observable<SentFrame> {
   switch (effect.kind) {
     case 'send-frame': {
-      const belowHighWater = link.sendData(frameParts(effect));
+      // Once written, a frame's bytes no longer need their buffer: a GET's read buffers are then reused.
+      const belowHighWater = link.sendData(frameParts(effect), () => bytesWritten(effect.payload));
       // A zero frame closes a connection: it holds no credit, so there is nothing to give back.
       return effect.key === undefined || effect.payload.length === 0
         ? EMPTY

@@ -64,8 +64,10 @@ export interface LinkedChannel {
   /**
    * Queue one message. Returns false when the socket's write buffer is over its high-water mark (the message
    * is still queued): stop sending until `drained$` emits. Also false once the socket is gone.
+   * `written` runs once the socket has written the whole message (never if it fails first): until then the
+   * socket may still hold the body's buffers.
    */
-  send(message: ClientMessage | GatheredClientMessage): boolean;
+  send(message: ClientMessage | GatheredClientMessage, written?: () => void): boolean;
   /** Emits each time the socket's write buffer has drained ('drain'). */
   drained$: Observable<void>;
   /** Stop reading the socket: the server's sends back up into TCP, then into spice-server's queue. */
@@ -196,19 +198,27 @@ function messageHandling(
   let held: HeldReplies = noHeldReplies;
   let pausedAbove = false;
 
-  const send = (message: ClientMessage | GatheredClientMessage): boolean => {
+  const send = (message: ClientMessage | GatheredClientMessage, written?: () => void): boolean => {
     if (socket.destroyed || !socket.writable) return false;
     serial += 1n;
     const parts = 'body' in message ? [message.body] : message.bodyParts;
     let bodySize = 0;
     for (const part of parts) bodySize += part.length;
     const header = encodeMessageHeader(headerKind, { type: message.type, bodySize, serial });
-    if (bodySize < SMALL_MESSAGE_BYTES) return socket.write(Buffer.concat([header, ...parts]));
+    // Writes complete in order, so the last one's callback says the whole message is out.
+    const onWritten =
+      written === undefined
+        ? undefined
+        : (error?: Error | null): void => {
+            if (error === undefined || error === null) written();
+          };
+    if (bodySize < SMALL_MESSAGE_BYTES) return socket.write(Buffer.concat([header, ...parts]), onWritten);
     // Header and body pieces leave in one writev: a mux frame's payload (up to 64 KiB) is never copied.
     socket.cork();
-    socket.write(header);
-    let belowHighWater = true;
-    for (const part of parts) belowHighWater = socket.write(part);
+    let belowHighWater = socket.write(header, parts.length === 0 ? onWritten : undefined);
+    parts.forEach((part, index) => {
+      belowHighWater = socket.write(part, index === parts.length - 1 ? onWritten : undefined);
+    });
     socket.uncork();
     return belowHighWater;
   };

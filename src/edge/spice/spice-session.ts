@@ -42,8 +42,11 @@ export type SessionChannel = 'main' | 'webdav';
 
 /** The webdav channel, ready for mux frames, with the flow-control handles of the socket. */
 export interface WebdavLink extends LinkedChannel {
-  /** One SPICEVMC_DATA message of these bytes, pieces written together without joining. Returns as send does. */
-  sendData(parts: readonly Buffer[]): boolean;
+  /**
+   * One SPICEVMC_DATA message of these bytes, pieces written together without joining. Returns as send does;
+   * `written` runs once the socket has written all of it (the pieces' buffers are then free to reuse).
+   */
+  sendData(parts: readonly Buffer[], written?: () => void): boolean;
 }
 
 export type SessionEvent =
@@ -228,7 +231,11 @@ function webdavEvent(event: ChannelEvent): SessionEvent | undefined {
   switch (event.kind) {
     case 'linked': {
       const { kind: _kind, ...link } = event;
-      return { ...link, kind: 'webdav-linked', sendData: (parts) => link.send(encodeVmcDataParts(parts)) };
+      return {
+        ...link,
+        kind: 'webdav-linked',
+        sendData: (parts, written) => link.send(encodeVmcDataParts(parts), written),
+      };
     }
     case 'ping-answered':
       return { ...event, channel: 'webdav' };

@@ -34,6 +34,7 @@ import {
 } from '../../../../src/wire/message-framer';
 import { encodeMessage } from '../../../../src/wire/data-header';
 import type { RawMessage } from '../../../../src/wire/message-framer';
+import { bytesWritten, ReusableReadBuffers } from '../../../../src/webdav/reusable-read-buffers';
 import { startFakeSpiceServer, type FakeLinkScript, type FakeSpiceServer } from './support/fake-spice-server';
 
 function ping(id: number, fillerBytes: number): Buffer {
@@ -269,6 +270,48 @@ describe('openChannel against a fake server', () => {
     expect([linked.send(frame), linked.send(frame), linked.send(frame)]).toEqual([true, true, true]);
     const messages = await received.waitFor(3);
     expect(messages.map((message) => message.body.length)).toEqual([65545, 65545, 65545]);
+    subscription?.unsubscribe();
+  });
+
+  it('says a message is written only once the socket has written it: reused read buffers never change queued bytes', async () => {
+    let serverSide: net.Socket | undefined;
+    const port = await start({ onLinked: (socket) => (serverSide = socket) });
+    let subscription: Subscription | undefined;
+    const linked = await new Promise<LinkedChannel>((resolve) => {
+      subscription = openChannel(options(port, { channelType: ChannelType.WEBDAV })).subscribe((event) => {
+        if (event.kind === 'linked') resolve(event);
+      });
+    });
+    // 32 MiB sent while the server reads nothing: far more than loopback kernel buffers take, so most of it
+    // waits in the socket. Each read buffer is filled with its own value, lent, and sent as 8 frames whose
+    // written callbacks give it back; a buffer given back too early would be refilled under queued frames.
+    const FRAME = 65535;
+    const buffers = new ReusableReadBuffers(8 * FRAME, 8);
+    const READS = 64;
+    let callbacks = 0;
+    let allWritten: () => void = () => undefined;
+    const written = new Promise<void>((resolve) => (allWritten = resolve));
+    for (let read = 0; read < READS; read++) {
+      const buffer = buffers.take().fill(read);
+      buffers.lend(buffer, buffer.length);
+      for (let at = 0; at < buffer.length; at += FRAME) {
+        const view = buffer.subarray(at, at + FRAME);
+        linked.send({ type: SpicevmcClientMsg.DATA, bodyParts: [view] }, () => {
+          bytesWritten(view);
+          if (++callbacks === READS * 8) allWritten();
+        });
+      }
+    }
+    expect(callbacks).toBeLessThan(READS * 8);
+    const received = clientMessages(serverSide as net.Socket);
+    const messages = await received.waitFor(READS * 8);
+    messages.forEach((message, index) => {
+      const read = Math.floor(index / 8);
+      expect(message.body.length).toBe(FRAME);
+      expect(message.body.equals(Buffer.alloc(FRAME, read))).toBe(true);
+    });
+    await written;
+    expect(buffers.freeCount).toBe(8); // given back once written, as many as the pool keeps
     subscription?.unsubscribe();
   });
 

@@ -1,0 +1,56 @@
+import { bytesWritten, ReusableReadBuffers } from '../../../src/webdav/reusable-read-buffers';
+
+// Larger than half of Node's 8 KiB Buffer pool, so each buffer has its own memory (as 8 × 65535 bytes do).
+const FRAME = 5000;
+const SIZE = 4 * FRAME;
+
+function frames(buffer: Buffer, bytes = buffer.length): Buffer[] {
+  const views: Buffer[] = [];
+  for (let at = 0; at < bytes; at += FRAME) views.push(buffer.subarray(at, Math.min(bytes, at + FRAME)));
+  return views;
+}
+
+describe('ReusableReadBuffers', () => {
+  it('gives a buffer back only once every byte lent was written', () => {
+    const pool = new ReusableReadBuffers(SIZE, 4);
+    const buffer = pool.take();
+    pool.lend(buffer, SIZE);
+    const views = frames(buffer);
+    for (const view of views.slice(0, -1)) bytesWritten(view);
+    expect(pool.freeCount).toBe(0);
+    expect(pool.take()).not.toBe(buffer);
+    bytesWritten(views[views.length - 1]);
+    expect(pool.freeCount).toBe(1);
+    expect(pool.take()).toBe(buffer);
+  });
+
+  it('counts only the bytes a short read filled', () => {
+    const pool = new ReusableReadBuffers(SIZE, 4);
+    const buffer = pool.take();
+    pool.lend(buffer, 12500);
+    for (const view of frames(buffer, 12500)) bytesWritten(view);
+    expect(pool.take()).toBe(buffer);
+  });
+
+  it('never takes back a buffer with a view that was not written (a frame dropped or joined)', () => {
+    const pool = new ReusableReadBuffers(SIZE, 4);
+    const unsent = pool.take();
+    pool.lend(unsent, SIZE);
+    for (const view of frames(unsent).slice(1)) bytesWritten(view);
+    expect(pool.freeCount).toBe(0);
+  });
+
+  it('ignores what it did not lend, and keeps at most maxFree buffers', () => {
+    const pool = new ReusableReadBuffers(SIZE, 2);
+    bytesWritten(Buffer.alloc(FRAME));
+    bytesWritten(Buffer.allocUnsafe(SIZE));
+    const foreign = Buffer.alloc(2 * SIZE).subarray(0, SIZE);
+    pool.lend(foreign, SIZE);
+    bytesWritten(foreign);
+    expect(pool.freeCount).toBe(0);
+    const lent = [pool.take(), pool.take(), pool.take()];
+    for (const buffer of lent) pool.lend(buffer, SIZE);
+    for (const buffer of lent) bytesWritten(buffer);
+    expect(pool.freeCount).toBe(2);
+  });
+});
