@@ -33,8 +33,8 @@ export type LoopInput<S = unknown> =
   | { readonly kind: 'port-opened' }
   | { readonly kind: 'port-closed' }
   | { readonly kind: 'vmc-data'; readonly data: Buffer }
-  /** A frame we sent has been handed to the socket: its credit comes back. */
-  | { readonly kind: 'frame-flushed'; readonly key: SessionKey }
+  /** Frames we sent (`frames` of them, at least 1) have been handed to the socket: their credits come back. */
+  | { readonly kind: 'frame-flushed'; readonly key: SessionKey; readonly frames: number }
   /** Time passes (every LoopLimits.tickMs): the reducer itself has no clock, it counts ticks. */
   | { readonly kind: 'tick' }
   // from the user (commands, after the edge prepared the engine that serves the share)
@@ -48,13 +48,16 @@ export type LoopInput<S = unknown> =
 export type SessionInput =
   /** Request bytes from the guest. */
   | { readonly kind: 'request-data'; readonly data: Buffer }
-  /** Permission to emit this many more `response-data` chunks (the pull side of flow control). */
+  /** Permission to emit this many more response frames (the pull side of flow control). */
   | { readonly kind: 'grant'; readonly chunks: number };
 
 /** What a session reports. Its stream completes when the HTTP side closed the connection. */
 export type SessionOutput =
-  /** At most 65535 bytes of response, only ever emitted against a grant. */
-  | { readonly kind: 'response-data'; readonly data: Buffer }
+  /**
+   * Response frames of at most 65535 bytes each, one credit each, only ever emitted against a grant: a
+   * session answers a grant of several credits with one output, so the loop handles them in one step.
+   */
+  | { readonly kind: 'response-data'; readonly frames: readonly Buffer[] }
   /** The HTTP side took this many request bytes off the session's buffer. */
   | { readonly kind: 'request-consumed'; readonly bytes: number };
 

@@ -36,7 +36,7 @@ export function reduceLoop<S>(state: LoopState<S>, input: LoopInput<S>, limits: 
       if (step.portOpen) step.demux(input.data);
       break;
     case 'frame-flushed':
-      step.frameFlushed(input.key);
+      step.frameFlushed(input.key, input.frames);
       break;
     case 'tick':
       step.tick();
@@ -158,13 +158,13 @@ class Step<S> {
     this.effects.push({ kind: 'frame-delivered', id: client.key.id, payload: data });
   }
 
-  frameFlushed(key: SessionKey): void {
+  frameFlushed(key: SessionKey, frames: number): void {
     const client = this.live(key);
     // A flush for a frame we do not count as in flight is stale (or a bug at the edge): it frees no credit.
-    if (client === undefined || client.inFlight === 0) return;
+    if (client === undefined || client.inFlight === 0 || frames < 1) return;
     this.clients.set(key.id, {
       ...client,
-      inFlight: client.inFlight - 1,
+      inFlight: client.inFlight - Math.min(frames, client.inFlight),
       ticksSinceTraffic: 0,
     });
     this.wantCredit.push(key.id);
@@ -193,24 +193,29 @@ class Step<S> {
     const client = this.live(key);
     if (client === undefined) return;
     switch (output.kind) {
-      case 'response-data':
-        if (output.data.length === 0) return; // an empty frame would mean "close" to the guest
-        if (client.granted === 0) {
+      case 'response-data': {
+        // An empty frame would mean "close" to the guest: there is nothing to send in one.
+        const frames = output.frames.filter((frame) => frame.length > 0);
+        if (frames.length === 0) return;
+        if (frames.length > client.granted) {
           // Credits granted + frames in flight never exceed the limits: a frame without credit is a session
           // fault, and sending it would let one session make memory depend on the guest's reading.
           this.removeClient(client, 'error', 'answered without credit', true);
           return;
         }
+        let bytes = 0;
+        for (const frame of frames) bytes += frame.length;
         this.clients.set(key.id, {
           ...client,
-          granted: client.granted - 1,
-          inFlight: client.inFlight + 1,
-          bytesOut: client.bytesOut + output.data.length,
+          granted: client.granted - frames.length,
+          inFlight: client.inFlight + frames.length,
+          bytesOut: client.bytesOut + bytes,
           ticksSinceProgress: 0,
           ticksSinceTraffic: 0,
         });
-        this.effects.push({ kind: 'send-frame', id: key.id, payload: output.data, key });
+        for (const payload of frames) this.effects.push({ kind: 'send-frame', id: key.id, payload, key });
         break;
+      }
       case 'request-consumed':
         this.clients.set(key.id, {
           ...client,

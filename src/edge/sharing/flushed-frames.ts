@@ -1,5 +1,16 @@
-import { map, merge, mergeMap, type Observable, type OperatorFunction, scan } from 'rxjs';
+import {
+  asapScheduler,
+  map,
+  merge,
+  mergeMap,
+  Observable,
+  type OperatorFunction,
+  type SchedulerLike,
+  scan,
+  type Subscription,
+} from 'rxjs';
 import type { LoopInput, SessionKey } from '../../channel/mux-loop/loop-messages';
+import { sessionKeyString } from '../../channel/mux-loop/loop-state';
 
 /** One frame of a session handed to the socket, and whether the socket's buffer stayed below its high water. */
 export interface SentFrame {
@@ -19,12 +30,19 @@ interface Flushing {
 const NOTHING_FLUSHING: Flushing = { pending: [], released: [] };
 
 /**
- * Turns the frames written and the socket's drain signals into per-frame `frame-flushed` inputs for the loop's
- * credit accounting. A frame counts as flushed when the socket took it below its high-water mark (and no
- * earlier frame is still waiting), or else when the socket next drains: until then its session's credit stays
- * in use, so a slow guest slows only the senders, never memory.
+ * Turns the frames written and the socket's drain signals into `frame-flushed` inputs for the loop's credit
+ * accounting. A frame counts as flushed when the socket took it below its high-water mark (and no earlier frame
+ * is still waiting), or else when the socket next drains: until then its session's credit stays in use, so a
+ * slow guest slows only the senders, never memory.
+ *
+ * The frames released together (those of one loop step, or all that waited for one drain) come back as one
+ * input per session on `scheduler`'s next turn, not one per frame: the session then gets its credits back in
+ * one grant and answers with all its frames in one output, so the loop takes a step per batch, not per frame.
  */
-export function flushedFrames(drained$: Observable<void>): OperatorFunction<SentFrame, LoopInput<never>> {
+export function flushedFrames(
+  drained$: Observable<void>,
+  scheduler: SchedulerLike = asapScheduler,
+): OperatorFunction<SentFrame, LoopInput<never>> {
   return (sent$) =>
     merge(
       sent$.pipe(map((frame): SocketSignal => ({ kind: 'sent', frame }))),
@@ -32,7 +50,8 @@ export function flushedFrames(drained$: Observable<void>): OperatorFunction<Sent
     ).pipe(
       scan(trackFlushes, NOTHING_FLUSHING),
       mergeMap((flushing) => flushing.released),
-      map((key): LoopInput<never> => ({ kind: 'frame-flushed', key })),
+      batchPerSession(scheduler),
+      map(([key, frames]): LoopInput<never> => ({ kind: 'frame-flushed', key, frames })),
     );
 }
 
@@ -41,4 +60,41 @@ function trackFlushes(state: Flushing, signal: SocketSignal): Flushing {
   const { key, belowHighWater } = signal.frame;
   if (belowHighWater && state.pending.length === 0) return { pending: [], released: [key] };
   return { pending: [...state.pending, key], released: [] };
+}
+
+/**
+ * Gathers the keys that arrive before `scheduler`'s next turn and emits them then, as (key, count) per session
+ * in the order each session first appeared. Completes after emitting what it holds; errors pass through.
+ */
+function batchPerSession(scheduler: SchedulerLike): OperatorFunction<SessionKey, [SessionKey, number]> {
+  return (keys$) =>
+    new Observable<[SessionKey, number]>((subscriber) => {
+      let batch = new Map<string, [SessionKey, number]>();
+      let scheduled: Subscription | undefined;
+      const emitBatch = (): void => {
+        scheduled = undefined;
+        const ready = batch;
+        batch = new Map();
+        for (const entry of ready.values()) subscriber.next(entry);
+      };
+      const keys = keys$.subscribe({
+        next: (key) => {
+          const name = sessionKeyString(key);
+          const entry = batch.get(name);
+          if (entry === undefined) batch.set(name, [key, 1]);
+          else entry[1] += 1;
+          scheduled ??= scheduler.schedule(emitBatch);
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => {
+          scheduled?.unsubscribe();
+          emitBatch();
+          subscriber.complete();
+        },
+      });
+      return () => {
+        keys.unsubscribe();
+        scheduled?.unsubscribe();
+      };
+    });
 }

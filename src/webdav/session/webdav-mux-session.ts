@@ -13,20 +13,23 @@ export interface ConnectionServer {
 /**
  * Makes a select-loop session out of an HTTP connection server. Per mux client, one MuxConnection served by
  * `serverFor()`: the guest's request bytes are delivered into it, and response bytes are taken out only against
- * grants, at most 65535 bytes per chunk (one mux frame each).
+ * grants, at most 65535 bytes per frame, as many frames per output as the credits allow.
  */
 export function httpSessionFactory(serverFor: () => ConnectionServer): SessionFactory {
   return (_key, input$) =>
     new Observable<SessionOutput>((subscriber) => {
       let credits = 0;
 
+      // All the frames the credits allow go out as one output: the loop takes them in one step.
       const pump = (): void => {
-        while (credits > 0 && !subscriber.closed) {
+        const frames: Buffer[] = [];
+        while (credits > frames.length && !subscriber.closed) {
           const frame = connection.takeFrame(MUX_MAX_PAYLOAD);
           if (frame === undefined) break;
-          credits -= 1;
-          subscriber.next({ kind: 'response-data', data: frame });
+          frames.push(frame);
         }
+        credits -= frames.length;
+        if (frames.length > 0) subscriber.next({ kind: 'response-data', frames });
         if (connection.responseDone) subscriber.complete();
       };
       const connection = new MuxConnection(pump);

@@ -38,6 +38,7 @@ export function afterStaleTail(tail: string, ...list: Array<[string, string]>): 
 export const flushed = (name: string, generation = 1): LoopInput => ({
   kind: 'frame-flushed',
   key: { id: ids[name], generation },
+  frames: 1,
 });
 
 type ShownEffect = Exclude<EdgeEffect, { kind: 'frame-delivered' }>;
@@ -109,5 +110,8 @@ export function fakeSessions(
   return { factory, log, subscriptions };
 }
 
-export const response = (text: string): SessionOutput => ({ kind: 'response-data', data: Buffer.from(text) });
+export const response = (text: string): SessionOutput => ({
+  kind: 'response-data',
+  frames: [Buffer.from(text)],
+});
 export const consumed = (bytes: number): SessionOutput => ({ kind: 'request-consumed', bytes });

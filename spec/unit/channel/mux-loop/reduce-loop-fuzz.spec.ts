@@ -51,7 +51,7 @@ const inputArb: fc.Arbitrary<LoopInput> = fc.oneof(
         data: Buffer.concat(list.map(([id, payload]) => encodeMuxFrame(id, Buffer.from(payload)))),
       })),
   },
-  keyArb.map((key): LoopInput => ({ kind: 'frame-flushed', key })),
+  keyArb.map((key): LoopInput => ({ kind: 'frame-flushed', key, frames: 1 })),
   fc.tuple(keyArb, fc.integer({ min: 0, max: 5000 })).map(([key, bytes]): LoopInput => ({
     kind: 'session-output',
     key,
@@ -63,7 +63,7 @@ const inputArb: fc.Arbitrary<LoopInput> = fc.oneof(
     arbitrary: fc.tuple(keyArb, fc.uint8Array({ maxLength: 100 })).map(([key, data]): LoopInput => ({
       kind: 'session-output',
       key,
-      output: { kind: 'response-data', data: Buffer.from(data) },
+      output: { kind: 'response-data', frames: [Buffer.from(data)] },
     })),
   },
   fc
@@ -86,12 +86,12 @@ const sessionTrafficArb: fc.Arbitrary<LoopInput[]> = fc.oneof(
         data: Buffer.concat(list.map(([id, payload]) => encodeMuxFrame(id, Buffer.from(payload)))),
       },
     ]),
-  keyArb.map((key): LoopInput[] => [{ kind: 'frame-flushed', key }]),
+  keyArb.map((key): LoopInput[] => [{ kind: 'frame-flushed', key, frames: 1 }]),
   fc.tuple(keyArb, fc.integer({ min: 1, max: 4 })).map(([key, count]): LoopInput[] =>
     Array.from({ length: count }, () => ({
       kind: 'session-output',
       key,
-      output: { kind: 'response-data', data: Buffer.from('answer') },
+      output: { kind: 'response-data', frames: [Buffer.from('answer')] },
     })),
   ),
   keyArb.map((key): LoopInput[] => [{ kind: 'session-ended', key }]),

@@ -56,7 +56,7 @@ describe('select loop + WebDAV engine: flow control end to end (no sockets)', ()
       // The socket "flushes" the healthy client's frames at once and never the stalled one's.
       if (effect.id === healthy && effect.key !== undefined) {
         const key: SessionKey = effect.key;
-        setImmediate(() => inputs.next({ kind: 'frame-flushed', key }));
+        setImmediate(() => inputs.next({ kind: 'frame-flushed', key, frames: 1 }));
       }
       const received = Buffer.concat(sentTo.get(healthy) ?? []);
       const headerEnd = received.indexOf('\r\n\r\n');

@@ -28,7 +28,7 @@ function startSession(server: Server) {
     error: (e: unknown) => (error = e),
   });
   const responseText = (): string =>
-    Buffer.concat(outputs.flatMap((o) => (o.kind === 'response-data' ? [o.data] : []))).toString('latin1');
+    Buffer.concat(outputs.flatMap((o) => (o.kind === 'response-data' ? o.frames : []))).toString('latin1');
   return {
     input,
     outputs,
@@ -60,24 +60,37 @@ describe('httpSessionFactory', () => {
     s.subscription.unsubscribe();
   });
 
-  it('splits a large response into chunks of at most 65535 bytes, one per grant', async () => {
+  it('splits a large response into frames of at most 65535 bytes, one per credit', async () => {
     const body = Buffer.alloc(300_000, 7);
     const server = httpServer((_req, res) => res.end(body));
     const s = startSession(server);
     s.request('GET /big HTTP/1.1\r\nHost: x\r\n\r\n');
-    const chunkCount = (): number => s.outputs.filter((o) => o.kind === 'response-data').length;
+    const frameCount = (): number =>
+      s.outputs.reduce((sum, o) => sum + (o.kind === 'response-data' ? o.frames.length : 0), 0);
     s.grant(2);
-    await until(() => chunkCount() === 2);
-    // 300,000 bytes and a head take five grants more; each grant gives exactly one chunk.
+    await until(() => frameCount() === 2);
+    // 300,000 bytes and a head take five credits more; each credit gives exactly one frame.
     for (let i = 0; i < 20 && !s.responseText().endsWith(body.toString('latin1')); i++) {
-      const before = chunkCount();
+      const before = frameCount();
       s.grant(1);
-      await until(() => chunkCount() > before);
-      expect(chunkCount()).toBe(before + 1);
+      await until(() => frameCount() > before);
+      expect(frameCount()).toBe(before + 1);
     }
-    const chunks = s.outputs.flatMap((o) => (o.kind === 'response-data' ? [o.data] : []));
-    expect(Math.max(...chunks.map((c) => c.length))).toBeLessThanOrEqual(65535);
+    const frames = s.outputs.flatMap((o) => (o.kind === 'response-data' ? o.frames : []));
+    expect(Math.max(...frames.map((c) => c.length))).toBeLessThanOrEqual(65535);
     expect(s.responseText().endsWith(body.toString('latin1'))).toBe(true);
+    s.subscription.unsubscribe();
+  });
+
+  it('answers a grant of several credits with one output of that many frames (one loop step, not one per frame)', async () => {
+    const body = Buffer.alloc(300_000, 7);
+    const server = httpServer((_req, res) => res.end(body));
+    const s = startSession(server);
+    s.grant(4);
+    s.request('GET /big HTTP/1.1\r\nHost: x\r\n\r\n');
+    const responses = () => s.outputs.filter((o) => o.kind === 'response-data');
+    await until(() => responses().length > 0);
+    expect(responses().map((o) => o.frames.length)).toEqual([4]);
     s.subscription.unsubscribe();
   });
 
