@@ -1,0 +1,45 @@
+import { TestScheduler } from 'rxjs/testing';
+import type { LoopInput, SessionKey } from '../../../../src/channel/mux-loop/loop-messages';
+import { flushedFrames, type SentFrame } from '../../../../src/edge/sharing/flushed-frames';
+
+const a: SessionKey = { id: '000000000000000a', generation: 1 };
+const b: SessionKey = { id: '000000000000000b', generation: 1 };
+
+const sent = (key: SessionKey, belowHighWater: boolean): SentFrame => ({ key, belowHighWater });
+const flushed = (key: SessionKey, frames: number): LoopInput<never> => ({
+  kind: 'frame-flushed',
+  key,
+  frames,
+});
+
+describe('flushedFrames', () => {
+  const scheduler = (): TestScheduler =>
+    new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+
+  it('gives the credits of the frames one step wrote back in one input per session, not one per frame', () => {
+    const testScheduler = scheduler();
+    testScheduler.run(({ cold, hot, expectObservable }) => {
+      const drained$ = hot<void>('-');
+      const sent$ = cold('(xyz)', { x: sent(a, true), y: sent(a, true), z: sent(a, true) });
+      expectObservable(sent$.pipe(flushedFrames(drained$, testScheduler))).toBe('f', { f: flushed(a, 3) });
+    });
+  });
+
+  it('holds frames written over the high-water mark until the socket drains, then gives them back per session', () => {
+    const testScheduler = scheduler();
+    testScheduler.run(({ cold, hot, expectObservable }) => {
+      const sent$ = cold('x-(yzw)', {
+        x: sent(a, true),
+        y: sent(a, false),
+        z: sent(b, true),
+        w: sent(a, true),
+      });
+      const drained$ = hot<void>('----d');
+      expectObservable(sent$.pipe(flushedFrames(drained$, testScheduler))).toBe('f---(gh)', {
+        f: flushed(a, 1),
+        g: flushed(a, 2),
+        h: flushed(b, 1),
+      });
+    });
+  });
+});
