@@ -2,14 +2,22 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Subject, type Subscription } from 'rxjs';
+import { of, Subject, type Subscription } from 'rxjs';
 import { DEFAULT_LOOP_LIMITS } from '../../../../src/channel/mux-loop/loop-limits';
 import type { LoopInput, SessionKey } from '../../../../src/channel/mux-loop/loop-messages';
 import { selectLoop, type EdgeEffect } from '../../../../src/channel/mux-loop/select-loop';
 import { createWebdavEngine } from '../../../../src/webdav';
 import type { WebdavEngine } from '../../../../src/webdav/types';
 import { httpSessionFactory } from '../../../../src/webdav/session/webdav-mux-session';
-import { clientIdFromBigInt, encodeMuxFrame, type ClientId } from '../../../../src/wire/mux-frame';
+import {
+  clientIdFromBigInt,
+  clientIdFromBytes,
+  encodeMuxFrame,
+  type ClientId,
+} from '../../../../src/wire/mux-frame';
+import { writeToLink } from '../../../../src/edge/sharing/link-writer';
+import type { WebdavLink } from '../../../../src/edge/spice/spice-session';
+import { fakeLink } from './support/fake-link';
 
 /**
  * The select loop with real WebDAV sessions over a real folder, and a simulated SPICE socket that we control:
@@ -82,6 +90,60 @@ describe('select loop + WebDAV engine: flow control end to end (no sockets)', ()
       createHash('sha256').update(content).digest('hex'),
     );
     expect(Math.max(...(sentTo.get(healthy) ?? []).map((b) => b.length))).toBeLessThanOrEqual(65535);
+  }, 60_000);
+
+  it("reuses a GET's read buffers once the socket wrote their frames, and every byte arrives as read", async () => {
+    const READ_BYTES = 8 * 65535;
+    const inputs = new Subject<LoopInput>();
+    const received = new Map<ClientId, Buffer[]>();
+    const waiters: Array<() => void> = [];
+    // A socket that holds the payloads it is given (no copy) and writes them a turn later: only then are their
+    // buffers free, which is what its write callback says.
+    const { linked } = fakeLink(() => 0);
+    if (linked.kind !== 'webdav-linked') throw new Error('fakeLink gives a linked webdav channel');
+    const { kind: _kind, ...base } = linked;
+    const link: WebdavLink = {
+      ...base,
+      sendData: (parts, written) => {
+        setImmediate(() => {
+          const [header, payload] = parts;
+          if (header !== undefined && payload !== undefined) {
+            const id = clientIdFromBytes(header.subarray(0, 8));
+            received.set(id, [...(received.get(id) ?? []), Buffer.from(payload)]);
+          }
+          written?.();
+          waiters.splice(0).forEach((wake) => wake());
+        });
+        return true;
+      },
+    };
+    const bodyOf = (id: ClientId): Buffer => {
+      const bytes = Buffer.concat(received.get(id) ?? []);
+      const headerEnd = bytes.indexOf('\r\n\r\n');
+      return headerEnd < 0 ? Buffer.alloc(0) : bytes.subarray(headerEnd + 4);
+    };
+    const download = async (id: ClientId): Promise<Buffer> => {
+      inputs.next(request(id, 'GET /big.bin HTTP/1.1\r\nHost: localhost\r\n\r\n'));
+      while (bodyOf(id).length < FILE_SIZE) await new Promise<void>((resolve) => waiters.push(resolve));
+      return bodyOf(id);
+    };
+    const digest = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+
+    subscription = selectLoop(
+      inputs,
+      httpSessionFactory(() => engine),
+      DEFAULT_LOOP_LIMITS,
+      writeToLink(of(link)),
+    ).subscribe();
+    inputs.next({ kind: 'port-opened' });
+    expect(digest(await download(clientIdFromBigInt(0xa0n)))).toBe(digest(content));
+
+    const allocations = jest.spyOn(Buffer, 'allocUnsafe');
+    expect(digest(await download(clientIdFromBigInt(0xb0n)))).toBe(digest(content));
+    const readBuffers = allocations.mock.calls.filter(([size]) => size === READ_BYTES).length;
+    allocations.mockRestore();
+    // The first download's buffers came back once written: the second reads into them (8 reads of 512 KiB).
+    expect(readBuffers).toBe(0);
   }, 60_000);
 
   it('a PUT into a session whose disk side is slow pauses reading the SPICE socket instead of buffering', async () => {
