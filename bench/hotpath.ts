@@ -1,10 +1,11 @@
-// Our client's bulk-data path without QEMU: bench/our-client.js (shareFolder, as the bench runs it) against
+// Our client's bulk-data path without QEMU: the bench's client (shareFolder, bundled, as the bench runs it) against
 // bench/fake-spice-peer.ts, GETs of a sparse file and PUTs, measured as the bench measures (CPU seconds and
 // context switches of the client process from /proc, peak RSS). The guest and QEMU are out of the picture, so
 // the figures are the client's own cost per byte, much less blurred by the machine's load.
 //
 // npm run build && node dist/bench/hotpath.js [--mib 256] [--rounds 4] [--only get,put] [--rate MBps]
-//   [--flags "--max-semi-space-size=1"]
+//   [--flags "--max-semi-space-size=1 --heap-growing-percent=50"] [--unbundled]
+// Round 1 of each kind is a fresh process's first transfer (the bench's cold rows); the later rounds are warm.
 
 import { mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,29 +14,41 @@ import { ClientProcess } from './client-process';
 import { startFakeSpicePeer, type Transfer } from './fake-spice-peer';
 
 const MiB = 1024 * 1024;
-const CLOCK_TICKS_PER_SECOND = 100;
 
 /**
- * CPU seconds of a process's threads, user and system, for the main thread and the others (libuv's thread pool,
- * V8's compiler and GC helpers): where the client's CPU goes, which a V8 profile of the main thread alone does
- * not show.
+ * Threads Node starts before running any script, besides the main one: V8's platform workers (`--v8-pool-size`,
+ * 4 by default: its concurrent compiler and GC helpers) and two of Node's own (the platform's delayed-task
+ * scheduler and one more, both idle in a transfer). Threads started later are libuv's thread pool (file system
+ * work), started on the first file operation.
  */
-function threadCpuSeconds(pid: number): Map<string, number> {
+function platformThreadCount(nodeFlags: readonly string[]): number {
+  const poolFlag = nodeFlags.find((flag) => flag.startsWith('--v8-pool-size='));
+  return (poolFlag === undefined ? 4 : Number(poolFlag.split('=')[1])) + 2;
+}
+
+/**
+ * CPU seconds of a process's threads for the main thread, V8's platform threads (optimizing compiler, concurrent
+ * GC) and libuv's pool: where the client's CPU goes, which a V8 profile of the main thread alone does not show.
+ * Threads are told apart by the order Node starts them in (all are named `node`). From each thread's
+ * /proc schedstat (nanoseconds on a CPU), not /proc stat's 10 ms ticks, which are too coarse for one 32 MiB
+ * transfer (one tick is 0.32 CPU-s per GiB).
+ */
+function threadCpuSeconds(pid: number, platformThreads: number): Map<string, number> {
   const byKind = new Map<string, number>();
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    let stat: string;
+  const tasks = readdirSync(`/proc/${pid}/task`)
+    .map(Number)
+    .sort((a, b) => a - b);
+  for (const [index, task] of tasks.entries()) {
+    let schedstat: string;
     try {
-      stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+      schedstat = readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8');
     } catch {
       continue; // the thread ended between the listing and the read
     }
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const kind = task === String(pid) ? 'main' : 'other threads';
-    const add = (key: string, ticks: string | undefined): void => {
-      byKind.set(key, (byKind.get(key) ?? 0) + Number(ticks) / CLOCK_TICKS_PER_SECOND);
-    };
-    add(`${kind} user`, fields[11]);
-    add(`${kind} sys`, fields[12]);
+    const kind = task === pid ? 'main' : index <= platformThreads ? 'v8' : 'pool';
+    const seconds = Number(schedstat.split(' ')[0]) / 1e9;
+    byKind.set(kind, (byKind.get(kind) ?? 0) + seconds);
+    byKind.set('all', (byKind.get('all') ?? 0) + seconds);
   }
   return byKind;
 }
@@ -71,6 +84,12 @@ function switchShares(before: Map<string, number>, after: Map<string, number>, m
     .join(', ');
 }
 
+/** Minor page faults of a process, all threads (/proc stat's minflt): memory touched for the first time. */
+function minorFaults(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+}
+
 function threadShares(before: Map<string, number>, after: Map<string, number>, mib: number): string {
   return [...after]
     .map(([kind, seconds]): [string, number] => [kind, seconds - (before.get(kind) ?? 0)])
@@ -86,6 +105,8 @@ interface HotpathOptions {
   nodeFlags: readonly string[];
   /** The guest's pace in MB/s (0: as fast as the client goes). */
   rate: number;
+  /** Run the compiler's per-module output instead of the bundle. */
+  unbundled: boolean;
 }
 
 function parseOptions(argv: readonly string[]): HotpathOptions {
@@ -98,7 +119,10 @@ function parseOptions(argv: readonly string[]): HotpathOptions {
     rounds: Number(value('--rounds') ?? '4'),
     only: (value('--only') ?? 'get,put').split(','),
     rate: Number(value('--rate') ?? '0'),
-    nodeFlags: (value('--flags') ?? '--max-semi-space-size=1').split(' ').filter((flag) => flag !== ''),
+    nodeFlags: (value('--flags') ?? '--max-semi-space-size=1 --heap-growing-percent=50')
+      .split(' ')
+      .filter((flag) => flag !== ''),
+    unbundled: argv.includes('--unbundled'),
   };
 }
 
@@ -109,10 +133,19 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, 'big.bin'), '');
   truncateSync(join(dir, 'big.bin'), bytes);
   const peer = await startFakeSpicePeer(options.rate * 1e6);
+  const platformThreads = platformThreadCount(options.nodeFlags);
   const client = new ClientProcess({
     name: 'ours',
     command: process.execPath,
-    args: [...options.nodeFlags, join(__dirname, 'our-client.js'), '127.0.0.1', String(peer.port), dir],
+    args: [
+      ...options.nodeFlags,
+      options.unbundled
+        ? join(__dirname, 'our-client.js')
+        : join(__dirname, '..', 'bundle', 'bench-client.js'),
+      '127.0.0.1',
+      String(peer.port),
+      dir,
+    ],
   });
   try {
     // The engine is made once the channel is up; until then the guest gets 503s.
@@ -121,20 +154,28 @@ async function main(): Promise<void> {
     console.log(
       `client pid ${client.pid}: node ${options.nodeFlags.join(' ')}, ${options.mib} MiB per transfer`,
     );
-    console.log('round  kind  MB/s    CPU-s/GiB  switches/MiB  peak RSS MiB  CPU-s/GiB by thread');
+    console.log(
+      'round  kind  MB/s    CPU-s/GiB  switches/MiB  faults/MiB  peak RSS MiB  CPU-s/GiB by thread',
+    );
     for (let round = 1; round <= options.rounds; round++) {
       for (const kind of options.only) {
         const transfer: Transfer =
           kind === 'get' ? { kind, path: '/big.bin' } : { kind: 'put', path: '/upload.bin', bytes };
-        const threadsBefore = threadCpuSeconds(client.pid);
+        const threadsBefore = threadCpuSeconds(client.pid, platformThreads);
         const switchesBefore = threadSwitches(client.pid);
+        const faultsBefore = minorFaults(client.pid);
         const endMeasure = client.beginMeasure();
         const started = process.hrtime.bigint();
         const status = await peer.transfer(transfer);
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         const use = endMeasure();
-        const threads = threadShares(threadsBefore, threadCpuSeconds(client.pid), options.mib);
+        const threads = threadShares(
+          threadsBefore,
+          threadCpuSeconds(client.pid, platformThreads),
+          options.mib,
+        );
         const switches = switchShares(switchesBefore, threadSwitches(client.pid), options.mib);
+        const faults = minorFaults(client.pid) - faultsBefore;
         if (status >= 300) throw new Error(`${kind} answered ${status}: ${client.recentOutput}`);
         console.log(
           [
@@ -143,6 +184,7 @@ async function main(): Promise<void> {
             (bytes / 1e6 / seconds).toFixed(1).padEnd(7),
             ((use.cpuSeconds * 1024) / options.mib).toFixed(2).padEnd(10),
             (use.contextSwitches / options.mib).toFixed(1).padEnd(13),
+            (faults / options.mib).toFixed(0).padEnd(11),
             (use.peakRssBytes / MiB).toFixed(0).padEnd(13),
             threads,
           ].join(' '),
