@@ -4,12 +4,13 @@
 // the figures are the client's own cost per byte, much less blurred by the machine's load.
 //
 // npm run build && node dist/bench/hotpath.js [--mib 256] [--rounds 4] [--only get,put] [--rate MBps]
-//   [--flags "--max-semi-space-size=1 --heap-growing-percent=50"] [--unbundled]
+//   [--flags "..."] (default: bin/spice-webdav's, from its shebang) [--unbundled]
 // Round 1 of each kind is a fresh process's first transfer (the bench's cold rows); the later rounds are warm.
 
 import { mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cliNodeFlags } from './cli-node-flags';
 import { ClientProcess } from './client-process';
 import { startFakeSpicePeer, type Transfer } from './fake-spice-peer';
 
@@ -119,9 +120,10 @@ function parseOptions(argv: readonly string[]): HotpathOptions {
     rounds: Number(value('--rounds') ?? '4'),
     only: (value('--only') ?? 'get,put').split(','),
     rate: Number(value('--rate') ?? '0'),
-    nodeFlags: (value('--flags') ?? '--max-semi-space-size=1 --heap-growing-percent=50')
-      .split(' ')
-      .filter((flag) => flag !== ''),
+    nodeFlags:
+      value('--flags')
+        ?.split(' ')
+        .filter((flag) => flag !== '') ?? cliNodeFlags(),
     unbundled: argv.includes('--unbundled'),
   };
 }

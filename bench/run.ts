@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSyn
 import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildGuest, startQemu, type RunningQemu } from '../src/edge/qemu/launcher';
+import { cliNodeFlags } from './cli-node-flags';
 import { ClientProcess, processCpuSeconds, type ClientSpec, type ResourceUse } from './client-process';
 import { OURS, REFERENCE, printTable, type Measurement, type Report } from './report';
 import { makeSmallFileTree, rcloneWorkloads } from './rclone-workloads';
@@ -178,8 +179,8 @@ function profileArgs(): string[] {
   return dir === undefined || dir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
 }
 
-/** The V8 flags bin/spice-webdav runs with (its shebang): measure what users run. */
-const OUR_NODE_FLAGS = ['--max-semi-space-size=1', '--heap-growing-percent=50'];
+/** The Node/V8 flags bin/spice-webdav runs with, read from its shebang: measure what users run. */
+const OUR_NODE_FLAGS = cliNodeFlags();
 /** bench/our-client.ts bundled as the CLI and the library are (scripts/bundle.ts), so it loads what users load. */
 const OUR_CLIENT = join(__dirname, '..', 'bundle', 'bench-client.js');
 

@@ -33,6 +33,7 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createWebdavEngine } from '../src/webdav';
+import { cliNodeFlags } from './cli-node-flags';
 import { makeSmallFileTree } from './rclone-workloads';
 
 const FOLDERS = 20;
@@ -243,7 +244,7 @@ async function drive(): Promise<void> {
     const profileAt = process.argv.indexOf('--profile');
     const profile =
       profileAt === -1 ? [] : ['--cpu-prof', '--cpu-prof-dir', process.argv[profileAt + 1] ?? '.'];
-    const flags = ['--max-semi-space-size=1', ...profile];
+    const flags = [...cliNodeFlags(), ...profile];
     child = spawn(process.execPath, [...flags, __filename, '--serve', share, socketPath], {
       stdio: ['pipe', 'pipe', 'inherit'],
     });

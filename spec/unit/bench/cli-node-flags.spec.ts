@@ -1,0 +1,47 @@
+// The Node/V8 flags users run the CLI with are the ones the bench measures: both come from bin/spice-webdav's
+// shebang (bench/cli-node-flags.ts). The flags must be ones this Node accepts (a misspelt V8 flag makes `node`
+// refuse to start, so the installed CLI would not run at all).
+
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cliNodeFlags, nodeFlagsOfShebang } from '../../../bench/cli-node-flags';
+
+const ROOT = join(__dirname, '..', '..', '..');
+
+describe("bin/spice-webdav's Node flags", () => {
+  it('are read from its shebang line', () => {
+    expect(nodeFlagsOfShebang('#!/usr/bin/env -S node --a=1 --b')).toEqual(['--a=1', '--b']);
+    expect(nodeFlagsOfShebang('#!/usr/bin/env -S node')).toEqual([]);
+    expect(() => nodeFlagsOfShebang("'use strict';")).toThrow(/not a "#!\/usr\/bin\/env -S node FLAGS" line/);
+    const firstLine = readFileSync(join(ROOT, 'bin', 'spice-webdav'), 'utf8').split('\n')[0] ?? '';
+    expect(cliNodeFlags()).toEqual(firstLine.split(' ').slice(3));
+  });
+
+  it('hold the memory caps and the cold-start interrupt budget (docs/performance.md)', () => {
+    expect(cliNodeFlags()).toEqual(
+      expect.arrayContaining([
+        '--max-semi-space-size=1',
+        '--heap-growing-percent=50',
+        // A fresh process's first transfers: fewer functions sent to the optimizing compiler.
+        '--interrupt-budget=270336',
+      ]),
+    );
+  });
+
+  it('are accepted by this Node', () => {
+    const run = spawnSync(process.execPath, [...cliNodeFlags(), '-e', 'process.stdout.write("ran")'], {
+      encoding: 'utf8',
+    });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe('ran');
+  });
+
+  it('are the ones `npm run demo` runs the CLI with', () => {
+    const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(scripts['demo']).toBe(`node ${cliNodeFlags().join(' ')} bin/spice-webdav demo`);
+  });
+});
