@@ -10,6 +10,7 @@
  * (strace -c -f attached around each step, rounds after the first; it slows everything, so its CPU is not
  * comparable).
  *   npm run build && node dist/bench/small-requests.js --rounds 5 [--connections 1] [--strace]
+ *     [--node-flags "..."] (the engine's Node flags; default: bin/spice-webdav's, from its shebang)
  * `--floor` instead makes a small PUT's file-system calls (lstat, realpath, create a temp file, write 4 KiB,
  * close, rename) synchronously in this process, 1,000 times per round: the kernel's share of a PUT's CPU,
  * which no server avoids.
@@ -244,7 +245,12 @@ async function drive(): Promise<void> {
     const profileAt = process.argv.indexOf('--profile');
     const profile =
       profileAt === -1 ? [] : ['--cpu-prof', '--cpu-prof-dir', process.argv[profileAt + 1] ?? '.'];
-    const flags = [...cliNodeFlags(), ...profile];
+    const flagsAt = process.argv.indexOf('--node-flags');
+    const nodeFlags =
+      flagsAt === -1
+        ? cliNodeFlags()
+        : (process.argv[flagsAt + 1] ?? '').split(' ').filter((flag) => flag !== '');
+    const flags = [...nodeFlags, ...profile];
     child = spawn(process.execPath, [...flags, __filename, '--serve', share, socketPath], {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
