@@ -471,7 +471,10 @@ async function main(): Promise<void> {
         await measureAll(variant, round);
       }
       if (options.nodeFlags !== undefined) {
-        const args = [...options.nodeFlags, ...specs.ours.args];
+        // After the CLI's own flags: V8 takes the last of two flags of the same name, so a candidate such as
+        // another --interrupt-budget replaces the CLI's instead of being overridden by it.
+        const ourFlags = specs.ours.args.slice(0, OUR_NODE_FLAGS.length);
+        const args = [...ourFlags, ...options.nodeFlags, ...specs.ours.args.slice(OUR_NODE_FLAGS.length)];
         await measureAll({ ...specs.ours, args, name: 'spice-webdav+flags' }, round);
       }
       if (options.unbundled) {
