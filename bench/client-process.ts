@@ -89,6 +89,21 @@ export class ClientProcess {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /**
+   * Counts the lines of the client's standard output that match `pattern` from now on (e.g. V8's --trace-opt
+   * lines); the returned function gives the count so far.
+   */
+  countOutputLines(pattern: RegExp): () => number {
+    let count = 0;
+    let partial = '';
+    this.child.stdout?.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      count += lines.filter((line) => pattern.test(line)).length;
+    });
+    return () => count;
+  }
+
   /** The last lines the client printed (for error messages). */
   get recentOutput(): string {
     return this.output;

@@ -4,8 +4,11 @@
 // the figures are the client's own cost per byte, much less blurred by the machine's load.
 //
 // npm run build && node dist/bench/hotpath.js [--mib 256] [--rounds 4] [--only get,put] [--rate MBps]
-//   [--flags "..."] (default: bin/spice-webdav's, from its shebang) [--unbundled]
+//   [--flags "..."] (default: bin/spice-webdav's, from its shebang) [--unbundled] [--jit]
 // Round 1 of each kind is a fresh process's first transfer (the bench's cold rows); the later rounds are warm.
+// --jit also runs the client with V8's --trace-opt --trace-deopt and counts, per transfer, the functions V8
+// finished optimizing and the deoptimizations (a function optimized, thrown away and optimized again per round
+// is a deopt loop).
 
 import { mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -108,6 +111,8 @@ interface HotpathOptions {
   rate: number;
   /** Run the compiler's per-module output instead of the bundle. */
   unbundled: boolean;
+  /** Count V8's optimizations and deoptimizations per transfer. */
+  jit: boolean;
 }
 
 function parseOptions(argv: readonly string[]): HotpathOptions {
@@ -125,6 +130,7 @@ function parseOptions(argv: readonly string[]): HotpathOptions {
         ?.split(' ')
         .filter((flag) => flag !== '') ?? cliNodeFlags(),
     unbundled: argv.includes('--unbundled'),
+    jit: argv.includes('--jit'),
   };
 }
 
@@ -141,6 +147,7 @@ async function main(): Promise<void> {
     command: process.execPath,
     args: [
       ...options.nodeFlags,
+      ...(options.jit ? ['--trace-opt', '--trace-deopt'] : []),
       options.unbundled
         ? join(__dirname, 'our-client.js')
         : join(__dirname, '..', 'bundle', 'bench-client.js'),
@@ -149,6 +156,8 @@ async function main(): Promise<void> {
       dir,
     ],
   });
+  const optimized = client.countOutputLines(/^\[completed optimizing /);
+  const deoptimized = client.countOutputLines(/^\[bailout \(kind: deopt/);
   try {
     // The engine is made once the channel is up; until then the guest gets 503s.
     writeFileSync(join(dir, 'ready.txt'), 'ready');
@@ -166,6 +175,7 @@ async function main(): Promise<void> {
         const threadsBefore = threadCpuSeconds(client.pid, platformThreads);
         const switchesBefore = threadSwitches(client.pid);
         const faultsBefore = minorFaults(client.pid);
+        const jitBefore = { optimized: optimized(), deoptimized: deoptimized() };
         const endMeasure = client.beginMeasure();
         const started = process.hrtime.bigint();
         const status = await peer.transfer(transfer);
@@ -189,6 +199,9 @@ async function main(): Promise<void> {
             (faults / options.mib).toFixed(0).padEnd(11),
             (use.peakRssBytes / MiB).toFixed(0).padEnd(13),
             threads,
+            options.jit
+              ? `; optimized ${optimized() - jitBefore.optimized}, deopts ${deoptimized() - jitBefore.deoptimized}`
+              : '',
           ].join(' '),
         );
         console.log(`       switches/MiB by thread: ${switches}`);
