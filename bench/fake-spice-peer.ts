@@ -5,6 +5,7 @@
 
 import { generateKeyPairSync } from 'node:crypto';
 import * as net from 'node:net';
+import { readExactly, u32 } from './fake-peer-io';
 import { capsToWords } from '../src/wire/caps';
 import {
   ChannelType,
@@ -61,35 +62,6 @@ class Pacer {
     this.moved += bytes;
     return Math.max(0, (this.moved / this.bytesPerSecond) * 1000 - (now - this.startedAt));
   }
-}
-
-/** Reads exactly `n` bytes from a paused socket. */
-function readExactly(socket: net.Socket, n: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const attempt = (): void => {
-      const chunk = socket.read(n) as Buffer | null;
-      if (chunk === null) return;
-      cleanup();
-      resolve(chunk);
-    };
-    const onEnd = (): void => {
-      cleanup();
-      reject(new Error('the client closed during the link'));
-    };
-    const cleanup = (): void => {
-      socket.removeListener('readable', attempt);
-      socket.removeListener('end', onEnd);
-    };
-    socket.on('readable', attempt);
-    socket.on('end', onEnd);
-    attempt();
-  });
-}
-
-function u32(value: number): Buffer {
-  const buffer = Buffer.alloc(4);
-  buffer.writeUInt32LE(value);
-  return buffer;
 }
 
 function mainInit(): Buffer {

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fsp, truncateSync, writeFileSync } from 'node:fs';
+import { truncateSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createWebdavEngine, type WebdavEngine } from '../../../src/webdav';
 import { MUX_MAX_PAYLOAD } from '../../../src/wire/constants';
 import { connect, davRequest } from './support/dav-client';
+import { fileHandlePrototype } from './support/file-handle-prototype';
 import { makeSandbox, sha256, type Sandbox } from './support/temp-share';
 
 describe('GET reads the file in large reads, one at a time', () => {
@@ -23,9 +24,7 @@ describe('GET reads the file in large reads, one at a time', () => {
   it('a 4 MiB file goes out intact in reads of 8 mux frames each', async () => {
     const content = randomBytes(4 * 1024 * 1024);
     writeFileSync(path.join(sandbox.share, 'big.bin'), content);
-    const probe = await fsp.open(path.join(sandbox.outside, 'probe'), 'w');
-    const handlePrototype = Object.getPrototypeOf(probe) as fsp.FileHandle;
-    await probe.close();
+    const handlePrototype = await fileHandlePrototype(sandbox.outside);
     const reads = jest.spyOn(handlePrototype, 'read');
 
     const res = await davRequest(engine, { method: 'GET', path: '/big.bin' });

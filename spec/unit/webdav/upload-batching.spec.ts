@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fsp, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createWebdavEngine, type WebdavEngine } from '../../../src/webdav';
 import { BatchedFileWriter, UPLOAD_BATCH_BYTES } from '../../../src/webdav/batched-file-writer';
 import { connect } from './support/dav-client';
+import { fileHandlePrototype } from './support/file-handle-prototype';
 import { makeSandbox, sha256, type Sandbox } from './support/temp-share';
 
 const FRAME = 65535;
@@ -39,9 +40,7 @@ describe('PUT bodies reach the disk in batches (one thread-pool trip per batch, 
 
   it('a 4 MiB upload sent as 64 KiB frames is written intact in at most one write per batch', async () => {
     const content = randomBytes(4 * 1024 * 1024);
-    const probe = await fsp.open(path.join(sandbox.outside, 'probe'), 'w');
-    const handlePrototype = Object.getPrototypeOf(probe) as fsp.FileHandle;
-    await probe.close();
+    const handlePrototype = await fileHandlePrototype(sandbox.outside);
     const writes = jest.spyOn(handlePrototype, 'write');
     const writevs = jest.spyOn(handlePrototype, 'writev');
 

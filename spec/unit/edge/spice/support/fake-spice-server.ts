@@ -10,6 +10,7 @@ import {
   decodeLinkMessage,
   encodeLinkReply,
 } from '../../../../../src/wire/link';
+import { readExactly, u32 } from '../../../../../bench/fake-peer-io';
 import { capsToWords } from '../../../../../src/wire/caps';
 import { BaseServerMsg, CommonCap } from '../../../../../src/wire/constants';
 
@@ -53,36 +54,6 @@ function serverKey(): { publicDer: Buffer; privateKey: KeyObject } {
     sharedKey = { publicDer: publicKey.export({ format: 'der', type: 'spki' }), privateKey };
   }
   return sharedKey;
-}
-
-/** Reads exactly n bytes from a socket in paused mode. */
-function readExactly(socket: net.Socket, n: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const chunk = socket.read(n) as Buffer | null;
-      if (chunk !== null) {
-        cleanup();
-        resolve(chunk);
-      }
-    };
-    const onEnd = () => {
-      cleanup();
-      reject(new Error('client closed'));
-    };
-    const cleanup = () => {
-      socket.removeListener('readable', attempt);
-      socket.removeListener('end', onEnd);
-    };
-    socket.on('readable', attempt);
-    socket.on('end', onEnd);
-    attempt();
-  });
-}
-
-function u32(value: number): Buffer {
-  const buf = Buffer.alloc(4);
-  buf.writeUInt32LE(value, 0);
-  return buf;
 }
 
 /** Start a fake server; `scriptFor(n)` says how to answer the n-th connection (0-based). */
