@@ -100,13 +100,9 @@ async function placeSmallFile(
   segments: readonly string[],
   body: Buffer,
 ): Promise<Commit> {
-  const location = await space.locate(segments);
-  if (location.kind === 'outside') return refused(403, 'The path leaves the shared folder.');
-  // The entry's own stats were read while resolving unless it is a link (then stat its target).
-  const existing = location.exists ? (location.stats ?? (await statOrUndefined(location.real))) : undefined;
-  const problem = problemWithStats(existing);
-  if (problem) return problem;
-  const tempReal = path.join(path.dirname(location.real), freshTempName());
+  const target = await uploadTarget(space, segments);
+  if (target.kind === 'refused') return target;
+  const { tempReal, existing } = target;
   let fd: number;
   try {
     fd = await openFd(tempReal, 'wx', 0o666); // as openUpload: O_EXCL, and ENOENT/ENOTDIR mean 409
@@ -123,12 +119,12 @@ async function placeSmallFile(
   }
   try {
     await closeFd(fd);
-    await renamePath(tempReal, location.real);
+    await renamePath(tempReal, target.real);
   } catch (error) {
     await unlinkPath(tempReal).catch(() => undefined); // still ours: we hold the lock
     return refusalOf(error);
   }
-  return { kind: 'committed', replaced: location.exists };
+  return { kind: 'committed', replaced: target.replaces };
 }
 
 /** 201 for a new file, 204 for a replaced one, no body. */
@@ -145,13 +141,35 @@ function refusalOf(error: unknown): Refusal {
   return { kind: 'refused', ...refusal };
 }
 
-async function openUpload(space: ShareNamespace, segments: readonly string[]): Promise<Opened | Refusal> {
+/** Where an upload goes: the target resolved in the share, its stats if it is there, a fresh temp name beside it. */
+type UploadTarget = {
+  readonly kind: 'target';
+  /** The real path the upload replaces or creates. */
+  readonly real: string;
+  readonly existing: Stats | undefined;
+  readonly replaces: boolean;
+  readonly tempReal: string;
+};
+
+/** Resolves an upload's target (to be called under the namespace lock) and refuses what cannot be written. */
+async function uploadTarget(
+  space: ShareNamespace,
+  segments: readonly string[],
+): Promise<UploadTarget | Refusal> {
   const location = await space.locate(segments);
   if (location.kind === 'outside') return refused(403, 'The path leaves the shared folder.');
+  // The entry's own stats were read while resolving unless it is a link (then stat its target).
   const existing = location.exists ? (location.stats ?? (await statOrUndefined(location.real))) : undefined;
-  const targetProblem = problemWithStats(existing);
-  if (targetProblem) return targetProblem;
+  const problem = problemWithStats(existing);
+  if (problem) return problem;
   const tempReal = path.join(path.dirname(location.real), freshTempName());
+  return { kind: 'target', real: location.real, existing, replaces: location.exists, tempReal };
+}
+
+async function openUpload(space: ShareNamespace, segments: readonly string[]): Promise<Opened | Refusal> {
+  const target = await uploadTarget(space, segments);
+  if (target.kind === 'refused') return target;
+  const { tempReal } = target;
   let handle: fsp.FileHandle;
   try {
     // O_EXCL: never follows a link at the final name. No parent folder (ENOENT, ENOTDIR): 409, as a stat

@@ -96,6 +96,25 @@ describe('openChannel against a fake server', () => {
     };
   }
 
+  /** A webdav channel linked to a fake server that reads nothing until asked: the channel and the server's end. */
+  async function linkedWebdavChannel(): Promise<{
+    linked: LinkedChannel;
+    serverSide: net.Socket;
+    subscription: Subscription;
+  }> {
+    let serverSide: net.Socket | undefined;
+    const port = await start({ onLinked: (socket) => (serverSide = socket) });
+    let subscription: Subscription | undefined;
+    const linked = await new Promise<LinkedChannel>((resolve) => {
+      subscription = openChannel(options(port, { channelType: ChannelType.WEBDAV })).subscribe((event) => {
+        if (event.kind === 'linked') resolve(event);
+      });
+    });
+    if (serverSide === undefined || subscription === undefined)
+      throw new Error('linked without a server socket');
+    return { linked, serverSide, subscription };
+  }
+
   function failureOf(events: Observable<ChannelEvent>): Promise<unknown> {
     return lastValueFrom(events).then(
       () => new Error('completed instead of failing'),
@@ -255,33 +274,19 @@ describe('openChannel against a fake server', () => {
   });
 
   it('takes a whole mux frame and more without back-pressure, so a frame need not wait for its own drain', async () => {
-    let serverSide: net.Socket | undefined;
-    const port = await start({ onLinked: (socket) => (serverSide = socket) });
-    let subscription: Subscription | undefined;
-    const linked = await new Promise<LinkedChannel>((resolve) => {
-      subscription = openChannel(options(port, { channelType: ChannelType.WEBDAV })).subscribe((event) => {
-        if (event.kind === 'linked') resolve(event);
-      });
-    });
-    const received = clientMessages(serverSide as net.Socket);
+    const { linked, serverSide, subscription } = await linkedWebdavChannel();
+    const received = clientMessages(serverSide);
     // Three 65,545-byte SPICEVMC_DATA messages (a mux header and a full frame each): the socket reports room
     // after each, wherever the kernel is; with Node's 16 KiB default every one of them said "wait for drain".
     const frame = { type: SpicevmcClientMsg.DATA, bodyParts: [Buffer.alloc(10), Buffer.alloc(65535)] };
     expect([linked.send(frame), linked.send(frame), linked.send(frame)]).toEqual([true, true, true]);
     const messages = await received.waitFor(3);
     expect(messages.map((message) => message.body.length)).toEqual([65545, 65545, 65545]);
-    subscription?.unsubscribe();
+    subscription.unsubscribe();
   });
 
   it('says a message is written only once the socket has written it: reused read buffers never change queued bytes', async () => {
-    let serverSide: net.Socket | undefined;
-    const port = await start({ onLinked: (socket) => (serverSide = socket) });
-    let subscription: Subscription | undefined;
-    const linked = await new Promise<LinkedChannel>((resolve) => {
-      subscription = openChannel(options(port, { channelType: ChannelType.WEBDAV })).subscribe((event) => {
-        if (event.kind === 'linked') resolve(event);
-      });
-    });
+    const { linked, serverSide, subscription } = await linkedWebdavChannel();
     // 32 MiB sent while the server reads nothing: far more than loopback kernel buffers take, so most of it
     // waits in the socket. Each read buffer is filled with its own value, lent, and sent as 8 frames whose
     // written callbacks give it back; a buffer given back too early would be refilled under queued frames.
@@ -303,7 +308,7 @@ describe('openChannel against a fake server', () => {
       }
     }
     expect(callbacks).toBeLessThan(READS * 8);
-    const received = clientMessages(serverSide as net.Socket);
+    const received = clientMessages(serverSide);
     const messages = await received.waitFor(READS * 8);
     messages.forEach((message, index) => {
       const read = Math.floor(index / 8);
@@ -312,7 +317,7 @@ describe('openChannel against a fake server', () => {
     });
     await written;
     expect(buffers.freeCount).toBe(8); // given back once written, as many as the pool keeps
-    subscription?.unsubscribe();
+    subscription.unsubscribe();
   });
 
   it('closes the socket on unsubscribe, and pauses/resumes reading on request', async () => {
