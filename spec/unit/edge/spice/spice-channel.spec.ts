@@ -115,6 +115,11 @@ describe('openChannel against a fake server', () => {
     return { linked, serverSide, subscription };
   }
 
+  /** A webdav channel's options (connection 42), with `overrides`. */
+  function webdavOptions(port: number, overrides: Partial<ChannelOptions> = {}): ChannelOptions {
+    return options(port, { channelType: ChannelType.WEBDAV, connectionId: 42, ...overrides });
+  }
+
   function failureOf(events: Observable<ChannelEvent>): Promise<unknown> {
     return lastValueFrom(events).then(
       () => new Error('completed instead of failing'),
@@ -172,9 +177,7 @@ describe('openChannel against a fake server', () => {
 
   it('fails with no-webdav-port when the server closes the webdav link without a reply', async () => {
     const port = await start({ closeWithoutReply: true });
-    const error = await failureOf(
-      openChannel(options(port, { channelType: ChannelType.WEBDAV, connectionId: 42 })),
-    );
+    const error = await failureOf(openChannel(webdavOptions(port)));
     expect(error).toBeInstanceOf(SpiceConnectionError);
     expect(error).toMatchObject({ reason: 'no-webdav-port' });
     expect((error as Error).message).toMatch(/org\.spice-space\.webdav\.0/);
@@ -186,20 +189,14 @@ describe('openChannel against a fake server', () => {
       body: Buffer.concat([Buffer.of(VmcCompression.LZ4, 5, 0, 0, 0), Buffer.from('\x50hello', 'latin1')]),
     });
     const port = await start({ onLinked: (socket) => socket.write(compressed) });
-    const refused = await failureOf(
-      openChannel(options(port, { channelType: ChannelType.WEBDAV, connectionId: 42 })),
-    );
+    const refused = await failureOf(openChannel(webdavOptions(port)));
     expect(refused).toMatchObject({ reason: 'protocol' });
     expect((refused as Error).message).toMatch(/webdav channel .*did not advertise compression/);
 
     const accepted = await firstValueFrom(
-      openChannel(
-        options(port, {
-          channelType: ChannelType.WEBDAV,
-          connectionId: 42,
-          channelCaps: [SpicevmcCap.DATA_COMPRESS_LZ4],
-        }),
-      ).pipe(filter((e) => e.kind === 'message')),
+      openChannel(webdavOptions(port, { channelCaps: [SpicevmcCap.DATA_COMPRESS_LZ4] })).pipe(
+        filter((e) => e.kind === 'message'),
+      ),
     );
     expect(accepted).toEqual({
       kind: 'message',
@@ -215,13 +212,7 @@ describe('openChannel against a fake server', () => {
     });
     const port = await start({ onLinked: (socket) => socket.write(corrupt) });
     const refused = await failureOf(
-      openChannel(
-        options(port, {
-          channelType: ChannelType.WEBDAV,
-          connectionId: 42,
-          channelCaps: [SpicevmcCap.DATA_COMPRESS_LZ4],
-        }),
-      ),
+      openChannel(webdavOptions(port, { channelCaps: [SpicevmcCap.DATA_COMPRESS_LZ4] })),
     );
     expect(refused).toMatchObject({ reason: 'protocol' });
     expect((refused as Error).message).toMatch(/webdav channel \(LZ4 block is corrupt: match offset 2/);
@@ -233,9 +224,7 @@ describe('openChannel against a fake server', () => {
     const chosenFrom: string[] = [];
     const linked = await firstValueFrom(
       openChannel(
-        options(port, {
-          channelType: ChannelType.WEBDAV,
-          connectionId: 42,
+        webdavOptions(port, {
           channelCaps: (endpoint, socket) => {
             chosenFrom.push(`${endpoint.kind} ${socket.remoteAddress ?? '?'}`);
             return [SpicevmcCap.DATA_COMPRESS_LZ4];
