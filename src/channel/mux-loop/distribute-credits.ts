@@ -12,7 +12,8 @@ export interface CreditDistribution {
 /**
  * Tops every client up to `creditsPerClient`, within `creditsTotal`, one credit at a time in round-robin order
  * starting with the clients that have waited longest, so that a busy client cannot starve the others.
- * `candidates` are the clients that may want credit now (waiting ones are always considered first).
+ * `candidates` are the clients that may want credit now (waiting ones are always considered first). A parked
+ * client (its idle credits were revoked) gets none until it asks again.
  */
 export function distributeCredits(
   clients: ReadonlyMap<ClientId, ClientState>,
@@ -30,7 +31,7 @@ export function distributeCredits(
 
   const wants = (id: ClientId): boolean => {
     const c = next.get(id);
-    return c !== undefined && c.granted + c.inFlight < limits.creditsPerClient;
+    return c !== undefined && !c.parked && c.granted + c.inFlight < limits.creditsPerClient;
   };
 
   let progressed = true;

@@ -49,7 +49,13 @@ export type SessionInput =
   /** Request bytes from the guest. */
   | { readonly kind: 'request-data'; readonly data: Buffer }
   /** Permission to emit this many more response frames (the pull side of flow control). */
-  | { readonly kind: 'grant'; readonly chunks: number };
+  | { readonly kind: 'grant'; readonly chunks: number }
+  /**
+   * Give back every credit not used yet (answer with `credits-returned`, even of 0), and from now on say
+   * `response-waiting` before expecting a grant: the loop has run out of credit while this session held some
+   * idle, and another session waits for it.
+   */
+  | { readonly kind: 'revoke' };
 
 /** What a session reports. Its stream completes when the HTTP side closed the connection. */
 export type SessionOutput =
@@ -59,7 +65,11 @@ export type SessionOutput =
    */
   | { readonly kind: 'response-data'; readonly frames: readonly Buffer[] }
   /** The HTTP side took this many request bytes off the session's buffer. */
-  | { readonly kind: 'request-consumed'; readonly bytes: number };
+  | { readonly kind: 'request-consumed'; readonly bytes: number }
+  /** The answer to `revoke`: the credits the session held unused, now given back. */
+  | { readonly kind: 'credits-returned'; readonly chunks: number }
+  /** After a `revoke`: the session has response bytes and no credit. Said once until the next grant. */
+  | { readonly kind: 'response-waiting' };
 
 /** Events for the user of the library or the CLI log. */
 export type LoopEvent =

@@ -8,6 +8,11 @@ export interface ClientState {
   readonly granted: number;
   /** Frames sent and not yet flushed to the socket. */
   readonly inFlight: number;
+  /**
+   * Asked to give its unused credits back (`revoke`), because it held them idle while another session had
+   * none: it gets no more until it says it has a response waiting.
+   */
+  readonly parked: boolean;
   /** Request bytes handed to the session and not yet consumed by its HTTP side. */
   readonly buffered: number;
   readonly bytesIn: number;

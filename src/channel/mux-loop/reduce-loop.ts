@@ -125,6 +125,7 @@ class Step<S> {
       key: { id, generation: this.nextGeneration++ },
       granted: 0,
       inFlight: 0,
+      parked: false,
       buffered: 0,
       bytesIn: 0,
       bytesOut: 0,
@@ -224,6 +225,18 @@ class Step<S> {
           ticksSinceTraffic: 0,
         });
         break;
+      case 'credits-returned':
+        // Free for the sessions waiting (finish() distributes whenever some wait).
+        this.clients.set(key.id, {
+          ...client,
+          granted: client.granted - Math.min(output.chunks, client.granted),
+        });
+        break;
+      case 'response-waiting':
+        if (!client.parked) return;
+        this.clients.set(key.id, { ...client, parked: false });
+        this.wantCredit.push(key.id);
+        break;
     }
   }
 
@@ -277,6 +290,33 @@ class Step<S> {
     return client !== undefined && sameKey(client.key, key) ? client : undefined;
   }
 
+  /** A session waits for credit and holds none: every credit is granted elsewhere or in flight. */
+  private someoneStarves(clients: ReadonlyMap<ClientId, ClientState>): boolean {
+    return this.waiting.some((id) => {
+      const c = clients.get(id);
+      return c !== undefined && c.granted + c.inFlight === 0;
+    });
+  }
+
+  /**
+   * Credits are handed out ahead, so a session can answer at once; but a keep-alive connection that finished
+   * its answer keeps them, and enough idle connections would hold them all while a new one waits forever.
+   * Under that pressure only, sessions holding credits with nothing in flight are asked to give them back;
+   * they ask again (`response-waiting`) when they have something to send.
+   */
+  private revokeIdleCredits(
+    clients: Map<ClientId, ClientState>,
+    justGranted: ReadonlyMap<ClientId, number>,
+  ): Map<ClientId, ClientState> {
+    for (const c of clients.values()) {
+      // One granted in this very step has not had the chance to use it.
+      if (c.granted === 0 || c.inFlight > 0 || c.parked || justGranted.has(c.key.id)) continue;
+      clients.set(c.key.id, { ...c, parked: true });
+      this.effects.push({ kind: 'to-session', key: c.key, input: { kind: 'revoke' } });
+    }
+    return clients;
+  }
+
   finish(): LoopState<S> {
     let clients: ReadonlyMap<ClientId, ClientState> = this.clients;
     if (this.wantCredit.length > 0 || this.waiting.length > 0) {
@@ -289,6 +329,7 @@ class Step<S> {
           this.effects.push({ kind: 'to-session', key: client.key, input: { kind: 'grant', chunks } });
         }
       }
+      if (this.someoneStarves(d.clients)) clients = this.revokeIdleCredits(d.clients, d.grants);
     }
     const buffered = bufferedTotal(clients);
     if (!this.readingPaused && buffered > this.limits.bufferHighWater) {

@@ -19,6 +19,9 @@ export function httpSessionFactory(serverFor: () => ConnectionServer): SessionFa
   return (_key, input$) =>
     new Observable<SessionOutput>((subscriber) => {
       let credits = 0;
+      // Revoked (see SessionInput 'revoke'): no grant comes until the session says it has something to send.
+      let mustAsk = false;
+      let asked = false;
 
       // All the frames the credits allow go out as one output: the loop takes them in one step.
       const pump = (): void => {
@@ -30,7 +33,14 @@ export function httpSessionFactory(serverFor: () => ConnectionServer): SessionFa
         }
         credits -= frames.length;
         if (frames.length > 0) subscriber.next({ kind: 'response-data', frames });
-        if (connection.responseDone) subscriber.complete();
+        if (connection.responseDone) {
+          subscriber.complete();
+          return;
+        }
+        if (mustAsk && !asked && credits === 0 && connection.responseBytes > 0 && !subscriber.closed) {
+          asked = true;
+          subscriber.next({ kind: 'response-waiting' });
+        }
       };
       const connection = new MuxConnection(pump);
       // An error has already destroyed the connection, which ends the response side; the session then completes.
@@ -40,6 +50,16 @@ export function httpSessionFactory(serverFor: () => ConnectionServer): SessionFa
         next: (input) => {
           if (input.kind === 'grant') {
             credits += input.chunks;
+            mustAsk = false;
+            asked = false;
+            pump();
+            return;
+          }
+          if (input.kind === 'revoke') {
+            subscriber.next({ kind: 'credits-returned', chunks: credits });
+            credits = 0;
+            mustAsk = true;
+            asked = false;
             pump();
             return;
           }

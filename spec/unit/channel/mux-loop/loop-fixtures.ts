@@ -74,7 +74,14 @@ export const showAll = (effects$: Observable<EdgeEffect>): Observable<string> =>
 export type InputLog = Record<string, string[]>;
 
 function showInput(input: SessionInput): string {
-  return input.kind === 'grant' ? `grant ${input.chunks}` : `data ${input.data.toString()}`;
+  switch (input.kind) {
+    case 'grant':
+      return `grant ${input.chunks}`;
+    case 'revoke':
+      return 'revoke';
+    case 'request-data':
+      return `data ${input.data.toString()}`;
+  }
 }
 
 /**
@@ -115,3 +122,4 @@ export const response = (text: string): SessionOutput => ({
   frames: [Buffer.from(text)],
 });
 export const consumed = (bytes: number): SessionOutput => ({ kind: 'request-consumed', bytes });
+export const returned = (chunks: number): SessionOutput => ({ kind: 'credits-returned', chunks });

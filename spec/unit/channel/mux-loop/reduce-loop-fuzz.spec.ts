@@ -66,6 +66,13 @@ const inputArb: fc.Arbitrary<LoopInput> = fc.oneof(
       output: { kind: 'response-data', frames: [Buffer.from(data)] },
     })),
   },
+  // Credits given back (more than were granted, too) and asked for again, at any time.
+  fc.tuple(keyArb, fc.integer({ min: 0, max: 6 })).map(([key, chunks]): LoopInput => ({
+    kind: 'session-output',
+    key,
+    output: { kind: 'credits-returned', chunks },
+  })),
+  keyArb.map((key): LoopInput => ({ kind: 'session-output', key, output: { kind: 'response-waiting' } })),
   fc
     .tuple(keyArb, fc.option(fc.string(), { nil: undefined }))
     .map(([key, error]): LoopInput =>
@@ -95,6 +102,12 @@ const sessionTrafficArb: fc.Arbitrary<LoopInput[]> = fc.oneof(
     })),
   ),
   keyArb.map((key): LoopInput[] => [{ kind: 'session-ended', key }]),
+  fc
+    .tuple(keyArb, fc.integer({ min: 0, max: 3 }))
+    .map(([key, chunks]): LoopInput[] => [
+      { kind: 'session-output', key, output: { kind: 'credits-returned', chunks } },
+    ]),
+  keyArb.map((key): LoopInput[] => [{ kind: 'session-output', key, output: { kind: 'response-waiting' } }]),
 );
 
 function checkBounds(state: LoopState): void {

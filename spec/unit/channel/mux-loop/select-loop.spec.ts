@@ -11,6 +11,7 @@ import {
   portClosed,
   portOpened,
   response,
+  returned,
   showAll,
 } from './loop-fixtures';
 
@@ -272,6 +273,33 @@ describe('selectLoop', () => {
         flush();
         expect(s.log.A1).toEqual(['2: data GET /a', '2: grant 2']);
         expect(s.log.B1).toEqual(['4: data GET /b', '4: grant 1', '7: grant 1']);
+      });
+    });
+
+    it('takes back credit an idle session holds when another has none, and gives it again when asked', () => {
+      scheduler.run(({ hot, cold, flush }) => {
+        // creditsTotal 2, per client 2. A answers, its frame leaves, and it is topped up again: it holds both
+        // credits with nothing to send (a keep-alive connection between requests). B then has none: A is asked
+        // to give them back, B gets them; A asks again once it has something to send, and waits its turn.
+        const tight = resolveLoopLimits({ creditsPerClient: 2, creditsTotal: 2, maxClients: 3 });
+        const inputs = hot<LoopInput>('o-a---f-b----g', {
+          o: portOpened,
+          a: frames(['A', 'GET /a']),
+          f: flushed('A'),
+          b: frames(['B', 'GET /b']),
+          g: flushed('B', 2),
+        });
+        const s = fakeSessions(scheduler, cold, {
+          A1: {
+            marbles: '-r-----c--w',
+            values: { r: response('a'), c: returned(2), w: { kind: 'response-waiting' } },
+          },
+          B1: { marbles: '--r', values: { r: response('b') } },
+        });
+        selectLoop(inputs, s.factory, tight).subscribe();
+        flush();
+        expect(s.log.A1).toEqual(['2: data GET /a', '2: grant 2', '6: grant 1', '8: revoke', '13: grant 1']);
+        expect(s.log.B1).toEqual(['8: data GET /b', '9: grant 2']);
       });
     });
 

@@ -146,6 +146,49 @@ describe('select loop + WebDAV engine: flow control end to end (no sockets)', ()
     expect(readBuffers).toBe(0);
   }, 60_000);
 
+  it('keep-alive connections that finished their answers do not keep a new one waiting for credit', async () => {
+    // Credits are handed out ahead; 20 open connections that each got a small answer would hold all 64
+    // (4 each) and leave the next one without any, for as long as they stay open.
+    const idle = Array.from({ length: 20 }, (_, n) => clientIdFromBigInt(BigInt(0x1000 + 0x10 * n)));
+    const newcomer = clientIdFromBigInt(0x900n);
+    const inputs = new Subject<LoopInput>();
+    const received = new Map<ClientId, Buffer[]>();
+    const waiters: Array<() => void> = [];
+    // A socket that writes every frame at once.
+    subscription = selectLoop(
+      inputs,
+      httpSessionFactory(() => engine),
+      DEFAULT_LOOP_LIMITS,
+    ).subscribe((effect) => {
+      if (effect.kind !== 'send-frame' || effect.key === undefined) return;
+      const key: SessionKey = effect.key;
+      received.set(effect.id, [...(received.get(effect.id) ?? []), effect.payload]);
+      setImmediate(() => {
+        inputs.next({ kind: 'frame-flushed', key, frames: 1 });
+        waiters.splice(0).forEach((wake) => wake());
+      });
+    });
+    const bodyOf = (id: ClientId): Buffer => {
+      const bytes = Buffer.concat(received.get(id) ?? []);
+      const headerEnd = bytes.indexOf('\r\n\r\n');
+      return headerEnd < 0 ? Buffer.alloc(0) : bytes.subarray(headerEnd + 4);
+    };
+    const get = async (id: ClientId, path: string, size: number): Promise<Buffer> => {
+      inputs.next(request(id, `GET ${path} HTTP/1.1\r\nHost: localhost\r\n\r\n`));
+      while (bodyOf(id).length < size) await new Promise<void>((resolve) => waiters.push(resolve));
+      return bodyOf(id);
+    };
+    writeFileSync(join(dir, 'small.txt'), 'small\n');
+    inputs.next({ kind: 'port-opened' });
+    for (const id of idle) expect((await get(id, '/small.txt', 6)).toString()).toBe('small\n');
+
+    const body = await get(newcomer, '/big.bin', FILE_SIZE);
+    expect(body.equals(content)).toBe(true);
+    // The idle ones are still open, and can still be answered (after giving their credit back).
+    received.delete(idle[0]);
+    expect((await get(idle[0], '/small.txt', 6)).toString()).toBe('small\n');
+  }, 60_000);
+
   it('a PUT into a session whose disk side is slow pauses reading the SPICE socket instead of buffering', async () => {
     const uploader = clientIdFromBigInt(0x90n);
     const inputs = new Subject<LoopInput>();

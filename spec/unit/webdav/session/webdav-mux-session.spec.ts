@@ -60,6 +60,34 @@ describe('httpSessionFactory', () => {
     s.subscription.unsubscribe();
   });
 
+  it('gives revoked credits back, and asks once for a grant when it has something to send again', async () => {
+    let answered = false;
+    const server = httpServer((_req, res) => res.end('hello', () => (answered = true)));
+    const s = startSession(server);
+    s.grant(3);
+    s.input.next({ kind: 'revoke' });
+    expect(s.outputs).toEqual([{ kind: 'credits-returned', chunks: 3 }]);
+    s.request('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(() => answered && s.outputs.some((o) => o.kind === 'response-waiting'));
+    // Nothing is sent on the credits it gave back, and it asks only once.
+    expect(s.outputs.filter((o) => o.kind === 'response-waiting')).toHaveLength(1);
+    expect(s.outputs.filter((o) => o.kind === 'response-data')).toHaveLength(0);
+    s.grant(1);
+    await until(() => s.responseText().endsWith('hello'));
+    s.subscription.unsubscribe();
+  });
+
+  it('answers a revoke with what is left of its grant after the frames it sent', async () => {
+    const server = httpServer((_req, res) => res.end('hello'));
+    const s = startSession(server);
+    s.request('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    s.grant(4);
+    await until(() => s.responseText().endsWith('hello'));
+    s.input.next({ kind: 'revoke' });
+    expect(s.outputs.at(-1)).toEqual({ kind: 'credits-returned', chunks: 3 });
+    s.subscription.unsubscribe();
+  });
+
   it('splits a large response into frames of at most 65535 bytes, one per credit', async () => {
     const body = Buffer.alloc(300_000, 7);
     const server = httpServer((_req, res) => res.end(body));
