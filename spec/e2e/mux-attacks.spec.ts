@@ -127,6 +127,27 @@ describe('raw mux attacks from root in the guest', () => {
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(512 * 1024 * 1024);
   });
 
+  it('a new connection is served beside 20 open ones that finished their answers', async () => {
+    // Credit is handed out ahead: 16 open connections that had their answers held 4 credits each, and a
+    // later connection waited until they closed (the engine's idle limit, 10 minutes).
+    const idle = Buffer.concat(Array.from({ length: 20 }, (_, i) => frame(BigInt(i + 200), GET_FILE)));
+    await putGuestFile('/tmp/attack.bin', Buffer.concat([idle, frame(300n, GET_FILE)]));
+    const idleBytes = idle.length;
+    // Until `count` answers are in (bounded: 60 s each), every connection still open.
+    const until = (count: number): string =>
+      `n=0; while [ $n -lt 600 ] && [ $(grep -o '${INSIDE}' /tmp/raw.out | wc -l) -lt ${count} ]; do sleep 0.1; n=$((n + 1)); done`;
+    const replies = await rawAttack(
+      [
+        `head -c ${idleBytes} /tmp/attack.bin >&3`,
+        until(20),
+        `tail -c +${idleBytes + 1} /tmp/attack.bin >&3`,
+        until(21),
+      ].join('; '),
+      0,
+    );
+    expect(replies.split(INSIDE).length - 1).toBe(21);
+  });
+
   it('garbage after a valid request closes only its own session; a well-framed neighbour is served', async () => {
     const attack = Buffer.concat([
       frame(5n, GET_FILE),
