@@ -54,13 +54,14 @@ export function encodeMessage(
 
 /**
  * The header alone, for a sender that writes the body separately (a corked socket write gathers both
- * without copying the body).
+ * without copying the body). `room`: bytes left (unset) after the header, for the body's first small piece.
  */
 export function encodeMessageHeader(
   kind: HeaderKind,
   message: { type: number; bodySize: number; serial?: bigint },
+  room = 0,
 ): Buffer {
-  const out = Buffer.allocUnsafe(headerSize(kind));
+  const out = Buffer.allocUnsafe(headerSize(kind) + room);
   let offset = 0;
   if (kind === 'full') {
     if (message.serial === undefined) {

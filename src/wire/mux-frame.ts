@@ -34,6 +34,23 @@ export function clientIdToBytes(id: ClientId): Buffer {
   return Buffer.from(id, 'hex');
 }
 
+/**
+ * The bytes of ids that frames were recently encoded for: a GET sends thousands of frames to one id, and
+ * checking and decoding its hex for each was measurable. Bounded: emptied when it holds more ids than the
+ * loop's default client limit (256).
+ */
+const recentIdBytes = new Map<ClientId, Buffer>();
+const RECENT_IDS_KEPT = 256;
+
+function idBytes(id: ClientId): Buffer {
+  const known = recentIdBytes.get(id);
+  if (known !== undefined) return known;
+  const bytes = clientIdToBytes(id);
+  if (recentIdBytes.size >= RECENT_IDS_KEPT) recentIdBytes.clear();
+  recentIdBytes.set(id, bytes);
+  return bytes;
+}
+
 /** The id a little-endian guest writes for a signed (or unsigned) 64-bit value; handy in tests. */
 export function clientIdFromBigInt(n: bigint): ClientId {
   if (n < -(1n << 63n) || n >= 1n << 64n) throw new RangeError(`${n} does not fit in 64 bits`);
@@ -48,7 +65,7 @@ export function encodeMuxHeader(id: ClientId, payloadSize: number): Buffer {
     throw new RangeError(`a mux frame carries 0 to ${MUX_MAX_PAYLOAD} bytes, not ${payloadSize}`);
   }
   const header = Buffer.allocUnsafe(MUX_HEADER_SIZE);
-  clientIdToBytes(id).copy(header, 0);
+  idBytes(id).copy(header, 0);
   header.writeUInt16LE(payloadSize, CLIENT_ID_BYTES);
   return header;
 }

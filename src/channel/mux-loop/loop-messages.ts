@@ -98,11 +98,15 @@ export type Effect<S = unknown> =
   | { readonly kind: 'to-session'; readonly key: SessionKey; readonly input: SessionInput }
   /** End one session's input stream and tear it down. */
   | { readonly kind: 'close-session'; readonly key: SessionKey }
-  /** Write one mux frame to the guest. `key` is absent for frames that belong to no live session. */
+  /**
+   * Write mux frames of one client to the guest, in order: one effect per session output (a batch), so the edge
+   * handles a batch in one trip. An empty payload is a close frame; it is always alone and has no `key`, which
+   * is absent for frames that belong to no live session (they hold no credit).
+   */
   | {
-      readonly kind: 'send-frame';
+      readonly kind: 'send-frames';
       readonly id: ClientId;
-      readonly payload: Buffer;
+      readonly payloads: readonly Buffer[];
       readonly key?: SessionKey;
     }
   /** Guest bytes of one frame just handed to a session (the edge reports them as traffic). */

@@ -1,16 +1,11 @@
-import {
-  demuxStep,
-  encodeMuxHeader,
-  seekingMuxDemuxState,
-  type ClientId,
-  type MuxFrame,
-} from '../../wire/mux-frame';
+import { demuxStep, seekingMuxDemuxState, type ClientId, type MuxFrame } from '../../wire/mux-frame';
 import { distributeCredits } from './distribute-credits';
 import type { LoopLimits } from './loop-limits';
 import type { Effect, LoopEvent, LoopInput, SessionKey, SessionOutput } from './loop-messages';
 import { bufferedTotal, sameKey, type ClientState, type LoopState, type Serving } from './loop-state';
 
-const EMPTY = Buffer.alloc(0);
+/** The payloads of a close frame (an empty one). */
+const CLOSE: readonly Buffer[] = [Buffer.alloc(0)];
 
 /**
  * The select loop's reducer: one pure step from (state, input) to the next state and the effects to run.
@@ -113,7 +108,7 @@ class Step<S> {
     }
     if (this.clients.size >= this.limits.maxClients) {
       // Tell the guest at once instead of leaving its HTTP client hanging.
-      this.effects.push({ kind: 'send-frame', id, payload: EMPTY });
+      this.effects.push({ kind: 'send-frames', id, payloads: CLOSE });
       this.emit({
         kind: 'client-refused',
         id,
@@ -214,7 +209,7 @@ class Step<S> {
           ticksSinceProgress: 0,
           ticksSinceTraffic: 0,
         });
-        for (const payload of frames) this.effects.push({ kind: 'send-frame', id: key.id, payload, key });
+        this.effects.push({ kind: 'send-frames', id: key.id, payloads: frames, key });
         break;
       }
       case 'request-consumed':
@@ -272,7 +267,7 @@ class Step<S> {
     this.clients.delete(client.key.id);
     this.waiting = this.waiting.filter((id) => id !== client.key.id);
     this.effects.push({ kind: 'close-session', key: client.key });
-    if (sendZeroFrame) this.effects.push({ kind: 'send-frame', id: client.key.id, payload: EMPTY });
+    if (sendZeroFrame) this.effects.push({ kind: 'send-frames', id: client.key.id, payloads: CLOSE });
     this.emit({
       kind: 'client-closed',
       id: client.key.id,
@@ -352,10 +347,4 @@ class Step<S> {
       effects: this.effects,
     };
   }
-}
-
-/** The bytes of one effect's frame as pieces for a gathered write: the header, then the payload as it is. */
-export function frameParts(effect: Extract<Effect, { kind: 'send-frame' }>): Buffer[] {
-  const header = encodeMuxHeader(effect.id, effect.payload.length);
-  return effect.payload.length === 0 ? [header] : [header, effect.payload];
 }

@@ -43,7 +43,7 @@ export type ServedSessionFactory<S> = (
 /** The effects the loop hands to the edge: frames to write and delivered, socket reading to pause or resume, events. */
 export type EdgeEffect = Extract<
   Effect,
-  { kind: 'send-frame' | 'frame-delivered' | 'pause-reading' | 'resume-reading' | 'event' }
+  { kind: 'send-frames' | 'frame-delivered' | 'pause-reading' | 'resume-reading' | 'event' }
 >;
 
 /**

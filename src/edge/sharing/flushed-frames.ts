@@ -12,19 +12,23 @@ import {
 import type { LoopInput, SessionKey } from '../../channel/mux-loop/loop-messages';
 import { sessionKeyString } from '../../channel/mux-loop/loop-state';
 
-/** One frame of a session handed to the socket, and whether the socket's buffer stayed below its high water. */
-export interface SentFrame {
+/**
+ * Frames of a session handed to the socket in one write (a batch, at least 1), and whether the socket's buffer
+ * stayed below its high water after them.
+ */
+export interface SentFrames {
   readonly key: SessionKey;
+  readonly frames: number;
   readonly belowHighWater: boolean;
 }
 
-type SocketSignal = { readonly kind: 'sent'; readonly frame: SentFrame } | { readonly kind: 'drained' };
+type SocketSignal = { readonly kind: 'sent'; readonly sent: SentFrames } | { readonly kind: 'drained' };
 
 interface Flushing {
-  /** Frames waiting for the socket to drain, oldest first (at most the loop's total credit). */
-  readonly pending: readonly SessionKey[];
-  /** Frames the last signal released. */
-  readonly released: readonly SessionKey[];
+  /** Batches waiting for the socket to drain, oldest first (at most the loop's total credit). */
+  readonly pending: readonly SentFrames[];
+  /** Batches the last signal released. */
+  readonly released: readonly SentFrames[];
 }
 
 const NOTHING_FLUSHING: Flushing = { pending: [], released: [] };
@@ -42,10 +46,10 @@ const NOTHING_FLUSHING: Flushing = { pending: [], released: [] };
 export function flushedFrames(
   drained$: Observable<void>,
   scheduler: SchedulerLike = asapScheduler,
-): OperatorFunction<SentFrame, LoopInput<never>> {
+): OperatorFunction<SentFrames, LoopInput<never>> {
   return (sent$) =>
     merge(
-      sent$.pipe(map((frame): SocketSignal => ({ kind: 'sent', frame }))),
+      sent$.pipe(map((sent): SocketSignal => ({ kind: 'sent', sent }))),
       drained$.pipe(map((): SocketSignal => ({ kind: 'drained' }))),
     ).pipe(
       scan(trackFlushes, NOTHING_FLUSHING),
@@ -57,17 +61,17 @@ export function flushedFrames(
 
 function trackFlushes(state: Flushing, signal: SocketSignal): Flushing {
   if (signal.kind === 'drained') return { pending: [], released: state.pending };
-  const { key, belowHighWater } = signal.frame;
-  if (belowHighWater && state.pending.length === 0) return { pending: [], released: [key] };
-  return { pending: [...state.pending, key], released: [] };
+  const { sent } = signal;
+  if (sent.belowHighWater && state.pending.length === 0) return { pending: [], released: [sent] };
+  return { pending: [...state.pending, sent], released: [] };
 }
 
 /**
- * Gathers the keys that arrive before `scheduler`'s next turn and emits them then, as (key, count) per session
- * in the order each session first appeared. Completes after emitting what it holds; errors pass through.
+ * Gathers the batches that arrive before `scheduler`'s next turn and emits them then, as (key, frames) per
+ * session in the order each session first appeared. Completes after emitting what it holds; errors pass through.
  */
-function batchPerSession(scheduler: SchedulerLike): OperatorFunction<SessionKey, [SessionKey, number]> {
-  return (keys$) =>
+function batchPerSession(scheduler: SchedulerLike): OperatorFunction<SentFrames, [SessionKey, number]> {
+  return (sent$) =>
     new Observable<[SessionKey, number]>((subscriber) => {
       let batch = new Map<string, [SessionKey, number]>();
       let scheduled: Subscription | undefined;
@@ -77,12 +81,12 @@ function batchPerSession(scheduler: SchedulerLike): OperatorFunction<SessionKey,
         batch = new Map();
         for (const entry of ready.values()) subscriber.next(entry);
       };
-      const keys = keys$.subscribe({
-        next: (key) => {
+      const sent = sent$.subscribe({
+        next: ({ key, frames }) => {
           const name = sessionKeyString(key);
           const entry = batch.get(name);
-          if (entry === undefined) batch.set(name, [key, 1]);
-          else entry[1] += 1;
+          if (entry === undefined) batch.set(name, [key, frames]);
+          else entry[1] += frames;
           scheduled ??= scheduler.schedule(emitBatch);
         },
         error: (error: unknown) => subscriber.error(error),
@@ -93,7 +97,7 @@ function batchPerSession(scheduler: SchedulerLike): OperatorFunction<SessionKey,
         },
       });
       return () => {
-        keys.unsubscribe();
+        sent.unsubscribe();
         scheduled?.unsubscribe();
       };
     });

@@ -1,9 +1,8 @@
 import { EMPTY, mergeMap, type Observable, of, switchMap } from 'rxjs';
-import { frameParts } from '../../channel/mux-loop/reduce-loop';
 import type { EdgeEffect, EdgeRunner } from '../../channel/mux-loop/select-loop';
 import type { WebdavLink } from '../spice/spice-session';
 import { bytesWritten } from '../../webdav/reusable-read-buffers';
-import { flushedFrames, type SentFrame } from './flushed-frames';
+import { flushedFrames, type SentFrames } from './flushed-frames';
 
 /**
  * Runs the loop's effects on the webdav channel once it is linked (effects before that have no socket to go
@@ -21,15 +20,18 @@ export function writeToLink(link$: Observable<WebdavLink>): EdgeRunner<never> {
     );
 }
 
-function perform(link: WebdavLink, effect: EdgeEffect): Observable<SentFrame> {
+function perform(link: WebdavLink, effect: EdgeEffect): Observable<SentFrames> {
   switch (effect.kind) {
-    case 'send-frame': {
-      // Once written, a frame's bytes no longer need their buffer: a GET's read buffers are then reused.
-      const belowHighWater = link.sendData(frameParts(effect), () => bytesWritten(effect.payload));
+    case 'send-frames': {
+      const { payloads, key } = effect;
+      // Once written, frames' bytes no longer need their buffers: a GET's read buffers are then reused.
+      const belowHighWater = link.sendFrames(effect.id, payloads, () => {
+        for (const payload of payloads) bytesWritten(payload);
+      });
       // A zero frame closes a connection: it holds no credit, so there is nothing to give back.
-      return effect.key === undefined || effect.payload.length === 0
+      return key === undefined || payloads[0]?.length === 0
         ? EMPTY
-        : of({ key: effect.key, belowHighWater });
+        : of({ key, frames: payloads.length, belowHighWater });
     }
     case 'pause-reading':
       link.pauseReading();

@@ -8,6 +8,7 @@ import {
   mergeMap,
   NEVER,
   type Observable,
+  from,
   of,
   take,
 } from 'rxjs';
@@ -169,10 +170,10 @@ function sharingEvent(step: SharingStep): Observable<SharingEvent> {
 /** What the loop's effects tell the user: its events, and the bytes that moved. */
 function effectEvent(effect: EdgeEffect): Observable<SharingEvent> {
   switch (effect.kind) {
-    case 'send-frame':
-      return effect.payload.length === 0 ? EMPTY : of(traffic(effect.id, 'out', effect.payload));
+    case 'send-frames':
+      return effect.payloads[0]?.length === 0 ? EMPTY : from(traffic(effect.id, 'out', effect.payloads));
     case 'frame-delivered':
-      return of(traffic(effect.id, 'in', effect.payload));
+      return from(traffic(effect.id, 'in', [effect.payload]));
     case 'event':
       return of(effect.event);
     case 'pause-reading':
@@ -181,13 +182,38 @@ function effectEvent(effect: EdgeEffect): Observable<SharingEvent> {
   }
 }
 
-function traffic(id: string, direction: 'in' | 'out', payload: Buffer): TrafficEvent {
-  const announced = announcedLength(payload);
+/**
+ * The frames of one batch as traffic events: one for the whole batch, unless an HTTP message starts at a later
+ * frame, where a new event begins (it carries that message's announced length and only the bytes from there).
+ */
+function traffic(id: string, direction: 'in' | 'out', payloads: readonly Buffer[]): TrafficEvent[] {
+  const events: TrafficEvent[] = [];
+  let bytes = 0;
+  let announced: number | undefined;
+  payloads.forEach((payload, index) => {
+    const starts = announcedLength(payload);
+    if (starts !== undefined && index > 0) {
+      events.push(trafficEvent(id, direction, bytes, announced));
+      bytes = 0;
+    }
+    if (starts !== undefined || index === 0) announced = starts;
+    bytes += payload.length;
+  });
+  events.push(trafficEvent(id, direction, bytes, announced));
+  return events;
+}
+
+function trafficEvent(
+  id: string,
+  direction: 'in' | 'out',
+  bytes: number,
+  announced: number | undefined,
+): TrafficEvent {
   return {
     kind: 'traffic',
     id,
     direction,
-    bytes: payload.length,
+    bytes,
     ...(announced === undefined ? {} : { announcedBytes: announced }),
   };
 }

@@ -48,8 +48,10 @@ export type SharingCommand =
   | { readonly kind: 'stop' };
 
 /**
- * Bytes of one guest connection that just moved (one mux frame). `announcedBytes` is the Content-Length of
- * the HTTP message that starts in this frame, when it starts one and says so (for progress and ETA).
+ * Bytes of one guest connection that just moved: the mux frames of one batch (frames written together, or one
+ * frame the guest sent). `announcedBytes` is the Content-Length of the HTTP message that starts at the first
+ * of these frames, when it starts one and says so (for progress and ETA); a message that starts at a later
+ * frame of a batch begins a new event.
  */
 export interface TrafficEvent {
   readonly kind: 'traffic';

@@ -68,6 +68,11 @@ export interface LinkedChannel {
    * socket may still hold the body's buffers.
    */
   send(message: ClientMessage | GatheredClientMessage, written?: () => void): boolean;
+  /**
+   * Queue several messages in one gathered write (one cork), in order. Returns as `send` does for the last;
+   * `written` runs once the socket has written all of them.
+   */
+  sendAll(messages: readonly (ClientMessage | GatheredClientMessage)[], written?: () => void): boolean;
   /** Emits each time the socket's write buffer has drained ('drain'). */
   drained$: Observable<void>;
   /** Stop reading the socket: the server's sends back up into TCP, then into spice-server's queue. */
@@ -92,6 +97,8 @@ const ignoreError = () => undefined;
 
 /** Below this, copying the body next to its header is cheaper than a gathered write. */
 const SMALL_MESSAGE_BYTES = 4096;
+/** A leading body piece up to this size is written inside its data header's buffer, not as its own iovec. */
+const JOINED_PIECE_BYTES = 32;
 
 /**
  * One SPICE channel as an Observable: connect, link and authenticate on subscribe, emit 'linked' once, then
@@ -115,7 +122,7 @@ export function openChannel(options: ChannelOptions): Observable<ChannelEvent> {
           linkedSocket.destroy();
           return;
         }
-        const { send, onMessage, pauseReading, resumeReading, heldReplies } = messageHandling(
+        const { send, sendAll, onMessage, pauseReading, resumeReading, heldReplies } = messageHandling(
           linkedSocket,
           outcome.headerKind,
           options.channelType,
@@ -128,6 +135,7 @@ export function openChannel(options: ChannelOptions): Observable<ChannelEvent> {
           serverChannelCaps: outcome.serverChannelCaps,
           advertisedChannelCaps: advertisedCaps,
           send,
+          sendAll,
           drained$: fromEvent(linkedSocket, 'drain').pipe(map((): void => undefined)),
           pauseReading,
           resumeReading,
@@ -198,26 +206,56 @@ function messageHandling(
   let held: HeldReplies = noHeldReplies;
   let pausedAbove = false;
 
-  const send = (message: ClientMessage | GatheredClientMessage, written?: () => void): boolean => {
-    if (socket.destroyed || !socket.writable) return false;
+  /** Hands one message to the (possibly corked) socket; returns what its last write returned. */
+  const queue = (
+    message: ClientMessage | GatheredClientMessage,
+    onWritten?: (error?: Error | null) => void,
+  ) => {
     serial += 1n;
     const parts = 'body' in message ? [message.body] : message.bodyParts;
     let bodySize = 0;
     for (const part of parts) bodySize += part.length;
-    const header = encodeMessageHeader(headerKind, { type: message.type, bodySize, serial });
-    // Writes complete in order, so the last one's callback says the whole message is out.
+    if (bodySize < SMALL_MESSAGE_BYTES) {
+      const header = encodeMessageHeader(headerKind, { type: message.type, bodySize, serial });
+      return socket.write(Buffer.concat([header, ...parts]), onWritten);
+    }
+    // A small leading piece (a mux frame's 10-byte header) shares the data header's buffer: one iovec less.
+    const first = parts[0];
+    const joinFirst = first !== undefined && first.length <= JOINED_PIECE_BYTES;
+    const header = encodeMessageHeader(
+      headerKind,
+      { type: message.type, bodySize, serial },
+      joinFirst ? first.length : 0,
+    );
+    if (joinFirst) first.copy(header, header.length - first.length);
+    const rest = joinFirst ? parts.length - 1 : parts.length;
+    // Header and body pieces leave in one writev (the caller corks): a 64 KiB payload is never copied.
+    let belowHighWater = socket.write(header, rest === 0 ? onWritten : undefined);
+    for (let index = parts.length - rest; index < parts.length; index += 1) {
+      belowHighWater = socket.write(parts[index], index === parts.length - 1 ? onWritten : undefined);
+    }
+    return belowHighWater;
+  };
+
+  const send = (message: ClientMessage | GatheredClientMessage, written?: () => void): boolean =>
+    sendAll([message], written);
+
+  const sendAll = (
+    messages: readonly (ClientMessage | GatheredClientMessage)[],
+    written?: () => void,
+  ): boolean => {
+    if (socket.destroyed || !socket.writable) return false;
+    // Writes complete in order, so the last one's callback says every message is out.
     const onWritten =
       written === undefined
         ? undefined
         : (error?: Error | null): void => {
             if (error === undefined || error === null) written();
           };
-    if (bodySize < SMALL_MESSAGE_BYTES) return socket.write(Buffer.concat([header, ...parts]), onWritten);
-    // Header and body pieces leave in one writev: a mux frame's payload (up to 64 KiB) is never copied.
     socket.cork();
-    let belowHighWater = socket.write(header, parts.length === 0 ? onWritten : undefined);
-    parts.forEach((part, index) => {
-      belowHighWater = socket.write(part, index === parts.length - 1 ? onWritten : undefined);
+    let belowHighWater = true;
+    messages.forEach((message, index) => {
+      belowHighWater = queue(message, index === messages.length - 1 ? onWritten : undefined);
     });
     socket.uncork();
     return belowHighWater;
@@ -267,6 +305,7 @@ function messageHandling(
 
   return {
     send,
+    sendAll,
     onMessage,
     pauseReading: () => {
       pausedAbove = true;

@@ -5,6 +5,7 @@ import { ChannelType, PortEvent } from '../../wire/constants';
 import type { ChannelRef } from '../../wire/messages/main';
 import { encodeAttachChannels } from '../../wire/messages/main';
 import { encodeVmcDataParts } from '../../wire/messages/port';
+import { encodeMuxHeader, type ClientId } from '../../wire/mux-frame';
 import type { ServerMessage } from '../../wire/messages/server-message';
 import { ChannelClosedError } from './channel-closed-error';
 import { classifyClosure, type ClosureContext } from './closure';
@@ -43,10 +44,11 @@ export type SessionChannel = 'main' | 'webdav';
 /** The webdav channel, ready for mux frames, with the flow-control handles of the socket. */
 export interface WebdavLink extends LinkedChannel {
   /**
-   * One SPICEVMC_DATA message of these bytes, pieces written together without joining. Returns as send does;
-   * `written` runs once the socket has written all of it (the pieces' buffers are then free to reuse).
+   * Mux frames of one client, each in its own SPICEVMC_DATA message (a frame is never split across messages),
+   * all in one gathered write; payloads are never copied. Returns as send does; `written` runs once the socket
+   * has written all of them (the payloads' buffers are then free to reuse).
    */
-  sendData(parts: readonly Buffer[], written?: () => void): boolean;
+  sendFrames(id: ClientId, payloads: readonly Buffer[], written?: () => void): boolean;
 }
 
 export type SessionEvent =
@@ -234,7 +236,17 @@ function webdavEvent(event: ChannelEvent): SessionEvent | undefined {
       return {
         ...link,
         kind: 'webdav-linked',
-        sendData: (parts, written) => link.send(encodeVmcDataParts(parts), written),
+        sendFrames: (id, payloads, written) =>
+          link.sendAll(
+            payloads.map((payload) =>
+              encodeVmcDataParts(
+                payload.length === 0
+                  ? [encodeMuxHeader(id, 0)]
+                  : [encodeMuxHeader(id, payload.length), payload],
+              ),
+            ),
+            written,
+          ),
       };
     }
     case 'ping-answered':

@@ -46,10 +46,11 @@ type ShownEffect = Exclude<EdgeEffect, { kind: 'frame-delivered' }>;
 /** Effects as short strings, so that expected timelines read like the protocol. */
 export function show(effect: ShownEffect): string {
   switch (effect.kind) {
-    case 'send-frame':
-      return effect.payload.length === 0
+    case 'send-frames':
+      // Frames written in one batch read "send A:first|second".
+      return effect.payloads[0]?.length === 0
         ? `close ${nameOf(effect.id)}`
-        : `send ${nameOf(effect.id)}:${effect.payload.toString()}`;
+        : `send ${nameOf(effect.id)}:${effect.payloads.map((payload) => payload.toString()).join('|')}`;
     case 'pause-reading':
       return 'pause';
     case 'resume-reading':

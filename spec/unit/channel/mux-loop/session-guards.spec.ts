@@ -153,7 +153,7 @@ describe('the reducer under a flood of raw frames', () => {
     expect(state.clients.size).toBe(256);
     expect(kinds.get('event client-opened')).toBe(256);
     expect(kinds.get('event client-refused')).toBe(10_000 - 256);
-    expect(kinds.get('send-frame')).toBe(10_000 - 256);
+    expect(kinds.get('send-frames')).toBe(10_000 - 256);
   });
 
   it('a frame that declares more than it sends holds at most one frame, and the port closing forgets it', () => {

@@ -1,11 +1,15 @@
 import { TestScheduler } from 'rxjs/testing';
 import type { LoopInput, SessionKey } from '../../../../src/channel/mux-loop/loop-messages';
-import { flushedFrames, type SentFrame } from '../../../../src/edge/sharing/flushed-frames';
+import { flushedFrames, type SentFrames } from '../../../../src/edge/sharing/flushed-frames';
 
 const a: SessionKey = { id: '000000000000000a', generation: 1 };
 const b: SessionKey = { id: '000000000000000b', generation: 1 };
 
-const sent = (key: SessionKey, belowHighWater: boolean): SentFrame => ({ key, belowHighWater });
+const sent = (key: SessionKey, belowHighWater: boolean, frames = 1): SentFrames => ({
+  key,
+  frames,
+  belowHighWater,
+});
 const flushed = (key: SessionKey, frames: number): LoopInput<never> => ({
   kind: 'frame-flushed',
   key,
@@ -39,6 +43,24 @@ describe('flushedFrames', () => {
         f: flushed(a, 1),
         g: flushed(a, 2),
         h: flushed(b, 1),
+      });
+    });
+  });
+
+  it('counts every frame of a batch: batches of one step add up per session, a held batch comes back whole', () => {
+    const testScheduler = scheduler();
+    testScheduler.run(({ cold, hot, expectObservable }) => {
+      const sent$ = cold('(xy)-(zw)', {
+        x: sent(a, true, 4),
+        y: sent(a, true, 2),
+        z: sent(b, true, 3),
+        w: sent(a, false, 4),
+      });
+      const drained$ = hot<void>('--------d');
+      expectObservable(sent$.pipe(flushedFrames(drained$, testScheduler))).toBe('f----g--h', {
+        f: flushed(a, 6),
+        g: flushed(b, 3),
+        h: flushed(a, 4),
       });
     });
   });

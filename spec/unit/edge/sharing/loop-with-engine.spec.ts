@@ -11,7 +11,6 @@ import type { WebdavEngine } from '../../../../src/webdav/types';
 import { httpSessionFactory } from '../../../../src/webdav/session/webdav-mux-session';
 import {
   clientIdFromBigInt,
-  clientIdFromBytes,
   encodeMuxFrame,
   type ClientId,
 } from '../../../../src/wire/mux-frame';
@@ -57,14 +56,15 @@ describe('select loop + WebDAV engine: flow control end to end (no sockets)', ()
     const done = new Promise<void>((resolve) => (healthyDone = resolve));
 
     const onEffect = (effect: EdgeEffect): void => {
-      if (effect.kind !== 'send-frame') return;
+      if (effect.kind !== 'send-frames') return;
       const list = sentTo.get(effect.id) ?? [];
-      list.push(effect.payload);
+      list.push(...effect.payloads);
       sentTo.set(effect.id, list);
       // The socket "flushes" the healthy client's frames at once and never the stalled one's.
       if (effect.id === healthy && effect.key !== undefined) {
         const key: SessionKey = effect.key;
-        setImmediate(() => inputs.next({ kind: 'frame-flushed', key, frames: 1 }));
+        const frames = effect.payloads.length;
+        setImmediate(() => inputs.next({ kind: 'frame-flushed', key, frames }));
       }
       const received = Buffer.concat(sentTo.get(healthy) ?? []);
       const headerEnd = received.indexOf('\r\n\r\n');
@@ -104,13 +104,12 @@ describe('select loop + WebDAV engine: flow control end to end (no sockets)', ()
     const { kind: _kind, ...base } = linked;
     const link: WebdavLink = {
       ...base,
-      sendData: (parts, written) => {
+      sendFrames: (id, payloads, written) => {
         setImmediate(() => {
-          const [header, payload] = parts;
-          if (header !== undefined && payload !== undefined) {
-            const id = clientIdFromBytes(header.subarray(0, 8));
-            received.set(id, [...(received.get(id) ?? []), Buffer.from(payload)]);
-          }
+          const copies = payloads
+            .filter((payload) => payload.length > 0)
+            .map((payload) => Buffer.from(payload));
+          received.set(id, [...(received.get(id) ?? []), ...copies]);
           written?.();
           waiters.splice(0).forEach((wake) => wake());
         });
@@ -160,11 +159,12 @@ describe('select loop + WebDAV engine: flow control end to end (no sockets)', ()
       httpSessionFactory(() => engine),
       DEFAULT_LOOP_LIMITS,
     ).subscribe((effect) => {
-      if (effect.kind !== 'send-frame' || effect.key === undefined) return;
+      if (effect.kind !== 'send-frames' || effect.key === undefined) return;
       const key: SessionKey = effect.key;
-      received.set(effect.id, [...(received.get(effect.id) ?? []), effect.payload]);
+      const frames = effect.payloads.length;
+      received.set(effect.id, [...(received.get(effect.id) ?? []), ...effect.payloads]);
       setImmediate(() => {
-        inputs.next({ kind: 'frame-flushed', key, frames: 1 });
+        inputs.next({ kind: 'frame-flushed', key, frames });
         waiters.splice(0).forEach((wake) => wake());
       });
     });

@@ -1,7 +1,6 @@
 import { type Observable, NEVER } from 'rxjs';
 import type { SessionEvent, WebdavLink } from '../../../../../src/edge/spice/spice-session';
 import type { SpiceEndpoint } from '../../../../../src/edge/spice/target';
-import { clientIdFromBytes } from '../../../../../src/wire/mux-frame';
 import { nameOf } from '../../../channel/mux-loop/loop-fixtures';
 
 export const endpoint: SpiceEndpoint = { kind: 'tcp', host: '127.0.0.1', port: 5900, secure: false };
@@ -22,12 +21,15 @@ export function fakeLink(
     advertisedChannelCaps: [],
     drained$,
     send: () => true,
-    sendData: (parts) => {
-      const [header, payload] = parts;
-      const id = header === undefined ? '?' : nameOf(clientIdFromBytes(header.subarray(0, 8)));
-      writes.push(
-        payload === undefined ? `${now()}: close ${id}` : `${now()}: send ${id}:${payload.toString()}`,
-      );
+    sendAll: () => true,
+    sendFrames: (id, payloads) => {
+      for (const payload of payloads) {
+        writes.push(
+          payload.length === 0
+            ? `${now()}: close ${nameOf(id)}`
+            : `${now()}: send ${nameOf(id)}:${payload.toString()}`,
+        );
+      }
       return true;
     },
     pauseReading: () => writes.push(`${now()}: pause`),
