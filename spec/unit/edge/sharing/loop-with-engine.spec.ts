@@ -9,11 +9,7 @@ import { selectLoop, type EdgeEffect } from '../../../../src/channel/mux-loop/se
 import { createWebdavEngine } from '../../../../src/webdav';
 import type { WebdavEngine } from '../../../../src/webdav/types';
 import { httpSessionFactory } from '../../../../src/webdav/session/webdav-mux-session';
-import {
-  clientIdFromBigInt,
-  encodeMuxFrame,
-  type ClientId,
-} from '../../../../src/wire/mux-frame';
+import { clientIdFromBigInt, encodeMuxFrame, type ClientId } from '../../../../src/wire/mux-frame';
 import { writeToLink } from '../../../../src/edge/sharing/link-writer';
 import type { WebdavLink } from '../../../../src/edge/spice/spice-session';
 import { fakeLink } from './support/fake-link';
