@@ -12,31 +12,35 @@ import {
 import type { LoopInput, SessionKey } from '../../channel/mux-loop/loop-messages';
 import { sessionKeyString } from '../../channel/mux-loop/loop-state';
 
-/**
- * Frames of a session handed to the socket in one write (a batch, at least 1), and whether the socket's buffer
- * stayed below its high water after them.
- */
-export interface SentFrames {
+/** Frames of one session, counted together. */
+interface SessionFrames {
   readonly key: SessionKey;
   readonly frames: number;
-  readonly belowHighWater: boolean;
+}
+
+/**
+ * Frames of a session handed to the socket in one write (a batch, at least 1), and how many of them, from the
+ * first, the socket took while its buffer stayed below its high water.
+ */
+export interface SentFrames extends SessionFrames {
+  readonly belowHighWater: number;
 }
 
 type SocketSignal = { readonly kind: 'sent'; readonly sent: SentFrames } | { readonly kind: 'drained' };
 
 interface Flushing {
-  /** Batches waiting for the socket to drain, oldest first (at most the loop's total credit). */
-  readonly pending: readonly SentFrames[];
-  /** Batches the last signal released. */
-  readonly released: readonly SentFrames[];
+  /** Frames waiting for the socket to drain, oldest first (at most the loop's total credit). */
+  readonly pending: readonly SessionFrames[];
+  /** Frames the last signal released. */
+  readonly released: readonly SessionFrames[];
 }
 
 const NOTHING_FLUSHING: Flushing = { pending: [], released: [] };
 
 /**
- * Turns the frames written and the socket's drain signals into `frame-flushed` inputs for the loop's credit
- * accounting. A frame counts as flushed when the socket took it below its high-water mark (and no earlier frame
- * is still waiting), or else when the socket next drains: until then its session's credit stays in use, so a
+ * Turns the frames written (in batches) and the socket's drain signals into `frame-flushed` inputs for the
+ * loop's credit accounting. A frame counts as flushed when the socket took it below its high-water mark (and no
+ * earlier frame is still waiting), or else when the socket next drains: until then its session's credit stays in use, so a
  * slow guest slows only the senders, never memory.
  *
  * The frames released together (those of one loop step, or all that waited for one drain) come back as one
@@ -61,16 +65,22 @@ export function flushedFrames(
 
 function trackFlushes(state: Flushing, signal: SocketSignal): Flushing {
   if (signal.kind === 'drained') return { pending: [], released: state.pending };
-  const { sent } = signal;
-  if (sent.belowHighWater && state.pending.length === 0) return { pending: [], released: [sent] };
-  return { pending: [...state.pending, sent], released: [] };
+  const { key, frames, belowHighWater } = signal.sent;
+  if (state.pending.length > 0 || belowHighWater === 0) {
+    return { pending: [...state.pending, { key, frames }], released: [] };
+  }
+  const waiting = frames - belowHighWater;
+  return {
+    pending: waiting > 0 ? [{ key, frames: waiting }] : [],
+    released: [{ key, frames: Math.min(belowHighWater, frames) }],
+  };
 }
 
 /**
  * Gathers the batches that arrive before `scheduler`'s next turn and emits them then, as (key, frames) per
  * session in the order each session first appeared. Completes after emitting what it holds; errors pass through.
  */
-function batchPerSession(scheduler: SchedulerLike): OperatorFunction<SentFrames, [SessionKey, number]> {
+function batchPerSession(scheduler: SchedulerLike): OperatorFunction<SessionFrames, [SessionKey, number]> {
   return (sent$) =>
     new Observable<[SessionKey, number]>((subscriber) => {
       let batch = new Map<string, [SessionKey, number]>();

@@ -69,10 +69,11 @@ export interface LinkedChannel {
    */
   send(message: ClientMessage | GatheredClientMessage, written?: () => void): boolean;
   /**
-   * Queue several messages in one gathered write (one cork), in order. Returns as `send` does for the last;
-   * `written` runs once the socket has written all of them.
+   * Queue several messages in one gathered write (one cork), in order; `written` runs once the socket has
+   * written all of them. Returns how many of them, from the first, left the socket's write buffer below its
+   * high-water mark (all: it wants more; fewer: wait for `drained$` before counting the rest as taken).
    */
-  sendAll(messages: readonly (ClientMessage | GatheredClientMessage)[], written?: () => void): boolean;
+  sendAll(messages: readonly (ClientMessage | GatheredClientMessage)[], written?: () => void): number;
   /** Emits each time the socket's write buffer has drained ('drain'). */
   drained$: Observable<void>;
   /** Stop reading the socket: the server's sends back up into TCP, then into spice-server's queue. */
@@ -238,13 +239,13 @@ function messageHandling(
   };
 
   const send = (message: ClientMessage | GatheredClientMessage, written?: () => void): boolean =>
-    sendAll([message], written);
+    sendAll([message], written) === 1;
 
   const sendAll = (
     messages: readonly (ClientMessage | GatheredClientMessage)[],
     written?: () => void,
-  ): boolean => {
-    if (socket.destroyed || !socket.writable) return false;
+  ): number => {
+    if (socket.destroyed || !socket.writable) return 0;
     // Writes complete in order, so the last one's callback says every message is out.
     const onWritten =
       written === undefined
@@ -253,9 +254,10 @@ function messageHandling(
             if (error === undefined || error === null) written();
           };
     socket.cork();
-    let belowHighWater = true;
+    let belowHighWater = 0;
     messages.forEach((message, index) => {
-      belowHighWater = queue(message, index === messages.length - 1 ? onWritten : undefined);
+      const below = queue(message, index === messages.length - 1 ? onWritten : undefined);
+      if (below && belowHighWater === index) belowHighWater += 1;
     });
     socket.uncork();
     return belowHighWater;

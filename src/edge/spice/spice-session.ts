@@ -45,10 +45,11 @@ export type SessionChannel = 'main' | 'webdav';
 export interface WebdavLink extends LinkedChannel {
   /**
    * Mux frames of one client, each in its own SPICEVMC_DATA message (a frame is never split across messages),
-   * all in one gathered write; payloads are never copied. Returns as send does; `written` runs once the socket
-   * has written all of them (the payloads' buffers are then free to reuse).
+   * all in one gathered write; payloads are never copied. Returns as sendAll does (how many frames, from the
+   * first, the socket took below its high-water mark); `written` runs once the socket has written all of them
+   * (the payloads' buffers are then free to reuse).
    */
-  sendFrames(id: ClientId, payloads: readonly Buffer[], written?: () => void): boolean;
+  sendFrames(id: ClientId, payloads: readonly Buffer[], written?: () => void): number;
 }
 
 export type SessionEvent =

@@ -5,7 +5,8 @@ import { flushedFrames, type SentFrames } from '../../../../src/edge/sharing/flu
 const a: SessionKey = { id: '000000000000000a', generation: 1 };
 const b: SessionKey = { id: '000000000000000b', generation: 1 };
 
-const sent = (key: SessionKey, belowHighWater: boolean, frames = 1): SentFrames => ({
+/** `frames` written in one batch, of which the first `belowHighWater` left the socket below its high water. */
+const sent = (key: SessionKey, frames: number, belowHighWater: number): SentFrames => ({
   key,
   frames,
   belowHighWater,
@@ -24,7 +25,7 @@ describe('flushedFrames', () => {
     const testScheduler = scheduler();
     testScheduler.run(({ cold, hot, expectObservable }) => {
       const drained$ = hot<void>('-');
-      const sent$ = cold('(xyz)', { x: sent(a, true), y: sent(a, true), z: sent(a, true) });
+      const sent$ = cold('(xyz)', { x: sent(a, 1, 1), y: sent(a, 1, 1), z: sent(a, 1, 1) });
       expectObservable(sent$.pipe(flushedFrames(drained$, testScheduler))).toBe('f', { f: flushed(a, 3) });
     });
   });
@@ -33,10 +34,10 @@ describe('flushedFrames', () => {
     const testScheduler = scheduler();
     testScheduler.run(({ cold, hot, expectObservable }) => {
       const sent$ = cold('x-(yzw)', {
-        x: sent(a, true),
-        y: sent(a, false),
-        z: sent(b, true),
-        w: sent(a, true),
+        x: sent(a, 1, 1),
+        y: sent(a, 1, 0),
+        z: sent(b, 1, 1),
+        w: sent(a, 1, 1),
       });
       const drained$ = hot<void>('----d');
       expectObservable(sent$.pipe(flushedFrames(drained$, testScheduler))).toBe('f---(gh)', {
@@ -51,16 +52,29 @@ describe('flushedFrames', () => {
     const testScheduler = scheduler();
     testScheduler.run(({ cold, hot, expectObservable }) => {
       const sent$ = cold('(xy)-(zw)', {
-        x: sent(a, true, 4),
-        y: sent(a, true, 2),
-        z: sent(b, true, 3),
-        w: sent(a, false, 4),
+        x: sent(a, 4, 4),
+        y: sent(a, 2, 2),
+        z: sent(b, 3, 3),
+        w: sent(a, 4, 0),
       });
       const drained$ = hot<void>('--------d');
       expectObservable(sent$.pipe(flushedFrames(drained$, testScheduler))).toBe('f----g--h', {
         f: flushed(a, 6),
         g: flushed(b, 3),
         h: flushed(a, 4),
+      });
+    });
+  });
+
+  it('gives back at once the frames of a batch the socket took below its high water, the rest on drain', () => {
+    const testScheduler = scheduler();
+    testScheduler.run(({ cold, hot, expectObservable }) => {
+      const sent$ = cold('x-y', { x: sent(a, 4, 3), y: sent(b, 2, 2) });
+      const drained$ = hot<void>('----d');
+      expectObservable(sent$.pipe(flushedFrames(drained$, testScheduler))).toBe('f---(gh)', {
+        f: flushed(a, 3),
+        g: flushed(a, 1),
+        h: flushed(b, 2),
       });
     });
   });

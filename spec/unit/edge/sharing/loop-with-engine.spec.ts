@@ -109,7 +109,7 @@ describe('select loop + WebDAV engine: flow control end to end (no sockets)', ()
           written?.();
           waiters.splice(0).forEach((wake) => wake());
         });
-        return true;
+        return payloads.length;
       },
     };
     const bodyOf = (id: ClientId): Buffer => {

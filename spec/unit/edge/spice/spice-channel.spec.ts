@@ -97,7 +97,7 @@ describe('openChannel against a fake server', () => {
   }
 
   /** A webdav channel linked to a fake server that reads nothing until asked: the channel and the server's end. */
-  async function linkedWebdavChannel(): Promise<{
+  async function linkedWebdavChannel(overrides: Partial<ChannelOptions> = {}): Promise<{
     linked: LinkedChannel;
     serverSide: net.Socket;
     subscription: Subscription;
@@ -106,9 +106,11 @@ describe('openChannel against a fake server', () => {
     const port = await start({ onLinked: (socket) => (serverSide = socket) });
     let subscription: Subscription | undefined;
     const linked = await new Promise<LinkedChannel>((resolve) => {
-      subscription = openChannel(options(port, { channelType: ChannelType.WEBDAV })).subscribe((event) => {
-        if (event.kind === 'linked') resolve(event);
-      });
+      subscription = openChannel(options(port, { channelType: ChannelType.WEBDAV, ...overrides })).subscribe(
+        (event) => {
+          if (event.kind === 'linked') resolve(event);
+        },
+      );
     });
     if (serverSide === undefined || subscription === undefined)
       throw new Error('linked without a server socket');
@@ -271,6 +273,33 @@ describe('openChannel against a fake server', () => {
     expect([linked.send(frame), linked.send(frame), linked.send(frame)]).toEqual([true, true, true]);
     const messages = await received.waitFor(3);
     expect(messages.map((message) => message.body.length)).toEqual([65545, 65545, 65545]);
+    subscription.unsubscribe();
+  });
+
+  it('writes a batch of frames in order in one corked write, each mux header inside its SPICE header, and counts those taken below the high water', async () => {
+    let clientSide: net.Socket | undefined;
+    const { linked, serverSide, subscription } = await linkedWebdavChannel({
+      onSocket: (socket) => (clientSide = socket),
+    });
+    if (clientSide === undefined) throw new Error('linked without a client socket');
+    const writes = jest.spyOn(clientSide, 'write');
+    const received = clientMessages(serverSide);
+    // Six frames of 65,551 bytes on the wire: three fit under the socket's 256 KiB high-water mark, the fourth
+    // crosses it. The 10-byte mux header shares the data header's buffer: two socket writes per frame, not three.
+    const frames = [0, 1, 2, 3, 4, 5].map((n) => ({
+      type: SpicevmcClientMsg.DATA,
+      bodyParts: [Buffer.alloc(10, n), Buffer.alloc(65535, n)],
+    }));
+    let callbacks = 0;
+    expect(linked.sendAll(frames, () => (callbacks += 1))).toBe(3);
+    expect(writes).toHaveBeenCalledTimes(12);
+    const messages = await received.waitFor(6);
+    messages.forEach((message, n) => {
+      expect(message.type).toBe(SpicevmcClientMsg.DATA);
+      expect(message.body.equals(Buffer.alloc(65545, n))).toBe(true);
+    });
+    await new Promise<void>((resolve) => clientSide?.write(Buffer.alloc(0), () => resolve()));
+    expect(callbacks).toBe(1);
     subscription.unsubscribe();
   });
 

@@ -21,7 +21,7 @@ export function fakeLink(
     advertisedChannelCaps: [],
     drained$,
     send: () => true,
-    sendAll: () => true,
+    sendAll: (messages) => messages.length,
     sendFrames: (id, payloads) => {
       for (const payload of payloads) {
         writes.push(
@@ -30,7 +30,7 @@ export function fakeLink(
             : `${now()}: send ${nameOf(id)}:${payload.toString()}`,
         );
       }
-      return true;
+      return payloads.length;
     },
     pauseReading: () => writes.push(`${now()}: pause`),
     resumeReading: () => writes.push(`${now()}: resume`),
