@@ -21,19 +21,13 @@ import type { WebdavEngine } from '../../webdav/types';
 import { shareLibvirtDomain } from '../libvirt/share-libvirt-domain';
 import { connectSpice, type SessionEvent, type WebdavLink } from '../spice/spice-session';
 import { SpicevmcCap } from '../../wire/constants';
-import { announcedLength } from './announced-length';
+import { trafficEvents } from './batch-traffic';
 import { createShareEngine } from './engine-factory';
 import { writeToLink } from './link-writer';
 import { loopTicks } from './loop-ticks';
 import { isShareChange, requestsOf, shareEngines, type SharingStep } from './share-engines';
 import { shareWithReconnect } from './share-with-reconnect';
-import type {
-  SharingCommand,
-  SharingEvent,
-  ShareFolderOptions,
-  SpiceShareOptions,
-  TrafficEvent,
-} from './sharing-types';
+import type { SharingCommand, SharingEvent, ShareFolderOptions, SpiceShareOptions } from './sharing-types';
 
 /** The guest's 503 body completes "No folder is shared right now: " with this. */
 export const NOTHING_SHARED =
@@ -171,49 +165,15 @@ function sharingEvent(step: SharingStep): Observable<SharingEvent> {
 function effectEvent(effect: EdgeEffect): Observable<SharingEvent> {
   switch (effect.kind) {
     case 'send-frames':
-      return effect.payloads[0]?.length === 0 ? EMPTY : from(traffic(effect.id, 'out', effect.payloads));
+      return effect.payloads[0]?.length === 0
+        ? EMPTY
+        : from(trafficEvents(effect.id, 'out', effect.payloads));
     case 'frame-delivered':
-      return from(traffic(effect.id, 'in', [effect.payload]));
+      return from(trafficEvents(effect.id, 'in', [effect.payload]));
     case 'event':
       return of(effect.event);
     case 'pause-reading':
     case 'resume-reading':
       return EMPTY;
   }
-}
-
-/**
- * The frames of one batch as traffic events: one for the whole batch, unless an HTTP message starts at a later
- * frame, where a new event begins (it carries that message's announced length and only the bytes from there).
- */
-function traffic(id: string, direction: 'in' | 'out', payloads: readonly Buffer[]): TrafficEvent[] {
-  const events: TrafficEvent[] = [];
-  let bytes = 0;
-  let announced: number | undefined;
-  payloads.forEach((payload, index) => {
-    const starts = announcedLength(payload);
-    if (starts !== undefined && index > 0) {
-      events.push(trafficEvent(id, direction, bytes, announced));
-      bytes = 0;
-    }
-    if (starts !== undefined || index === 0) announced = starts;
-    bytes += payload.length;
-  });
-  events.push(trafficEvent(id, direction, bytes, announced));
-  return events;
-}
-
-function trafficEvent(
-  id: string,
-  direction: 'in' | 'out',
-  bytes: number,
-  announced: number | undefined,
-): TrafficEvent {
-  return {
-    kind: 'traffic',
-    id,
-    direction,
-    bytes,
-    ...(announced === undefined ? {} : { announcedBytes: announced }),
-  };
 }
