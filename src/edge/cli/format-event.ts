@@ -15,8 +15,8 @@ const shortId = (id: string): string => id.replace(/^(.{8})0{8}$/, '$1');
 
 /**
  * One JSON object per event for scripts (`--log-format json`): the event's own fields plus `time`, or undefined
- * for per-frame (or per-batch) traffic events (see `status` and the progress line for those). Text from the SPICE server or
- * the guest is capped in length, and the line escapes every character a terminal would act on.
+ * for traffic events, per frame or batch (see `status` and the progress line for those). Text from the SPICE
+ * server or the guest is capped in length, and the line escapes every character a terminal would act on.
  */
 export function formatEventJson(event: SharingEvent, now: Date): string | undefined {
   if (event.kind === 'traffic' || event.kind === 'compressed-data') return undefined;
