@@ -104,6 +104,18 @@ export class ClientProcess {
     return () => count;
   }
 
+  /** Collects the lines of the client's standard output that match `pattern`, from now on (as a live array). */
+  collectOutputLines(pattern: RegExp): readonly string[] {
+    const matched: string[] = [];
+    let partial = '';
+    this.child.stdout?.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) if (pattern.test(line)) matched.push(line);
+    });
+    return matched;
+  }
+
   /** The last lines the client printed (for error messages). */
   get recentOutput(): string {
     return this.output;

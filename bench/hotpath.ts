@@ -5,10 +5,12 @@
 //
 // npm run build && node dist/bench/hotpath.js [--mib 256] [--rounds 4] [--only get,put] [--rate MBps]
 //   [--flags "..."] (default: bin/spice-webdav's, from its shebang) [--unbundled] [--jit]
+//   [--jit-names]
 // Round 1 of each kind is a fresh process's first transfer (the bench's cold rows); the later rounds are warm.
 // --jit also runs the client with V8's --trace-opt --trace-deopt and counts, per transfer, the functions V8
 // finished optimizing and the deoptimizations (a function optimized, thrown away and optimized again per round
-// is a deopt loop).
+// is a deopt loop). --jit-names (implies --jit) also prints the names of the functions optimized per transfer,
+// each with how many times (what to go after when a warm round still compiles).
 
 import { mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -113,6 +115,8 @@ interface HotpathOptions {
   unbundled: boolean;
   /** Count V8's optimizations and deoptimizations per transfer. */
   jit: boolean;
+  /** Print the names of the functions optimized per transfer. */
+  jitNames: boolean;
 }
 
 function parseOptions(argv: readonly string[]): HotpathOptions {
@@ -130,7 +134,8 @@ function parseOptions(argv: readonly string[]): HotpathOptions {
         ?.split(' ')
         .filter((flag) => flag !== '') ?? cliNodeFlags(),
     unbundled: argv.includes('--unbundled'),
-    jit: argv.includes('--jit'),
+    jit: argv.includes('--jit') || argv.includes('--jit-names'),
+    jitNames: argv.includes('--jit-names'),
   };
 }
 
@@ -158,6 +163,7 @@ async function main(): Promise<void> {
   });
   const optimized = client.countOutputLines(/^\[completed optimizing /);
   const deoptimized = client.countOutputLines(/^\[bailout \(kind: deopt/);
+  const optimizedLines = client.collectOutputLines(/^\[completed optimizing /);
   try {
     // The engine is made once the channel is up; until then the guest gets 503s.
     writeFileSync(join(dir, 'ready.txt'), 'ready');
@@ -176,6 +182,7 @@ async function main(): Promise<void> {
         const switchesBefore = threadSwitches(client.pid);
         const faultsBefore = minorFaults(client.pid);
         const jitBefore = { optimized: optimized(), deoptimized: deoptimized() };
+        const namesBefore = optimizedLines.length;
         const endMeasure = client.beginMeasure();
         const started = process.hrtime.bigint();
         const status = await peer.transfer(transfer);
@@ -205,6 +212,8 @@ async function main(): Promise<void> {
           ].join(' '),
         );
         console.log(`       switches/MiB by thread: ${switches}`);
+        if (options.jitNames)
+          console.log(`       optimized: ${functionNames(optimizedLines.slice(namesBefore))}`);
       }
     }
   } finally {
@@ -212,6 +221,20 @@ async function main(): Promise<void> {
     await peer.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** `name xN` per function V8 finished optimizing, from --trace-opt's lines, most often first. */
+function functionNames(lines: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const line of lines) {
+    const found = /<JSFunction (\S*)/.exec(line)?.[1] ?? '?';
+    const name = found === '' ? '(anonymous)' : found;
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, count]) => (count > 1 ? `${name} x${count}` : name))
+    .join(', ');
 }
 
 main().catch((error: unknown) => {
