@@ -227,8 +227,8 @@ async function main(): Promise<void> {
 function functionNames(lines: readonly string[]): string {
   const counts = new Map<string, number>();
   for (const line of lines) {
-    const found = /<JSFunction (\S*)/.exec(line)?.[1] ?? '?';
-    const name = found === '' ? '(anonymous)' : found;
+    const found = /<JSFunction ([^\s>]*)/.exec(line)?.[1] ?? '?';
+    const name = found === '' || found.startsWith('(') ? '(anonymous)' : found;
     counts.set(name, (counts.get(name) ?? 0) + 1);
   }
   return [...counts]
