@@ -1,5 +1,7 @@
 import {
   asapScheduler,
+  catchError,
+  concatWith,
   connect,
   defer,
   EMPTY,
@@ -10,7 +12,8 @@ import {
   map,
   merge,
   mergeMap,
-  Observable,
+  type Observable,
+  of,
   scan,
   Subject,
   take,
@@ -124,29 +127,15 @@ function runSession<S>(
         map((e) => e.input),
       );
       const server = opening.kind === 'open-session' ? opening.server : null;
-      return sessionInputs<S>(key, createSession(key, input$, server));
+      return createSession(key, input$, server).pipe(
+        map((output): LoopInput<S> => ({ kind: 'session-output', key, output })),
+        concatWith(of<LoopInput<S>>({ kind: 'session-ended', key })),
+        catchError((err: unknown) =>
+          of<LoopInput<S>>({ kind: 'session-ended', key, error: describeError(err) }),
+        ),
+      );
     }),
     takeUntil(closed$),
-  );
-}
-
-/**
- * A session's outputs as loop inputs, then `session-ended` when it completes or fails (with the error's
- * message). One subscriber per output, not a chain of operators: it runs once per batch on the GET path.
- */
-function sessionInputs<S>(key: SessionKey, output$: Observable<SessionOutput>): Observable<LoopInput<S>> {
-  return new Observable<LoopInput<S>>((subscriber) =>
-    output$.subscribe({
-      next: (output) => subscriber.next({ kind: 'session-output', key, output }),
-      error: (err: unknown) => {
-        subscriber.next({ kind: 'session-ended', key, error: describeError(err) });
-        subscriber.complete();
-      },
-      complete: () => {
-        subscriber.next({ kind: 'session-ended', key });
-        subscriber.complete();
-      },
-    }),
   );
 }
 
