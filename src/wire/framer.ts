@@ -1,9 +1,10 @@
 // A pure, incremental splitter for "fixed-size header that announces a body size" streams, shared by the
 // SPICE data message stream and the spice-webdavd mux. Feed it chunks of any size; it returns the frames
 // completed by each chunk and a new state. It copies as little as possible: a header split across chunks
-// goes into a small pending buffer, a body inside one chunk is returned as a view of that chunk, and only a
-// body split across chunks is concatenated (once, when complete). Chunks must not be modified after they
-// are passed in, since emitted bodies may be views of them.
+// goes into a small pending buffer, a body inside one chunk is returned as a view of that chunk, and a body
+// split across chunks is either returned as the pieces it arrived in (views, up to the caller's `maxPieces`)
+// or concatenated once, when complete. Chunks must not be modified after they are passed in, since emitted
+// bodies may be views of them.
 
 export interface FramerSpec<Meta> {
   headerSize: number;
@@ -25,6 +26,8 @@ export type FramerState<Meta> =
       readonly size: number;
       readonly received: number;
       readonly parts: BodyParts | null;
+      /** How many parts `parts` holds. */
+      readonly partCount: number;
     };
 
 export interface Frame<Meta> {
@@ -32,7 +35,15 @@ export interface Frame<Meta> {
   body: Buffer;
 }
 
+/** A frame whose body may be several views, in order; `size` is their total length. */
+export interface PiecedFrame<Meta> {
+  meta: Meta;
+  pieces: readonly Buffer[];
+  size: number;
+}
+
 const NO_BYTES = Buffer.alloc(0);
+const NO_PIECES: readonly Buffer[] = [];
 
 export function initialFramerState<Meta>(): FramerState<Meta> {
   return { phase: 'header', pending: NO_BYTES };
@@ -43,29 +54,40 @@ export function isMidFrame<Meta>(state: FramerState<Meta>): boolean {
   return state.phase === 'body' || state.pending.length > 0;
 }
 
-function joinParts(parts: BodyParts | null, last: Buffer, size: number): Buffer {
-  if (parts === null) return last;
-  const ordered: Buffer[] = [last];
-  for (let node: BodyParts | null = parts; node !== null; node = node.previous) ordered.push(node.part);
-  return Buffer.concat(ordered.reverse(), size);
+/**
+ * The body's pieces in order. More than `maxPieces` are joined into one buffer (one copy, linear in the size):
+ * a peer that cuts a body into many tiny pieces must not make the reader pass on (and hold) many small views.
+ */
+function bodyPieces(parts: BodyParts | null, count: number, last: Buffer, size: number, maxPieces: number) {
+  if (parts === null) return [last];
+  const ordered: Buffer[] = new Array<Buffer>(count + 1);
+  ordered[count] = last;
+  let at = count - 1;
+  for (let node: BodyParts | null = parts; node !== null; node = node.previous) ordered[at--] = node.part;
+  return ordered.length <= maxPieces ? ordered : [Buffer.concat(ordered, size)];
 }
 
-export function framerStep<Meta>(
+/**
+ * Feeds one chunk; returns the frames it completes, each body as at most `maxPieces` pieces (views of the
+ * chunks where possible, one joined buffer when it arrived in more pieces than that).
+ */
+export function framerPiecesStep<Meta>(
   spec: FramerSpec<Meta>,
   state: FramerState<Meta>,
   chunk: Buffer,
-): { state: FramerState<Meta>; frames: Frame<Meta>[] } {
-  const frames: Frame<Meta>[] = [];
+  maxPieces: number,
+): { state: FramerState<Meta>; frames: PiecedFrame<Meta>[] } {
+  const frames: PiecedFrame<Meta>[] = [];
   let current = state;
   let offset = 0;
 
   const startBody = (header: Buffer): FramerState<Meta> => {
     const { meta, size } = spec.parseHeader(header);
     if (size === 0) {
-      frames.push({ meta, body: NO_BYTES });
+      frames.push({ meta, pieces: NO_PIECES, size: 0 });
       return initialFramerState();
     }
-    return { phase: 'body', meta, size, received: 0, parts: null };
+    return { phase: 'body', meta, size, received: 0, parts: null, partCount: 0 };
   };
 
   while (offset < chunk.length) {
@@ -86,11 +108,33 @@ export function framerStep<Meta>(
     const part = chunk.subarray(offset, offset + take);
     offset += take;
     if (current.received + take === current.size) {
-      frames.push({ meta: current.meta, body: joinParts(current.parts, part, current.size) });
+      frames.push({
+        meta: current.meta,
+        pieces: bodyPieces(current.parts, current.partCount, part, current.size, maxPieces),
+        size: current.size,
+      });
       current = initialFramerState();
     } else {
-      current = { ...current, received: current.received + take, parts: { part, previous: current.parts } };
+      current = {
+        ...current,
+        received: current.received + take,
+        parts: { part, previous: current.parts },
+        partCount: current.partCount + 1,
+      };
     }
   }
   return { state: current, frames };
+}
+
+/** Feeds one chunk; returns the frames it completes, each body in one buffer. */
+export function framerStep<Meta>(
+  spec: FramerSpec<Meta>,
+  state: FramerState<Meta>,
+  chunk: Buffer,
+): { state: FramerState<Meta>; frames: Frame<Meta>[] } {
+  const step = framerPiecesStep(spec, state, chunk, 1);
+  return {
+    state: step.state,
+    frames: step.frames.map(({ meta, pieces }) => ({ meta, body: pieces[0] ?? NO_BYTES })),
+  };
 }

@@ -3,7 +3,13 @@
 // frame closes a client (guest to host). The guest re-chunks the stream, so it is parsed incrementally.
 
 import { MUX_HEADER_SIZE, MUX_MAX_PAYLOAD } from './constants';
-import { framerStep, initialFramerState, isMidFrame, type FramerSpec, type FramerState } from './framer';
+import {
+  framerPiecesStep,
+  initialFramerState,
+  isMidFrame,
+  type FramerSpec,
+  type FramerState,
+} from './framer';
 import { findMuxFrameStart } from './mux-resync';
 
 const CLIENT_ID_BYTES = 8;
@@ -20,6 +26,23 @@ export interface MuxFrame {
   /** Empty for a close frame. */
   payload: Buffer;
 }
+
+/**
+ * A frame whose payload is the pieces it arrived in (views of the chunks fed in, in order), so that nothing
+ * joins a payload that spans chunks unless it needs contiguous bytes. `size` is their total; 0 for a close frame.
+ */
+export interface MuxPiecedFrame {
+  id: ClientId;
+  pieces: readonly Buffer[];
+  size: number;
+}
+
+/**
+ * Most pieces a payload is passed on in; one that arrived in more is joined (once). spice-server reads the
+ * guest's device in chunks of 64 KiB + 32, so a full frame spans two SPICE messages, rarely three; a guest
+ * that writes tiny pieces gets them joined, so what sessions hold stays a few buffers per frame.
+ */
+export const MAX_PAYLOAD_PIECES = 4;
 
 export function clientIdFromBytes(bytes: Buffer): ClientId {
   if (bytes.length !== CLIENT_ID_BYTES) {
@@ -108,12 +131,38 @@ export interface MuxDemuxStep {
   skippedBytes: number;
 }
 
+export interface MuxDemuxPiecesStep {
+  state: MuxDemuxState;
+  frames: MuxPiecedFrame[];
+  /** Bytes dropped before the first whole frame; reported once, by the step that finds that frame. */
+  skippedBytes: number;
+}
+
 /**
  * Feeds one chunk of the guest's byte stream (any size, any boundaries) and returns the frames it
  * completes. Pure: the given state is not modified. Payloads may be views of `chunk`.
  */
 export function demuxStep(state: MuxDemuxState, chunk: Buffer): MuxDemuxStep {
-  if (state.mode === 'framing') return { ...frameFrom(state.framer, chunk), skippedBytes: 0 };
+  const step = demuxPiecesStep(state, chunk, 1);
+  return {
+    state: step.state,
+    frames: step.frames.map(({ id, pieces }) => ({ id, payload: pieces[0] ?? EMPTY_PAYLOAD })),
+    skippedBytes: step.skippedBytes,
+  };
+}
+
+const EMPTY_PAYLOAD = Buffer.alloc(0);
+
+/**
+ * Like `demuxStep`, but each payload comes as the pieces it arrived in (at most `maxPieces`, else joined):
+ * views of this chunk and of earlier ones, so a frame that spans SPICE messages is not copied.
+ */
+export function demuxPiecesStep(
+  state: MuxDemuxState,
+  chunk: Buffer,
+  maxPieces = MAX_PAYLOAD_PIECES,
+): MuxDemuxPiecesStep {
+  if (state.mode === 'framing') return { ...frameFrom(state.framer, chunk, maxPieces), skippedBytes: 0 };
   const bytes = state.pending.length === 0 ? chunk : Buffer.concat([state.pending, chunk]);
   const search = findMuxFrameStart(bytes);
   if (search.kind === 'need-more') {
@@ -128,7 +177,7 @@ export function demuxStep(state: MuxDemuxState, chunk: Buffer): MuxDemuxStep {
     };
   }
   return {
-    ...frameFrom(initialFramerState<ClientId>(), bytes.subarray(search.offset)),
+    ...frameFrom(initialFramerState<ClientId>(), bytes.subarray(search.offset), maxPieces),
     skippedBytes: state.skipped + search.offset,
   };
 }
@@ -136,11 +185,12 @@ export function demuxStep(state: MuxDemuxState, chunk: Buffer): MuxDemuxStep {
 function frameFrom(
   framer: FramerState<ClientId>,
   chunk: Buffer,
-): { state: MuxDemuxState; frames: MuxFrame[] } {
-  const step = framerStep(muxFraming, framer, chunk);
+  maxPieces: number,
+): { state: MuxDemuxState; frames: MuxPiecedFrame[] } {
+  const step = framerPiecesStep(muxFraming, framer, chunk, maxPieces);
   return {
     state: { mode: 'framing', framer: step.state },
-    frames: step.frames.map(({ meta, body }) => ({ id: meta, payload: body })),
+    frames: step.frames.map(({ meta, pieces, size }) => ({ id: meta, pieces, size })),
   };
 }
 

@@ -46,8 +46,11 @@ export type LoopInput<S = unknown> =
 
 /** What a session is told, in order, through its own stream (one `groupBy` group per session). */
 export type SessionInput =
-  /** Request bytes from the guest. */
-  | { readonly kind: 'request-data'; readonly data: Buffer }
+  /**
+   * Request bytes from the guest: one mux frame's payload as the pieces it arrived in (a few views of what the
+   * socket read, see MAX_PAYLOAD_PIECES), `bytes` in all.
+   */
+  | { readonly kind: 'request-data'; readonly pieces: readonly Buffer[]; readonly bytes: number }
   /** Permission to emit this many more response frames (the pull side of flow control). */
   | { readonly kind: 'grant'; readonly chunks: number }
   /**
@@ -110,7 +113,12 @@ export type Effect<S = unknown> =
       readonly key?: SessionKey;
     }
   /** Guest bytes of one frame just handed to a session (the edge reports them as traffic). */
-  | { readonly kind: 'frame-delivered'; readonly id: ClientId; readonly payload: Buffer }
+  | {
+      readonly kind: 'frame-delivered';
+      readonly id: ClientId;
+      readonly pieces: readonly Buffer[];
+      readonly bytes: number;
+    }
   /** Stop or restart reading the SPICE socket (global back-pressure towards the guest). */
   | { readonly kind: 'pause-reading' }
   | { readonly kind: 'resume-reading' }

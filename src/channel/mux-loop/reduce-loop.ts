@@ -1,4 +1,9 @@
-import { demuxStep, seekingMuxDemuxState, type ClientId, type MuxFrame } from '../../wire/mux-frame';
+import {
+  demuxPiecesStep,
+  seekingMuxDemuxState,
+  type ClientId,
+  type MuxPiecedFrame,
+} from '../../wire/mux-frame';
 import { distributeCredits } from './distribute-credits';
 import type { LoopLimits } from './loop-limits';
 import type { Effect, LoopEvent, LoopInput, SessionKey, SessionOutput } from './loop-messages';
@@ -89,21 +94,22 @@ class Step<S> {
   }
 
   demux(data: Buffer): void {
-    const { state, frames, skippedBytes } = demuxStep(this.demuxState, data);
+    const { state, frames, skippedBytes } = demuxPiecesStep(this.demuxState, data);
     this.demuxState = state;
     if (skippedBytes > 0) this.emit({ kind: 'stream-resynced', skippedBytes });
     for (const frame of frames) this.guestFrame(frame);
   }
 
-  private guestFrame({ id, payload }: MuxFrame): void {
+  private guestFrame(frame: MuxPiecedFrame): void {
+    const { id } = frame;
     const client = this.clients.get(id);
-    if (payload.length === 0) {
+    if (frame.size === 0) {
       // The guest closed that connection and forgot the id; a zero frame for an unknown id is stale.
       if (client !== undefined) this.removeClient(client, 'guest', undefined, false);
       return;
     }
     if (client !== undefined) {
-      this.deliver(client, payload);
+      this.deliver(client, frame);
       return;
     }
     if (this.clients.size >= this.limits.maxClients) {
@@ -130,15 +136,15 @@ class Step<S> {
     this.clients.set(id, opened);
     this.effects.push({ kind: 'open-session', key: opened.key, server: this.serving?.server ?? null });
     this.emit({ kind: 'client-opened', id });
-    this.deliver(opened, payload);
+    this.deliver(opened, frame);
     this.wantCredit.push(id);
   }
 
-  private deliver(client: ClientState, data: Buffer): void {
+  private deliver(client: ClientState, { pieces, size }: MuxPiecedFrame): void {
     const updated: ClientState = {
       ...client,
-      buffered: client.buffered + data.length,
-      bytesIn: client.bytesIn + data.length,
+      buffered: client.buffered + size,
+      bytesIn: client.bytesIn + size,
       ticksSinceTraffic: 0,
       // A new request on a quiet connection: the stall clock starts now, not at its last answer.
       ticksSinceProgress: client.buffered === 0 ? 0 : client.ticksSinceProgress,
@@ -150,8 +156,12 @@ class Step<S> {
       return;
     }
     this.clients.set(client.key.id, updated);
-    this.effects.push({ kind: 'to-session', key: client.key, input: { kind: 'request-data', data } });
-    this.effects.push({ kind: 'frame-delivered', id: client.key.id, payload: data });
+    this.effects.push({
+      kind: 'to-session',
+      key: client.key,
+      input: { kind: 'request-data', pieces, bytes: size },
+    });
+    this.effects.push({ kind: 'frame-delivered', id: client.key.id, pieces, bytes: size });
   }
 
   frameFlushed(key: SessionKey, frames: number): void {

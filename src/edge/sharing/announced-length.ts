@@ -19,3 +19,25 @@ export function announcedLength(chunk: Buffer): number | undefined {
   const match = /\r\ncontent-length:[ \t]*(\d{1,15})[ \t]*(?:\r\n|$)/i.exec(headers);
   return match === null ? undefined : Number(match[1]);
 }
+
+/**
+ * `announcedLength` of a frame that came as pieces: only the first piece is looked at, unless the head may
+ * go on in the next ones (a request line starts it and it is shorter than what is looked at); then the first
+ * LOOK_AT bytes are joined, a copy of a few KiB at most and only for frames that start like a head.
+ */
+export function announcedLengthOfPieces(pieces: readonly Buffer[]): number | undefined {
+  const first = pieces[0];
+  if (first === undefined) return undefined;
+  if (pieces.length === 1 || first.length >= LOOK_AT) return announcedLength(first);
+  const letter = first[0];
+  if (letter === undefined || letter < 0x41 || letter > 0x5a) return undefined;
+  const head: Buffer[] = [];
+  let length = 0;
+  for (const piece of pieces) {
+    if (length >= LOOK_AT) break;
+    const part = piece.subarray(0, LOOK_AT - length);
+    head.push(part);
+    length += part.length;
+  }
+  return announcedLength(Buffer.concat(head, length));
+}

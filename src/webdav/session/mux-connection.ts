@@ -19,7 +19,7 @@ export class MuxConnection extends Duplex {
   /** The last delivery pushed, over the readable high-water mark: consumed once the server reads on. */
   private unreadDelivery: (() => void) | undefined;
   /** Deliveries not pushed yet, because the server is behind. */
-  private readonly waitingDeliveries: Array<{ data: Buffer; consumed: () => void }> = [];
+  private readonly waitingDeliveries: Array<{ pieces: readonly Buffer[]; consumed: () => void }> = [];
   private notifyScheduled = false;
 
   constructor(
@@ -33,13 +33,16 @@ export class MuxConnection extends Duplex {
     });
   }
 
-  /** Guest request bytes for the server; `consumed` runs when the server has taken them in. */
-  deliver(data: Buffer, consumed: () => void): void {
+  /**
+   * Guest request bytes for the server, as the pieces they arrived in (each is pushed as it is, never joined);
+   * `consumed` runs when the server has taken them all in.
+   */
+  deliver(pieces: readonly Buffer[], consumed: () => void): void {
     if (this.destroyed || this.readableEnded) return;
     if (this.unreadDelivery !== undefined || this.waitingDeliveries.length > 0) {
-      this.waitingDeliveries.push({ data, consumed });
+      this.waitingDeliveries.push({ pieces, consumed });
     } else {
-      this.pushDelivery(data, consumed);
+      this.pushDelivery(pieces, consumed);
     }
   }
 
@@ -104,7 +107,7 @@ export class MuxConnection extends Duplex {
     while (this.unreadDelivery === undefined && !this.destroyed) {
       const next = this.waitingDeliveries.shift();
       if (next === undefined) break;
-      this.pushDelivery(next.data, next.consumed);
+      this.pushDelivery(next.pieces, next.consumed);
     }
   }
 
@@ -118,8 +121,11 @@ export class MuxConnection extends Duplex {
     this.notify();
   }
 
-  private pushDelivery(data: Buffer, consumed: () => void): void {
-    if (this.push(data)) consumed();
+  /** The pieces are in memory already: pushing them all holds no more, and the last push says if there is room. */
+  private pushDelivery(pieces: readonly Buffer[], consumed: () => void): void {
+    let room = true;
+    for (const piece of pieces) room = this.push(piece);
+    if (room) consumed();
     else this.unreadDelivery = consumed;
   }
 

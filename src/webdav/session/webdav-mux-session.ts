@@ -63,8 +63,8 @@ export function httpSessionFactory(serverFor: () => ConnectionServer): SessionFa
             pump();
             return;
           }
-          const bytes = input.data.length;
-          connection.deliver(input.data, () => subscriber.next({ kind: 'request-consumed', bytes }));
+          const { bytes } = input;
+          connection.deliver(input.pieces, () => subscriber.next({ kind: 'request-consumed', bytes }));
         },
       });
 

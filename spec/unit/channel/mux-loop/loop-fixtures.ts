@@ -81,7 +81,7 @@ function showInput(input: SessionInput): string {
     case 'revoke':
       return 'revoke';
     case 'request-data':
-      return `data ${input.data.toString()}`;
+      return `data ${Buffer.concat(input.pieces).toString()}`;
   }
 }
 

@@ -79,7 +79,7 @@ describe('MuxConnection: request side', () => {
   it('reports each delivery consumed, in order, only as the server reads', async () => {
     const { conn } = connection(16);
     const consumed: number[] = [];
-    for (let i = 0; i < 5; i++) conn.deliver(Buffer.alloc(10, i), () => consumed.push(i));
+    for (let i = 0; i < 5; i++) conn.deliver([Buffer.alloc(10, i)], () => consumed.push(i));
     // 16 bytes of room: the first push fits, the second fills it, the rest wait.
     expect(consumed).toEqual([0]);
     const seen: number[] = [];
@@ -89,11 +89,27 @@ describe('MuxConnection: request side', () => {
     expect(seen).toEqual([0, 1, 2, 3, 4]);
   });
 
+  it("passes a delivery's pieces on as they are, in order, and reports it consumed once", async () => {
+    const { conn } = connection(16);
+    const consumed: string[] = [];
+    const frame = [Buffer.from('abcdefghij'), Buffer.from('klmnopqrst'), Buffer.from('uv')];
+    conn.deliver(frame, () => consumed.push('frame'));
+    conn.deliver([Buffer.from('next')], () => consumed.push('next'));
+    // The pieces went over the 16 bytes of room together: the frame counts as consumed when the server reads.
+    expect(consumed).toEqual([]);
+    const seen: Buffer[] = [];
+    conn.on('data', (chunk: Buffer) => seen.push(chunk));
+    for (let i = 0; i < 3; i++) await tick();
+    expect(consumed).toEqual(['frame', 'next']);
+    expect(seen.slice(0, 3).every((chunk, i) => chunk === frame[i])).toBe(true);
+    expect(Buffer.concat(seen).toString()).toBe('abcdefghijklmnopqrstuvnext');
+  });
+
   it('drops deliveries after it was destroyed', () => {
     const { conn } = connection();
     conn.destroy();
     const consumed: number[] = [];
-    conn.deliver(Buffer.from('late'), () => consumed.push(1));
+    conn.deliver([Buffer.from('late')], () => consumed.push(1));
     expect(consumed).toEqual([]);
   });
 });

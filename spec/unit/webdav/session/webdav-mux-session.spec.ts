@@ -40,7 +40,8 @@ function startSession(server: Server) {
     get error() {
       return error;
     },
-    request: (text: string) => input.next({ kind: 'request-data', data: Buffer.from(text) }),
+    request: (text: string) =>
+      input.next({ kind: 'request-data', pieces: [Buffer.from(text)], bytes: Buffer.byteLength(text) }),
     grant: (chunks: number) => input.next({ kind: 'grant', chunks }),
   };
 }
