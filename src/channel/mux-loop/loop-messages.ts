@@ -32,7 +32,8 @@ export type LoopInput<S = unknown> =
   // from the webdav channel
   | { readonly kind: 'port-opened' }
   | { readonly kind: 'port-closed' }
-  | { readonly kind: 'vmc-data'; readonly data: Buffer }
+  /** The guest's bytes, as the pieces a SPICE message body arrived in. */
+  | { readonly kind: 'vmc-data'; readonly pieces: readonly Buffer[] }
   /** Frames we sent (`frames` of them, at least 1) have been handed to the socket: their credits come back. */
   | { readonly kind: 'frame-flushed'; readonly key: SessionKey; readonly frames: number }
   /** Time passes (every LoopLimits.tickMs): the reducer itself has no clock, it counts ticks. */

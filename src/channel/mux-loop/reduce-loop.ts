@@ -33,7 +33,7 @@ export function reduceLoop<S>(state: LoopState<S>, input: LoopInput<S>, limits: 
       break;
     }
     case 'vmc-data':
-      if (step.portOpen) step.demux(input.data);
+      if (step.portOpen) for (const piece of input.pieces) step.demux(piece);
       break;
     case 'frame-flushed':
       step.frameFlushed(input.key, input.frames);

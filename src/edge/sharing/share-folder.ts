@@ -133,7 +133,7 @@ function channelInput(event: SessionEvent): Observable<LoopInput<never>> {
       if (event.event === 'closed') return of({ kind: 'port-closed' });
       return EMPTY;
     case 'vmc-data':
-      return of({ kind: 'vmc-data', data: event.data });
+      return of({ kind: 'vmc-data', pieces: event.pieces });
     default:
       return EMPTY;
   }
@@ -155,7 +155,7 @@ function sessionEvent(event: SessionEvent): Observable<SharingEvent> {
     case 'vmc-data':
       return event.compressedSize === undefined
         ? EMPTY
-        : of({ kind: 'compressed-data', compressedBytes: event.compressedSize, bytes: event.data.length });
+        : of({ kind: 'compressed-data', compressedBytes: event.compressedSize, bytes: event.bytes });
     case 'notify':
       return of({ kind: 'server-notice', message: event.message });
     default:

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { Observable, Subscription, fromEvent, map } from 'rxjs';
 
-import { spiceMessages } from '../../channel/spice-messages';
+import { spicePiecedMessages, type RawPiecedMessage } from '../../channel/spice-messages';
 import { LinkErrorCode } from '../../wire/constants';
 import { encodeMessageHeader, type HeaderKind } from '../../wire/data-header';
 import { LinkError, WireError } from '../../wire/errors';
@@ -12,7 +12,7 @@ import {
   type ClientMessage,
   type GatheredClientMessage,
 } from '../../wire/messages/base';
-import { decodeServerMessage, type ServerMessage } from '../../wire/messages/server-message';
+import { decodeServerMessagePieces, type ServerMessage } from '../../wire/messages/server-message';
 import { initialAckWindow, reduceAckWindow, type AckWindowState } from './ack-window';
 import {
   heldReplyCount,
@@ -144,7 +144,7 @@ export function openChannel(options: ChannelOptions): Observable<ChannelEvent> {
         });
         if (subscriber.closed) return;
         reading = readMessages(linkedSocket, outcome, options)
-          .pipe(map((raw) => onMessage(raw.type, raw.body)))
+          .pipe(map(onMessage))
           .subscribe({
             next: (event) => subscriber.next(event),
             error: (error: unknown) => subscriber.error(readFailure(error, options.channelType, endpoint)),
@@ -183,7 +183,8 @@ function closeSocket(socket: Socket): void {
 
 function readMessages(socket: Socket, outcome: LinkOutcome, options: ChannelOptions) {
   return socketChunks(socket, outcome.leftover, outcome.ended).pipe(
-    spiceMessages({ header: outcome.headerKind, maxBodySize: options.maxBodySize }),
+    // Bodies as the pieces they arrived in: a 64 KiB data message spans two socket reads and is not joined.
+    spicePiecedMessages({ header: outcome.headerKind, maxBodySize: options.maxBodySize }),
   );
 }
 
@@ -287,8 +288,8 @@ function messageHandling(
     updateReading();
   });
 
-  const onMessage = (type: number, body: Buffer): ChannelEvent => {
-    const message = decodeOrFail(channelType, type, body, advertisedCaps);
+  const onMessage = (raw: RawPiecedMessage): ChannelEvent => {
+    const message = decodeOrFail(channelType, raw, advertisedCaps);
     const step = reduceAckWindow(
       ackWindow,
       message.kind === 'set-ack'
@@ -334,12 +335,11 @@ function encodeReply(reply: ControlReply): ClientMessage {
 
 function decodeOrFail(
   channelType: number,
-  type: number,
-  body: Buffer,
+  { type, pieces, size }: RawPiecedMessage,
   advertisedCaps: readonly number[],
 ): ServerMessage {
   try {
-    return decodeServerMessage(channelType, type, body, advertisedCaps);
+    return decodeServerMessagePieces(channelType, type, pieces, size, advertisedCaps);
   } catch (error) {
     if (!(error instanceof WireError)) throw error;
     throw invalidMessageError(channelType, error);

@@ -61,7 +61,7 @@ export type SessionEvent =
   | { kind: 'port-init'; name: string; opened: boolean }
   | { kind: 'port-event'; event: PortEventName }
   /** `compressedSize`: the size on the wire, when the server sent `data` LZ4-compressed. */
-  | { kind: 'vmc-data'; data: Buffer; compressedSize?: number }
+  | { kind: 'vmc-data'; pieces: readonly Buffer[]; bytes: number; compressedSize?: number }
   | { kind: 'notify'; message: string; severity: number }
   /** A PING answered with PONG (diagnostics; the network test shows up as a 256000-byte PING on main). */
   | { kind: 'ping-answered'; channel: SessionChannel; id: number; size: number };
@@ -261,8 +261,13 @@ function webdavMessageEvent(message: ServerMessage): SessionEvent | undefined {
   switch (message.kind) {
     case 'vmc-data':
       return message.compressedSize === undefined
-        ? { kind: 'vmc-data', data: message.data }
-        : { kind: 'vmc-data', data: message.data, compressedSize: message.compressedSize };
+        ? { kind: 'vmc-data', pieces: message.pieces, bytes: message.bytes }
+        : {
+            kind: 'vmc-data',
+            pieces: message.pieces,
+            bytes: message.bytes,
+            compressedSize: message.compressedSize,
+          };
     case 'port-init':
       return { kind: 'port-init', name: message.name, opened: message.opened };
     case 'port-event': {

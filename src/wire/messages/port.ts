@@ -25,10 +25,23 @@ export type { ClientMessage } from './client-message';
 export const MAX_VMC_UNCOMPRESSED_SIZE = 1024 * 1024;
 
 /**
- * Device data; SPICEVMC_COMPRESSED_DATA arrives already decompressed as this, with `compressedSize` (the LZ4
+ * Device data, as the pieces its message body arrived in (a few views of the socket's reads; `bytes` in all);
+ * SPICEVMC_COMPRESSED_DATA arrives already decompressed as this, in one piece, with `compressedSize` (the LZ4
  * block's size on the wire) so the edge can count what compression saved.
  */
-export type VmcServerMessage = { kind: 'vmc-data'; data: Buffer; compressedSize?: number };
+export type VmcServerMessage = {
+  kind: 'vmc-data';
+  pieces: readonly Buffer[];
+  bytes: number;
+  compressedSize?: number;
+};
+
+/** Device data in one buffer. */
+const vmcData = (data: Buffer): VmcServerMessage => ({
+  kind: 'vmc-data',
+  pieces: [data],
+  bytes: data.length,
+});
 
 export type PortServerMessage =
   /** `opened`: whether the guest has the virtio port open (spice-webdavd running). */
@@ -37,7 +50,7 @@ export type PortServerMessage =
 function decodeCompressedData(body: Buffer): VmcServerMessage {
   const reader = new BinaryReader(body, 'SPICEVMC_COMPRESSED_DATA');
   const compression = reader.u8();
-  if (compression === VmcCompression.NONE) return { kind: 'vmc-data', data: reader.rest() };
+  if (compression === VmcCompression.NONE) return vmcData(reader.rest());
   if (compression !== VmcCompression.LZ4) {
     throw new WireError(
       'unsupported',
@@ -47,8 +60,7 @@ function decodeCompressedData(body: Buffer): VmcServerMessage {
   const uncompressedSize = reader.u32();
   const block = reader.rest();
   return {
-    kind: 'vmc-data',
-    data: decodeLz4Block(block, uncompressedSize, MAX_VMC_UNCOMPRESSED_SIZE),
+    ...vmcData(decodeLz4Block(block, uncompressedSize, MAX_VMC_UNCOMPRESSED_SIZE)),
     compressedSize: block.length,
   };
 }
@@ -66,7 +78,7 @@ export function decodeVmcMessage(
 ): VmcServerMessage | undefined {
   switch (type) {
     case SpicevmcServerMsg.DATA:
-      return { kind: 'vmc-data', data: body };
+      return vmcData(body);
     case SpicevmcServerMsg.COMPRESSED_DATA:
       if (!advertisedCaps.includes(SpicevmcCap.DATA_COMPRESS_LZ4)) {
         throw new WireError(

@@ -2,7 +2,7 @@
 // type: base messages (1..8) on every channel, main messages on MAIN, spicevmc data on the vmc family and
 // port messages on PORT/WEBDAV. Anything else is 'unknown' so callers can ignore it deliberately.
 
-import { ChannelType } from '../constants';
+import { ChannelType, SpicevmcServerMsg } from '../constants';
 import { decodeBaseMessage, type BaseServerMessage } from './base';
 import { decodeMainMessage, type MainServerMessage } from './main';
 import { decodePortMessage, decodeVmcMessage, type PortServerMessage, type VmcServerMessage } from './port';
@@ -61,4 +61,22 @@ export function decodeServerMessage(
       body,
     }
   );
+}
+
+/**
+ * `decodeServerMessage` for a body that came as pieces: device data (SPICEVMC_DATA on a vmc channel) keeps
+ * them as they are, so it is never copied; any other message is joined first (they are small).
+ */
+export function decodeServerMessagePieces(
+  channelType: number,
+  type: number,
+  pieces: readonly Buffer[],
+  size: number,
+  advertisedCaps: readonly number[] = [],
+): ServerMessage {
+  if (type === SpicevmcServerMsg.DATA && vmcChannels.has(channelType)) {
+    return { kind: 'vmc-data', pieces, bytes: size };
+  }
+  const body = pieces.length === 1 ? (pieces[0] ?? Buffer.alloc(0)) : Buffer.concat(pieces, size);
+  return decodeServerMessage(channelType, type, body, advertisedCaps);
 }

@@ -23,16 +23,14 @@ export const portClosed: LoopInput = { kind: 'port-closed' };
 export function frames(...list: Array<[string, string]>): LoopInput {
   return {
     kind: 'vmc-data',
-    data: Buffer.concat(list.map(([name, text]) => encodeMuxFrame(ids[name], Buffer.from(text)))),
+    pieces: [Buffer.concat(list.map(([name, text]) => encodeMuxFrame(ids[name], Buffer.from(text))))],
   };
 }
 
 /** vmc-data that starts with the rest of a frame sent before we joined, then whole frames. */
 export function afterStaleTail(tail: string, ...list: Array<[string, string]>): LoopInput {
   const whole = frames(...list);
-  return whole.kind === 'vmc-data'
-    ? { ...whole, data: Buffer.concat([Buffer.from(tail), whole.data]) }
-    : whole;
+  return whole.kind === 'vmc-data' ? { ...whole, pieces: [Buffer.from(tail), ...whole.pieces] } : whole;
 }
 
 export const flushed = (name: string, generation = 1): LoopInput => ({

@@ -41,14 +41,14 @@ const inputArb: fc.Arbitrary<LoopInput> = fc.oneof(
   }),
   fc
     .uint8Array({ maxLength: 300 })
-    .map((bytes): LoopInput => ({ kind: 'vmc-data', data: Buffer.from(bytes) })),
+    .map((bytes): LoopInput => ({ kind: 'vmc-data', pieces: [Buffer.from(bytes)] })),
   {
     weight: 3,
     arbitrary: fc
       .array(fc.tuple(idArb, fc.uint8Array({ maxLength: 1500 })), { maxLength: 4 })
       .map((list): LoopInput => ({
         kind: 'vmc-data',
-        data: Buffer.concat(list.map(([id, payload]) => encodeMuxFrame(id, Buffer.from(payload)))),
+        pieces: [Buffer.concat(list.map(([id, payload]) => encodeMuxFrame(id, Buffer.from(payload))))],
       })),
   },
   keyArb.map((key): LoopInput => ({ kind: 'frame-flushed', key, frames: 1 })),
@@ -90,7 +90,7 @@ const sessionTrafficArb: fc.Arbitrary<LoopInput[]> = fc.oneof(
     .map((list): LoopInput[] => [
       {
         kind: 'vmc-data',
-        data: Buffer.concat(list.map(([id, payload]) => encodeMuxFrame(id, Buffer.from(payload)))),
+        pieces: [Buffer.concat(list.map(([id, payload]) => encodeMuxFrame(id, Buffer.from(payload))))],
       },
     ]),
   keyArb.map((key): LoopInput[] => [{ kind: 'frame-flushed', key, frames: 1 }]),

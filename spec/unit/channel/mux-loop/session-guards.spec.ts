@@ -148,7 +148,7 @@ describe('the reducer under a flood of raw frames', () => {
     // In pieces that cut frames anywhere, as the SPICE messages do.
     const pieces: LoopInput[] = [];
     for (let offset = 0; offset < flood.length; offset += 4093)
-      pieces.push({ kind: 'vmc-data', data: flood.subarray(offset, offset + 4093) });
+      pieces.push({ kind: 'vmc-data', pieces: [flood.subarray(offset, offset + 4093)] });
     const { state, kinds } = run([portOpened, ...pieces], { ...limits, maxClients: 256 });
     expect(state.clients.size).toBe(256);
     expect(kinds.get('event client-opened')).toBe(256);
@@ -159,12 +159,7 @@ describe('the reducer under a flood of raw frames', () => {
   it('a frame that declares more than it sends holds at most one frame, and the port closing forgets it', () => {
     const header = encodeMuxFrame(clientIdFromBigInt(0x38n), Buffer.alloc(65535)).subarray(0, 10);
     const { state } = run(
-      [
-        portOpened,
-        { kind: 'vmc-data', data: Buffer.concat([header, Buffer.from('only this')]) },
-        portClosed,
-        portOpened,
-      ],
+      [portOpened, { kind: 'vmc-data', pieces: [header, Buffer.from('only this')] }, portClosed, portOpened],
       limits,
     );
     expect(state.clients.size).toBe(0);

@@ -40,7 +40,7 @@ describe('select loop + WebDAV engine: flow control end to end (no sockets)', ()
 
   const request = (id: ClientId, text: string): LoopInput => ({
     kind: 'vmc-data',
-    data: encodeMuxFrame(id, Buffer.from(text)),
+    pieces: [encodeMuxFrame(id, Buffer.from(text))],
   });
 
   it('a stalled client holds only its credit while another client downloads a whole file', async () => {
@@ -214,7 +214,7 @@ describe('select loop + WebDAV engine: flow control end to end (no sockets)', ()
     for (let sent = 0; sent < size; sent += chunk.length) {
       inputs.next({
         kind: 'vmc-data',
-        data: encodeMuxFrame(uploader, chunk.subarray(0, Math.min(chunk.length, size - sent))),
+        pieces: [encodeMuxFrame(uploader, chunk.subarray(0, Math.min(chunk.length, size - sent)))],
       });
     }
     expect(effects.some((e) => e.kind === 'pause-reading')).toBe(true);

@@ -53,10 +53,10 @@ describe('shareFolder', () => {
     const now = (): number => scheduler.now();
     const { linked, writes } = fakeLink(now);
     const engines = fakeEngines(now);
-    const request = (name: string): SessionEvent => ({
-      kind: 'vmc-data',
-      data: encodeMuxFrame(ids[name], Buffer.from('GET / HTTP/1.1\r\n\r\n')),
-    });
+    const request = (name: string): SessionEvent => {
+      const frame = encodeMuxFrame(ids[name], Buffer.from('GET / HTTP/1.1\r\n\r\n'));
+      return { kind: 'vmc-data', pieces: [frame], bytes: frame.length };
+    };
     const session: Record<string, SessionEvent> = {
       c: { kind: 'connecting', target: { kind: 'tcp', host: '127.0.0.1', port: 5900 } },
       m: { kind: 'main-linked', sessionId: 7, endpoint },
@@ -127,7 +127,7 @@ describe('shareFolder', () => {
       expectObservable(f.run(session), unsub).toBe(expected, {
         ...events,
         w: 'channel-ready lz4',
-        z: `compressed 12->${request.data.length}`,
+        z: `compressed 12->${request.bytes}`,
       });
     });
   });

@@ -202,7 +202,7 @@ describe('openChannel against a fake server', () => {
     );
     expect(accepted).toEqual({
       kind: 'message',
-      message: { kind: 'vmc-data', data: Buffer.from('hello'), compressedSize: 6 },
+      message: { kind: 'vmc-data', pieces: [Buffer.from('hello')], bytes: 5, compressedSize: 6 },
     });
   });
 

@@ -59,8 +59,8 @@ describe('decodeVmcMessage', () => {
   it('passes SPICEVMC_DATA through as a view', () => {
     const body = Buffer.from('mux bytes');
     const message = decodeVmcMessage(SpicevmcServerMsg.DATA, body);
-    expect(message).toEqual({ kind: 'vmc-data', data: body });
-    expect(message?.data.buffer).toBe(body.buffer);
+    expect(message).toEqual({ kind: 'vmc-data', pieces: [body], bytes: body.length });
+    expect(message?.pieces[0]?.buffer).toBe(body.buffer);
   });
 
   it('refuses COMPRESSED_DATA of any type unless DATA_COMPRESS_LZ4 was advertised (issue 17)', () => {
@@ -81,7 +81,8 @@ describe('decodeVmcMessage', () => {
   it('decodes COMPRESSED_DATA of type NONE as the remaining bytes', () => {
     expect(decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, hex('00 616263'), lz4Advertised)).toEqual({
       kind: 'vmc-data',
-      data: Buffer.from('abc'),
+      pieces: [Buffer.from('abc')],
+      bytes: 3,
     });
   });
 
@@ -92,7 +93,8 @@ describe('decodeVmcMessage', () => {
     const body = Buffer.concat([hex('01'), size, compressLz4Block(data)]);
     expect(decodeVmcMessage(SpicevmcServerMsg.COMPRESSED_DATA, body, lz4Advertised)).toEqual({
       kind: 'vmc-data',
-      data,
+      pieces: [data],
+      bytes: data.length,
       compressedSize: body.length - 5,
     });
   });

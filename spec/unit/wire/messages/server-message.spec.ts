@@ -34,7 +34,11 @@ describe('decodeServerMessage', () => {
       ChannelType.PORT,
       ChannelType.WEBDAV,
     ]) {
-      expect(decodeServerMessage(channelType, 101, hex('aa'))).toEqual({ kind: 'vmc-data', data: hex('aa') });
+      expect(decodeServerMessage(channelType, 101, hex('aa'))).toEqual({
+        kind: 'vmc-data',
+        pieces: [hex('aa')],
+        bytes: 1,
+      });
     }
     for (const channelType of [ChannelType.PORT, ChannelType.WEBDAV]) {
       expect(decodeServerMessage(channelType, 202, hex('00'))).toEqual({ kind: 'port-event', event: 0 });

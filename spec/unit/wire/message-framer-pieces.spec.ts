@@ -1,0 +1,93 @@
+import { ChannelType, SpicevmcServerMsg } from '../../../src/wire/constants';
+import { encodeMessage } from '../../../src/wire/data-header';
+import {
+  MAX_BODY_PIECES,
+  initialMessageFramerState,
+  isMidMessage,
+  messageFramerPiecesStep,
+  type RawPiecedMessage,
+} from '../../../src/wire/message-framer';
+import { decodeServerMessagePieces } from '../../../src/wire/messages/server-message';
+
+/** Each chunk in its own memory, as every socket read is, so a view can be traced back to its chunk. */
+const ownMemory = (chunks: readonly Buffer[]): Buffer[] =>
+  chunks.map((chunk) => {
+    const copy = Buffer.alloc(chunk.length);
+    chunk.copy(copy);
+    return copy;
+  });
+
+const isViewOfSome = (piece: Buffer, chunks: readonly Buffer[]): boolean =>
+  chunks.some(
+    (chunk) =>
+      chunk.buffer === piece.buffer &&
+      piece.byteOffset >= chunk.byteOffset &&
+      piece.byteOffset + piece.length <= chunk.byteOffset + chunk.length,
+  );
+
+function frameAll(chunks: readonly Buffer[]): RawPiecedMessage[] {
+  const options = { header: 'mini', maxBodySize: 70000 } as const;
+  let state = initialMessageFramerState;
+  const messages: RawPiecedMessage[] = [];
+  for (const chunk of chunks) {
+    const step = messageFramerPiecesStep(options, state, chunk);
+    state = step.state;
+    messages.push(...step.messages);
+  }
+  expect(isMidMessage(state)).toBe(false);
+  return messages;
+}
+
+const joined = (messages: readonly RawPiecedMessage[]) =>
+  messages.map(({ type, pieces, size }) => ({ type, body: Buffer.concat(pieces), size }));
+
+describe('messageFramerPiecesStep', () => {
+  // Two SPICEVMC_DATA messages of 64 KiB + 15 bytes: more than one 64 KiB socket read each.
+  const bodies = [Buffer.alloc(65551, 1), Buffer.alloc(65551, 2)];
+  const stream = Buffer.concat(
+    bodies.map((body, i) => encodeMessage('mini', { type: 101, body, serial: BigInt(i + 1) })),
+  );
+  const expected = bodies.map((body) => ({ type: 101, body, size: body.length }));
+
+  it('passes a body that spans socket reads on as views of them, never joined', () => {
+    const reads: Buffer[] = [];
+    for (let at = 0; at < stream.length; at += 65536) reads.push(stream.subarray(at, at + 65536));
+    const chunks = ownMemory(reads);
+    const messages = frameAll(chunks);
+    expect(joined(messages)).toEqual(expected);
+    for (const message of messages) {
+      expect(message.pieces).toHaveLength(2);
+      for (const piece of message.pieces) expect(isViewOfSome(piece, chunks)).toBe(true);
+    }
+  });
+
+  it('joins a body that came in more than MAX_BODY_PIECES pieces', () => {
+    const small = encodeMessage('mini', { type: 101, body: Buffer.from('0123456789'), serial: 1n });
+    const chunks = Array.from(small, (_, i) => small.subarray(i, i + 1));
+    const [message] = frameAll(chunks);
+    expect(message?.pieces).toHaveLength(1);
+    expect(message?.pieces[0]?.toString()).toBe('0123456789');
+    for (let cut = 0; cut <= small.length; cut++) {
+      for (const each of frameAll([small.subarray(0, cut), small.subarray(cut)])) {
+        expect(each.pieces.length).toBeLessThanOrEqual(MAX_BODY_PIECES);
+        expect(Buffer.concat(each.pieces).toString()).toBe('0123456789');
+      }
+    }
+  });
+});
+
+describe('decodeServerMessagePieces', () => {
+  const pieces = [Buffer.from('mux '), Buffer.from('bytes')];
+
+  it('keeps device data in its pieces', () => {
+    const message = decodeServerMessagePieces(ChannelType.WEBDAV, SpicevmcServerMsg.DATA, pieces, 9);
+    expect(message).toEqual({ kind: 'vmc-data', pieces, bytes: 9 });
+    if (message.kind !== 'vmc-data') throw new Error('not device data');
+    expect(message.pieces[0]).toBe(pieces[0]);
+  });
+
+  it('joins any other message before decoding it', () => {
+    const notify = decodeServerMessagePieces(ChannelType.MAIN, SpicevmcServerMsg.DATA, pieces, 9);
+    expect(notify.kind).not.toBe('vmc-data');
+  });
+});
