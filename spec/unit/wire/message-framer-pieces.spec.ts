@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { ChannelType, SpicevmcServerMsg } from '../../../src/wire/constants';
 import { encodeMessage } from '../../../src/wire/data-header';
 import {
@@ -8,6 +9,7 @@ import {
   type RawPiecedMessage,
 } from '../../../src/wire/message-framer';
 import { decodeServerMessagePieces } from '../../../src/wire/messages/server-message';
+import { splitAt } from './wire-spec-helpers';
 
 /** Each chunk in its own memory, as every socket read is, so a view can be traced back to its chunk. */
 const ownMemory = (chunks: readonly Buffer[]): Buffer[] =>
@@ -76,6 +78,33 @@ describe('messageFramerPiecesStep', () => {
   });
 });
 
+describe('messageFramerPiecesStep under random chunking', () => {
+  it('returns every body whole, in order, in at most MAX_BODY_PIECES non-empty pieces', () => {
+    const messageArb = fc.record({
+      type: fc.integer({ min: 1, max: 400 }),
+      body: fc.uint8Array({ maxLength: 400 }).map((bytes) => Buffer.from(bytes)),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(messageArb, { maxLength: 10 }),
+        fc.array(fc.nat(), { maxLength: 80 }),
+        (input, cuts) => {
+          const wire = Buffer.concat(input.map((message) => encodeMessage('mini', message)));
+          const messages = frameAll(splitAt(wire, cuts));
+          expect(joined(messages)).toEqual(
+            input.map(({ type, body }) => ({ type, body, size: body.length })),
+          );
+          for (const message of messages) {
+            expect(message.pieces.length).toBeLessThanOrEqual(MAX_BODY_PIECES);
+            expect(message.pieces.every((piece) => piece.length > 0)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe('decodeServerMessagePieces', () => {
   const pieces = [Buffer.from('mux '), Buffer.from('bytes')];
 
@@ -87,7 +116,15 @@ describe('decodeServerMessagePieces', () => {
   });
 
   it('joins any other message before decoding it', () => {
-    const notify = decodeServerMessagePieces(ChannelType.MAIN, SpicevmcServerMsg.DATA, pieces, 9);
-    expect(notify.kind).not.toBe('vmc-data');
+    const ping = Buffer.alloc(12 + 100);
+    ping.writeUInt32LE(7, 0);
+    ping.writeBigUInt64LE(99n, 4);
+    const cut = [ping.subarray(0, 3), ping.subarray(3, 9), ping.subarray(9)];
+    expect(decodeServerMessagePieces(ChannelType.WEBDAV, 4, cut, ping.length)).toEqual({
+      kind: 'ping',
+      id: 7,
+      timestamp: 99n,
+      size: 112,
+    });
   });
 });
