@@ -20,7 +20,7 @@ describe("bin/spice-webdav's Node flags", () => {
 
   it('hold the memory caps (docs/performance.md, "What bounds each figure")', () => {
     expect(cliNodeFlags()).toEqual(
-      expect.arrayContaining(['--max-semi-space-size=1', '--heap-growing-percent=50']),
+      expect.arrayContaining(['--max-semi-space-size=1', '--heap-growing-percent=20']),
     );
   });
 
