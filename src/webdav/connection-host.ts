@@ -59,6 +59,10 @@ export class ConnectionHost {
     );
     // Never listens, so only per-connection errors can reach here; they are handled by destroying the duplex.
     this.server.on('error', () => undefined);
+    // Node enforces none of its timeouts on injected streams (our ConnectionTimers do), but it still announces
+    // its keep-alive timeout in every response's Keep-Alive header (5 s by default): announce the idle limit we
+    // enforce instead, so a client does not give up on a connection we keep for minutes.
+    this.server.keepAliveTimeout = options.settings.idleTimeoutMs;
   }
 
   serve(duplex: Duplex): void {

@@ -112,6 +112,25 @@ describe('connections', () => {
   });
 });
 
+describe('the Keep-Alive header', () => {
+  it("announces the idle limit the engine enforces, not Node's 5 s it never applies", async () => {
+    const sandbox = makeSandbox();
+    const engine = await createWebdavEngine(
+      { root: sandbox.share, readOnly: false },
+      { idleTimeoutMs: 120_000 },
+    );
+    try {
+      const text = await rawExchange(engine, 'OPTIONS / HTTP/1.1\r\nHost: g\r\n\r\n', (received) =>
+        received.includes('\r\n\r\n'),
+      );
+      expect(text).toMatch(/\r\nKeep-Alive: timeout=120\r\n/i);
+    } finally {
+      await engine.close();
+      sandbox.remove();
+    }
+  });
+});
+
 describe('the engine while nothing is shared', () => {
   const engine = createUnavailableEngine('the VM has no shared folder configured', { idleTimeoutMs: 300 });
 
