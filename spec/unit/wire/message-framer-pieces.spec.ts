@@ -9,23 +9,7 @@ import {
   type RawPiecedMessage,
 } from '../../../src/wire/message-framer';
 import { decodeServerMessagePieces } from '../../../src/wire/messages/server-message';
-import { splitAt } from './wire-spec-helpers';
-
-/** Each chunk in its own memory, as every socket read is, so a view can be traced back to its chunk. */
-const ownMemory = (chunks: readonly Buffer[]): Buffer[] =>
-  chunks.map((chunk) => {
-    const copy = Buffer.alloc(chunk.length);
-    chunk.copy(copy);
-    return copy;
-  });
-
-const isViewOfSome = (piece: Buffer, chunks: readonly Buffer[]): boolean =>
-  chunks.some(
-    (chunk) =>
-      chunk.buffer === piece.buffer &&
-      piece.byteOffset >= chunk.byteOffset &&
-      piece.byteOffset + piece.length <= chunk.byteOffset + chunk.length,
-  );
+import { isViewOfSome, ownMemory, splitAt } from './wire-spec-helpers';
 
 function frameAll(chunks: readonly Buffer[]): RawPiecedMessage[] {
   const options = { header: 'mini', maxBodySize: 70000 } as const;

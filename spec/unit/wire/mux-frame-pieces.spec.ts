@@ -11,15 +11,7 @@ import {
   type MuxDemuxState,
   type MuxPiecedFrame,
 } from '../../../src/wire/mux-frame';
-import { splitAt } from './wire-spec-helpers';
-
-/** Each chunk in its own memory (no pool), so a view can be traced back to the chunk it came from. */
-const ownMemory = (chunks: readonly Buffer[]): Buffer[] =>
-  chunks.map((chunk) => {
-    const copy = Buffer.alloc(chunk.length);
-    chunk.copy(copy);
-    return copy;
-  });
+import { isViewOfSome, muxFrameArb, ownMemory, splitAt } from './wire-spec-helpers';
 
 /** Feeds chunks in order and collects every frame, checking the demuxer's byte budget after every step. */
 function demuxAll(chunks: readonly Buffer[]): { frames: MuxPiecedFrame[]; state: MuxDemuxState } {
@@ -36,15 +28,6 @@ function demuxAll(chunks: readonly Buffer[]): { frames: MuxPiecedFrame[]; state:
 
 const joined = (frames: readonly MuxPiecedFrame[]) =>
   frames.map(({ id, pieces, size }) => ({ id, payload: Buffer.concat(pieces), size }));
-
-/** Whether `piece` is a view into one of `chunks` (not a copy). */
-const isViewOfSome = (piece: Buffer, chunks: readonly Buffer[]): boolean =>
-  chunks.some(
-    (chunk) =>
-      chunk.buffer === piece.buffer &&
-      piece.byteOffset >= chunk.byteOffset &&
-      piece.byteOffset + piece.length <= chunk.byteOffset + chunk.length,
-  );
 
 describe('demuxPiecesStep', () => {
   const a = clientIdFromBigInt(1n);
@@ -94,13 +77,9 @@ describe('demuxPiecesStep', () => {
   });
 
   it('keeps at most MAX_PAYLOAD_PIECES pieces, in order, under random chunking', () => {
-    const frameArb = fc.record({
-      id: fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }).map(clientIdFromBigInt),
-      payload: fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes)),
-    });
     fc.assert(
       fc.property(
-        fc.array(frameArb, { maxLength: 12 }),
+        fc.array(muxFrameArb, { maxLength: 12 }),
         fc.array(fc.nat(), { maxLength: 60 }),
         (input, cuts) => {
           const wire = Buffer.concat(input.map((frame) => encodeMuxFrame(frame.id, frame.payload)));

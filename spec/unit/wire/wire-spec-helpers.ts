@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { WireError, type WireErrorKind } from '../../../src/wire/errors';
+import { clientIdFromBigInt, type MuxFrame } from '../../../src/wire/mux-frame';
 
 /** Bytes from readable hex: spaces, '|' and other separators are ignored. */
 export const hex = (s: string): Buffer => Buffer.from(s.replace(/[^0-9a-f]/gi, ''), 'hex');
@@ -25,3 +27,26 @@ export function splitAt(buffer: Buffer, cuts: number[]): Buffer[] {
   }
   return chunks;
 }
+
+/** Each chunk in its own memory (no pool), as every socket read is, so a view can be traced back to its chunk. */
+export const ownMemory = (chunks: readonly Buffer[]): Buffer[] =>
+  chunks.map((chunk) => {
+    const copy = Buffer.alloc(chunk.length);
+    chunk.copy(copy);
+    return copy;
+  });
+
+/** Whether `piece` is a view into one of `chunks` (not a copy). */
+export const isViewOfSome = (piece: Buffer, chunks: readonly Buffer[]): boolean =>
+  chunks.some(
+    (chunk) =>
+      chunk.buffer === piece.buffer &&
+      piece.byteOffset >= chunk.byteOffset &&
+      piece.byteOffset + piece.length <= chunk.byteOffset + chunk.length,
+  );
+
+/** A mux frame of any id (negative ones too) with up to 300 payload bytes. */
+export const muxFrameArb: fc.Arbitrary<MuxFrame> = fc.record({
+  id: fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }).map(clientIdFromBigInt),
+  payload: fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes)),
+});
