@@ -6,30 +6,30 @@ import {
   initialMessageFramerState,
   isMidMessage,
   messageFramerPiecesStep,
-  messageFramerStep,
   type MessageFramerOptions,
   type MessageFramerState,
-  type RawMessage,
   type RawPiecedMessage,
 } from '../wire/message-framer';
 
-export type { RawMessage, RawPiecedMessage } from '../wire/message-framer';
+export type { RawPiecedMessage } from '../wire/message-framer';
 
-type FramerStep<M> = (
+/**
+ * Emits one message per data message, its body as the pieces it arrived in (a few views of the socket's
+ * reads, joined only past `MAX_BODY_PIECES`). Errors with WireError('too-large') when a header announces more
+ * than `maxBodySize`, and with WireError('truncated') when the source completes inside a message. Source
+ * errors pass through.
+ */
+export function spicePiecedMessages(
   options: MessageFramerOptions,
-  state: MessageFramerState,
-  chunk: Buffer,
-) => { state: MessageFramerState; messages: M[] };
-
-function framedMessages<M>(options: MessageFramerOptions, step: FramerStep<M>): OperatorFunction<Buffer, M> {
+): OperatorFunction<Buffer, RawPiecedMessage> {
   return (source) =>
-    new Observable<M>((subscriber) => {
+    new Observable<RawPiecedMessage>((subscriber) => {
       let state = initialMessageFramerState;
       return source.subscribe({
         next(chunk) {
-          let result: { state: MessageFramerState; messages: M[] };
+          let result: { state: MessageFramerState; messages: RawPiecedMessage[] };
           try {
-            result = step(options, state, chunk);
+            result = messageFramerPiecesStep(options, state, chunk);
           } catch (error) {
             subscriber.error(error);
             return;
@@ -54,20 +54,4 @@ function framedMessages<M>(options: MessageFramerOptions, step: FramerStep<M>): 
         },
       });
     });
-}
-
-/**
- * Emits one RawMessage per data message. Errors with WireError('too-large') when a header announces more
- * than `maxBodySize`, and with WireError('truncated') when the source completes inside a message.
- * Source errors pass through.
- */
-export function spiceMessages(options: MessageFramerOptions): OperatorFunction<Buffer, RawMessage> {
-  return framedMessages(options, messageFramerStep);
-}
-
-/** Like `spiceMessages`, but each body is the pieces it arrived in (a few views of the socket's reads). */
-export function spicePiecedMessages(
-  options: MessageFramerOptions,
-): OperatorFunction<Buffer, RawPiecedMessage> {
-  return framedMessages(options, messageFramerPiecesStep);
 }

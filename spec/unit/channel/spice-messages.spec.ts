@@ -1,7 +1,9 @@
+import { map, type OperatorFunction } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { spiceMessages, type RawMessage } from '../../../src/channel/spice-messages';
+import { spicePiecedMessages } from '../../../src/channel/spice-messages';
 import { encodeMessage } from '../../../src/wire/data-header';
 import { WireError } from '../../../src/wire/errors';
+import type { MessageFramerOptions, RawMessage } from '../../../src/wire/message-framer';
 
 const pong: RawMessage = { type: 3, body: Buffer.from('0123456789ab') };
 const ack: RawMessage = { type: 2, body: Buffer.alloc(0) };
@@ -23,7 +25,16 @@ function perByte(buffer: Buffer): { marble: string; values: Record<string, Buffe
   return { marble: marble + '|', values };
 }
 
-describe('spiceMessages', () => {
+/** The operator the channel reads with, each message's pieces joined so that timelines compare whole bodies. */
+const spiceMessages =
+  (options: MessageFramerOptions): OperatorFunction<Buffer, RawMessage> =>
+  (source) =>
+    source.pipe(
+      spicePiecedMessages(options),
+      map(({ type, pieces, size }) => ({ type, body: Buffer.concat(pieces, size) })),
+    );
+
+describe('spicePiecedMessages', () => {
   let scheduler: TestScheduler;
 
   beforeEach(() => {

@@ -26,7 +26,8 @@ export function trafficEvents(
   return events;
 }
 
-function trafficEvent(
+/** One traffic event: `bytes` of a connection that moved, and the announced length of a message they start. */
+export function trafficEvent(
   id: string,
   direction: 'in' | 'out',
   bytes: number,

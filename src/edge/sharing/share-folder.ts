@@ -22,19 +22,13 @@ import { shareLibvirtDomain } from '../libvirt/share-libvirt-domain';
 import { connectSpice, type SessionEvent, type WebdavLink } from '../spice/spice-session';
 import { SpicevmcCap } from '../../wire/constants';
 import { announcedLengthOfPieces } from './announced-length';
-import { trafficEvents } from './batch-traffic';
+import { trafficEvent, trafficEvents } from './batch-traffic';
 import { createShareEngine } from './engine-factory';
 import { writeToLink } from './link-writer';
 import { loopTicks } from './loop-ticks';
 import { isShareChange, requestsOf, shareEngines, type SharingStep } from './share-engines';
 import { shareWithReconnect } from './share-with-reconnect';
-import type {
-  SharingCommand,
-  SharingEvent,
-  ShareFolderOptions,
-  SpiceShareOptions,
-  TrafficEvent,
-} from './sharing-types';
+import type { SharingCommand, SharingEvent, ShareFolderOptions, SpiceShareOptions } from './sharing-types';
 
 /** The guest's 503 body completes "No folder is shared right now: " with this. */
 export const NOTHING_SHARED =
@@ -176,22 +170,11 @@ function effectEvent(effect: EdgeEffect): Observable<SharingEvent> {
         ? EMPTY
         : from(trafficEvents(effect.id, 'out', effect.payloads));
     case 'frame-delivered':
-      return of(inboundTraffic(effect.id, effect.pieces, effect.bytes));
+      return of(trafficEvent(effect.id, 'in', effect.bytes, announcedLengthOfPieces(effect.pieces)));
     case 'event':
       return of(effect.event);
     case 'pause-reading':
     case 'resume-reading':
       return EMPTY;
   }
-}
-
-function inboundTraffic(id: string, pieces: readonly Buffer[], bytes: number): TrafficEvent {
-  const announced = announcedLengthOfPieces(pieces);
-  return {
-    kind: 'traffic',
-    id,
-    direction: 'in',
-    bytes,
-    ...(announced === undefined ? {} : { announcedBytes: announced }),
-  };
 }
