@@ -5,12 +5,13 @@
 //
 // npm run build && node dist/bench/hotpath.js [--mib 256] [--rounds 4] [--only get,put] [--rate MBps]
 //   [--flags "..."] (default: bin/spice-webdav's, from its shebang) [--unbundled] [--jit]
-//   [--jit-names]
+//   [--jit-names] [--gc]
 // Round 1 of each kind is a fresh process's first transfer (the bench's cold rows); the later rounds are warm.
 // --jit also runs the client with V8's --trace-opt --trace-deopt and counts, per transfer, the functions V8
 // finished optimizing and the deoptimizations (a function optimized, thrown away and optimized again per round
 // is a deopt loop). --jit-names (implies --jit) also prints the names of the functions optimized per transfer,
-// each with how many times (what to go after when a warm round still compiles).
+// each with how many times (what to go after when a warm round still compiles). --gc runs the client with
+// V8's --trace-gc and prints, per transfer, its scavenges and mark-compacts with their summed pause times.
 
 import { mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -117,6 +118,7 @@ interface HotpathOptions {
   jit: boolean;
   /** Print the names of the functions optimized per transfer. */
   jitNames: boolean;
+  gc: boolean;
 }
 
 function parseOptions(argv: readonly string[]): HotpathOptions {
@@ -136,6 +138,7 @@ function parseOptions(argv: readonly string[]): HotpathOptions {
     unbundled: argv.includes('--unbundled'),
     jit: argv.includes('--jit') || argv.includes('--jit-names'),
     jitNames: argv.includes('--jit-names'),
+    gc: argv.includes('--gc'),
   };
 }
 
@@ -153,6 +156,7 @@ async function main(): Promise<void> {
     args: [
       ...options.nodeFlags,
       ...(options.jit ? ['--trace-opt', '--trace-deopt'] : []),
+      ...(options.gc ? ['--trace-gc'] : []),
       options.unbundled
         ? join(__dirname, 'our-client.js')
         : join(__dirname, '..', 'bundle', 'bench-client.js'),
@@ -164,6 +168,7 @@ async function main(): Promise<void> {
   const optimized = client.countOutputLines(/^\[completed optimizing /);
   const deoptimized = client.countOutputLines(/^\[bailout \(kind: deopt/);
   const optimizedLines = client.collectOutputLines(/^\[completed optimizing /);
+  const gcLines = client.collectOutputLines(/^\[\d+:0x[0-9a-f]+\]\s+\d+ ms: (Scavenge|Mark-Compact)/);
   try {
     // The engine is made once the channel is up; until then the guest gets 503s.
     writeFileSync(join(dir, 'ready.txt'), 'ready');
@@ -183,6 +188,7 @@ async function main(): Promise<void> {
         const faultsBefore = minorFaults(client.pid);
         const jitBefore = { optimized: optimized(), deoptimized: deoptimized() };
         const namesBefore = optimizedLines.length;
+        const gcBefore = gcLines.length;
         const endMeasure = client.beginMeasure();
         const started = process.hrtime.bigint();
         const status = await peer.transfer(transfer);
@@ -214,6 +220,7 @@ async function main(): Promise<void> {
         console.log(`       switches/MiB by thread: ${switches}`);
         if (options.jitNames)
           console.log(`       optimized: ${functionNames(optimizedLines.slice(namesBefore))}`);
+        if (options.gc) console.log(`       gc: ${gcSummary(gcLines.slice(gcBefore))}`);
       }
     }
   } finally {
@@ -221,6 +228,21 @@ async function main(): Promise<void> {
     await peer.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Count and summed pause of each kind of collection, from --trace-gc's lines ("... ms: Scavenge 4.1 (5.0) -> 3.2 (6.0) MB, 0.8 / 0.0 ms ..."). */
+function gcSummary(lines: readonly string[]): string {
+  const kinds = new Map<string, { count: number; pauseMs: number }>();
+  for (const line of lines) {
+    const kind = /ms: (Scavenge|Mark-Compact)/.exec(line)?.[1] ?? '?';
+    const pause = Number(/MB, ([\d.]+) \//.exec(line)?.[1] ?? '0');
+    const entry = kinds.get(kind) ?? { count: 0, pauseMs: 0 };
+    kinds.set(kind, { count: entry.count + 1, pauseMs: entry.pauseMs + pause });
+  }
+  if (kinds.size === 0) return 'none';
+  return [...kinds]
+    .map(([kind, { count, pauseMs }]) => `${kind} ${count} (${pauseMs.toFixed(1)} ms)`)
+    .join(', ');
 }
 
 /** `name xN` per function V8 finished optimizing, from --trace-opt's lines, most often first. */

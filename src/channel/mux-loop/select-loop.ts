@@ -22,6 +22,7 @@ import {
   takeWhile,
   tap,
 } from 'rxjs';
+import { mapToMany } from '../map-to-many';
 import type { LoopLimits } from './loop-limits';
 import type { Effect, LoopInput, SessionInput, SessionKey, SessionOutput } from './loop-messages';
 import { initialLoopState, parseSessionKey, sessionKeyString, type LoopState } from './loop-state';
@@ -83,7 +84,7 @@ export function selectLoop<S>(
     const start: LoopState<S> = initialLoopState;
     return merge(inputs$, fedBack.pipe(observeOn(asapScheduler))).pipe(
       scan((state, input: LoopInput<S>) => reduceLoop(state, input, limits), start),
-      mergeMap((state) => state.effects),
+      mapToMany((state) => state.effects),
       connect((effects$) => {
         const edge$ = effects$.pipe(filter(isEdgeEffect));
         return merge(

@@ -2,13 +2,13 @@ import {
   asapScheduler,
   map,
   merge,
-  mergeMap,
   Observable,
   type OperatorFunction,
   type SchedulerLike,
   scan,
   type Subscription,
 } from 'rxjs';
+import { mapToMany } from '../../channel/map-to-many';
 import type { LoopInput, SessionKey } from '../../channel/mux-loop/loop-messages';
 import { sessionKeyString } from '../../channel/mux-loop/loop-state';
 
@@ -57,7 +57,7 @@ export function flushedFrames(
       drained$.pipe(map((): SocketSignal => ({ kind: 'drained' }))),
     ).pipe(
       scan(trackFlushes, NOTHING_FLUSHING),
-      mergeMap((flushing) => flushing.released),
+      mapToMany((flushing) => flushing.released),
       batchPerSession(scheduler),
       map(([key, frames]): LoopInput<never> => ({ kind: 'frame-flushed', key, frames })),
     );

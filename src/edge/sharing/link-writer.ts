@@ -1,4 +1,5 @@
-import { EMPTY, mergeMap, type Observable, of, switchMap } from 'rxjs';
+import { type Observable, switchMap } from 'rxjs';
+import { mapToMany } from '../../channel/map-to-many';
 import type { EdgeEffect, EdgeRunner } from '../../channel/mux-loop/select-loop';
 import type { WebdavLink } from '../spice/spice-session';
 import { bytesWritten } from '../../webdav/reusable-read-buffers';
@@ -13,14 +14,14 @@ export function writeToLink(link$: Observable<WebdavLink>): EdgeRunner<never> {
     link$.pipe(
       switchMap((link) =>
         effects$.pipe(
-          mergeMap((effect) => perform(link, effect)),
+          mapToMany((effect) => perform(link, effect)),
           flushedFrames(link.drained$),
         ),
       ),
     );
 }
 
-function perform(link: WebdavLink, effect: EdgeEffect): Observable<SentFrames> {
+function perform(link: WebdavLink, effect: EdgeEffect): readonly SentFrames[] {
   switch (effect.kind) {
     case 'send-frames': {
       const { payloads, key } = effect;
@@ -30,17 +31,17 @@ function perform(link: WebdavLink, effect: EdgeEffect): Observable<SentFrames> {
       });
       // A zero frame closes a connection: it holds no credit, so there is nothing to give back.
       return key === undefined || payloads[0]?.length === 0
-        ? EMPTY
-        : of({ key, frames: payloads.length, belowHighWater });
+        ? []
+        : [{ key, frames: payloads.length, belowHighWater }];
     }
     case 'pause-reading':
       link.pauseReading();
-      return EMPTY;
+      return [];
     case 'resume-reading':
       link.resumeReading();
-      return EMPTY;
+      return [];
     case 'frame-delivered':
     case 'event':
-      return EMPTY;
+      return [];
   }
 }

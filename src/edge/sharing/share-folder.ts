@@ -8,10 +8,10 @@ import {
   mergeMap,
   NEVER,
   type Observable,
-  from,
   of,
   take,
 } from 'rxjs';
+import { mapToMany } from '../../channel/map-to-many';
 import { resolveLoopLimits } from '../../channel/mux-loop/loop-limits';
 import type { LoopInput } from '../../channel/mux-loop/loop-messages';
 import { selectLoop, type EdgeEffect, type ServedSessionFactory } from '../../channel/mux-loop/select-loop';
@@ -80,7 +80,7 @@ function shareOverSpice(
           connect((sharing$) => {
             const loop$ = selectLoop(
               merge(
-                session$.pipe(mergeMap(channelInput)),
+                session$.pipe(mapToMany(channelInput)),
                 sharing$.pipe(filter(isShareChange)),
                 loopTicks(limits.tickMs),
               ),
@@ -89,10 +89,10 @@ function shareOverSpice(
               writeToLink(link$),
             );
             return merge(
-              session$.pipe(mergeMap(sessionEvent)),
-              sharing$.pipe(mergeMap(sharingEvent)),
+              session$.pipe(mapToMany(sessionEvent)),
+              sharing$.pipe(mapToMany(sharingEvent)),
               requestsOf(standIn),
-              loop$.pipe(mergeMap(effectEvent)),
+              loop$.pipe(mapToMany(effectEvent)),
             );
           }),
         );
@@ -118,63 +118,63 @@ const isWebdavLink = (event: SessionEvent): event is Extract<SessionEvent, { kin
   event.kind === 'webdav-linked';
 
 /** What the webdav channel tells the loop. */
-function channelInput(event: SessionEvent): Observable<LoopInput<never>> {
+function channelInput(event: SessionEvent): readonly LoopInput<never>[] {
   switch (event.kind) {
     case 'port-init':
-      return event.opened ? of({ kind: 'port-opened' }) : EMPTY;
+      return event.opened ? [{ kind: 'port-opened' }] : [];
     case 'port-event':
-      if (event.event === 'opened') return of({ kind: 'port-opened' });
-      if (event.event === 'closed') return of({ kind: 'port-closed' });
-      return EMPTY;
+      if (event.event === 'opened') return [{ kind: 'port-opened' }];
+      if (event.event === 'closed') return [{ kind: 'port-closed' }];
+      return [];
     case 'vmc-data':
-      return of({ kind: 'vmc-data', pieces: event.pieces });
+      return [{ kind: 'vmc-data', pieces: event.pieces }];
     default:
-      return EMPTY;
+      return [];
   }
 }
 
 /** What the SPICE session tells the user. */
-function sessionEvent(event: SessionEvent): Observable<SharingEvent> {
+function sessionEvent(event: SessionEvent): readonly SharingEvent[] {
   switch (event.kind) {
     case 'connecting':
-      return of({ kind: 'connecting', target: event.target });
+      return [{ kind: 'connecting', target: event.target }];
     case 'main-linked':
-      return of({ kind: 'connected', sessionId: event.sessionId, endpoint: event.endpoint });
+      return [{ kind: 'connected', sessionId: event.sessionId, endpoint: event.endpoint }];
     case 'webdav-linked':
-      return of({
-        kind: 'channel-ready',
-        endpoint: event.endpoint,
-        lz4: event.advertisedChannelCaps.includes(SpicevmcCap.DATA_COMPRESS_LZ4),
-      });
+      return [
+        {
+          kind: 'channel-ready',
+          endpoint: event.endpoint,
+          lz4: event.advertisedChannelCaps.includes(SpicevmcCap.DATA_COMPRESS_LZ4),
+        },
+      ];
     case 'vmc-data':
       return event.compressedSize === undefined
-        ? EMPTY
-        : of({ kind: 'compressed-data', compressedBytes: event.compressedSize, bytes: event.bytes });
+        ? []
+        : [{ kind: 'compressed-data', compressedBytes: event.compressedSize, bytes: event.bytes }];
     case 'notify':
-      return of({ kind: 'server-notice', message: event.message });
+      return [{ kind: 'server-notice', message: event.message }];
     default:
-      return EMPTY;
+      return [];
   }
 }
 
 /** The sharing steps the user hears of directly (share changes reach them through the loop, in order). */
-function sharingEvent(step: SharingStep): Observable<SharingEvent> {
-  return isShareChange(step) ? EMPTY : of(step);
+function sharingEvent(step: SharingStep): readonly SharingEvent[] {
+  return isShareChange(step) ? [] : [step];
 }
 
 /** What the loop's effects tell the user: its events, and the bytes that moved. */
-function effectEvent(effect: EdgeEffect): Observable<SharingEvent> {
+function effectEvent(effect: EdgeEffect): readonly SharingEvent[] {
   switch (effect.kind) {
     case 'send-frames':
-      return effect.payloads[0]?.length === 0
-        ? EMPTY
-        : from(trafficEvents(effect.id, 'out', effect.payloads));
+      return effect.payloads[0]?.length === 0 ? [] : trafficEvents(effect.id, 'out', effect.payloads);
     case 'frame-delivered':
-      return of(trafficEvent(effect.id, 'in', effect.bytes, announcedLengthOfPieces(effect.pieces)));
+      return [trafficEvent(effect.id, 'in', effect.bytes, announcedLengthOfPieces(effect.pieces))];
     case 'event':
-      return of(effect.event);
+      return [effect.event];
     case 'pause-reading':
     case 'resume-reading':
-      return EMPTY;
+      return [];
   }
 }
