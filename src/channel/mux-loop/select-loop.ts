@@ -13,7 +13,6 @@ import {
   merge,
   mergeMap,
   type Observable,
-  observeOn,
   of,
   scan,
   Subject,
@@ -26,6 +25,7 @@ import { mapToMany } from '../map-to-many';
 import type { LoopLimits } from './loop-limits';
 import type { Effect, LoopInput, SessionInput, SessionKey, SessionOutput } from './loop-messages';
 import { initialLoopState, parseSessionKey, sessionKeyString, type LoopState } from './loop-state';
+import { drainOnNextTurn } from './drain-on-next-turn';
 import { reduceLoop } from './reduce-loop';
 
 /** Builds one per-client session: request bytes and grants in, response chunks out (see SessionOutput). */
@@ -66,7 +66,8 @@ const isEdgeEffect = <S>(e: Effect<S>): e is EdgeEffect => !isSessionEffect(e);
  * the rest goes to the edge (`runEdge`, whose inputs are fed back too) and out.
  *
  * Fed-back inputs re-enter the loop on the asap scheduler, never synchronously from inside a reduction, so
- * effects always leave in the order the reducer produced them.
+ * effects always leave in the order the reducer produced them; those that arrive before the scheduler's next
+ * turn re-enter together on it (one scheduled action per turn, not one per input: `drainOnNextTurn`).
  */
 export function selectLoop<S>(
   inputs$: Observable<LoopInput<S>>,
@@ -82,7 +83,7 @@ export function selectLoop<S>(
         ignoreElements(),
       );
     const start: LoopState<S> = initialLoopState;
-    return merge(inputs$, fedBack.pipe(observeOn(asapScheduler))).pipe(
+    return merge(inputs$, fedBack.pipe(drainOnNextTurn(asapScheduler))).pipe(
       scan((state, input: LoopInput<S>) => reduceLoop(state, input, limits), start),
       mapToMany((state) => state.effects),
       connect((effects$) => {
