@@ -128,8 +128,8 @@ describe('raw mux attacks from root in the guest', () => {
   });
 
   it('a new connection is served beside 20 open ones that finished their answers', async () => {
-    // Credit is handed out ahead: 16 open connections that had their answers held 4 credits each, and a
-    // later connection waited until they closed (the engine's idle limit, 10 minutes).
+    // Credit is handed out ahead: open connections that had their answers keep theirs (8 each; 8 such hold all
+    // 64), and a later connection waited until they closed (the engine's idle limit, 10 minutes).
     const idle = Buffer.concat(Array.from({ length: 20 }, (_, i) => frame(BigInt(i + 200), GET_FILE)));
     await putGuestFile('/tmp/attack.bin', Buffer.concat([idle, frame(300n, GET_FILE)]));
     const idleBytes = idle.length;
