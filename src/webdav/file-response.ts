@@ -8,6 +8,7 @@ import { headerText } from './header-value';
 import { allowHeader } from './method-table';
 import { MUX_MAX_PAYLOAD } from '../wire/constants';
 import { responseDrain } from './response-drain';
+import { ReadBudget } from './read-budget';
 import { ReusableReadBuffers } from './reusable-read-buffers';
 import { sameFile, type ShareNamespace } from './share-namespace';
 import { statOrUndefined } from './stat-or-undefined';
@@ -26,6 +27,12 @@ const READ_BYTES = 8 * MUX_MAX_PAYLOAD;
  * (4 MiB) serve a few concurrent downloads without allocating.
  */
 const readBuffers = new ReusableReadBuffers(READ_BYTES, 8);
+
+/**
+ * At most 16 large reads (8 MiB) held at once by all downloads (read-budget.ts); beyond that, reads are one
+ * frame each. One download at full speed holds about three, so a few downloads always read large.
+ */
+export const readBudget = new ReadBudget(16);
 
 /**
  * GET and HEAD of a file, answered by us rather than the library so that responses carry ETag and
@@ -126,8 +133,9 @@ async function sendOpenedFile(
 
 /**
  * Bytes `start` to `end` (inclusive) of the file, one read at a time into a buffer lent until the socket has
- * written it (the connection keeps views of it until their frames are sent). Throws when the file ends early (it shrank: the announced length
- * can no longer be met) or the connection goes away.
+ * written it (the connection keeps views of it until their frames are sent). Each read counts against
+ * `readBudget` from before it is made until the socket has written it, or the response is over. Throws when
+ * the file ends early (it shrank: the announced length can no longer be met) or the connection goes away.
  */
 async function sendRange(
   handle: fsp.FileHandle,
@@ -135,20 +143,41 @@ async function sendRange(
   start: number,
   end: number,
 ): Promise<void> {
-  for (let position = start; position <= end;) {
-    const size = Math.min(READ_BYTES, end - position + 1);
-    const { bytesRead, buffer } = await handle.read(
-      size === READ_BYTES ? readBuffers.take() : Buffer.allocUnsafe(size),
-      0,
-      size,
-      position,
-    );
-    if (bytesRead === 0) throw new Error('the file ended before its announced length');
-    readBuffers.lend(buffer, bytesRead);
-    position += bytesRead;
-    if (res.destroyed) throw new Error('the connection went away');
-    if (res.write(bytesRead === size ? buffer : buffer.subarray(0, bytesRead))) continue;
-    if ((await responseDrain(res)) === 'closed') throw new Error('the connection went away');
+  // Large reads of this response not yet written; a response that ends (or is cut off) gives them all back.
+  const held = new Set<() => void>();
+  const giveAllBack = (): void => {
+    for (const release of held) release();
+    held.clear();
+  };
+  res.once('close', giveAllBack);
+  try {
+    for (let position = start; position <= end;) {
+      const release = readBudget.takeLarge();
+      const readBytes = release === undefined ? MUX_MAX_PAYLOAD : READ_BYTES;
+      const size = Math.min(readBytes, end - position + 1);
+      const { bytesRead, buffer } = await handle.read(
+        size === READ_BYTES ? readBuffers.take() : Buffer.allocUnsafe(size),
+        0,
+        size,
+        position,
+      );
+      if (release !== undefined) {
+        held.add(release);
+        // A buffer the reusable ones do not take back (a short last read) counts until the response is over.
+        readBuffers.lend(buffer, bytesRead, () => {
+          release();
+          held.delete(release);
+        });
+      }
+      if (bytesRead === 0) throw new Error('the file ended before its announced length');
+      position += bytesRead;
+      if (res.destroyed) throw new Error('the connection went away');
+      if (res.write(bytesRead === size ? buffer : buffer.subarray(0, bytesRead))) continue;
+      if ((await responseDrain(res)) === 'closed') throw new Error('the connection went away');
+    }
+  } catch (error) {
+    giveAllBack();
+    throw error;
   }
 }
 

@@ -25,18 +25,21 @@ export class ReusableReadBuffers {
   }
 
   /**
-   * Hands the first `bytes` of `buffer` to the writer: it comes back once that many bytes of it were written.
-   * A buffer that is not one of ours (not its own memory, another size) is never taken back.
+   * Hands the first `bytes` of `buffer` to the writer: it comes back once that many bytes of it were written,
+   * and `written` is called then. A buffer that is not one of ours (not its own memory, another size) is never
+   * taken back, and then `written` is never called: returns whether the buffer was taken.
    */
-  lend(buffer: Buffer, bytes: number): void {
-    if (bytes <= 0 || buffer.length !== this.size || buffer.byteOffset !== 0) return;
-    if (buffer.buffer.byteLength !== this.size) return;
+  lend(buffer: Buffer, bytes: number, written?: () => void): boolean {
+    if (bytes <= 0 || buffer.length !== this.size || buffer.byteOffset !== 0) return false;
+    if (buffer.buffer.byteLength !== this.size) return false;
     leases.set(buffer.buffer, {
       left: bytes,
       giveBack: () => {
+        written?.();
         if (this.free.length < this.maxFree) this.free.push(buffer);
       },
     });
+    return true;
   }
 
   /** Free buffers kept for reuse (specs, diagnostics). */

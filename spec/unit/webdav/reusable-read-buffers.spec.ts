@@ -24,6 +24,26 @@ describe('ReusableReadBuffers', () => {
     expect(pool.take()).toBe(buffer);
   });
 
+  it('says when every lent byte was written, once, and never for a buffer it does not take', () => {
+    const pool = new ReusableReadBuffers(SIZE, 4);
+    const buffer = pool.take();
+    const written = jest.fn();
+    expect(pool.lend(buffer, SIZE, written)).toBe(true);
+    const views = frames(buffer);
+    for (const view of views.slice(0, -1)) bytesWritten(view);
+    expect(written).not.toHaveBeenCalled();
+    bytesWritten(views[views.length - 1]);
+    expect(written).toHaveBeenCalledTimes(1);
+    bytesWritten(views[0]);
+    expect(written).toHaveBeenCalledTimes(1);
+
+    const foreign = Buffer.alloc(SIZE - 1);
+    const never = jest.fn();
+    expect(pool.lend(foreign, SIZE - 1, never)).toBe(false);
+    bytesWritten(foreign);
+    expect(never).not.toHaveBeenCalled();
+  });
+
   it('counts only the bytes a short read filled', () => {
     const pool = new ReusableReadBuffers(SIZE, 4);
     const buffer = pool.take();

@@ -8,6 +8,7 @@ import type { LoopInput, SessionKey } from '../../../../src/channel/mux-loop/loo
 import { selectLoop, type EdgeEffect } from '../../../../src/channel/mux-loop/select-loop';
 import { createWebdavEngine } from '../../../../src/webdav';
 import type { WebdavEngine } from '../../../../src/webdav/types';
+import { readBudget } from '../../../../src/webdav/file-response';
 import { httpSessionFactory } from '../../../../src/webdav/session/webdav-mux-session';
 import { clientIdFromBigInt, encodeMuxFrame, type ClientId } from '../../../../src/wire/mux-frame';
 import { writeToLink } from '../../../../src/edge/sharing/link-writer';
@@ -141,9 +142,71 @@ describe('select loop + WebDAV engine: flow control end to end (no sockets)', ()
     expect(readBuffers).toBe(0);
   }, 60_000);
 
+  it('many downloads behind a socket that writes nothing hold 16 large reads, then all finish intact', async () => {
+    const clients = Array.from({ length: 40 }, (_, n) => clientIdFromBigInt(BigInt(0x3000 + 0x10 * n)));
+    const inputs = new Subject<LoopInput>();
+    const drained = new Subject<void>();
+    const received = new Map<ClientId, Buffer[]>();
+    const waiters: Array<() => void> = [];
+    const held: Array<() => void> = [];
+    let writing = false;
+    let framesSent = 0;
+    // A socket that takes nothing until told to write; then it writes what it held and everything after.
+    const { linked } = fakeLink(() => 0, drained);
+    if (linked.kind !== 'webdav-linked') throw new Error('fakeLink gives a linked webdav channel');
+    const { kind: _kind, ...base } = linked;
+    const link: WebdavLink = {
+      ...base,
+      sendFrames: (id, payloads, written) => {
+        const copies = payloads
+          .filter((payload) => payload.length > 0)
+          .map((payload) => Buffer.from(payload));
+        received.set(id, [...(received.get(id) ?? []), ...copies]);
+        framesSent += copies.length;
+        const write = (): void => {
+          written?.();
+          waiters.splice(0).forEach((wake) => wake());
+        };
+        if (writing) setImmediate(write);
+        else held.push(write);
+        waiters.splice(0).forEach((wake) => wake());
+        return writing ? payloads.length : 0;
+      },
+    };
+    const bodyOf = (id: ClientId): Buffer => {
+      const bytes = Buffer.concat(received.get(id) ?? []);
+      const headerEnd = bytes.indexOf('\r\n\r\n');
+      return headerEnd < 0 ? Buffer.alloc(0) : bytes.subarray(headerEnd + 4);
+    };
+    const until = async (condition: () => boolean): Promise<void> => {
+      while (!condition()) await new Promise<void>((resolve) => waiters.push(resolve));
+    };
+
+    subscription = selectLoop(
+      inputs,
+      httpSessionFactory(() => engine),
+      DEFAULT_LOOP_LIMITS,
+      writeToLink(of(link)),
+    ).subscribe();
+    inputs.next({ kind: 'port-opened' });
+    for (const id of clients) inputs.next(request(id, 'GET /big.bin HTTP/1.1\r\nHost: localhost\r\n\r\n'));
+    // Every credit is in the stalled socket; each download has read what it holds while it waits.
+    await until(() => framesSent === DEFAULT_LOOP_LIMITS.creditsTotal);
+    await until(() => readBudget.inUse === readBudget.limit);
+    expect(readBudget.inUse).toBe(16);
+
+    writing = true;
+    held.splice(0).forEach((write) => write());
+    drained.next();
+    await until(() => clients.every((id) => bodyOf(id).length >= FILE_SIZE));
+    for (const id of clients) expect(bodyOf(id).equals(content)).toBe(true);
+    // Every large read came back once written or once its response was over.
+    await until(() => readBudget.inUse === 0);
+  }, 60_000);
+
   it('keep-alive connections that finished their answers do not keep a new one waiting for credit', async () => {
     // Credits are handed out ahead; 20 open connections that each got a small answer would hold all 64
-    // (4 each) and leave the next one without any, for as long as they stay open.
+    // (8 each) and leave the next one without any, for as long as they stay open.
     const idle = Array.from({ length: 20 }, (_, n) => clientIdFromBigInt(BigInt(0x1000 + 0x10 * n)));
     const newcomer = clientIdFromBigInt(0x900n);
     const inputs = new Subject<LoopInput>();
