@@ -7,7 +7,7 @@ import { Observable, type OperatorFunction } from 'rxjs';
  * Why not mergeMap: the bulk-data path maps every loop step, effect and SPICE message this way, a few per
  * 64 KiB frame. With mergeMap each one builds and tears down an inner Subscriber, which is most of the
  * JavaScript a fresh process runs per frame before V8 has optimized it, and many more functions for V8 to
- * optimize (docs/performance.md, "Fewer rxjs hops per batch (session 8)").
+ * optimize (docs/performance.md, "Fewer rxjs hops and larger batches (session 8)").
  *
  * An error thrown by `project` errors the output, as mergeMap does. Stops emitting a value's results as soon as
  * the subscriber is closed (e.g. a downstream take).

@@ -38,7 +38,8 @@ export interface LoopLimits {
 
 export const DEFAULT_LOOP_LIMITS: LoopLimits = {
   // 8 frames: a GET's file read (8 × 65535 bytes, webdav/file-response.ts) leaves in one batch, one loop step
-  // and one writev, instead of two (4 until session 8; docs/performance.md "Larger batches (session 8)").
+  // and one writev, instead of two (4 until session 8; docs/performance.md "Fewer rxjs hops and larger
+  // batches (session 8)").
   creditsPerClient: 8,
   creditsTotal: 64,
   bufferHighWater: 4 * 1024 * 1024,
