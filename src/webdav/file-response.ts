@@ -8,7 +8,7 @@ import { headerText } from './header-value';
 import { allowHeader } from './method-table';
 import { MUX_MAX_PAYLOAD } from '../wire/constants';
 import { responseDrain } from './response-drain';
-import { ReadBudget } from './read-budget';
+import { HoldBudget } from './hold-budget';
 import { ReusableReadBuffers } from './reusable-read-buffers';
 import { sameFile, type ShareNamespace } from './share-namespace';
 import { statOrUndefined } from './stat-or-undefined';
@@ -29,10 +29,10 @@ const READ_BYTES = 8 * MUX_MAX_PAYLOAD;
 const readBuffers = new ReusableReadBuffers(READ_BYTES, 8);
 
 /**
- * At most 16 large reads (8 MiB) held at once by all downloads (read-budget.ts); beyond that, reads are one
+ * At most 16 large reads (8 MiB) held at once by all downloads (hold-budget.ts); beyond that, reads are one
  * frame each. One download at full speed holds about three, so a few downloads always read large.
  */
-export const readBudget = new ReadBudget(16);
+export const readBudget = new HoldBudget(16);
 
 /**
  * GET and HEAD of a file, answered by us rather than the library so that responses carry ETag and
@@ -152,7 +152,7 @@ async function sendRange(
   res.once('close', giveAllBack);
   try {
     for (let position = start; position <= end;) {
-      const release = readBudget.takeLarge();
+      const release = readBudget.take();
       const readBytes = release === undefined ? MUX_MAX_PAYLOAD : READ_BYTES;
       const size = Math.min(readBytes, end - position + 1);
       const { bytesRead, buffer } = await handle.read(

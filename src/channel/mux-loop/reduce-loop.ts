@@ -240,7 +240,9 @@ class Step<S> {
       case 'response-waiting':
         if (!client.parked) return;
         this.clients.set(key.id, { ...client, parked: false });
-        this.wantCredit.push(key.id);
+        // It has a response to send, unlike clients waiting for credit handed out ahead (a session that is
+        // still working on its answer): it goes first, or credit could keep going to those and sit unused.
+        this.waiting = [key.id, ...this.waiting.filter((id) => id !== key.id)];
         break;
     }
   }

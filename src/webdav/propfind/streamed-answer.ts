@@ -1,4 +1,5 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { HoldBudget } from '../hold-budget';
 import { responseDrain } from '../response-drain';
 
 /**
@@ -9,6 +10,13 @@ export const HELD_ANSWER_BYTES = 1024 * 1024;
 
 /** Once streaming, the size of each piece handed to the socket: the most any answer holds at once. */
 export const ANSWER_PIECE_BYTES = 64 * 1024;
+
+/**
+ * Pieces held back by all answers together: at most 8 MiB (hold-budget.ts). Without it, 250 connections of a
+ * guest that reads nothing, each listing a large folder, would hold a MiB each; with it, an answer that finds
+ * the budget spent goes out chunked from then on, holding one piece at a time.
+ */
+export const heldPieces = new HoldBudget(128);
 
 /**
  * An answer written as its XML is produced, so a large multistatus is never held whole. The text is encoded
@@ -30,12 +38,18 @@ export class StreamedAnswer {
   private started = false;
   /** UTF-8 bytes handed to the socket. */
   private sentBytes = 0;
+  /** The `heldPieces` this answer holds back: given back when the response is over (or the text dropped). */
+  private readonly reserved: (() => void)[] = [];
+  /** Set once `heldPieces` refused a piece: the answer is not held back any more. */
+  private overBudget = false;
 
   constructor(
     private readonly res: ServerResponse,
     private readonly status: number,
     private readonly headers: OutgoingHttpHeaders,
-  ) {}
+  ) {
+    res.once('close', () => this.giveBackHeld());
+  }
 
   /** Whether headers are out (then the status can no longer change). */
   get isStarted(): boolean {
@@ -60,7 +74,8 @@ export class StreamedAnswer {
       if (length > this.current.length) this.current = Buffer.allocUnsafe(length);
     }
     this.used += this.current.write(xml, this.used, 'utf8');
-    if (this.started ? this.sealed.length === 0 : this.bytes < HELD_ANSWER_BYTES) return;
+    const holdBack = this.bytes < HELD_ANSWER_BYTES && !this.overBudget;
+    if (this.started ? this.sealed.length === 0 : holdBack) return;
     if (!this.started) {
       this.started = true;
       this.res.writeHead(this.status, this.headers);
@@ -88,6 +103,7 @@ export class StreamedAnswer {
     this.sealed = [];
     this.sealedBytes = 0;
     this.used = 0;
+    this.giveBackHeld();
   }
 
   /** Cuts a started answer: the connection closes, so the guest sees an incomplete answer, never a wrong one. */
@@ -98,10 +114,19 @@ export class StreamedAnswer {
 
   private seal(): void {
     if (this.used === 0) return;
+    if (!this.started && !this.overBudget) {
+      const release = heldPieces.take();
+      if (release === undefined) this.overBudget = true;
+      else this.reserved.push(release);
+    }
     this.sealed.push(this.current.subarray(0, this.used));
     this.sealedBytes += this.used;
     this.used = 0;
     this.current = Buffer.allocUnsafe(ANSWER_PIECE_BYTES);
+  }
+
+  private giveBackHeld(): void {
+    for (const release of this.reserved.splice(0)) release();
   }
 
   private take(): Buffer[] {

@@ -3,7 +3,11 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { createWebdavEngine, type WebdavEngine } from '../../../../src/webdav';
-import { ANSWER_PIECE_BYTES, HELD_ANSWER_BYTES } from '../../../../src/webdav/propfind/streamed-answer';
+import {
+  ANSWER_PIECE_BYTES,
+  HELD_ANSWER_BYTES,
+  heldPieces,
+} from '../../../../src/webdav/propfind/streamed-answer';
 import { duplexPair } from '../support/duplex-pair';
 import { readMultistatus } from '../support/multistatus';
 import { makeSandbox, type Sandbox } from '../support/temp-share';
@@ -97,6 +101,26 @@ describe('PROPFIND answers are written in bounded pieces', () => {
     expect(answer.largestWrite).toBeLessThanOrEqual(HELD_ANSWER_BYTES + 2048);
     // In flight: at most that first write and one piece besides what the connection's ends buffer (16 KiB each).
     expect(answer.mostAhead).toBeLessThanOrEqual(HELD_ANSWER_BYTES + 2 * ANSWER_PIECE_BYTES);
+  }, 60_000);
+
+  it('with every held-back piece of the process taken, a listing goes out in pieces from the start', async () => {
+    // Other answers (other connections of a guest that reads nothing) hold the whole budget.
+    const others = Array.from({ length: heldPieces.limit }, () => heldPieces.take());
+    try {
+      expect(heldPieces.take()).toBeUndefined();
+      addFiles(1000);
+      const answer = await countedPropfind(engine, '1');
+      expect(answer.status).toBe(207);
+      expect(answer.body.length).toBeLessThan(HELD_ANSWER_BYTES);
+      expect(readMultistatus(answer.body)).toHaveLength(1001);
+      expect(answer.headers['content-length']).toBeUndefined();
+      expect(answer.largestWrite).toBeLessThanOrEqual(ANSWER_PIECE_BYTES + 2048);
+    } finally {
+      for (const release of others) release?.();
+    }
+    // Its own pieces come back when its response is over (its 'close', a turn or so after the guest's end).
+    for (let turn = 0; turn < 1000 && heldPieces.inUse > 0; turn++) await new Promise(setImmediate);
+    expect(heldPieces.inUse).toBe(0);
   }, 60_000);
 
   it('a small listing is still sent whole, with its Content-Length', async () => {

@@ -1,0 +1,46 @@
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { createWebdavEngine, type WebdavEngine } from '../../../../src/webdav';
+import { listingTurns } from '../../../../src/webdav/propfind/answer-propfind';
+import { davRequest } from '../support/dav-client';
+import { makeSandbox, type Sandbox } from '../support/temp-share';
+
+describe('folder listings take turns', () => {
+  let sandbox: Sandbox;
+  let engine: WebdavEngine;
+
+  beforeEach(async () => {
+    sandbox = makeSandbox();
+    for (let i = 0; i < 20; i++) writeFileSync(path.join(sandbox.share, `file-${i}.txt`), 'x');
+    engine = await createWebdavEngine({ root: sandbox.share, readOnly: false });
+  });
+
+  afterEach(async () => {
+    await engine.close();
+    sandbox.remove();
+  });
+
+  it('a Depth 1 listing waits while every turn is taken, and is answered in full once one ends', async () => {
+    // Other connections' listings hold every turn (their guest reads nothing).
+    const others = await Promise.all(
+      Array.from({ length: listingTurns.limit }, () => listingTurns.acquire()),
+    );
+    let answered = false;
+    const listing = davRequest(engine, { method: 'PROPFIND', path: '/', headers: { Depth: '1' } }).then(
+      (res) => ((answered = true), res),
+    );
+    // Depth 0 is no listing: it is answered meanwhile.
+    const self = await davRequest(engine, { method: 'PROPFIND', path: '/', headers: { Depth: '0' } });
+    expect(self.status).toBe(207);
+    for (let turn = 0; turn < 1000 && listingTurns.waitingCount === 0; turn++)
+      await new Promise(setImmediate);
+    expect(listingTurns.waitingCount).toBe(1);
+    expect(answered).toBe(false);
+
+    for (const end of others) end();
+    const res = await listing;
+    expect(res.status).toBe(207);
+    expect(res.body.toString().match(/<D:response>/g)).toHaveLength(21);
+    expect(listingTurns.inUse).toBe(0);
+  });
+});

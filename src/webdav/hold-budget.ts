@@ -1,0 +1,34 @@
+/**
+ * How many large buffers of one kind the engine may hold at once, across every connection of the process.
+ *
+ * Each connection's buffering is bounded, but not the sum: a guest can open up to `maxClients` connections and
+ * stop reading. Two places hold large buffers while a connection waits for the loop's credit:
+ * - a GET holds its current file read (8 frames, 512 KiB): 250 downloads behind a guest that read nothing held
+ *   124 MiB (measured, session 8; file-response.ts);
+ * - a PROPFIND answer of up to 1 MiB is held back whole to be sent with its length (propfind/streamed-answer.ts).
+ * Once `limit` are held, the caller falls back to its small form (a read of one frame; an answer streamed in
+ * 64 KiB pieces) until some come back. It never makes anyone wait, so nothing can stall on it: a buffer whose
+ * release never comes (a transport that does not report writes) counts until its response is over.
+ */
+export class HoldBudget {
+  private held = 0;
+
+  constructor(readonly limit: number) {}
+
+  /** Whether one more large buffer may be held now; if so, it counts until the returned function is called (once). */
+  take(): (() => void) | undefined {
+    if (this.held >= this.limit) return undefined;
+    this.held += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.held -= 1;
+    };
+  }
+
+  /** Large buffers held now (specs, diagnostics). */
+  get inUse(): number {
+    return this.held;
+  }
+}
