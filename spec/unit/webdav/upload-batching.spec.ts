@@ -4,7 +4,11 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createWebdavEngine, type WebdavEngine } from '../../../src/webdav';
-import { BatchedFileWriter, UPLOAD_BATCH_BYTES } from '../../../src/webdav/batched-file-writer';
+import {
+  BatchedFileWriter,
+  gatheringBatches,
+  UPLOAD_BATCH_BYTES,
+} from '../../../src/webdav/batched-file-writer';
 import { connect } from './support/dav-client';
 import { fileHandlePrototype } from './support/file-handle-prototype';
 import { makeSandbox, sha256, type Sandbox } from './support/temp-share';
@@ -78,6 +82,40 @@ describe('PUT bodies reach the disk in batches (one thread-pool trip per batch, 
     await pipeline(Readable.from(framesOf(content)), new BatchedFileWriter(handle, (n) => (counted += n)));
     expect(Buffer.concat(written).equals(content)).toBe(true);
     expect(counted).toBe(content.length);
+  });
+
+  it('writes each chunk as it comes while every gathering batch of the process is taken', async () => {
+    const content = randomBytes(5 * FRAME);
+    const calls: number[] = [];
+    const handle = {
+      writev: (buffers: Buffer[]) => {
+        calls.push(buffers.length);
+        return Promise.resolve({ bytesWritten: buffers.reduce((n, b) => n + b.length, 0) });
+      },
+    };
+    // Other uploads (whose guest stopped sending) gather every batch the budget allows.
+    const others = Array.from({ length: gatheringBatches.limit }, () => gatheringBatches.take());
+    try {
+      await pipeline(Readable.from(framesOf(content)), new BatchedFileWriter(handle, () => undefined));
+    } finally {
+      for (const release of others) release?.();
+    }
+    // The first chunk left alone, without waiting for a batch (with the budget free: 4 chunks in one writev);
+    // what arrived meanwhile left together with the next write.
+    expect(calls[0]).toBe(1);
+    expect(calls.reduce((n, c) => n + c, 0)).toBe(5);
+    expect(gatheringBatches.inUse).toBe(0);
+  });
+
+  it('gives its gathering batch back when it is destroyed in the middle of one', async () => {
+    const handle = { writev: (buffers: Buffer[]) => Promise.resolve({ bytesWritten: buffers.length }) };
+    const writer = new BatchedFileWriter(handle, () => undefined);
+    await new Promise<void>((resolve, reject) =>
+      writer.write(randomBytes(FRAME), (e) => (e ? reject(e) : resolve())),
+    );
+    expect(gatheringBatches.inUse).toBe(1);
+    writer.destroy();
+    expect(gatheringBatches.inUse).toBe(0);
   });
 
   it('fails the stream when the file system refuses a write', async () => {
