@@ -178,8 +178,15 @@ describe('select loop + WebDAV engine: flow control end to end (no sockets)', ()
       const headerEnd = bytes.indexOf('\r\n\r\n');
       return headerEnd < 0 ? Buffer.alloc(0) : bytes.subarray(headerEnd + 4);
     };
+    // Woken by the socket, or on the next turn at the latest: a download can take its large read (or the
+    // budget come back) on a turn in which nothing reaches the socket.
     const until = async (condition: () => boolean): Promise<void> => {
-      while (!condition()) await new Promise<void>((resolve) => waiters.push(resolve));
+      while (!condition()) {
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setImmediate(resolve);
+        });
+      }
     };
 
     subscription = selectLoop(
