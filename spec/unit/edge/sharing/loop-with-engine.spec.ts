@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { of, Subject, type Subscription } from 'rxjs';
+import { type Observable, of, Subject, type Subscription } from 'rxjs';
 import { DEFAULT_LOOP_LIMITS } from '../../../../src/channel/mux-loop/loop-limits';
 import type { LoopInput, SessionKey } from '../../../../src/channel/mux-loop/loop-messages';
 import { selectLoop, type EdgeEffect } from '../../../../src/channel/mux-loop/select-loop';
@@ -14,6 +14,28 @@ import { clientIdFromBigInt, encodeMuxFrame, type ClientId } from '../../../../s
 import { writeToLink } from '../../../../src/edge/sharing/link-writer';
 import type { WebdavLink } from '../../../../src/edge/spice/spice-session';
 import { fakeLink } from './support/fake-link';
+
+/** A linked webdav channel whose frames go to `sendFrames`; the rest is fakeLink's. */
+function linkSending(sendFrames: WebdavLink['sendFrames'], drained$?: Observable<void>): WebdavLink {
+  const { linked } = fakeLink(() => 0, drained$);
+  if (linked.kind !== 'webdav-linked') throw new Error('fakeLink gives a linked webdav channel');
+  const { kind: _kind, ...base } = linked;
+  return { ...base, sendFrames };
+}
+
+/** Keeps what the socket was given for a client: copies of its non-empty payloads (the originals are reused). */
+function keepPayloads(received: Map<ClientId, Buffer[]>, id: ClientId, payloads: readonly Buffer[]): number {
+  const copies = payloads.filter((payload) => payload.length > 0).map((payload) => Buffer.from(payload));
+  received.set(id, [...(received.get(id) ?? []), ...copies]);
+  return copies.length;
+}
+
+/** The HTTP body a client has received so far (empty until its head is complete). */
+function bodyOf(received: ReadonlyMap<ClientId, readonly Buffer[]>, id: ClientId): Buffer {
+  const bytes = Buffer.concat(received.get(id) ?? []);
+  const headerEnd = bytes.indexOf('\r\n\r\n');
+  return headerEnd < 0 ? Buffer.alloc(0) : bytes.subarray(headerEnd + 4);
+}
 
 /**
  * The select loop with real WebDAV sessions over a real folder, and a simulated SPICE socket that we control:
@@ -96,32 +118,20 @@ describe('select loop + WebDAV engine: flow control end to end (no sockets)', ()
     const waiters: Array<() => void> = [];
     // A socket that holds the payloads it is given (no copy) and writes them a turn later: only then are their
     // buffers free, which is what its write callback says.
-    const { linked } = fakeLink(() => 0);
-    if (linked.kind !== 'webdav-linked') throw new Error('fakeLink gives a linked webdav channel');
-    const { kind: _kind, ...base } = linked;
-    const link: WebdavLink = {
-      ...base,
-      sendFrames: (id, payloads, written) => {
-        setImmediate(() => {
-          const copies = payloads
-            .filter((payload) => payload.length > 0)
-            .map((payload) => Buffer.from(payload));
-          received.set(id, [...(received.get(id) ?? []), ...copies]);
-          written?.();
-          waiters.splice(0).forEach((wake) => wake());
-        });
-        return payloads.length;
-      },
-    };
-    const bodyOf = (id: ClientId): Buffer => {
-      const bytes = Buffer.concat(received.get(id) ?? []);
-      const headerEnd = bytes.indexOf('\r\n\r\n');
-      return headerEnd < 0 ? Buffer.alloc(0) : bytes.subarray(headerEnd + 4);
-    };
+    const link = linkSending((id, payloads, written) => {
+      setImmediate(() => {
+        keepPayloads(received, id, payloads);
+        written?.();
+        waiters.splice(0).forEach((wake) => wake());
+      });
+      return payloads.length;
+    });
     const download = async (id: ClientId): Promise<Buffer> => {
       inputs.next(request(id, 'GET /big.bin HTTP/1.1\r\nHost: localhost\r\n\r\n'));
-      while (bodyOf(id).length < FILE_SIZE) await new Promise<void>((resolve) => waiters.push(resolve));
-      return bodyOf(id);
+      while (bodyOf(received, id).length < FILE_SIZE) {
+        await new Promise<void>((resolve) => waiters.push(resolve));
+      }
+      return bodyOf(received, id);
     };
     const digest = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
@@ -152,32 +162,17 @@ describe('select loop + WebDAV engine: flow control end to end (no sockets)', ()
     let writing = false;
     let framesSent = 0;
     // A socket that takes nothing until told to write; then it writes what it held and everything after.
-    const { linked } = fakeLink(() => 0, drained);
-    if (linked.kind !== 'webdav-linked') throw new Error('fakeLink gives a linked webdav channel');
-    const { kind: _kind, ...base } = linked;
-    const link: WebdavLink = {
-      ...base,
-      sendFrames: (id, payloads, written) => {
-        const copies = payloads
-          .filter((payload) => payload.length > 0)
-          .map((payload) => Buffer.from(payload));
-        received.set(id, [...(received.get(id) ?? []), ...copies]);
-        framesSent += copies.length;
-        const write = (): void => {
-          written?.();
-          waiters.splice(0).forEach((wake) => wake());
-        };
-        if (writing) setImmediate(write);
-        else held.push(write);
+    const link = linkSending((id, payloads, written) => {
+      framesSent += keepPayloads(received, id, payloads);
+      const write = (): void => {
+        written?.();
         waiters.splice(0).forEach((wake) => wake());
-        return writing ? payloads.length : 0;
-      },
-    };
-    const bodyOf = (id: ClientId): Buffer => {
-      const bytes = Buffer.concat(received.get(id) ?? []);
-      const headerEnd = bytes.indexOf('\r\n\r\n');
-      return headerEnd < 0 ? Buffer.alloc(0) : bytes.subarray(headerEnd + 4);
-    };
+      };
+      if (writing) setImmediate(write);
+      else held.push(write);
+      waiters.splice(0).forEach((wake) => wake());
+      return writing ? payloads.length : 0;
+    }, drained);
     // Woken by the socket, or on the next turn at the latest: a download can take its large read (or the
     // budget come back) on a turn in which nothing reaches the socket.
     const until = async (condition: () => boolean): Promise<void> => {
@@ -205,8 +200,8 @@ describe('select loop + WebDAV engine: flow control end to end (no sockets)', ()
     writing = true;
     held.splice(0).forEach((write) => write());
     drained.next();
-    await until(() => clients.every((id) => bodyOf(id).length >= FILE_SIZE));
-    for (const id of clients) expect(bodyOf(id).equals(content)).toBe(true);
+    await until(() => clients.every((id) => bodyOf(received, id).length >= FILE_SIZE));
+    for (const id of clients) expect(bodyOf(received, id).equals(content)).toBe(true);
     // Every large read came back once written or once its response was over.
     await until(() => readBudget.inUse === 0);
   }, 60_000);
@@ -234,15 +229,10 @@ describe('select loop + WebDAV engine: flow control end to end (no sockets)', ()
         waiters.splice(0).forEach((wake) => wake());
       });
     });
-    const bodyOf = (id: ClientId): Buffer => {
-      const bytes = Buffer.concat(received.get(id) ?? []);
-      const headerEnd = bytes.indexOf('\r\n\r\n');
-      return headerEnd < 0 ? Buffer.alloc(0) : bytes.subarray(headerEnd + 4);
-    };
     const get = async (id: ClientId, path: string, size: number): Promise<Buffer> => {
       inputs.next(request(id, `GET ${path} HTTP/1.1\r\nHost: localhost\r\n\r\n`));
-      while (bodyOf(id).length < size) await new Promise<void>((resolve) => waiters.push(resolve));
-      return bodyOf(id);
+      while (bodyOf(received, id).length < size) await new Promise<void>((resolve) => waiters.push(resolve));
+      return bodyOf(received, id);
     };
     writeFileSync(join(dir, 'small.txt'), 'small\n');
     inputs.next({ kind: 'port-opened' });
