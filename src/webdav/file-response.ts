@@ -8,7 +8,7 @@ import { headerText } from './header-value';
 import { allowHeader } from './method-table';
 import { MUX_MAX_PAYLOAD } from '../wire/constants';
 import { responseDrain } from './response-drain';
-import { HoldBudget } from './hold-budget';
+import { HoldBudget, ResponseHolds } from './hold-budget';
 import { ReusableReadBuffers } from './reusable-read-buffers';
 import { sameFile, type ShareNamespace } from './share-namespace';
 import { statOrUndefined } from './stat-or-undefined';
@@ -144,15 +144,10 @@ async function sendRange(
   end: number,
 ): Promise<void> {
   // Large reads of this response not yet written; a response that ends (or is cut off) gives them all back.
-  const held = new Set<() => void>();
-  const giveAllBack = (): void => {
-    for (const release of held) release();
-    held.clear();
-  };
-  res.once('close', giveAllBack);
+  const largeReads = new ResponseHolds(readBudget, res);
   try {
     for (let position = start; position <= end;) {
-      const release = readBudget.take();
+      const release = largeReads.take();
       const readBytes = release === undefined ? MUX_MAX_PAYLOAD : READ_BYTES;
       const size = Math.min(readBytes, end - position + 1);
       const { bytesRead, buffer } = await handle.read(
@@ -161,14 +156,8 @@ async function sendRange(
         size,
         position,
       );
-      if (release !== undefined) {
-        held.add(release);
-        // A buffer the reusable ones do not take back (a short last read) counts until the response is over.
-        readBuffers.lend(buffer, bytesRead, () => {
-          release();
-          held.delete(release);
-        });
-      }
+      // A buffer the reusable ones do not take back (a short last read) counts until the response is over.
+      if (release !== undefined) readBuffers.lend(buffer, bytesRead, release);
       if (bytesRead === 0) throw new Error('the file ended before its announced length');
       position += bytesRead;
       if (res.destroyed) throw new Error('the connection went away');
@@ -176,7 +165,7 @@ async function sendRange(
       if ((await responseDrain(res)) === 'closed') throw new Error('the connection went away');
     }
   } catch (error) {
-    giveAllBack();
+    largeReads.giveAllBack();
     throw error;
   }
 }

@@ -32,3 +32,35 @@ export class HoldBudget {
     return this.held;
   }
 }
+
+/**
+ * The share of a budget one response holds: each unit is given back by its own release (once its buffer is
+ * done with), and every unit still held when the response closes (it ended, or the connection went away) or
+ * when `giveAllBack` is called.
+ */
+export class ResponseHolds {
+  private readonly held = new Set<() => void>();
+
+  constructor(
+    private readonly budget: HoldBudget,
+    response: { once(event: 'close', listener: () => void): unknown },
+  ) {
+    response.once('close', () => this.giveAllBack());
+  }
+
+  /** One more unit for this response, if the budget has one; its release also forgets it here. */
+  take(): (() => void) | undefined {
+    const release = this.budget.take();
+    if (release === undefined) return undefined;
+    const giveBack = (): void => {
+      release();
+      this.held.delete(giveBack);
+    };
+    this.held.add(giveBack);
+    return giveBack;
+  }
+
+  giveAllBack(): void {
+    for (const giveBack of [...this.held]) giveBack();
+  }
+}

@@ -1,4 +1,5 @@
-import { HoldBudget } from '../../../src/webdav/hold-budget';
+import { EventEmitter } from 'node:events';
+import { HoldBudget, ResponseHolds } from '../../../src/webdav/hold-budget';
 
 describe('HoldBudget', () => {
   it('allows `limit` large buffers at once and another only once one is given back', () => {
@@ -22,5 +23,24 @@ describe('HoldBudget', () => {
     release?.();
     release?.();
     expect(budget.inUse).toBe(1);
+  });
+});
+
+describe('ResponseHolds', () => {
+  it('gives back a unit on its own release, and every unit still held when the response closes', () => {
+    const budget = new HoldBudget(3);
+    const response = new EventEmitter();
+    const holds = new ResponseHolds(budget, response);
+    const first = holds.take();
+    holds.take();
+    holds.take();
+    expect(holds.take()).toBeUndefined();
+    first?.();
+    expect(budget.inUse).toBe(2);
+    response.emit('close');
+    expect(budget.inUse).toBe(0);
+    // Released already: a late release (its buffer written after all) counts nothing twice.
+    first?.();
+    expect(budget.inUse).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { HoldBudget } from '../hold-budget';
+import { HoldBudget, ResponseHolds } from '../hold-budget';
 import { responseDrain } from '../response-drain';
 
 /**
@@ -39,7 +39,7 @@ export class StreamedAnswer {
   /** UTF-8 bytes handed to the socket. */
   private sentBytes = 0;
   /** The `heldPieces` this answer holds back: given back when the response is over (or the text dropped). */
-  private readonly reserved: (() => void)[] = [];
+  private readonly reserved: ResponseHolds;
   /** Set once `heldPieces` refused a piece: the answer is not held back any more. */
   private overBudget = false;
 
@@ -48,7 +48,7 @@ export class StreamedAnswer {
     private readonly status: number,
     private readonly headers: OutgoingHttpHeaders,
   ) {
-    res.once('close', () => this.giveBackHeld());
+    this.reserved = new ResponseHolds(heldPieces, res);
   }
 
   /** Whether headers are out (then the status can no longer change). */
@@ -103,7 +103,7 @@ export class StreamedAnswer {
     this.sealed = [];
     this.sealedBytes = 0;
     this.used = 0;
-    this.giveBackHeld();
+    this.reserved.giveAllBack();
   }
 
   /** Cuts a started answer: the connection closes, so the guest sees an incomplete answer, never a wrong one. */
@@ -114,19 +114,11 @@ export class StreamedAnswer {
 
   private seal(): void {
     if (this.used === 0) return;
-    if (!this.started && !this.overBudget) {
-      const release = heldPieces.take();
-      if (release === undefined) this.overBudget = true;
-      else this.reserved.push(release);
-    }
+    if (!this.started && !this.overBudget && this.reserved.take() === undefined) this.overBudget = true;
     this.sealed.push(this.current.subarray(0, this.used));
     this.sealedBytes += this.used;
     this.used = 0;
     this.current = Buffer.allocUnsafe(ANSWER_PIECE_BYTES);
-  }
-
-  private giveBackHeld(): void {
-    for (const release of this.reserved.splice(0)) release();
   }
 
   private take(): Buffer[] {
