@@ -14,25 +14,28 @@ import { sameFile, type ShareNamespace } from './share-namespace';
 import { statOrUndefined } from './stat-or-undefined';
 
 /**
- * File reads are a whole number of mux frames (8 × 65535 bytes), so each frame is a view of one read: nothing
- * is copied or re-joined between the disk and the socket. Each read is a trip to libuv's thread pool and back
- * (two wake-ups), so larger reads cost less per byte; but an open download holds one read, and the next one
- * starts only once the connection has taken all but its last 64 KiB (no read-ahead, unlike fs.ReadStream).
+ * File reads are a whole number of mux frames (32 × 65535 bytes, 2 MiB), so each frame is a view of one read:
+ * nothing is copied or re-joined between the disk and the socket. Each read is a trip to libuv's thread pool and
+ * back (two wake-ups), and each read is one step of the select loop, one batch of frames and one socket write
+ * (a client's credit window is one read): the JavaScript per read, and V8 compiling it, is what a GET costs
+ * beyond the copies, so larger reads cost less per byte (8 frames until session 9: docs/performance.md
+ * "Reads of 2 MiB (session 9)"). An open download holds one read, and the next one starts only once the
+ * connection has taken all but its last 64 KiB (no read-ahead, unlike fs.ReadStream).
  */
-const READ_BYTES = 8 * MUX_MAX_PAYLOAD;
+export const LARGE_READ_BYTES = 32 * MUX_MAX_PAYLOAD;
 
 /**
- * Read buffers come back once the socket has written them (reusable-read-buffers.ts). One download has about
- * three in use (one being read, one in the connection, one in the credit window and the socket); 8 free ones
- * (4 MiB) serve a few concurrent downloads without allocating.
+ * Read buffers come back once the socket has written them (reusable-read-buffers.ts). One download has two or
+ * three in use (one being read, one in the connection, one in the credit window and the socket); 4 free ones
+ * (8 MiB) serve a download or two without allocating.
  */
-const readBuffers = new ReusableReadBuffers(READ_BYTES, 8);
+const readBuffers = new ReusableReadBuffers(LARGE_READ_BYTES, 4);
 
 /**
- * At most 16 large reads (8 MiB) held at once by all downloads (hold-budget.ts); beyond that, reads are one
- * frame each. One download at full speed holds about three, so a few downloads always read large.
+ * At most 8 large reads (16 MiB) held at once by all downloads (hold-budget.ts); beyond that, reads are one
+ * frame each. One download at full speed holds two or three, so a few downloads always read large.
  */
-export const readBudget = new HoldBudget(16);
+export const readBudget = new HoldBudget(8);
 
 /**
  * GET and HEAD of a file, answered by us rather than the library so that responses carry ETag and
@@ -148,20 +151,17 @@ async function sendRange(
   try {
     for (let position = start; position <= end;) {
       const release = largeReads.take();
-      const readBytes = release === undefined ? MUX_MAX_PAYLOAD : READ_BYTES;
-      const size = Math.min(readBytes, end - position + 1);
-      const { bytesRead, buffer } = await handle.read(
-        size === READ_BYTES ? readBuffers.take() : Buffer.allocUnsafe(size),
-        0,
-        size,
-        position,
-      );
-      // A buffer the reusable ones do not take back (a short last read) counts until the response is over.
-      if (release !== undefined) readBuffers.lend(buffer, bytesRead, release);
+      const size = Math.min(release === undefined ? MUX_MAX_PAYLOAD : LARGE_READ_BYTES, end - position + 1);
+      // Anything over one frame (a file's tail too) is read into a reusable buffer, so files of a few MiB do
+      // not each allocate their own.
+      const target = size > MUX_MAX_PAYLOAD ? readBuffers.take() : Buffer.allocUnsafe(size);
+      const { bytesRead } = await handle.read(target, 0, size, position);
+      // A buffer the reusable ones do not take back (one frame or less) counts until the response is over.
+      if (release !== undefined) readBuffers.lend(target, bytesRead, release);
       if (bytesRead === 0) throw new Error('the file ended before its announced length');
       position += bytesRead;
       if (res.destroyed) throw new Error('the connection went away');
-      if (res.write(bytesRead === size ? buffer : buffer.subarray(0, bytesRead))) continue;
+      if (res.write(bytesRead === target.length ? target : target.subarray(0, bytesRead))) continue;
       if ((await responseDrain(res)) === 'closed') throw new Error('the connection went away');
     }
   } catch (error) {

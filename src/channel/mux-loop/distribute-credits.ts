@@ -26,12 +26,15 @@ export function distributeCredits(
   let inUse = 0;
   for (const c of next.values()) inUse += c.granted + c.inFlight;
 
-  const order: ClientId[] = [];
-  for (const id of [...waiting, ...candidates]) if (next.has(id) && !order.includes(id)) order.push(id);
+  // A set, not a search of the array: up to 256 clients each waiting and a candidate.
+  const order = [...new Set([...waiting, ...candidates])].filter((id) => next.has(id));
 
+  // Counted first, one credit at a time, then applied: one new state per client granted, not one per credit.
   const wants = (id: ClientId): boolean => {
     const c = next.get(id);
-    return c !== undefined && !c.parked && c.granted + c.inFlight < limits.creditsPerClient;
+    return (
+      c !== undefined && !c.parked && c.granted + (grants.get(id) ?? 0) + c.inFlight < limits.creditsPerClient
+    );
   };
 
   let progressed = true;
@@ -39,13 +42,16 @@ export function distributeCredits(
     progressed = false;
     for (const id of order) {
       if (inUse >= limits.creditsTotal) break;
-      const c = next.get(id);
-      if (c === undefined || !wants(id)) continue;
-      next.set(id, { ...c, granted: c.granted + 1 });
+      if (!wants(id)) continue;
       grants.set(id, (grants.get(id) ?? 0) + 1);
       inUse += 1;
       progressed = true;
     }
   }
-  return { clients: next, waiting: order.filter(wants), grants };
+  const stillWanting = order.filter(wants);
+  for (const [id, granted] of grants) {
+    const c = next.get(id);
+    if (c !== undefined) next.set(id, { ...c, granted: c.granted + granted });
+  }
+  return { clients: next, waiting: stillWanting, grants };
 }

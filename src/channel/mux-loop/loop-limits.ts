@@ -37,10 +37,10 @@ export interface LoopLimits {
 }
 
 export const DEFAULT_LOOP_LIMITS: LoopLimits = {
-  // 8 frames: a GET's file read (8 × 65535 bytes, webdav/file-response.ts) leaves in one batch, one loop step
-  // and one writev, instead of two (4 until session 8; docs/performance.md "Fewer rxjs hops and larger
-  // batches (session 8)").
-  creditsPerClient: 8,
+  // 32 frames: a GET's file read (32 × 65535 bytes, webdav/file-response.ts) leaves in one batch, one loop step
+  // and one writev (4 until session 8, 8 in session 8; docs/performance.md "Reads of 2 MiB (session 9)"). Two
+  // clients at full speed use the whole of `creditsTotal`; more share it round-robin.
+  creditsPerClient: 32,
   creditsTotal: 64,
   bufferHighWater: 4 * 1024 * 1024,
   bufferLowWater: 1024 * 1024,

@@ -8,7 +8,7 @@ import type { LoopInput, SessionKey } from '../../../../src/channel/mux-loop/loo
 import { selectLoop, type EdgeEffect } from '../../../../src/channel/mux-loop/select-loop';
 import { createWebdavEngine } from '../../../../src/webdav';
 import type { WebdavEngine } from '../../../../src/webdav/types';
-import { readBudget } from '../../../../src/webdav/file-response';
+import { LARGE_READ_BYTES, readBudget } from '../../../../src/webdav/file-response';
 import { httpSessionFactory } from '../../../../src/webdav/session/webdav-mux-session';
 import { clientIdFromBigInt, encodeMuxFrame, type ClientId } from '../../../../src/wire/mux-frame';
 import { writeToLink } from '../../../../src/edge/sharing/link-writer';
@@ -112,7 +112,6 @@ describe('select loop + WebDAV engine: flow control end to end (no sockets)', ()
   }, 60_000);
 
   it("reuses a GET's read buffers once the socket wrote their frames, and every byte arrives as read", async () => {
-    const READ_BYTES = 8 * 65535;
     const inputs = new Subject<LoopInput>();
     const received = new Map<ClientId, Buffer[]>();
     const waiters: Array<() => void> = [];
@@ -146,13 +145,13 @@ describe('select loop + WebDAV engine: flow control end to end (no sockets)', ()
 
     const allocations = jest.spyOn(Buffer, 'allocUnsafe');
     expect(digest(await download(clientIdFromBigInt(0xb0n)))).toBe(digest(content));
-    const readBuffers = allocations.mock.calls.filter(([size]) => size === READ_BYTES).length;
+    const readBuffers = allocations.mock.calls.filter(([size]) => size === LARGE_READ_BYTES).length;
     allocations.mockRestore();
-    // The first download's buffers came back once written: the second reads into them (8 reads of 512 KiB).
+    // The first download's buffers came back once written: the second reads into them (2 reads of 2 MiB).
     expect(readBuffers).toBe(0);
   }, 60_000);
 
-  it('many downloads behind a socket that writes nothing hold 16 large reads, then all finish intact', async () => {
+  it('many downloads behind a socket that writes nothing hold 8 large reads, then all finish intact', async () => {
     const clients = Array.from({ length: 40 }, (_, n) => clientIdFromBigInt(BigInt(0x3000 + 0x10 * n)));
     const inputs = new Subject<LoopInput>();
     const drained = new Subject<void>();
@@ -195,7 +194,7 @@ describe('select loop + WebDAV engine: flow control end to end (no sockets)', ()
     // Every credit is in the stalled socket; each download has read what it holds while it waits.
     await until(() => framesSent === DEFAULT_LOOP_LIMITS.creditsTotal);
     await until(() => readBudget.inUse === readBudget.limit);
-    expect(readBudget.inUse).toBe(16);
+    expect(readBudget.inUse).toBe(8);
 
     writing = true;
     held.splice(0).forEach((write) => write());
