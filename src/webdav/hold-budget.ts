@@ -3,8 +3,9 @@
  *
  * Each connection's buffering is bounded, but not the sum: a guest can open up to `maxClients` connections and
  * stop reading. Two places hold large buffers while a connection waits for the loop's credit:
- * - a GET holds its current file read (8 frames, 512 KiB): 250 downloads behind a guest that read nothing held
- *   124 MiB (measured, session 8; file-response.ts);
+ * - a GET holds its current file read (32 frames, 2 MiB since session 9; 8 frames, 512 KiB before): 250
+ *   downloads behind a guest that read nothing held 124 MiB with the small reads (measured, session 8;
+ *   file-response.ts);
  * - a PROPFIND answer of up to 1 MiB is held back whole to be sent with its length (propfind/streamed-answer.ts).
  * Once `limit` are held, the caller falls back to its small form (a read of one frame; an answer streamed in
  * 64 KiB pieces) until some come back. It never makes anyone wait, so nothing can stall on it: a buffer whose

@@ -10,7 +10,8 @@ export interface CreditDistribution {
 }
 
 /**
- * Tops every client up to `creditsPerClient`, within `creditsTotal`, one credit at a time in round-robin order
+ * Tops every client up to its credit (`creditsPerClient` while it streams, else `creditsAhead`), within
+ * `creditsTotal`, one credit at a time in round-robin order
  * starting with the clients that have waited longest, so that a busy client cannot starve the others.
  * `candidates` are the clients that may want credit now (waiting ones are always considered first). A parked
  * client (its idle credits were revoked) gets none until it asks again.
@@ -33,7 +34,7 @@ export function distributeCredits(
   const wants = (id: ClientId): boolean => {
     const c = next.get(id);
     return (
-      c !== undefined && !c.parked && c.granted + (grants.get(id) ?? 0) + c.inFlight < limits.creditsPerClient
+      c !== undefined && !c.parked && c.granted + (grants.get(id) ?? 0) + c.inFlight < creditFor(c, limits)
     );
   };
 
@@ -54,4 +55,9 @@ export function distributeCredits(
     if (c !== undefined) next.set(id, { ...c, granted: c.granted + granted });
   }
   return { clients: next, waiting: stillWanting, grants };
+}
+
+/** What a client is topped up to: a streaming one gets the full window, any other the credit handed out ahead. */
+function creditFor(client: ClientState, limits: LoopLimits): number {
+  return client.streaming ? limits.creditsPerClient : Math.min(limits.creditsAhead, limits.creditsPerClient);
 }

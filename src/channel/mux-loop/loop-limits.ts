@@ -10,7 +10,14 @@
  * consuming therefore only holds up its own data until the global cap is reached.
  */
 export interface LoopLimits {
+  /** Credit of a session that is streaming: its last answer used every credit it had (a download). */
   readonly creditsPerClient: number;
+  /**
+   * Credit handed out ahead to any other session, so a short answer leaves at once. Smaller than
+   * `creditsPerClient`, so that a few keep-alive connections do not hold the whole `creditsTotal` idle (which
+   * would make every new answer wait for the revocation of theirs); at most `creditsPerClient`.
+   */
+  readonly creditsAhead: number;
   readonly creditsTotal: number;
   readonly bufferHighWater: number;
   readonly bufferLowWater: number;
@@ -41,6 +48,8 @@ export const DEFAULT_LOOP_LIMITS: LoopLimits = {
   // and one writev (4 until session 8, 8 in session 8; docs/performance.md "Reads of 2 MiB (session 9)"). Two
   // clients at full speed use the whole of `creditsTotal`; more share it round-robin.
   creditsPerClient: 32,
+  // 8 ahead: eight keep-alive connections with short answers hold 64 before any is asked to give some back.
+  creditsAhead: 8,
   creditsTotal: 64,
   bufferHighWater: 4 * 1024 * 1024,
   bufferLowWater: 1024 * 1024,

@@ -13,6 +13,11 @@ export interface ClientState {
    * none: it gets no more until it says it has a response waiting.
    */
   readonly parked: boolean;
+  /**
+   * Its last answer used every credit it had: it has more to send (a download), so it is topped up to
+   * `creditsPerClient`; otherwise only to `creditsAhead`.
+   */
+  readonly streaming: boolean;
   /** Request bytes handed to the session and not yet consumed by its HTTP side. */
   readonly buffered: number;
   readonly bytesIn: number;
