@@ -11,7 +11,9 @@ import { MUX_HEADER_SIZE, MUX_MAX_PAYLOAD } from '../../../../src/wire/constants
 import { clientIdFromBigInt, encodeMuxFrame, muxBytesHeld } from '../../../../src/wire/mux-frame';
 
 const limits: LoopLimits = resolveLoopLimits({
-  creditsPerClient: 2,
+  // 1 ahead, 3 while streaming: both kinds of top-up occur.
+  creditsPerClient: 3,
+  creditsAhead: 1,
   creditsTotal: 5,
   bufferHighWater: 2000,
   bufferLowWater: 500,
