@@ -11,8 +11,8 @@ export interface CreditDistribution {
 
 /**
  * Tops every client up to its credit (`creditsPerClient` while it streams, else `creditsAhead`), within
- * `creditsTotal`, one credit at a time in round-robin order
- * starting with the clients that have waited longest, so that a busy client cannot starve the others.
+ * `creditsTotal`, one credit at a time in round-robin order starting with the clients that have waited longest,
+ * so that a busy client cannot starve the others.
  * `candidates` are the clients that may want credit now (waiting ones are always considered first). A parked
  * client (its idle credits were revoked) gets none until it asks again.
  */
