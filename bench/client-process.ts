@@ -1,6 +1,6 @@
 // A SPICE client under measurement, run as a child process so that ours and the reference are measured the
-// same way: CPU seconds from each thread's /proc schedstat (or /proc/PID/stat), peak RSS from VmHWM (reset per workload through clear_refs) and a
-// VmRSS sampler as a fallback where clear_refs is not allowed.
+// same way: CPU seconds from each thread's /proc schedstat (or /proc/PID/stat), peak RSS from VmHWM (reset per
+// workload through clear_refs) and a VmRSS sampler as a fallback where clear_refs is not allowed.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
