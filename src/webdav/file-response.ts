@@ -136,8 +136,9 @@ async function sendOpenedFile(
 
 /**
  * Bytes `start` to `end` (inclusive) of the file, one read at a time into a buffer lent until the socket has
- * written it (the connection keeps views of it until their frames are sent). Each read counts against
- * `readBudget` from before it is made until the socket has written it, or the response is over. Throws when
+ * written it (the connection keeps views of it until their frames are sent). Each read of more than one frame
+ * counts against `readBudget` from before it is made until the socket has written it, or the response is
+ * over; when the budget is spent, reads are one frame each. Throws when
  * the file ends early (it shrank: the announced length can no longer be met) or the connection goes away.
  */
 async function sendRange(
@@ -150,13 +151,13 @@ async function sendRange(
   const largeReads = new ResponseHolds(readBudget, res);
   try {
     for (let position = start; position <= end;) {
-      const release = largeReads.take();
-      const size = Math.min(release === undefined ? MUX_MAX_PAYLOAD : LARGE_READ_BYTES, end - position + 1);
-      // Anything over one frame (a file's tail too) is read into a reusable buffer, so files of a few MiB do
-      // not each allocate their own.
-      const target = size > MUX_MAX_PAYLOAD ? readBuffers.take() : Buffer.allocUnsafe(size);
+      const left = end - position + 1;
+      // Only a read of more than one frame is large (a file's tail too: it goes into a reusable buffer, so
+      // files of a few MiB do not each allocate their own); a small file or tail takes nothing from the budget.
+      const release = left > MUX_MAX_PAYLOAD ? largeReads.take() : undefined;
+      const size = Math.min(release === undefined ? MUX_MAX_PAYLOAD : LARGE_READ_BYTES, left);
+      const target = release === undefined ? Buffer.allocUnsafe(size) : readBuffers.take();
       const { bytesRead } = await handle.read(target, 0, size, position);
-      // A buffer the reusable ones do not take back (one frame or less) counts until the response is over.
       if (release !== undefined) readBuffers.lend(target, bytesRead, release);
       if (bytesRead === 0) throw new Error('the file ended before its announced length');
       position += bytesRead;
