@@ -1,5 +1,5 @@
-// The Node/V8 flags users run our client with: those on bin/spice-webdav's shebang line. The bench and its
-// drivers read them from there, so what they measure is what users run, whatever the flags become.
+// The Node/V8 flags and the environment users run our client with: those on bin/spice-webdav's shebang line. The
+// bench and its drivers read them from there, so what they measure is what users run, whatever they become.
 
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -7,15 +7,43 @@ import { basename, dirname, join } from 'node:path';
 /** The package root: this file runs compiled from dist/bench, or from bench under ts-jest. */
 const ROOT = basename(dirname(__dirname)) === 'dist' ? join(__dirname, '..', '..') : join(__dirname, '..');
 
-/** The flags after `node` on a `#!/usr/bin/env -S node FLAGS` line. */
+/** How bin/spice-webdav starts Node: the environment its shebang sets, and the flags after `node`. */
+export interface CliLaunch {
+  readonly env: Readonly<Record<string, string>>;
+  readonly nodeFlags: readonly string[];
+}
+
+const SHEBANG = /^#!\/usr\/bin\/env -S((?: [A-Z_][A-Z0-9_]*=\S+)*) node((?: --\S+)*)\s*$/;
+
+/** The assignments and flags of a `#!/usr/bin/env -S [NAME=VALUE ...] node FLAGS` line. */
+export function launchOfShebang(firstLine: string): CliLaunch {
+  const match = SHEBANG.exec(firstLine);
+  if (match === null)
+    throw new Error(`not a "#!/usr/bin/env -S [NAME=VALUE ...] node FLAGS" line: ${firstLine}`);
+  const env: Record<string, string> = {};
+  for (const assignment of (match[1] ?? '').split(' ').filter((word) => word !== '')) {
+    const at = assignment.indexOf('=');
+    env[assignment.slice(0, at)] = assignment.slice(at + 1);
+  }
+  return { env, nodeFlags: (match[2] ?? '').split(' ').filter((flag) => flag !== '') };
+}
+
+/** The flags after `node` on bin/spice-webdav's shebang line. */
 export function nodeFlagsOfShebang(firstLine: string): string[] {
-  const match = /^#!\/usr\/bin\/env -S node((?: --[^\s]+)*)\s*$/.exec(firstLine);
-  if (match === null) throw new Error(`not a "#!/usr/bin/env -S node FLAGS" line: ${firstLine}`);
-  return (match[1] ?? '').split(' ').filter((flag) => flag !== '');
+  return [...launchOfShebang(firstLine).nodeFlags];
+}
+
+function cliLaunch(): CliLaunch {
+  const [firstLine = ''] = readFileSync(join(ROOT, 'bin', 'spice-webdav'), 'utf8').split('\n');
+  return launchOfShebang(firstLine);
 }
 
 /** The flags of bin/spice-webdav's shebang. */
 export function cliNodeFlags(): string[] {
-  const [firstLine = ''] = readFileSync(join(ROOT, 'bin', 'spice-webdav'), 'utf8').split('\n');
-  return nodeFlagsOfShebang(firstLine);
+  return [...cliLaunch().nodeFlags];
+}
+
+/** The environment bin/spice-webdav's shebang sets (glibc's allocator tunables), to start the bench's clients with. */
+export function cliEnvironment(): Record<string, string> {
+  return { ...cliLaunch().env };
 }

@@ -1,6 +1,7 @@
 // A SPICE client under measurement, run as a child process so that ours and the reference are measured the
 // same way: CPU seconds from each thread's /proc schedstat (or /proc/PID/stat), peak RSS from VmHWM (reset per
-// workload through clear_refs) and a VmRSS sampler as a fallback where clear_refs is not allowed.
+// workload through clear_refs) and a VmRSS sampler as a fallback where clear_refs is not allowed, context switches
+// and minor page faults.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,18 @@ export interface ResourceUse {
   peakRssBytes: number;
   /** Voluntary + involuntary context switches of all the process's threads: how often it slept and woke. */
   contextSwitches: number;
+  /** Minor page faults of all its threads: memory touched for the first time (each costs the kernel a trip). */
+  minorFaults: number;
+}
+
+/** Minor page faults of a process, all threads (/proc stat's minflt); 0 once it is gone. */
+export function minorFaults(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+  } catch {
+    return 0;
+  }
 }
 
 /** utime + stime of a process (all its threads) from /proc/PID/stat; 0 once it is gone. */
@@ -164,6 +177,7 @@ export class ClientProcess {
   beginMeasure(): () => ResourceUse {
     const cpuBefore = { threads: threadRunNanoseconds(this.pid), ticks: processCpuSeconds(this.pid) };
     const switchesBefore = processContextSwitches(this.pid);
+    const faultsBefore = minorFaults(this.pid);
     const hwmResettable = this.resetPeak();
     this.sampledPeak = this.rssBytes();
     this.sampler = setInterval(() => {
@@ -180,6 +194,7 @@ export class ClientProcess {
         }),
         peakRssBytes: Math.max(peak, this.sampledPeak, this.rssBytes()),
         contextSwitches: processContextSwitches(this.pid) - switchesBefore,
+        minorFaults: minorFaults(this.pid) - faultsBefore,
       };
     };
   }

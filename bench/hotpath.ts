@@ -4,7 +4,7 @@
 // the figures are the client's own cost per byte, much less blurred by the machine's load.
 //
 // npm run build && node dist/bench/hotpath.js [--mib 256] [--rounds 4] [--only get,put] [--rate MBps]
-//   [--flags "..."] (default: bin/spice-webdav's, from its shebang) [--unbundled] [--jit]
+//   [--flags "..."] [--env "NAME=VALUE ..."] (default: bin/spice-webdav's, from its shebang) [--unbundled] [--jit]
 //   [--jit-names] [--gc]
 // Round 1 of each kind is a fresh process's first transfer (the bench's cold rows); the later rounds are warm.
 // --jit also runs the client with V8's --trace-opt --trace-deopt and counts, per transfer, the functions V8
@@ -16,8 +16,8 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliNodeFlags } from './cli-node-flags';
-import { ClientProcess } from './client-process';
+import { cliEnvironment, cliNodeFlags } from './cli-node-flags';
+import { ClientProcess, minorFaults } from './client-process';
 import { startFakeSpicePeer, type Transfer } from './fake-spice-peer';
 
 const MiB = 1024 * 1024;
@@ -91,12 +91,6 @@ function switchShares(before: Map<string, number>, after: Map<string, number>, m
     .join(', ');
 }
 
-/** Minor page faults of a process, all threads (/proc stat's minflt): memory touched for the first time. */
-function minorFaults(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
-}
-
 function threadShares(before: Map<string, number>, after: Map<string, number>, mib: number): string {
   return [...after]
     .map(([kind, seconds]): [string, number] => [kind, seconds - (before.get(kind) ?? 0)])
@@ -110,6 +104,8 @@ interface HotpathOptions {
   rounds: number;
   only: readonly string[];
   nodeFlags: readonly string[];
+  /** The client's environment on top of ours (default: what bin/spice-webdav's shebang sets). */
+  env: Record<string, string>;
   /** The guest's pace in MB/s (0: as fast as the client goes). */
   rate: number;
   /** Run the compiler's per-module output instead of the bundle. */
@@ -135,11 +131,24 @@ function parseOptions(argv: readonly string[]): HotpathOptions {
       value('--flags')
         ?.split(' ')
         .filter((flag) => flag !== '') ?? cliNodeFlags(),
+    env: environmentOption(value('--env')),
     unbundled: argv.includes('--unbundled'),
     jit: argv.includes('--jit') || argv.includes('--jit-names'),
     jitNames: argv.includes('--jit-names'),
     gc: argv.includes('--gc'),
   };
+}
+
+/** `--env "NAME=VALUE ..."` replaces the CLI's environment (`--env ""`: none of it). */
+function environmentOption(option: string | undefined): Record<string, string> {
+  if (option === undefined) return cliEnvironment();
+  const env: Record<string, string> = {};
+  for (const assignment of option.split(' ').filter((word) => word !== '')) {
+    const at = assignment.indexOf('=');
+    if (at < 1) throw new Error(`--env takes NAME=VALUE words, not ${assignment}`);
+    env[assignment.slice(0, at)] = assignment.slice(at + 1);
+  }
+  return env;
 }
 
 async function main(): Promise<void> {
@@ -164,6 +173,7 @@ async function main(): Promise<void> {
       String(peer.port),
       dir,
     ],
+    env: options.env,
   });
   const optimized = client.countOutputLines(/^\[completed optimizing /);
   const deoptimized = client.countOutputLines(/^\[bailout \(kind: deopt/);
@@ -174,7 +184,9 @@ async function main(): Promise<void> {
     writeFileSync(join(dir, 'ready.txt'), 'ready');
     while ((await peer.transfer({ kind: 'get', path: '/ready.txt' })) === 503);
     console.log(
-      `client pid ${client.pid}: node ${options.nodeFlags.join(' ')}, ${options.mib} MiB per transfer`,
+      `client pid ${client.pid}: ${Object.entries(options.env)
+        .map(([name, value]) => `${name}=${value} `)
+        .join('')}node ${options.nodeFlags.join(' ')}, ${options.mib} MiB per transfer`,
     );
     console.log(
       'round  kind  MB/s    CPU-s/GiB  switches/MiB  faults/MiB  peak RSS MiB  CPU-s/GiB by thread',

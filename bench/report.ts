@@ -18,6 +18,8 @@ export interface Measurement {
   peakRssBytes: number;
   /** The client's context switches (all threads) during the workload. */
   contextSwitches: number;
+  /** The client's minor page faults during the workload (absent in reports before session 10). */
+  minorFaults?: number;
   /** QEMU's own CPU seconds (all its threads: vCPUs, main loop, spice-server) during the workload. */
   qemuCpuSeconds: number;
   /** What bounds the figure, where the workload can tell (see WorkloadResult). */

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSyn
 import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildGuest, startQemu, type RunningQemu } from '../src/edge/qemu/launcher';
-import { cliNodeFlags } from './cli-node-flags';
+import { cliEnvironment, cliNodeFlags } from './cli-node-flags';
 import { ClientProcess, processCpuSeconds, type ClientSpec, type ResourceUse } from './client-process';
 import { OURS, REFERENCE, printTable, type Measurement, type Report } from './report';
 import { makeSmallFileTree, rcloneWorkloads } from './rclone-workloads';
@@ -50,6 +50,8 @@ interface Options {
   nodeFlags: string[] | undefined;
   /** --unbundled: also measure our client from the compiler's per-module output (what the bundle saves). */
   unbundled: boolean;
+  /** --bare-env: also measure our client without the environment the CLI's shebang sets (what it saves). */
+  bareEnv: boolean;
   /** Each warm client process first does an untimed warm-up transfer (--no-warmup: skip it). */
   warmup: boolean;
   /** Also measure GET and PUT as the first transfer of a fresh process (--no-cold: skip them). */
@@ -89,6 +91,7 @@ function parseOptions(argv: string[]): Options {
       ?.split(' ')
       .filter((flag) => flag !== ''),
     unbundled: argv.includes('--unbundled'),
+    bareEnv: argv.includes('--bare-env'),
     warmup: !argv.includes('--no-warmup'),
     cold: !argv.includes('--no-cold'),
     topologies: topology === 'guest' || topology === 'host' ? [topology] : ['guest', 'host'],
@@ -181,6 +184,8 @@ function profileArgs(): string[] {
 
 /** The Node/V8 flags bin/spice-webdav runs with, read from its shebang: measure what users run. */
 const OUR_NODE_FLAGS = cliNodeFlags();
+/** The environment its shebang sets too (glibc's allocator tunables). */
+const OUR_ENV = cliEnvironment();
 /** bench/our-client.ts bundled as the CLI and the library are (scripts/bundle.ts), so it loads what users load. */
 const OUR_CLIENT = join(__dirname, '..', 'bundle', 'bench-client.js');
 
@@ -199,6 +204,7 @@ function clientSpecs(qemu: RunningQemu, dir: string, rawBytes: number, cli: bool
           dir,
         ]
       : [...OUR_NODE_FLAGS, ...profileArgs(), OUR_CLIENT, '127.0.0.1', port, dir],
+    env: OUR_ENV,
   };
   const reference: ClientSpec = {
     name: 'spice-gtk',
@@ -210,7 +216,7 @@ function clientSpecs(qemu: RunningQemu, dir: string, rawBytes: number, cli: bool
     // Always the library client: the raw channel is its rawChannelServer option, which the CLI does not offer.
     args: [...OUR_NODE_FLAGS, ...profileArgs(), OUR_CLIENT, '127.0.0.1', port, dir],
     name: 'raw-channel',
-    env: { SPICE_WEBDAV_BENCH_GENERATED_BYTES: String(rawBytes) },
+    env: { ...OUR_ENV, SPICE_WEBDAV_BENCH_GENERATED_BYTES: String(rawBytes) },
   };
   return { ours, reference, raw };
 }
@@ -286,7 +292,7 @@ async function measureClient(
       console.log(
         `  ${spec.name.padEnd(13)} ${workload.id.padEnd(18)} ${value.toFixed(3).padStart(10)} ${workload.unit.padEnd(4)}` +
           ` cpu ${use.cpuSeconds.toFixed(2)} s  QEMU ${qemuCpuSeconds.toFixed(2)} s  peak RSS ${(use.peakRssBytes / MiB).toFixed(0)} MiB` +
-          `  switches ${use.contextSwitches}`,
+          `  switches ${use.contextSwitches}  faults ${use.minorFaults}`,
       );
       if (note !== undefined) console.log(`    ${note}`);
       for (const name of readdirSync(dir)) {
@@ -331,7 +337,7 @@ function slowLinkSpecs(port: number, dir: string): ClientSpec[] {
     name,
     command: process.execPath,
     args: [...OUR_NODE_FLAGS, ...profileArgs(), OUR_CLIENT, '127.0.0.1', String(port), dir],
-    env: { BENCH_COMPRESSION: compression },
+    env: { ...OUR_ENV, BENCH_COMPRESSION: compression },
   });
   return [
     ours(OURS, 'on'),
@@ -466,7 +472,7 @@ async function main(): Promise<void> {
         const variant: ClientSpec = {
           ...specs.ours,
           name: `spice-webdav-c${options.credits}`,
-          env: { BENCH_CREDITS_PER_CLIENT: String(options.credits) },
+          env: { ...OUR_ENV, BENCH_CREDITS_PER_CLIENT: String(options.credits) },
         };
         await measureAll(variant, round);
       }
@@ -483,6 +489,7 @@ async function main(): Promise<void> {
         );
         await measureAll({ ...specs.ours, args, name: 'spice-webdav-unbundled' }, round);
       }
+      if (options.bareEnv) await measureAll({ ...specs.ours, env: {}, name: 'spice-webdav-bare-env' }, round);
       if (raw.length > 0) await measureClient(qemu, shells, specs.raw, raw, round, dir, record, rawWarmup);
       if (slowLink !== undefined && slow.length > 0) {
         await measureSlowLinkRound(vm, shells, slowLink, slow, withReference, round, dir, record);

@@ -34,7 +34,7 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createWebdavEngine } from '../src/webdav';
-import { cliNodeFlags } from './cli-node-flags';
+import { cliEnvironment, cliNodeFlags } from './cli-node-flags';
 import { makeSmallFileTree } from './rclone-workloads';
 
 const FOLDERS = 20;
@@ -253,6 +253,7 @@ async function drive(): Promise<void> {
     const flags = [...nodeFlags, ...profile];
     child = spawn(process.execPath, [...flags, __filename, '--serve', share, socketPath], {
       stdio: ['pipe', 'pipe', 'inherit'],
+      env: { ...process.env, ...cliEnvironment() },
     });
     const engine = child;
     const port = await new Promise<number>((resolve, reject) => {

@@ -5,17 +5,40 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cliNodeFlags, nodeFlagsOfShebang } from '../../../bench/cli-node-flags';
+import {
+  cliEnvironment,
+  cliNodeFlags,
+  launchOfShebang,
+  nodeFlagsOfShebang,
+} from '../../../bench/cli-node-flags';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
-describe("bin/spice-webdav's Node flags", () => {
+describe("bin/spice-webdav's Node flags and environment", () => {
   it('are read from its shebang line', () => {
     expect(nodeFlagsOfShebang('#!/usr/bin/env -S node --a=1 --b')).toEqual(['--a=1', '--b']);
     expect(nodeFlagsOfShebang('#!/usr/bin/env -S node')).toEqual([]);
-    expect(() => nodeFlagsOfShebang("'use strict';")).toThrow(/not a "#!\/usr\/bin\/env -S node FLAGS" line/);
+    expect(() => nodeFlagsOfShebang("'use strict';")).toThrow(/not a "#!\/usr\/bin\/env -S .* line/);
     const firstLine = readFileSync(join(ROOT, 'bin', 'spice-webdav'), 'utf8').split('\n')[0] ?? '';
-    expect(cliNodeFlags()).toEqual(firstLine.split(' ').slice(3));
+    expect(cliNodeFlags()).toEqual(firstLine.split(' node ')[1]?.split(' '));
+  });
+
+  it('come with the environment the shebang sets', () => {
+    expect(launchOfShebang('#!/usr/bin/env -S A=1:b=2 B_2=x node --c')).toEqual({
+      env: { A: '1:b=2', B_2: 'x' },
+      nodeFlags: ['--c'],
+    });
+    expect(launchOfShebang('#!/usr/bin/env -S node').env).toEqual({});
+    expect(() => launchOfShebang('#!/usr/bin/env -S a=1 node')).toThrow(/not a/);
+  });
+
+  it("set glibc's allocator tunables, which the CLI keeps from the processes it starts", () => {
+    const { GLIBC_TUNABLES: tunables } = cliEnvironment();
+    expect(tunables).toBe('glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1');
+    const bin = readFileSync(join(ROOT, 'bin', 'spice-webdav'), 'utf8');
+    expect(bin).toContain(
+      `if (process.env.GLIBC_TUNABLES === '${tunables}') delete process.env.GLIBC_TUNABLES;`,
+    );
   });
 
   it('hold the memory caps (docs/performance.md, "What bounds each figure")', () => {
@@ -27,6 +50,7 @@ describe("bin/spice-webdav's Node flags", () => {
   it('are accepted by this Node', () => {
     const run = spawnSync(process.execPath, [...cliNodeFlags(), '-e', 'process.stdout.write("ran")'], {
       encoding: 'utf8',
+      env: { ...process.env, ...cliEnvironment() },
     });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
@@ -37,6 +61,9 @@ describe("bin/spice-webdav's Node flags", () => {
     const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
       scripts: Record<string, string>;
     };
-    expect(scripts['demo']).toBe(`node ${cliNodeFlags().join(' ')} bin/spice-webdav demo`);
+    const env = Object.entries(cliEnvironment()).map(([name, value]) => `${name}=${value}`);
+    expect(scripts['demo']).toBe(
+      `env ${env.join(' ')} node ${cliNodeFlags().join(' ')} bin/spice-webdav demo`,
+    );
   });
 });
