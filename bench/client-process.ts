@@ -24,6 +24,11 @@ export interface ResourceUse {
   contextSwitches: number;
   /** Minor page faults of all its threads: memory touched for the first time (each costs the kernel a trip). */
   minorFaults: number;
+  /**
+   * CPU seconds of the process's main thread alone (from its schedstat; 0 if unknown): the rest of
+   * `cpuSeconds` ran on helper threads (for Node: V8's compiler and GC helpers, libuv's file system pool).
+   */
+  mainThreadCpuSeconds: number;
 }
 
 /** Minor page faults of a process, all threads (/proc stat's minflt); 0 once it is gone. */
@@ -187,14 +192,14 @@ export class ClientProcess {
       clearInterval(this.sampler);
       this.sampler = undefined;
       const peak = hwmResettable ? this.statusField('VmHWM') : 0;
+      const after = threadRunNanoseconds(this.pid);
       return {
-        cpuSeconds: cpuSecondsBetween(cpuBefore, {
-          threads: threadRunNanoseconds(this.pid),
-          ticks: processCpuSeconds(this.pid),
-        }),
+        cpuSeconds: cpuSecondsBetween(cpuBefore, { threads: after, ticks: processCpuSeconds(this.pid) }),
         peakRssBytes: Math.max(peak, this.sampledPeak, this.rssBytes()),
         contextSwitches: processContextSwitches(this.pid) - switchesBefore,
         minorFaults: minorFaults(this.pid) - faultsBefore,
+        mainThreadCpuSeconds:
+          ((after.get(String(this.pid)) ?? 0) - (cpuBefore.threads.get(String(this.pid)) ?? 0)) / 1e9,
       };
     };
   }

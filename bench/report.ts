@@ -20,6 +20,8 @@ export interface Measurement {
   contextSwitches: number;
   /** The client's minor page faults during the workload (absent in reports before session 10). */
   minorFaults?: number;
+  /** CPU seconds of the client's main thread alone (absent in reports before session 10). */
+  mainThreadCpuSeconds?: number;
   /** QEMU's own CPU seconds (all its threads: vCPUs, main loop, spice-server) during the workload. */
   qemuCpuSeconds: number;
   /** What bounds the figure, where the workload can tell (see WorkloadResult). */
