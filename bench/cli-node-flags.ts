@@ -20,12 +20,21 @@ export function launchOfShebang(firstLine: string): CliLaunch {
   const match = SHEBANG.exec(firstLine);
   if (match === null)
     throw new Error(`not a "#!/usr/bin/env -S [NAME=VALUE ...] node FLAGS" line: ${firstLine}`);
+  return {
+    env: environmentOfAssignments(match[1] ?? ''),
+    nodeFlags: (match[2] ?? '').split(' ').filter((flag) => flag !== ''),
+  };
+}
+
+/** `NAME=VALUE` words separated by spaces, as an environment (a value may hold `=`). */
+export function environmentOfAssignments(words: string): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const assignment of (match[1] ?? '').split(' ').filter((word) => word !== '')) {
+  for (const assignment of words.split(' ').filter((word) => word !== '')) {
     const at = assignment.indexOf('=');
+    if (at < 1) throw new Error(`not a NAME=VALUE word: ${assignment}`);
     env[assignment.slice(0, at)] = assignment.slice(at + 1);
   }
-  return { env, nodeFlags: (match[2] ?? '').split(' ').filter((flag) => flag !== '') };
+  return env;
 }
 
 /** The flags after `node` on bin/spice-webdav's shebang line. */

@@ -16,7 +16,7 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliEnvironment, cliNodeFlags } from './cli-node-flags';
+import { cliEnvironment, cliNodeFlags, environmentOfAssignments } from './cli-node-flags';
 import { ClientProcess, minorFaults } from './client-process';
 import { startFakeSpicePeer, type Transfer } from './fake-spice-peer';
 
@@ -141,14 +141,7 @@ function parseOptions(argv: readonly string[]): HotpathOptions {
 
 /** `--env "NAME=VALUE ..."` replaces the CLI's environment (`--env ""`: none of it). */
 function environmentOption(option: string | undefined): Record<string, string> {
-  if (option === undefined) return cliEnvironment();
-  const env: Record<string, string> = {};
-  for (const assignment of option.split(' ').filter((word) => word !== '')) {
-    const at = assignment.indexOf('=');
-    if (at < 1) throw new Error(`--env takes NAME=VALUE words, not ${assignment}`);
-    env[assignment.slice(0, at)] = assignment.slice(at + 1);
-  }
-  return env;
+  return option === undefined ? cliEnvironment() : environmentOfAssignments(option);
 }
 
 async function main(): Promise<void> {
