@@ -31,28 +31,29 @@ export interface ResourceUse {
   mainThreadCpuSeconds: number;
 }
 
-/** Minor page faults of a process, all threads (/proc stat's minflt); 0 once it is gone. */
-export function minorFaults(pid: number): number {
+/**
+ * The fields of /proc/PID/stat after the command name (which may hold spaces), so field n of proc(5) is at
+ * n - 3; undefined once the process is gone.
+ */
+function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return 0;
+    return undefined;
   }
+}
+
+/** Minor page faults of a process, all threads (minflt); 0 once it is gone. */
+export function minorFaults(pid: number): number {
+  const fields = statFields(pid);
+  return fields === undefined ? 0 : Number(fields[7]);
 }
 
 /** utime + stime of a process (all its threads) from /proc/PID/stat; 0 once it is gone. */
 export function processCpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) start at ") ".
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const utime = Number(fields[11]);
-    const stime = Number(fields[12]);
-    return (utime + stime) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return 0;
-  }
+  const fields = statFields(pid);
+  return fields === undefined ? 0 : (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
 }
 
 /**

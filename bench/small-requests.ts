@@ -21,7 +21,6 @@ import {
   lstatSync,
   mkdtempSync,
   openSync,
-  readdirSync,
   readFileSync,
   realpathSync,
   renameSync,
@@ -35,12 +34,12 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createWebdavEngine } from '../src/webdav';
 import { cliEnvironment, cliNodeFlags } from './cli-node-flags';
+import { processContextSwitches, processCpuSeconds } from './client-process';
 import { makeSmallFileTree } from './rclone-workloads';
 
 const FOLDERS = 20;
 const FILES_PER_FOLDER = 50;
 const BODY = Buffer.alloc(4096, 'x');
-const CLOCK_TICKS_PER_SECOND = 100;
 
 function option(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -79,22 +78,13 @@ async function serve(share: string, socketPath: string): Promise<void> {
 }
 
 interface Usage {
-  readonly cpuTicks: number;
+  readonly cpuSeconds: number;
   readonly switches: number;
 }
 
-/** CPU ticks of the process and context switches of all its threads (/proc). */
+/** CPU of the process and context switches of all its threads (/proc). */
 function usageOf(pid: number): Usage {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const cpuTicks = Number(fields[11]) + Number(fields[12]);
-  let switches = 0;
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    const status = readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8');
-    for (const match of status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)$/gm))
-      switches += Number(match[1]);
-  }
-  return { cpuTicks, switches };
+  return { cpuSeconds: processCpuSeconds(pid), switches: processContextSwitches(pid) };
 }
 
 interface Request {
@@ -276,7 +266,7 @@ async function drive(): Promise<void> {
         const n = step.requests.length;
         const list = figures.get(step.name) ?? [];
         list.push({
-          cpuUs: (((after.cpuTicks - before.cpuTicks) / CLOCK_TICKS_PER_SECOND) * 1e6) / n,
+          cpuUs: ((after.cpuSeconds - before.cpuSeconds) * 1e6) / n,
           switches: (after.switches - before.switches) / n,
           p50Us: median(latencies),
           p90Us: percentile(latencies, 0.9),
@@ -359,7 +349,7 @@ async function driveRclone(engine: ChildProcess, pid: number, port: number, roun
         const after = usageOf(pid);
         const counts = await askCounts(engine);
         const requests = Object.values(counts).reduce((sum, n) => sum + n, 0);
-        const cpu = (after.cpuTicks - before.cpuTicks) / CLOCK_TICKS_PER_SECOND;
+        const cpu = after.cpuSeconds - before.cpuSeconds;
         console.log(
           `round ${round + 1} ${name}: ${seconds.toFixed(2)} s, engine ${cpu.toFixed(2)} CPU-s, ` +
             `${after.switches - before.switches} switches, ${requests} requests ` +

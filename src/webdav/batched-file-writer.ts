@@ -12,7 +12,8 @@ export const UPLOAD_BATCH_BYTES = 256 * 1024;
 /**
  * Batches being gathered by all uploads together: at most 32 (8 MiB, hold-budget.ts). A batch waits for the
  * rest of its bytes, which the guest may never send: 200 uploads that stopped after 240 KB each held 46 MiB
- * (live after a full collection; measured, session 8). An upload that finds the budget spent writes each chunk as it comes instead.
+ * (live after a full collection; measured, session 8). An upload that finds the budget spent writes each chunk
+ * as it comes instead.
  */
 export const gatheringBatches = new HoldBudget(32);
 
