@@ -13,12 +13,13 @@
 // each with how many times (what to go after when a warm round still compiles). --gc runs the client with
 // V8's --trace-gc and prints, per transfer, its scavenges and mark-compacts with their summed pause times.
 
-import { mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliEnvironment, cliNodeFlags, environmentOfAssignments } from './cli-node-flags';
 import { ClientProcess, minorFaults } from './client-process';
 import { startFakeSpicePeer, type Transfer } from './fake-spice-peer';
+import { makeTransferFile } from './transfer-file';
 
 const MiB = 1024 * 1024;
 
@@ -148,8 +149,7 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const dir = mkdtempSync(join(tmpdir(), 'spice-webdav-hotpath-'));
   const bytes = options.mib * MiB;
-  writeFileSync(join(dir, 'big.bin'), '');
-  truncateSync(join(dir, 'big.bin'), bytes);
+  makeTransferFile(join(dir, 'big.bin'), bytes);
   const peer = await startFakeSpicePeer(options.rate * 1e6);
   const platformThreads = platformThreadCount(options.nodeFlags);
   const client = new ClientProcess({

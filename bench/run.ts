@@ -6,17 +6,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readSync,
-  readdirSync,
-  rmSync,
-  truncateSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildGuest, startQemu, type RunningQemu } from '../src/edge/qemu/launcher';
@@ -26,6 +16,7 @@ import { OURS, REFERENCE, printTable, type Measurement, type Report } from './re
 import { makeSmallFileTree, rcloneWorkloads } from './rclone-workloads';
 import { guestShell, hostShell, type Shell, type Topology } from './shell';
 import { startThrottleProxy } from './throttle-proxy';
+import { makeTransferFile } from './transfer-file';
 import {
   GUEST_URL,
   bigTransferWorkloads,
@@ -131,20 +122,16 @@ function makeShare(dir: string, quick: boolean, memory: boolean, bigMiB: number)
       { name: 'p10000', files: 10_000 },
     ],
   };
-  // Sparse files: reading them costs no disk time, so the figures are about the clients, not the host disk.
   for (const [name, bytes] of [
     [layout.bigName, layout.bigBytes],
     [layout.midName, layout.midBytes],
     [layout.smallName, layout.smallBytes],
-    ['huge.bin', memory ? 1024 * MiB : 0],
   ] as const) {
-    writeFileSync(join(dir, name), '');
-    truncateSync(join(dir, name), bytes);
+    makeTransferFile(join(dir, name), bytes);
   }
-  // The kernel fills its page cache for a sparse file on the first read of it (zeroed pages for the holes):
-  // read the transfer files once here, so that the client whose turn comes first does not pay for it (in
-  // session 10, 0.1-0.2 CPU-s more on the first cold GET of a run, always ours, A B B A).
-  for (const name of [layout.bigName, layout.midName, layout.smallName]) readThrough(join(dir, name));
+  // 1 GiB for the memory workload, not read beforehand: it is read by one client only, to see its peak RSS.
+  writeFileSync(join(dir, 'huge.bin'), '');
+  truncateSync(join(dir, 'huge.bin'), memory ? 1024 * MiB : 0);
   writeFileSync(join(dir, layout.tinyName), 'hello from the host\n');
   for (const folder of layout.folders) {
     mkdirSync(join(dir, folder.name));
@@ -153,17 +140,6 @@ function makeShare(dir: string, quick: boolean, memory: boolean, bigMiB: number)
     }
   }
   return layout;
-}
-
-/** Reads a file to its end and drops what it read. */
-function readThrough(file: string): void {
-  const buffer = Buffer.allocUnsafe(MiB);
-  const fd = openSync(file, 'r');
-  try {
-    while (readSync(fd, buffer, 0, buffer.length, null) > 0);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 function referenceAvailable(): boolean {
