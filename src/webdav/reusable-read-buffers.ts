@@ -63,11 +63,27 @@ const leases = new WeakMap<ArrayBufferLike, Lease>();
  * buffer is free again once all its lent bytes are. Anything else is ignored.
  */
 export function bytesWritten(view: Buffer): void {
-  const lease = leases.get(view.buffer);
-  if (lease === undefined) return;
-  lease.left -= view.length;
-  if (lease.left > 0) return;
-  leases.delete(view.buffer);
-  // More bytes than were lent would mean a view written twice: never reuse such a buffer.
-  if (lease.left === 0) lease.giveBack();
+  framesWritten([view]);
+}
+
+/**
+ * `bytesWritten` for each of `views` in turn (the payloads of a batch of frames): neighbouring views of one
+ * buffer, as a GET's frames are, look its lease up once.
+ */
+export function framesWritten(views: readonly Buffer[]): void {
+  let memory: ArrayBufferLike | undefined;
+  let lease: Lease | undefined;
+  for (const view of views) {
+    if (view.buffer !== memory) {
+      memory = view.buffer;
+      lease = leases.get(memory);
+    }
+    if (lease === undefined) continue;
+    lease.left -= view.length;
+    if (lease.left > 0) continue;
+    leases.delete(memory);
+    // More bytes than were lent would mean a view written twice: never reuse such a buffer.
+    if (lease.left === 0) lease.giveBack();
+    lease = undefined; // a view of it after this one was written twice: ignored, as a foreign view is
+  }
 }

@@ -93,6 +93,30 @@ export function encodeMuxHeader(id: ClientId, payloadSize: number): Buffer {
   return header;
 }
 
+/**
+ * Writes the headers of frames to `id` carrying `payloads` into `target`: frame i's 10 bytes at
+ * `offset + i × stride` (the room a batch of SPICE headers leaves after each header, see
+ * encodeMessageHeaders). Plain stores, one call per batch: the bulk path's encoder.
+ */
+export function writeMuxHeaders(
+  target: Buffer,
+  offset: number,
+  stride: number,
+  id: ClientId,
+  payloads: readonly Buffer[],
+): void {
+  const idBytesOfId = idBytes(id);
+  for (let index = 0, at = offset; index < payloads.length; index += 1, at += stride) {
+    const size = payloads[index]?.length ?? 0;
+    if (size > MUX_MAX_PAYLOAD) {
+      throw new RangeError(`a mux frame carries 0 to ${MUX_MAX_PAYLOAD} bytes, not ${size}`);
+    }
+    for (let byte = 0; byte < CLIENT_ID_BYTES; byte += 1) target[at + byte] = idBytesOfId[byte] ?? 0;
+    target[at + CLIENT_ID_BYTES] = size & 0xff;
+    target[at + CLIENT_ID_BYTES + 1] = size >>> 8;
+  }
+}
+
 /** One frame. An empty payload is a close frame. Throws RangeError for a payload over 65535 bytes. */
 export function encodeMuxFrame(id: ClientId, payload: Buffer): Buffer {
   return Buffer.concat([encodeMuxHeader(id, payload.length), payload]);

@@ -1,4 +1,4 @@
-import { bytesWritten, ReusableReadBuffers } from '../../../src/webdav/reusable-read-buffers';
+import { bytesWritten, framesWritten, ReusableReadBuffers } from '../../../src/webdav/reusable-read-buffers';
 
 // Larger than half of Node's 8 KiB Buffer pool, so each buffer has its own memory (as 8 × 65535 bytes do).
 const FRAME = 5000;
@@ -71,6 +71,23 @@ describe('ReusableReadBuffers', () => {
     const lent = [pool.take(), pool.take(), pool.take()];
     for (const buffer of lent) pool.lend(buffer, SIZE);
     for (const buffer of lent) bytesWritten(buffer);
+    expect(pool.freeCount).toBe(2);
+  });
+
+  it('takes a batch of frames of several buffers at once, each given back once all its bytes are written', () => {
+    const pool = new ReusableReadBuffers(SIZE, 4);
+    const [first, second] = [pool.take(), pool.take()];
+    const written = [jest.fn(), jest.fn()];
+    pool.lend(first, SIZE, written[0]);
+    pool.lend(second, SIZE, written[1]);
+    const foreign = Buffer.alloc(FRAME);
+    // The whole of the first, a foreign view, then all of the second but its last frame, then a view of the
+    // first again (written twice: ignored).
+    framesWritten([...frames(first), foreign, ...frames(second).slice(0, -1), first.subarray(0, FRAME)]);
+    expect(written[0]).toHaveBeenCalledTimes(1);
+    expect(written[1]).not.toHaveBeenCalled();
+    framesWritten(frames(second).slice(-1));
+    expect(written[1]).toHaveBeenCalledTimes(1);
     expect(pool.freeCount).toBe(2);
   });
 });

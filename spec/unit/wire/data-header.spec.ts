@@ -3,6 +3,8 @@ import {
   MINI_HEADER_SIZE,
   decodeDataHeader,
   encodeMessage,
+  encodeMessageHeader,
+  encodeMessageHeaders,
   headerSize,
 } from '../../../src/wire/data-header';
 import { WireError } from '../../../src/wire/errors';
@@ -57,5 +59,30 @@ describe('data headers', () => {
   it('report short headers as truncated', () => {
     expect(() => decodeDataHeader('mini', hex('0300 0c00'))).toThrow(WireError);
     expect(() => decodeDataHeader('full', Buffer.alloc(17))).toThrow(WireError);
+  });
+
+  it('encode a batch of headers with room after each, as encodeMessageHeader does one by one', () => {
+    const sizes = [0, 1, 0xffff, 0x10000, 0xffffffff];
+    const mini = encodeMessageHeaders('mini', 101, sizes, 10);
+    expect(mini.length).toBe(5 * 16);
+    sizes.forEach((bodySize, n) =>
+      expect(mini.subarray(n * 16, n * 16 + 6)).toEqual(encodeMessageHeader('mini', { type: 101, bodySize })),
+    );
+    const full = encodeMessageHeaders('full', 0xabcd, sizes, 0, 0xfffffffffffffffbn);
+    sizes.forEach((bodySize, n) =>
+      expect(full.subarray(n * 18, (n + 1) * 18)).toEqual(
+        encodeMessageHeader('full', { type: 0xabcd, bodySize, serial: 0xfffffffffffffffbn + BigInt(n) }),
+      ),
+    );
+  });
+
+  it('refuse a batch with a size, type or serial out of range, or a full header without serials', () => {
+    expect(() => encodeMessageHeaders('mini', 1, [2 ** 32], 0)).toThrow(RangeError);
+    expect(() => encodeMessageHeaders('mini', 1, [-1], 0)).toThrow(RangeError);
+    expect(() => encodeMessageHeaders('mini', 1, [1.5], 0)).toThrow(RangeError);
+    expect(() => encodeMessageHeaders('mini', 0x10000, [1], 0)).toThrow(RangeError);
+    expect(() => encodeMessageHeaders('full', 1, [1], 0)).toThrow(RangeError);
+    expect(() => encodeMessageHeaders('full', 1, [1, 1], 0, 0xffffffffffffffffn)).toThrow(RangeError);
+    expect(encodeMessageHeaders('full', 1, [], 0)).toHaveLength(0);
   });
 });

@@ -6,10 +6,12 @@ import {
   clientIdToBytes,
   demuxStep,
   encodeMuxFrame,
+  encodeMuxHeader,
   initialMuxDemuxState,
   isMidMuxFrame,
   type MuxDemuxState,
   type MuxFrame,
+  writeMuxHeaders,
 } from '../../../src/wire/mux-frame';
 import { hex, muxFrameArb, splitAt } from './wire-spec-helpers';
 
@@ -63,6 +65,27 @@ describe('encodeMuxFrame', () => {
   it('accepts 65535 bytes and refuses 65536', () => {
     expect(encodeMuxFrame('0000000000000001', Buffer.alloc(MUX_MAX_PAYLOAD)).readUInt16LE(8)).toBe(0xffff);
     expect(() => encodeMuxFrame('0000000000000001', Buffer.alloc(MUX_MAX_PAYLOAD + 1))).toThrow(RangeError);
+  });
+});
+
+describe('writeMuxHeaders', () => {
+  it('writes each frame header at its stride, as encodeMuxHeader does, and leaves the bytes between alone', () => {
+    const id = clientIdFromBigInt(-7n);
+    const payloads = [Buffer.alloc(MUX_MAX_PAYLOAD), Buffer.alloc(0), Buffer.from('hi')];
+    const target = Buffer.alloc(3 + 3 * 16, 0xee);
+    writeMuxHeaders(target, 3 + 6, 16, id, payloads);
+    payloads.forEach((payload, n) => {
+      const at = 3 + n * 16;
+      expect(target.subarray(at, at + 6)).toEqual(Buffer.alloc(6, 0xee));
+      expect(target.subarray(at + 6, at + 16)).toEqual(encodeMuxHeader(id, payload.length));
+    });
+    expect(target.subarray(0, 3)).toEqual(Buffer.alloc(3, 0xee));
+  });
+
+  it('refuses a payload over 65535 bytes', () => {
+    expect(() =>
+      writeMuxHeaders(Buffer.alloc(10), 0, 10, '0000000000000001', [Buffer.alloc(MUX_MAX_PAYLOAD + 1)]),
+    ).toThrow(RangeError);
   });
 });
 

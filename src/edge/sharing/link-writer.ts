@@ -2,7 +2,7 @@ import { type Observable, switchMap } from 'rxjs';
 import { mapToMany } from '../../channel/map-to-many';
 import type { EdgeEffect, EdgeRunner } from '../../channel/mux-loop/select-loop';
 import type { WebdavLink } from '../spice/spice-session';
-import { bytesWritten } from '../../webdav/reusable-read-buffers';
+import { framesWritten } from '../../webdav/reusable-read-buffers';
 import { flushedFrames, type SentFrames } from './flushed-frames';
 
 /**
@@ -26,9 +26,7 @@ function perform(link: WebdavLink, effect: EdgeEffect): readonly SentFrames[] {
     case 'send-frames': {
       const { payloads, key } = effect;
       // Once written, frames' bytes no longer need their buffers: a GET's read buffers are then reused.
-      const belowHighWater = link.sendFrames(effect.id, payloads, () => {
-        for (const payload of payloads) bytesWritten(payload);
-      });
+      const belowHighWater = link.sendFrames(effect.id, payloads, () => framesWritten(payloads));
       // A zero frame closes a connection: it holds no credit, so there is nothing to give back.
       return key === undefined || payloads[0]?.length === 0
         ? []

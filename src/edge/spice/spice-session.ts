@@ -1,11 +1,10 @@
 import type { Socket } from 'node:net';
 import { Observable, Subscription, type Observer } from 'rxjs';
 
-import { ChannelType, PortEvent } from '../../wire/constants';
+import { ChannelType, MUX_HEADER_SIZE, PortEvent, SpicevmcClientMsg } from '../../wire/constants';
 import type { ChannelRef } from '../../wire/messages/main';
 import { encodeAttachChannels } from '../../wire/messages/main';
-import { encodeVmcDataParts } from '../../wire/messages/port';
-import { encodeMuxHeader, type ClientId } from '../../wire/mux-frame';
+import { writeMuxHeaders, type ClientId } from '../../wire/mux-frame';
 import type { ServerMessage } from '../../wire/messages/server-message';
 import { ChannelClosedError } from './channel-closed-error';
 import { classifyClosure, type ClosureContext } from './closure';
@@ -238,14 +237,13 @@ function webdavEvent(event: ChannelEvent): SessionEvent | undefined {
         ...link,
         kind: 'webdav-linked',
         sendFrames: (id, payloads, written) =>
-          link.sendAll(
-            payloads.map((payload) =>
-              encodeVmcDataParts(
-                payload.length === 0
-                  ? [encodeMuxHeader(id, 0)]
-                  : [encodeMuxHeader(id, payload.length), payload],
-              ),
-            ),
+          link.sendBatch(
+            SpicevmcClientMsg.DATA,
+            payloads,
+            {
+              size: MUX_HEADER_SIZE,
+              write: (target, offset, stride) => writeMuxHeaders(target, offset, stride, id, payloads),
+            },
             written,
           ),
       };

@@ -12,6 +12,8 @@ import { Duplex } from 'node:stream';
  */
 export class MuxConnection extends Duplex {
   private readonly chunks: Buffer[] = [];
+  /** Bytes of `chunks[0]` already taken as frames. */
+  private headOffset = 0;
   private queuedBytes = 0;
   private ended = false;
   /** A write waiting for the queue to drain below the high-water mark. */
@@ -58,26 +60,35 @@ export class MuxConnection extends Duplex {
 
   /** Up to `maxBytes` of response, or undefined when none is queued. */
   takeFrame(maxBytes: number): Buffer | undefined {
-    const head = this.chunks[0];
-    if (head === undefined) return undefined;
-    let frame: Buffer;
-    if (head.length >= maxBytes) {
-      frame = head.subarray(0, maxBytes);
-      if (head.length === maxBytes) this.chunks.shift();
-      else this.chunks[0] = head.subarray(maxBytes);
-    } else {
-      let count = 1;
-      let size = head.length;
-      while (count < this.chunks.length && size + this.chunks[count].length <= maxBytes) {
-        size += this.chunks[count].length;
-        count += 1;
+    return this.takeFrames(maxBytes, 1)[0];
+  }
+
+  /**
+   * Up to `limit` frames of at most `maxBytes` each, fewer (or none) when less is queued. A chunk of at least
+   * `maxBytes` gives views of itself, taken from an offset into it (no view of its rest per frame): a GET's
+   * 2 MiB read is 32 frames, and this runs for each of them.
+   */
+  takeFrames(maxBytes: number, limit: number): Buffer[] {
+    const frames: Buffer[] = [];
+    let taken = 0;
+    while (frames.length < limit) {
+      const head = this.chunks[0];
+      if (head === undefined) break;
+      const start = this.headOffset;
+      if (head.length - start >= maxBytes) {
+        frames.push(head.subarray(start, start + maxBytes));
+        this.headOffset = start + maxBytes;
+        if (this.headOffset === head.length) this.dropHead();
+        taken += maxBytes;
+        continue;
       }
-      const taken = this.chunks.splice(0, count);
-      frame = count === 1 ? head : Buffer.concat(taken, size);
+      const frame = this.joinSmallChunks(maxBytes);
+      frames.push(frame);
+      taken += frame.length;
     }
-    this.queuedBytes -= frame.length;
-    if (this.queuedBytes < this.writableHighWaterMark) this.releaseWrite();
-    return frame;
+    this.queuedBytes -= taken;
+    if (taken > 0 && this.queuedBytes < this.writableHighWaterMark) this.releaseWrite();
+    return frames;
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -119,6 +130,28 @@ export class MuxConnection extends Duplex {
     this.waitingDeliveries.length = 0;
     callback(error);
     this.notify();
+  }
+
+  private dropHead(): void {
+    this.chunks.shift();
+    this.headOffset = 0;
+  }
+
+  /** The rest of the head chunk (under `maxBytes`) and as many whole chunks after it as fit in `maxBytes`. */
+  private joinSmallChunks(maxBytes: number): Buffer {
+    const head = this.chunks[0] as Buffer;
+    const rest = this.headOffset === 0 ? head : head.subarray(this.headOffset);
+    let count = 1;
+    let size = rest.length;
+    while (count < this.chunks.length && size + (this.chunks[count] as Buffer).length <= maxBytes) {
+      size += (this.chunks[count] as Buffer).length;
+      count += 1;
+    }
+    const taken = this.chunks.splice(0, count);
+    this.headOffset = 0;
+    if (count === 1) return rest;
+    taken[0] = rest;
+    return Buffer.concat(taken, size);
   }
 
   /** The pieces are in memory already: pushing them all holds no more, and the last push says if there is room. */

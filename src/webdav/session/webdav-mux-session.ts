@@ -25,12 +25,7 @@ export function httpSessionFactory(serverFor: () => ConnectionServer): SessionFa
 
       // All the frames the credits allow go out as one output: the loop takes them in one step.
       const pump = (): void => {
-        const frames: Buffer[] = [];
-        while (credits > frames.length && !subscriber.closed) {
-          const frame = connection.takeFrame(MUX_MAX_PAYLOAD);
-          if (frame === undefined) break;
-          frames.push(frame);
-        }
+        const frames = subscriber.closed ? [] : connection.takeFrames(MUX_MAX_PAYLOAD, credits);
         credits -= frames.length;
         if (frames.length > 0) subscriber.next({ kind: 'response-data', frames });
         if (connection.responseDone) {

@@ -6,7 +6,7 @@ import type { ClientMessage } from './client-message';
 import { requireUint, requireUint64 } from '../uint';
 import { cString } from './fields';
 
-export type { ClientMessage, GatheredClientMessage } from './client-message';
+export type { ClientMessage } from './client-message';
 
 export interface ChannelWait {
   type: number;

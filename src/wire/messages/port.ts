@@ -2,17 +2,10 @@
 // The webdav channel is a port channel; its SPICEVMC_DATA payloads form the mux byte stream.
 
 import { BinaryReader } from '../binary-reader';
-import {
-  PortClientMsg,
-  PortServerMsg,
-  SpicevmcCap,
-  SpicevmcClientMsg,
-  SpicevmcServerMsg,
-  VmcCompression,
-} from '../constants';
+import { PortClientMsg, PortServerMsg, SpicevmcCap, SpicevmcServerMsg, VmcCompression } from '../constants';
 import { WireError } from '../errors';
 import { decodeLz4Block } from '../lz4-block';
-import type { ClientMessage, GatheredClientMessage } from './client-message';
+import type { ClientMessage } from './client-message';
 import { requireUint } from '../uint';
 import { cString, pointedBytes } from './fields';
 
@@ -119,12 +112,4 @@ export function decodePortMessage(type: number, body: Buffer): PortServerMessage
 /** PORT_EVENT (client to server); the server acts only on BREAK. */
 export function encodePortEvent(event: number): ClientMessage {
   return { type: PortClientMsg.EVENT, body: Buffer.of(requireUint(event, 8, 'port event')) };
-}
-
-/**
- * SPICEVMC_DATA: raw bytes for the guest device (one mux frame per message, by our convention), as pieces
- * (a mux frame header and its payload) that the sender writes together without joining them.
- */
-export function encodeVmcDataParts(parts: readonly Buffer[]): GatheredClientMessage {
-  return { type: SpicevmcClientMsg.DATA, bodyParts: parts };
 }

@@ -269,14 +269,14 @@ describe('openChannel against a fake server', () => {
     const received = clientMessages(serverSide);
     // Three 65,545-byte SPICEVMC_DATA messages (a mux header and a full frame each): the socket reports room
     // after each, wherever the kernel is; with Node's 16 KiB default every one of them said "wait for drain".
-    const frame = { type: SpicevmcClientMsg.DATA, bodyParts: [Buffer.alloc(10), Buffer.alloc(65535)] };
+    const frame = { type: SpicevmcClientMsg.DATA, body: Buffer.alloc(65545) };
     expect([linked.send(frame), linked.send(frame), linked.send(frame)]).toEqual([true, true, true]);
     const messages = await received.waitFor(3);
     expect(messages.map((message) => message.body.length)).toEqual([65545, 65545, 65545]);
     subscription.unsubscribe();
   });
 
-  it('writes a batch of frames in order in one corked write, each mux header inside its SPICE header, and counts those taken below the high water', async () => {
+  it('writes several messages in order in one corked write, header and body gathered, and counts those taken below the high water', async () => {
     let clientSide: net.Socket | undefined;
     const { linked, serverSide, subscription } = await linkedWebdavChannel({
       onSocket: (socket) => (clientSide = socket),
@@ -284,11 +284,11 @@ describe('openChannel against a fake server', () => {
     if (clientSide === undefined) throw new Error('linked without a client socket');
     const writes = jest.spyOn(clientSide, 'write');
     const received = clientMessages(serverSide);
-    // Six frames of 65,551 bytes on the wire: three fit under the socket's 256 KiB high-water mark, the fourth
-    // crosses it. The 10-byte mux header shares the data header's buffer: two socket writes per frame, not three.
+    // Six messages of 65,551 bytes on the wire: three fit under the socket's 256 KiB high-water mark, the
+    // fourth crosses it. A large body is not copied next to its header: two socket writes per message.
     const frames = [0, 1, 2, 3, 4, 5].map((n) => ({
       type: SpicevmcClientMsg.DATA,
-      bodyParts: [Buffer.alloc(10, n), Buffer.alloc(65535, n)],
+      body: Buffer.alloc(65545, n),
     }));
     let callbacks = 0;
     expect(linked.sendAll(frames, () => (callbacks += 1))).toBe(3);
@@ -300,6 +300,37 @@ describe('openChannel against a fake server', () => {
     });
     await new Promise<void>((resolve) => clientSide?.write(Buffer.alloc(0), () => resolve()));
     expect(callbacks).toBe(1);
+    subscription.unsubscribe();
+  });
+
+  it('sends a batch of one type with a prefix per body put inside each SPICE header: two writes per message, one for an empty body', async () => {
+    let clientSide: net.Socket | undefined;
+    const { linked, serverSide, subscription } = await linkedWebdavChannel({
+      onSocket: (socket) => (clientSide = socket),
+    });
+    if (clientSide === undefined) throw new Error('linked without a client socket');
+    const writes = jest.spyOn(clientSide, 'write');
+    const received = clientMessages(serverSide);
+    // Five 65,535-byte bodies and an empty one, each after a 3-byte prefix [n, n, n]: on the wire 65,544-byte
+    // messages, three of them under the socket's 256 KiB high-water mark.
+    const bodies = [0, 1, 2, 3, 4].map((n) => Buffer.alloc(65535, 10 + n)).concat([Buffer.alloc(0)]);
+    const prefix = {
+      size: 3,
+      write: (target: Buffer, offset: number, stride: number) => {
+        bodies.forEach((_body, n) => target.fill(n, offset + n * stride, offset + n * stride + 3));
+      },
+    };
+    let callbacks = 0;
+    expect(linked.sendBatch(SpicevmcClientMsg.DATA, bodies, prefix, () => (callbacks += 1))).toBe(3);
+    expect(writes).toHaveBeenCalledTimes(11);
+    const messages = await received.waitFor(6);
+    messages.forEach((message, n) => {
+      expect(message.type).toBe(SpicevmcClientMsg.DATA);
+      expect(message.body.equals(Buffer.concat([Buffer.alloc(3, n), bodies[n]]))).toBe(true);
+    });
+    await new Promise<void>((resolve) => clientSide?.write(Buffer.alloc(0), () => resolve()));
+    expect(callbacks).toBe(1);
+    expect(linked.sendBatch(SpicevmcClientMsg.DATA, [], prefix)).toBe(0);
     subscription.unsubscribe();
   });
 
@@ -319,7 +350,7 @@ describe('openChannel against a fake server', () => {
       buffers.lend(buffer, buffer.length);
       for (let at = 0; at < buffer.length; at += FRAME) {
         const view = buffer.subarray(at, at + FRAME);
-        linked.send({ type: SpicevmcClientMsg.DATA, bodyParts: [view] }, () => {
+        linked.sendBatch(SpicevmcClientMsg.DATA, [view], undefined, () => {
           bytesWritten(view);
           if (++callbacks === READS * 8) allWritten();
         });

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { MuxConnection } from '../../../../src/webdav/session/mux-connection';
 
 const MAX = 65535;
@@ -34,6 +35,51 @@ describe('MuxConnection: response side', () => {
     await tick();
     expect(conn.takeFrame(MAX)?.toString()).toBe('HTTP/1.1 200 OK\r\n\r\n5\r\nhello');
     expect(conn.takeFrame(MAX)?.length).toBe(MAX);
+  });
+
+  it('takes up to a limit of frames at once, continuing inside a big write and joining its rest with what follows', async () => {
+    const { conn } = connection(1024 * 1024);
+    const read = Buffer.alloc(2 * MAX + 100, 1);
+    conn.cork();
+    conn.write(read);
+    conn.write(Buffer.alloc(50, 2));
+    conn.uncork();
+    await tick();
+    const first = conn.takeFrames(MAX, 1);
+    expect(first.map((frame) => frame.length)).toEqual([MAX]);
+    const rest = conn.takeFrames(MAX, 10);
+    expect(rest.map((frame) => frame.length)).toEqual([MAX, 150]);
+    expect(rest[0]?.buffer).toBe(read.buffer);
+    expect(rest[1]).toEqual(Buffer.concat([Buffer.alloc(100, 1), Buffer.alloc(50, 2)]));
+    expect(conn.takeFrames(MAX, 10)).toEqual([]);
+    expect(conn.responseBytes).toBe(0);
+  });
+
+  it('gives back exactly the bytes written, in order, in frames of at most the size asked, however taken', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 0, max: 350 }), { maxLength: 12 }),
+        fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 8 }),
+        async (sizes, limits) => {
+          const { conn } = connection(1024 * 1024);
+          const writes = sizes.map((size, n) => Buffer.alloc(size, n + 1));
+          conn.cork();
+          for (const chunk of writes) conn.write(chunk);
+          conn.uncork();
+          await tick();
+          const frames: Buffer[] = [];
+          for (let turn = 0; conn.responseBytes > 0; turn += 1) {
+            const taken = conn.takeFrames(100, limits[turn % limits.length] ?? 1);
+            expect(taken.length).toBeGreaterThan(0);
+            for (const frame of taken) expect(frame.length).toBeGreaterThan(0);
+            for (const frame of taken) expect(frame.length).toBeLessThanOrEqual(100);
+            frames.push(...taken);
+          }
+          expect(Buffer.concat(frames)).toEqual(Buffer.concat(writes));
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it('tells the session once per tick, however many writes it made', async () => {

@@ -11,7 +11,6 @@ import {
   decodePortMessage,
   decodeVmcMessage,
   encodePortEvent,
-  encodeVmcDataParts,
 } from '../../../../src/wire/messages/port';
 import { compressLz4Block } from '../lz4-test-encoder';
 import { hex, wireErrorKind } from '../wire-spec-helpers';
@@ -131,11 +130,5 @@ describe('port client messages', () => {
   it('PORT_EVENT is one byte', () => {
     expect(encodePortEvent(PortEvent.BREAK)).toEqual({ type: PortClientMsg.EVENT, body: hex('02') });
     expect(() => encodePortEvent(256)).toThrow(RangeError);
-  });
-
-  it('SPICEVMC_DATA carries the bytes unchanged', () => {
-    const header = Buffer.from('head');
-    const data = Buffer.from('frame');
-    expect(encodeVmcDataParts([header, data])).toEqual({ type: 101, bodyParts: [header, data] });
   });
 });

@@ -22,6 +22,7 @@ export function fakeLink(
     drained$,
     send: () => true,
     sendAll: (messages) => messages.length,
+    sendBatch: (_type, bodies) => bodies.length,
     sendFrames: (id, payloads) => {
       for (const payload of payloads) {
         writes.push(
