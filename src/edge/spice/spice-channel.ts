@@ -268,8 +268,8 @@ function messageHandling(
       room,
       serial + 1n,
     );
-    serial += BigInt(bodies.length);
     prefix?.write(headers, headerSize(headerKind), stride);
+    serial += BigInt(bodies.length); // only once the batch is sure to be queued: serials never skip
     const last = bodies.length - 1;
     const onWritten =
       written === undefined
