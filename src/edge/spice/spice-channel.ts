@@ -233,9 +233,17 @@ function messageHandling(
 
   const send = (message: ClientMessage, written?: () => void): boolean => sendAll([message], written) === 1;
 
-  const sendAll = (messages: readonly ClientMessage[], written?: () => void): number => {
-    if (socket.destroyed || !socket.writable) return 0;
-    // Writes complete in order, so the last one's callback says every message is out.
+  /**
+   * Hands `count` messages to the socket in one cork (`writeMessage(index, callback)` queues message `index` and
+   * returns what its last write returned); `written` runs once the socket has written all of them (writes
+   * complete in order, so the last one's callback says every message is out). Returns how many of them, from
+   * the first, left the socket's write buffer below its high-water mark.
+   */
+  const writeCorked = (
+    count: number,
+    written: (() => void) | undefined,
+    writeMessage: (index: number, callback?: (error?: Error | null) => void) => boolean,
+  ): number => {
     const onWritten =
       written === undefined
         ? undefined
@@ -244,13 +252,20 @@ function messageHandling(
           };
     socket.cork();
     let belowHighWater = 0;
-    messages.forEach((message, index) => {
-      const below = queue(message, index === messages.length - 1 ? onWritten : undefined);
+    for (let index = 0; index < count; index += 1) {
+      const below = writeMessage(index, index === count - 1 ? onWritten : undefined);
       if (below && belowHighWater === index) belowHighWater += 1;
-    });
+    }
     socket.uncork();
     return belowHighWater;
   };
+
+  const sendAll = (messages: readonly ClientMessage[], written?: () => void): number =>
+    socket.destroyed || !socket.writable
+      ? 0
+      : writeCorked(messages.length, written, (index, callback) =>
+          queue(messages[index] as ClientMessage, callback),
+        );
 
   const sendBatch = (
     type: number,
@@ -270,28 +285,14 @@ function messageHandling(
     );
     prefix?.write(headers, headerSize(headerKind), stride);
     serial += BigInt(bodies.length); // only once the batch is sure to be queued: serials never skip
-    const last = bodies.length - 1;
-    const onWritten =
-      written === undefined
-        ? undefined
-        : (error?: Error | null): void => {
-            if (error === undefined || error === null) written();
-          };
-    socket.cork();
-    let belowHighWater = 0;
-    for (let index = 0; index <= last; index += 1) {
+    return writeCorked(bodies.length, written, (index, callback) => {
       const body = bodies[index] as Buffer;
       const header = headers.subarray(index * stride, (index + 1) * stride);
-      const callback = index === last ? onWritten : undefined;
       // An empty body (a mux close frame) is its header alone.
-      const below =
-        body.length === 0
-          ? socket.write(header, callback)
-          : (socket.write(header), socket.write(body, callback));
-      if (below && belowHighWater === index) belowHighWater += 1;
-    }
-    socket.uncork();
-    return belowHighWater;
+      if (body.length === 0) return socket.write(header, callback);
+      socket.write(header);
+      return socket.write(body, callback);
+    });
   };
 
   const updateReading = () => {

@@ -117,6 +117,23 @@ describe('openChannel against a fake server', () => {
     return { linked, serverSide, subscription };
   }
 
+  /**
+   * A linked webdav channel whose socket writes are counted (`writes`), with the messages the server receives
+   * (`received`) and `flushed()`, which resolves once everything written so far has left the socket.
+   */
+  async function watchedWebdavChannel() {
+    let clientSide: net.Socket | undefined;
+    const { linked, serverSide, subscription } = await linkedWebdavChannel({
+      onSocket: (socket) => (clientSide = socket),
+    });
+    const socket = clientSide;
+    if (socket === undefined) throw new Error('linked without a client socket');
+    const writes = jest.spyOn(socket, 'write');
+    const received = clientMessages(serverSide);
+    const flushed = () => new Promise<void>((resolve) => socket.write(Buffer.alloc(0), () => resolve()));
+    return { linked, subscription, writes, received, flushed };
+  }
+
   /** A webdav channel's options (connection 42), with `overrides`. */
   function webdavOptions(port: number, overrides: Partial<ChannelOptions> = {}): ChannelOptions {
     return options(port, { channelType: ChannelType.WEBDAV, connectionId: 42, ...overrides });
@@ -277,13 +294,7 @@ describe('openChannel against a fake server', () => {
   });
 
   it('writes several messages in order in one corked write, header and body gathered, and counts those taken below the high water', async () => {
-    let clientSide: net.Socket | undefined;
-    const { linked, serverSide, subscription } = await linkedWebdavChannel({
-      onSocket: (socket) => (clientSide = socket),
-    });
-    if (clientSide === undefined) throw new Error('linked without a client socket');
-    const writes = jest.spyOn(clientSide, 'write');
-    const received = clientMessages(serverSide);
+    const { linked, subscription, writes, received, flushed } = await watchedWebdavChannel();
     // Six messages of 65,551 bytes on the wire: three fit under the socket's 256 KiB high-water mark, the
     // fourth crosses it. A large body is not copied next to its header: two socket writes per message.
     const frames = [0, 1, 2, 3, 4, 5].map((n) => ({
@@ -298,19 +309,13 @@ describe('openChannel against a fake server', () => {
       expect(message.type).toBe(SpicevmcClientMsg.DATA);
       expect(message.body.equals(Buffer.alloc(65545, n))).toBe(true);
     });
-    await new Promise<void>((resolve) => clientSide?.write(Buffer.alloc(0), () => resolve()));
+    await flushed();
     expect(callbacks).toBe(1);
     subscription.unsubscribe();
   });
 
   it('sends a batch of one type with a prefix per body put inside each SPICE header: two writes per message, one for an empty body', async () => {
-    let clientSide: net.Socket | undefined;
-    const { linked, serverSide, subscription } = await linkedWebdavChannel({
-      onSocket: (socket) => (clientSide = socket),
-    });
-    if (clientSide === undefined) throw new Error('linked without a client socket');
-    const writes = jest.spyOn(clientSide, 'write');
-    const received = clientMessages(serverSide);
+    const { linked, subscription, writes, received, flushed } = await watchedWebdavChannel();
     // Five 65,535-byte bodies and an empty one, each after a 3-byte prefix [n, n, n]: on the wire 65,544-byte
     // messages, three of them under the socket's 256 KiB high-water mark.
     const bodies = [0, 1, 2, 3, 4].map((n) => Buffer.alloc(65535, 10 + n)).concat([Buffer.alloc(0)]);
@@ -328,7 +333,7 @@ describe('openChannel against a fake server', () => {
       expect(message.type).toBe(SpicevmcClientMsg.DATA);
       expect(message.body.equals(Buffer.concat([Buffer.alloc(3, n), bodies[n]]))).toBe(true);
     });
-    await new Promise<void>((resolve) => clientSide?.write(Buffer.alloc(0), () => resolve()));
+    await flushed();
     expect(callbacks).toBe(1);
     expect(linked.sendBatch(SpicevmcClientMsg.DATA, [], prefix)).toBe(0);
     subscription.unsubscribe();
