@@ -15,6 +15,11 @@ export interface ClientSpec {
   command: string;
   args: string[];
   env?: Record<string, string>;
+  /**
+   * For a Node client: how many threads Node starts besides the main one before any script runs (see
+   * `nodePlatformThreadCount`), so that its CPU can be split into V8's threads and libuv's pool.
+   */
+  nodePlatformThreads?: number;
 }
 
 export interface ResourceUse {
@@ -29,6 +34,36 @@ export interface ResourceUse {
    * `cpuSeconds` ran on helper threads (for Node: V8's compiler and GC helpers, libuv's file system pool).
    */
   mainThreadCpuSeconds: number;
+  /** A Node client only: CPU seconds of V8's threads (optimizing compiler, GC helpers) and of libuv's pool. */
+  helperThreads?: { v8CpuSeconds: number; poolCpuSeconds: number };
+}
+
+export type ThreadKind = 'main' | 'v8' | 'pool';
+
+/**
+ * Threads Node starts before running any script, besides the main one: V8's platform workers (`--v8-pool-size`,
+ * 4 by default: its concurrent compiler and GC helpers) and two of Node's own (the platform's delayed-task
+ * scheduler and one more, both idle in a transfer). Threads started later are libuv's thread pool (file system
+ * work), started on the first file operation.
+ */
+export function nodePlatformThreadCount(nodeFlags: readonly string[]): number {
+  const poolFlag = nodeFlags.find((flag) => flag.startsWith('--v8-pool-size='));
+  return (poolFlag === undefined ? 4 : Number(poolFlag.split('=')[1])) + 2;
+}
+
+/**
+ * What each thread of a Node process is, told apart by the order Node starts them in (all are named `node`):
+ * the main thread, then `platformThreads` of V8 and Node, then libuv's pool.
+ */
+export function nodeThreadKind(
+  pid: number,
+  tasks: readonly number[],
+  platformThreads: number,
+): Map<number, ThreadKind> {
+  const sorted = [...tasks].sort((a, b) => a - b);
+  return new Map(
+    sorted.map((task, index) => [task, task === pid ? 'main' : index <= platformThreads ? 'v8' : 'pool']),
+  );
 }
 
 /**
@@ -93,6 +128,24 @@ function cpuSecondsBetween(
   let nanoseconds = 0;
   for (const [task, ran] of after.threads) nanoseconds += ran - (before.threads.get(task) ?? 0);
   return nanoseconds / 1e9;
+}
+
+/** CPU seconds a Node process's V8 threads and pool threads ran between two readings of its threads. */
+function helperThreadSeconds(
+  pid: number,
+  before: Map<string, number>,
+  after: Map<string, number>,
+  platformThreads: number,
+): { v8CpuSeconds: number; poolCpuSeconds: number } {
+  const kinds = nodeThreadKind(pid, [...after.keys()].map(Number), platformThreads);
+  const seconds = { v8CpuSeconds: 0, poolCpuSeconds: 0 };
+  for (const [task, ran] of after) {
+    const ranNow = (ran - (before.get(task) ?? 0)) / 1e9;
+    const kind = kinds.get(Number(task));
+    if (kind === 'v8') seconds.v8CpuSeconds += ranNow;
+    if (kind === 'pool') seconds.poolCpuSeconds += ranNow;
+  }
+  return seconds;
 }
 
 /** Context switches summed over a process's threads (each thread's /proc status). */
@@ -201,6 +254,16 @@ export class ClientProcess {
         minorFaults: minorFaults(this.pid) - faultsBefore,
         mainThreadCpuSeconds:
           ((after.get(String(this.pid)) ?? 0) - (cpuBefore.threads.get(String(this.pid)) ?? 0)) / 1e9,
+        ...(this.spec.nodePlatformThreads === undefined
+          ? {}
+          : {
+              helperThreads: helperThreadSeconds(
+                this.pid,
+                cpuBefore.threads,
+                after,
+                this.spec.nodePlatformThreads,
+              ),
+            }),
       };
     };
   }

@@ -17,22 +17,11 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliEnvironment, cliNodeFlags, environmentOfAssignments } from './cli-node-flags';
-import { ClientProcess, minorFaults } from './client-process';
+import { ClientProcess, minorFaults, nodePlatformThreadCount, nodeThreadKind } from './client-process';
 import { startFakeSpicePeer, type Transfer } from './fake-spice-peer';
 import { makeTransferFile } from './transfer-file';
 
 const MiB = 1024 * 1024;
-
-/**
- * Threads Node starts before running any script, besides the main one: V8's platform workers (`--v8-pool-size`,
- * 4 by default: its concurrent compiler and GC helpers) and two of Node's own (the platform's delayed-task
- * scheduler and one more, both idle in a transfer). Threads started later are libuv's thread pool (file system
- * work), started on the first file operation.
- */
-function platformThreadCount(nodeFlags: readonly string[]): number {
-  const poolFlag = nodeFlags.find((flag) => flag.startsWith('--v8-pool-size='));
-  return (poolFlag === undefined ? 4 : Number(poolFlag.split('=')[1])) + 2;
-}
 
 /**
  * CPU seconds of a process's threads for the main thread, V8's platform threads (optimizing compiler, concurrent
@@ -43,17 +32,14 @@ function platformThreadCount(nodeFlags: readonly string[]): number {
  */
 function threadCpuSeconds(pid: number, platformThreads: number): Map<string, number> {
   const byKind = new Map<string, number>();
-  const tasks = readdirSync(`/proc/${pid}/task`)
-    .map(Number)
-    .sort((a, b) => a - b);
-  for (const [index, task] of tasks.entries()) {
+  const kinds = nodeThreadKind(pid, readdirSync(`/proc/${pid}/task`).map(Number), platformThreads);
+  for (const [task, kind] of kinds) {
     let schedstat: string;
     try {
       schedstat = readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8');
     } catch {
       continue; // the thread ended between the listing and the read
     }
-    const kind = task === pid ? 'main' : index <= platformThreads ? 'v8' : 'pool';
     const seconds = Number(schedstat.split(' ')[0]) / 1e9;
     byKind.set(kind, (byKind.get(kind) ?? 0) + seconds);
     byKind.set('all', (byKind.get('all') ?? 0) + seconds);
@@ -151,7 +137,7 @@ async function main(): Promise<void> {
   const bytes = options.mib * MiB;
   makeTransferFile(join(dir, 'big.bin'), bytes);
   const peer = await startFakeSpicePeer(options.rate * 1e6);
-  const platformThreads = platformThreadCount(options.nodeFlags);
+  const platformThreads = nodePlatformThreadCount(options.nodeFlags);
   const client = new ClientProcess({
     name: 'ours',
     command: process.execPath,

@@ -22,6 +22,8 @@ export interface Measurement {
   minorFaults?: number;
   /** CPU seconds of the client's main thread alone (absent in reports before session 10). */
   mainThreadCpuSeconds?: number;
+  /** Our client only: CPU seconds of V8's threads and of libuv's pool (absent in reports before session 11). */
+  helperThreads?: { v8CpuSeconds: number; poolCpuSeconds: number };
   /** QEMU's own CPU seconds (all its threads: vCPUs, main loop, spice-server) during the workload. */
   qemuCpuSeconds: number;
   /** What bounds the figure, where the workload can tell (see WorkloadResult). */

@@ -11,7 +11,13 @@ import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildGuest, startQemu, type RunningQemu } from '../src/edge/qemu/launcher';
 import { cliEnvironment, cliNodeFlags } from './cli-node-flags';
-import { ClientProcess, processCpuSeconds, type ClientSpec, type ResourceUse } from './client-process';
+import {
+  ClientProcess,
+  nodePlatformThreadCount,
+  processCpuSeconds,
+  type ClientSpec,
+  type ResourceUse,
+} from './client-process';
 import { OURS, REFERENCE, printTable, type Measurement, type Report } from './report';
 import { makeSmallFileTree, rcloneWorkloads } from './rclone-workloads';
 import { guestShell, hostShell, type Shell, type Topology } from './shell';
@@ -183,6 +189,15 @@ function profileArgs(): string[] {
   return dir === undefined || dir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
 }
 
+/** Where a workload's CPU ran: the main thread, and for a Node client V8's threads and libuv's pool. */
+function threadSplit(use: ResourceUse): string {
+  const main = `main thread ${use.mainThreadCpuSeconds.toFixed(3)}`;
+  const helpers = use.helperThreads;
+  return helpers === undefined
+    ? main
+    : `${main}, V8 ${helpers.v8CpuSeconds.toFixed(3)}, pool ${helpers.poolCpuSeconds.toFixed(3)}`;
+}
+
 /** The Node/V8 flags bin/spice-webdav runs with, read from its shebang: measure what users run. */
 const OUR_NODE_FLAGS = cliNodeFlags();
 /** The environment its shebang sets too (glibc's allocator tunables). */
@@ -206,6 +221,7 @@ function clientSpecs(qemu: RunningQemu, dir: string, rawBytes: number, cli: bool
         ]
       : [...OUR_NODE_FLAGS, ...profileArgs(), OUR_CLIENT, '127.0.0.1', port, dir],
     env: OUR_ENV,
+    nodePlatformThreads: nodePlatformThreadCount(OUR_NODE_FLAGS),
   };
   const reference: ClientSpec = {
     name: 'spice-gtk',
@@ -292,7 +308,7 @@ async function measureClient(
       });
       console.log(
         `  ${spec.name.padEnd(13)} ${workload.id.padEnd(18)} ${value.toFixed(3).padStart(10)} ${workload.unit.padEnd(4)}` +
-          ` cpu ${use.cpuSeconds.toFixed(2)} s (main thread ${use.mainThreadCpuSeconds.toFixed(3)})  QEMU ${qemuCpuSeconds.toFixed(2)} s  peak RSS ${(use.peakRssBytes / MiB).toFixed(0)} MiB` +
+          ` cpu ${use.cpuSeconds.toFixed(2)} s (${threadSplit(use)})  QEMU ${qemuCpuSeconds.toFixed(2)} s  peak RSS ${(use.peakRssBytes / MiB).toFixed(0)} MiB` +
           `  switches ${use.contextSwitches}  faults ${use.minorFaults}`,
       );
       if (note !== undefined) console.log(`    ${note}`);
@@ -482,7 +498,15 @@ async function main(): Promise<void> {
         // another --interrupt-budget replaces the CLI's instead of being overridden by it.
         const ourFlags = specs.ours.args.slice(0, OUR_NODE_FLAGS.length);
         const args = [...ourFlags, ...options.nodeFlags, ...specs.ours.args.slice(OUR_NODE_FLAGS.length)];
-        await measureAll({ ...specs.ours, args, name: 'spice-webdav+flags' }, round);
+        await measureAll(
+          {
+            ...specs.ours,
+            args,
+            name: 'spice-webdav+flags',
+            nodePlatformThreads: nodePlatformThreadCount([...OUR_NODE_FLAGS, ...options.nodeFlags]),
+          },
+          round,
+        );
       }
       if (options.unbundled) {
         const args = specs.ours.args.map((arg) =>

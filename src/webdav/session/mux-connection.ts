@@ -5,7 +5,7 @@ import { Duplex } from 'node:stream';
  *
  * Request bytes go in with `deliver()`; its callback runs once the server has room for them (back-pressure
  * towards the guest). Response bytes are kept as the chunks the server wrote, and the session takes them out
- * as mux frames with `takeFrame()`: a frame is a view of one written chunk where possible, so a file read of a
+ * as mux frames with `takeFrames()`: a frame is a view of one written chunk where possible, so a file read of a
  * multiple of the frame size goes out without being copied or re-joined; only small neighbouring chunks (an
  * HTTP head, a chunked-encoding marker) are joined. A write completes only while less than `highWaterMark` is
  * queued, so a server that respects back-pressure never makes the queue hold more than that plus one write.
