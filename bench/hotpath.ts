@@ -17,35 +17,11 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliEnvironment, cliNodeFlags, environmentOfAssignments } from './cli-node-flags';
-import { ClientProcess, minorFaults, nodePlatformThreadCount, nodeThreadKind } from './client-process';
+import { ClientProcess, nodePlatformThreadCount, type ResourceUse } from './client-process';
 import { startFakeSpicePeer, type Transfer } from './fake-spice-peer';
 import { makeTransferFile } from './transfer-file';
 
 const MiB = 1024 * 1024;
-
-/**
- * CPU seconds of a process's threads for the main thread, V8's platform threads (optimizing compiler, concurrent
- * GC) and libuv's pool: where the client's CPU goes, which a V8 profile of the main thread alone does not show.
- * Threads are told apart by the order Node starts them in (all are named `node`). From each thread's
- * /proc schedstat (nanoseconds on a CPU), not /proc stat's 10 ms ticks, which are too coarse for one 32 MiB
- * transfer (one tick is 0.32 CPU-s per GiB).
- */
-function threadCpuSeconds(pid: number, platformThreads: number): Map<string, number> {
-  const byKind = new Map<string, number>();
-  const kinds = nodeThreadKind(pid, readdirSync(`/proc/${pid}/task`).map(Number), platformThreads);
-  for (const [task, kind] of kinds) {
-    let schedstat: string;
-    try {
-      schedstat = readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8');
-    } catch {
-      continue; // the thread ended between the listing and the read
-    }
-    const seconds = Number(schedstat.split(' ')[0]) / 1e9;
-    byKind.set(kind, (byKind.get(kind) ?? 0) + seconds);
-    byKind.set('all', (byKind.get('all') ?? 0) + seconds);
-  }
-  return byKind;
-}
 
 /**
  * Context switches (voluntary + involuntary) per thread kind, keyed by the thread's name (`node` is the main
@@ -78,12 +54,20 @@ function switchShares(before: Map<string, number>, after: Map<string, number>, m
     .join(', ');
 }
 
-function threadShares(before: Map<string, number>, after: Map<string, number>, mib: number): string {
-  return [...after]
-    .map(([kind, seconds]): [string, number] => [kind, seconds - (before.get(kind) ?? 0)])
-    .filter(([, seconds]) => seconds > 0)
-    .map(([kind, seconds]) => `${kind} ${((seconds * 1024) / mib).toFixed(2)}`)
-    .join(', ');
+/**
+ * CPU-s per GiB of the main thread, the whole process, V8's platform threads (optimizing compiler, concurrent GC)
+ * and libuv's pool (client-process.ts tells the threads apart): where the client's CPU goes, which a V8 profile
+ * of the main thread alone does not show.
+ */
+function threadShares(use: ResourceUse, mib: number): string {
+  const perGiB = (seconds: number) => ((seconds * 1024) / mib).toFixed(2);
+  const helpers = use.helperThreads ?? { v8CpuSeconds: 0, poolCpuSeconds: 0 };
+  return [
+    `main ${perGiB(use.mainThreadCpuSeconds)}`,
+    `all ${perGiB(use.cpuSeconds)}`,
+    `v8 ${perGiB(helpers.v8CpuSeconds)}`,
+    `pool ${perGiB(helpers.poolCpuSeconds)}`,
+  ].join(', ');
 }
 
 interface HotpathOptions {
@@ -137,7 +121,6 @@ async function main(): Promise<void> {
   const bytes = options.mib * MiB;
   makeTransferFile(join(dir, 'big.bin'), bytes);
   const peer = await startFakeSpicePeer(options.rate * 1e6);
-  const platformThreads = nodePlatformThreadCount(options.nodeFlags);
   const client = new ClientProcess({
     name: 'ours',
     command: process.execPath,
@@ -153,6 +136,7 @@ async function main(): Promise<void> {
       dir,
     ],
     env: options.env,
+    nodePlatformThreads: nodePlatformThreadCount(options.nodeFlags),
   });
   const optimized = client.countOutputLines(/^\[completed optimizing /);
   const deoptimized = client.countOutputLines(/^\[bailout \(kind: deopt/);
@@ -174,9 +158,7 @@ async function main(): Promise<void> {
       for (const kind of options.only) {
         const transfer: Transfer =
           kind === 'get' ? { kind, path: '/big.bin' } : { kind: 'put', path: '/upload.bin', bytes };
-        const threadsBefore = threadCpuSeconds(client.pid, platformThreads);
         const switchesBefore = threadSwitches(client.pid);
-        const faultsBefore = minorFaults(client.pid);
         const jitBefore = { optimized: optimized(), deoptimized: deoptimized() };
         const namesBefore = optimizedLines.length;
         const gcBefore = gcLines.length;
@@ -185,13 +167,8 @@ async function main(): Promise<void> {
         const status = await peer.transfer(transfer);
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         const use = endMeasure();
-        const threads = threadShares(
-          threadsBefore,
-          threadCpuSeconds(client.pid, platformThreads),
-          options.mib,
-        );
+        const threads = threadShares(use, options.mib);
         const switches = switchShares(switchesBefore, threadSwitches(client.pid), options.mib);
-        const faults = minorFaults(client.pid) - faultsBefore;
         if (status >= 300) throw new Error(`${kind} answered ${status}: ${client.recentOutput}`);
         console.log(
           [
@@ -200,7 +177,7 @@ async function main(): Promise<void> {
             (bytes / 1e6 / seconds).toFixed(1).padEnd(7),
             ((use.cpuSeconds * 1024) / options.mib).toFixed(2).padEnd(10),
             (use.contextSwitches / options.mib).toFixed(1).padEnd(13),
-            (faults / options.mib).toFixed(0).padEnd(11),
+            (use.minorFaults / options.mib).toFixed(0).padEnd(11),
             (use.peakRssBytes / MiB).toFixed(0).padEnd(13),
             threads,
             options.jit

@@ -6,7 +6,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildGuest, startQemu, type RunningQemu } from '../src/edge/qemu/launcher';
@@ -22,7 +22,7 @@ import { OURS, REFERENCE, printTable, type Measurement, type Report } from './re
 import { makeSmallFileTree, rcloneWorkloads } from './rclone-workloads';
 import { guestShell, hostShell, type Shell, type Topology } from './shell';
 import { startThrottleProxy } from './throttle-proxy';
-import { makeTransferFile } from './transfer-file';
+import { makeSparseFile, makeTransferFile } from './transfer-file';
 import {
   GUEST_URL,
   bigTransferWorkloads,
@@ -136,8 +136,7 @@ function makeShare(dir: string, quick: boolean, memory: boolean, bigMiB: number)
     makeTransferFile(join(dir, name), bytes);
   }
   // 1 GiB for the memory workload, not read beforehand: it is read by one client only, to see its peak RSS.
-  writeFileSync(join(dir, 'huge.bin'), '');
-  truncateSync(join(dir, 'huge.bin'), memory ? 1024 * MiB : 0);
+  makeSparseFile(join(dir, 'huge.bin'), memory ? 1024 * MiB : 0);
   writeFileSync(join(dir, layout.tinyName), 'hello from the host\n');
   for (const folder of layout.folders) {
     mkdirSync(join(dir, folder.name));

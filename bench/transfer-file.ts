@@ -8,9 +8,14 @@ const MiB = 1024 * 1024;
 
 /** Makes `file` a sparse file of `bytes` bytes whose pages are already in the page cache. */
 export function makeTransferFile(file: string, bytes: number): void {
+  makeSparseFile(file, bytes);
+  readThrough(file);
+}
+
+/** Makes `file` a sparse file of `bytes` bytes (a hole: nothing on disk, nothing in the page cache yet). */
+export function makeSparseFile(file: string, bytes: number): void {
   writeFileSync(file, '');
   truncateSync(file, bytes);
-  readThrough(file);
 }
 
 /** Reads a file to its end and drops what it read. */

@@ -5,10 +5,10 @@
  * read's copy (the pool threads' system time) and feeds V8's external-memory accounting (GC work); under the
  * guest's pacing that was about a fifth of a warm GET's CPU. A buffer is lent with the number of bytes its
  * read filled; the connection cuts it into frames (views, never copies), and each frame's bytes come back
- * through `bytesWritten` once the SPICE socket has written them (its write callback). Only when all of a
- * buffer's bytes came back is it free again. A view that is never written (a session closed, a frame joined with a neighbour) simply keeps its
- * buffer from coming back: the garbage collector frees it as before. So a mistake can cost a reuse, never
- * bytes a frame still needs.
+ * through `framesWritten` once the SPICE socket has written them (its write callback). Only when all of a
+ * buffer's bytes came back is it free again. A view that is never written (a session closed, a frame joined
+ * with a neighbour) simply keeps its buffer from coming back: the garbage collector frees it as before. So a
+ * mistake can cost a reuse, never bytes a frame still needs.
  */
 export class ReusableReadBuffers {
   private readonly free: Buffer[] = [];

@@ -56,8 +56,8 @@ export function encodeMessage(
  * The headers of several messages of one type in one buffer: message i's header at i × stride, where the stride
  * is the header's size plus `room` bytes left unset after each (for a small first piece of its body that the
  * sender puts there, such as a mux frame header). `bodySizes[i]` is message i's whole body, room included.
- * Serials (full header only) count up from `firstSerial`. The bulk path's encoder: one allocation and plain
- * stores per batch, where encodeMessageHeader costs a buffer and checked writes per message.
+ * Serials (full header only) count up from `firstSerial`. One allocation and plain stores per batch: a GET
+ * sends 32 frames per batch, and this is the encoder of every header, the lone ones too.
  */
 export function encodeMessageHeaders(
   kind: HeaderKind,
@@ -92,23 +92,11 @@ export function encodeMessageHeaders(
 
 /**
  * The header alone, for a sender that writes the body separately (a corked socket write gathers both
- * without copying the body). `room`: bytes left (unset) after the header, for the body's first small piece.
+ * without copying the body): a batch of one.
  */
 export function encodeMessageHeader(
   kind: HeaderKind,
   message: { type: number; bodySize: number; serial?: bigint },
-  room = 0,
 ): Buffer {
-  const out = Buffer.allocUnsafe(headerSize(kind) + room);
-  let offset = 0;
-  if (kind === 'full') {
-    if (message.serial === undefined) {
-      throw new RangeError('a message with a full SPICE data header needs a serial number');
-    }
-    offset = out.writeBigUInt64LE(requireUint64(message.serial, 'serial'), offset);
-  }
-  offset = out.writeUInt16LE(requireUint(message.type, 16, 'message type'), offset);
-  offset = out.writeUInt32LE(requireUint(message.bodySize, 32, 'message body size'), offset);
-  if (kind === 'full') out.writeUInt32LE(0, offset);
-  return out;
+  return encodeMessageHeaders(kind, message.type, [message.bodySize], 0, message.serial);
 }

@@ -1,7 +1,22 @@
 // The bench's child-process wrapper: counting a client's output lines (hotpath --jit counts V8's trace lines
 // per transfer with it), including lines that arrive split across pipe reads.
 
-import { ClientProcess, nodePlatformThreadCount, nodeThreadKind } from '../../../bench/client-process';
+import {
+  ClientProcess,
+  nodePlatformThreadCount,
+  nodeThreadKind,
+  type ClientSpec,
+} from '../../../bench/client-process';
+
+/** Runs `use` with a client started from `spec`, and stops the client whatever `use` does. */
+async function withClient(spec: ClientSpec, use: (client: ClientProcess) => Promise<void>): Promise<void> {
+  const client = new ClientProcess(spec);
+  try {
+    await use(client);
+  } finally {
+    await client.stop();
+  }
+}
 
 /** Yields to the event loop until `done()` holds (jest's timeout ends the wait if it never does). */
 async function until(done: () => boolean): Promise<void> {
@@ -16,16 +31,13 @@ describe('ClientProcess.countOutputLines', () => {
       "setTimeout(() => process.stdout.write('mizing g]\\n[completed optimizing h] not at the end\\nend\\n'), 50);",
       'setInterval(() => undefined, 1000);',
     ].join('\n');
-    const client = new ClientProcess({ name: 'lines', command: process.execPath, args: ['-e', script] });
-    try {
+    await withClient({ name: 'lines', command: process.execPath, args: ['-e', script] }, async (client) => {
       const optimized = client.countOutputLines(/^\[completed optimizing /);
       const ends = client.countOutputLines(/^end$/);
       await until(() => ends() === 1);
       expect(ends()).toBe(1);
       expect(optimized()).toBe(3);
-    } finally {
-      await client.stop();
-    }
+    });
   });
 });
 
@@ -52,13 +64,13 @@ describe('ClientProcess.beginMeasure for a Node client', () => {
       'setInterval(() => undefined, 1000);',
       "console.log('ready');",
     ].join('\n');
-    const client = new ClientProcess({
+    const spec = {
       name: 'pool',
       command: process.execPath,
       args: ['-e', script],
       nodePlatformThreads: nodePlatformThreadCount([]),
-    });
-    try {
+    };
+    await withClient(spec, async (client) => {
       const ready = client.countOutputLines(/^ready$/);
       const hashed = client.countOutputLines(/^hashed$/);
       await until(() => ready() === 1);
@@ -75,8 +87,6 @@ describe('ClientProcess.beginMeasure for a Node client', () => {
         use.cpuSeconds,
         5,
       );
-    } finally {
-      await client.stop();
-    }
+    });
   });
 });

@@ -62,6 +62,10 @@ describe('data headers', () => {
   });
 
   it('encode a batch of headers with room after each, as encodeMessageHeader does one by one', () => {
+    // Type 0x0165 and sizes 10 and 0x01020304, little-endian, each header followed by 2 unset bytes of room.
+    expect(encodeMessageHeaders('mini', 0x0165, [10, 0x01020304], 2).toString('hex')).toMatch(
+      /^65010a000000.{4}650104030201.{4}$/,
+    );
     const sizes = [0, 1, 0xffff, 0x10000, 0xffffffff];
     const mini = encodeMessageHeaders('mini', 101, sizes, 10);
     expect(mini.length).toBe(5 * 16);
