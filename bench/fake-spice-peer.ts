@@ -32,12 +32,20 @@ export type Transfer =
       readonly kind: 'put';
       readonly path: string;
       readonly bytes: number;
-    };
+    }
+  /** What rclone sends besides PUT and GET when it uploads a tree (bench/rclone-workloads.ts). */
+  | { readonly kind: 'mkcol'; readonly path: string }
+  | { readonly kind: 'propfind'; readonly path: string };
 
 export interface FakeSpicePeer {
   readonly port: number;
-  /** Runs one request on a fresh mux client once the client has linked; resolves with the answer's status. */
-  transfer(transfer: Transfer): Promise<number>;
+  /**
+   * Runs one request once the client has linked, on a fresh mux client or on `keepAlive`'s (one request at a
+   * time on each); resolves with the answer's status.
+   */
+  transfer(transfer: Transfer, keepAlive?: ClientId): Promise<number>;
+  /** A mux client for a keep-alive connection, as a guest program that sends many requests on one. */
+  keepAliveClient(): ClientId;
   close(): Promise<void>;
 }
 
@@ -204,15 +212,25 @@ async function sendMuxStream(socket: net.Socket, frames: Iterable<Buffer>, pacer
   await flush();
 }
 
+function requestHead(transfer: Transfer): string {
+  const host = `${transfer.path} HTTP/1.1\r\nHost: localhost\r\n`;
+  switch (transfer.kind) {
+    case 'get':
+      return `GET ${host}\r\n`;
+    case 'put':
+      return `PUT ${host}Content-Length: ${transfer.bytes}\r\n\r\n`;
+    case 'mkcol':
+      return `MKCOL ${host}\r\n`;
+    case 'propfind':
+      return `PROPFIND ${host}Depth: 0\r\n\r\n`;
+  }
+}
+
 function* requestFrames(id: ClientId, transfer: Transfer): Generator<Buffer> {
-  const head =
-    transfer.kind === 'get'
-      ? `GET ${transfer.path} HTTP/1.1\r\nHost: localhost\r\n\r\n`
-      : `PUT ${transfer.path} HTTP/1.1\r\nHost: localhost\r\nContent-Length: ${transfer.bytes}\r\n\r\n`;
-  const headBytes = Buffer.from(head, 'latin1');
+  const headBytes = Buffer.from(requestHead(transfer), 'latin1');
   yield encodeMuxHeader(id, headBytes.length);
   yield headBytes;
-  if (transfer.kind === 'get') return;
+  if (transfer.kind !== 'put') return;
   // Incompressible-looking but cheap: one random-ish frame reused (the client never compares content).
   const body = Buffer.alloc(MUX_MAX_PAYLOAD);
   for (let i = 0; i < body.length; i++) body[i] = (i * 2654435761) >>> 24;
@@ -274,10 +292,15 @@ export async function startFakeSpicePeer(bytesPerSecond = 0): Promise<FakeSpiceP
 
   return {
     port,
-    async transfer(transfer) {
-      const socket = await webdav;
+    keepAliveClient() {
       const id = clientIdFromBigInt(nextClient);
       nextClient += 16n;
+      return id;
+    },
+    async transfer(transfer, keepAlive) {
+      const socket = await webdav;
+      const id = keepAlive ?? clientIdFromBigInt(nextClient);
+      if (keepAlive === undefined) nextClient += 16n;
       const answered = new Promise<number>((resolve) => readers.set(id, new AnswerReader(resolve)));
       await sendMuxStream(socket, requestFrames(id, transfer), sendPacer);
       const status = await answered;

@@ -5,7 +5,9 @@
 //
 // npm run build && node dist/bench/hotpath.js [--mib 256] [--rounds 4] [--only get,put] [--rate MBps]
 //   [--flags "..."] [--env "NAME=VALUE ..."] (default: bin/spice-webdav's, from its shebang) [--unbundled] [--jit]
-//   [--jit-names] [--gc]
+//   [--jit-names] [--gc] [--pace-ms N]
+// --only small runs a small-files upload as rclone sends it (MKCOL, PUT of 4 KiB, PROPFIND per file; 1,000 files,
+// 4 keep-alive connections), its requests at least --pace-ms apart (rclone: 10), and reports the cost per request.
 // Round 1 of each kind is a fresh process's first transfer (the bench's cold rows); the later rounds are warm.
 // --jit also runs the client with V8's --trace-opt --trace-deopt and counts, per transfer, the functions V8
 // finished optimizing and the deoptimizations (a function optimized, thrown away and optimized again per round
@@ -18,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliEnvironment, cliNodeFlags, environmentOfAssignments } from './cli-node-flags';
 import { ClientProcess, nodePlatformThreadCount, type ResourceUse } from './client-process';
-import { startFakeSpicePeer, type Transfer } from './fake-spice-peer';
+import { startFakeSpicePeer, type FakeSpicePeer, type Transfer } from './fake-spice-peer';
 import { makeTransferFile } from './transfer-file';
 
 const MiB = 1024 * 1024;
@@ -46,11 +48,12 @@ function threadSwitches(pid: number): Map<string, number> {
   return byName;
 }
 
-function switchShares(before: Map<string, number>, after: Map<string, number>, mib: number): string {
+/** Context switches per unit (MiB, request) by thread, leaving out those that round to none. */
+function switchShares(before: Map<string, number>, after: Map<string, number>, units: number): string {
   return [...after]
-    .map(([name, count]): [string, number] => [name, count - (before.get(name) ?? 0)])
-    .filter(([, count]) => count > 0)
-    .map(([name, count]) => `${name} ${(count / mib).toFixed(1)}`)
+    .map(([name, count]): [string, string] => [name, ((count - (before.get(name) ?? 0)) / units).toFixed(1)])
+    .filter(([, share]) => share !== '0.0')
+    .map(([name, share]) => `${name} ${share}`)
     .join(', ');
 }
 
@@ -86,6 +89,8 @@ interface HotpathOptions {
   /** Print the names of the functions optimized per transfer. */
   jitNames: boolean;
   gc: boolean;
+  /** The small-files workload starts its requests at least this far apart, as rclone does (0: no pause). */
+  paceMs: number;
 }
 
 function parseOptions(argv: readonly string[]): HotpathOptions {
@@ -107,6 +112,7 @@ function parseOptions(argv: readonly string[]): HotpathOptions {
     jit: argv.includes('--jit') || argv.includes('--jit-names'),
     jitNames: argv.includes('--jit-names'),
     gc: argv.includes('--gc'),
+    paceMs: Number(value('--pace-ms') ?? '0'),
   };
 }
 
@@ -156,6 +162,20 @@ async function main(): Promise<void> {
     );
     for (let round = 1; round <= options.rounds; round++) {
       for (const kind of options.only) {
+        if (kind === 'small') {
+          const gcBefore = gcLines.length;
+          const jitBefore = { optimized: optimized(), deoptimized: deoptimized() };
+          const namesBefore = optimizedLines.length;
+          await smallFilesRound(peer, client, round, options.paceMs);
+          if (options.gc) console.log(`       gc: ${gcSummary(gcLines.slice(gcBefore))}`);
+          if (options.jit)
+            console.log(
+              `       optimized ${optimized() - jitBefore.optimized}, deopts ${deoptimized() - jitBefore.deoptimized}`,
+            );
+          if (options.jitNames)
+            console.log(`       optimized: ${functionNames(optimizedLines.slice(namesBefore))}`);
+          continue;
+        }
         const transfer: Transfer =
           kind === 'get' ? { kind, path: '/big.bin' } : { kind: 'put', path: '/upload.bin', bytes };
         const switchesBefore = threadSwitches(client.pid);
@@ -196,6 +216,72 @@ async function main(): Promise<void> {
     await peer.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const SMALL_FILES = 1000;
+const SMALL_FOLDERS = 20;
+const SMALL_FILE_BYTES = 4096;
+const SMALL_CONNECTIONS = 4;
+
+/**
+ * What rclone sends to upload a tree of small files (docs/performance.md, "Many small files"): per file a MKCOL
+ * of its folder (405 but for the first), the PUT and a PROPFIND Depth 0, on 4 keep-alive connections at once,
+ * each request started as soon as its connection's previous one is answered, and no sooner than `paceMs` after
+ * the last one started on any connection. Reports our client's cost per request.
+ */
+async function smallFilesRound(
+  peer: FakeSpicePeer,
+  client: ClientProcess,
+  round: number,
+  paceMs: number,
+): Promise<void> {
+  // One pacer for all connections: rclone's WebDAV backend starts any two requests at least 10 ms apart.
+  let lastStart = 0;
+  const paced = async <T>(request: () => Promise<T>): Promise<T> => {
+    const now = performance.now();
+    const start = Math.max(now, lastStart + paceMs);
+    lastStart = start;
+    if (start > now) await new Promise((resolve) => setTimeout(resolve, start - now));
+    return request();
+  };
+  const switchesBefore = threadSwitches(client.pid);
+  const endMeasure = client.beginMeasure();
+  const started = process.hrtime.bigint();
+  let next = 0;
+  const connection = async (): Promise<void> => {
+    const id = peer.keepAliveClient();
+    for (let file = next++; file < SMALL_FILES; file = next++) {
+      const folder = `/r${round}-d${file % SMALL_FOLDERS}`;
+      const path = `${folder}/f${file}.bin`;
+      const statuses = [
+        await paced(() => peer.transfer({ kind: 'mkcol', path: `${folder}/` }, id)),
+        await paced(() => peer.transfer({ kind: 'put', path, bytes: SMALL_FILE_BYTES }, id)),
+        await paced(() => peer.transfer({ kind: 'propfind', path }, id)),
+      ];
+      if (statuses[1] >= 300 || statuses[2] !== 207 || (statuses[0] !== 201 && statuses[0] !== 405))
+        throw new Error(`small files: ${statuses.join(' ')} for ${path}: ${client.recentOutput}`);
+    }
+  };
+  await Promise.all(Array.from({ length: SMALL_CONNECTIONS }, connection));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const use = endMeasure();
+  const requests = SMALL_FILES * 3;
+  const perRequest = (cpuSeconds: number) => ((cpuSeconds * 1e6) / requests).toFixed(0);
+  const helpers = use.helperThreads ?? { v8CpuSeconds: 0, poolCpuSeconds: 0 };
+  console.log(
+    [
+      String(round).padEnd(6),
+      'small',
+      `${(requests / seconds).toFixed(0)} requests/s, CPU µs per request ${perRequest(use.cpuSeconds)}`,
+      `(main ${perRequest(use.mainThreadCpuSeconds)}, v8 ${perRequest(helpers.v8CpuSeconds)},`,
+      `pool ${perRequest(helpers.poolCpuSeconds)}), switches per request`,
+      (use.contextSwitches / requests).toFixed(1),
+      `peak RSS ${(use.peakRssBytes / MiB).toFixed(0)} MiB`,
+    ].join(' '),
+  );
+  console.log(
+    `       switches per request by thread: ${switchShares(switchesBefore, threadSwitches(client.pid), requests)}`,
+  );
 }
 
 /** Count and summed pause of each kind of collection, from --trace-gc's lines ("... ms: Scavenge 4.1 (5.0) -> 3.2 (6.0) MB, 0.8 / 0.0 ms ..."). */
