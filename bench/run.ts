@@ -147,39 +147,44 @@ function makeShare(dir: string, quick: boolean, memory: boolean, bigMiB: number)
   return layout;
 }
 
-function referenceAvailable(): boolean {
-  const probe = (): boolean => {
-    try {
-      execFileSync(
-        '/usr/bin/python3',
-        [
-          '-c',
-          "import gi; gi.require_version('SpiceClientGLib', '2.0'); from gi.repository import SpiceClientGLib",
-        ],
-        { stdio: 'ignore' },
-      );
-      return true;
-    } catch {
-      return false;
-    }
-  };
+/**
+ * Whether `probe` succeeds, after installing Debian's `packages` with apt-get where it did not and we are root
+ * (as the bench's other tools: a fresh machine runs the whole bench); otherwise says what to install and why
+ * it matters (`without`).
+ */
+function withDebianPackages(probe: () => boolean, packages: readonly string[], without: string): boolean {
   if (probe()) return true;
+  const command = `apt-get install -y ${packages.join(' ')}`;
   if (process.getuid?.() === 0) {
-    console.log('Installing the reference client (apt-get install gir1.2-spiceclientglib-2.0 python3-gi)...');
+    console.log(`Installing ${packages.join(', ')} (${command})...`);
     try {
-      execFileSync('apt-get', ['install', '-y', 'gir1.2-spiceclientglib-2.0', 'python3-gi'], {
-        stdio: 'ignore',
-      });
+      execFileSync('apt-get', ['install', '-y', ...packages], { stdio: 'ignore' });
     } catch {
       // Reported below.
     }
     if (probe()) return true;
   }
-  console.log(
-    'The spice-gtk reference client is not available: install Debian packages gir1.2-spiceclientglib-2.0 and ' +
-      'python3-gi (as root: apt-get install -y gir1.2-spiceclientglib-2.0 python3-gi). Measuring ours only.',
-  );
+  console.log(`Debian's ${packages.join(' and ')} not available (as root: ${command}): ${without}.`);
   return false;
+}
+
+function succeeds(command: string, args: readonly string[]): boolean {
+  try {
+    execFileSync(command, args, { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function referenceAvailable(): boolean {
+  const imports =
+    "import gi; gi.require_version('SpiceClientGLib', '2.0'); from gi.repository import SpiceClientGLib";
+  return withDebianPackages(
+    () => succeeds('/usr/bin/python3', ['-c', imports]),
+    ['gir1.2-spiceclientglib-2.0', 'python3-gi'],
+    'no spice-gtk reference, measuring ours only',
+  );
 }
 
 /** BENCH_PROFILE_DIR=DIR: a V8 CPU profile of our client per run, for finding where its CPU goes. */
@@ -395,13 +400,11 @@ async function measureSlowLinkRound(
 }
 
 function rcloneInstalled(): boolean {
-  try {
-    execFileSync('rclone', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    console.log('rclone is not installed (Debian package rclone): skipping the many-small-files workloads.');
-    return false;
-  }
+  return withDebianPackages(
+    () => succeeds('rclone', ['version']),
+    ['rclone'],
+    'skipping the many-small-files workloads',
+  );
 }
 
 function qemuVersion(): string {
