@@ -35,6 +35,17 @@ async function timed(step: () => Promise<unknown>): Promise<number> {
   return (Date.now() - started) / 1000;
 }
 
+const UPLOAD = 'rclone-up@host';
+
+/**
+ * The workloads `only` asks for, plus the upload where it asks for a later rclone step without it: listing,
+ * downloading and deleting work on the tree the upload made in the same client process and round.
+ */
+export function withRcloneUpload(only: readonly string[]): string[] {
+  const needsTree = only.some((id) => id.startsWith('rclone-') && id !== UPLOAD);
+  return needsTree && !only.includes(UPLOAD) ? [UPLOAD, ...only] : [...only];
+}
+
 export function rcloneWorkloads(tree: string): Workload[] {
   const remote = (context: WorkloadContext): string => `:webdav:tree-${context.client}-${context.round}`;
   const step = (id: string, label: string, run: (context: WorkloadContext) => Promise<number>): Workload => ({
@@ -48,7 +59,7 @@ export function rcloneWorkloads(tree: string): Workload[] {
     run,
   });
   return [
-    step('rclone-up@host', 'rclone: upload 1,000 × 4 KiB in 20 folders', (context) =>
+    step(UPLOAD, 'rclone: upload 1,000 × 4 KiB in 20 folders', (context) =>
       timed(() => rclone(context, `copy ${tree} ${remote(context)}`)),
     ),
     step('rclone-list@host', 'rclone: list the 1,000 files', async (context) => {

@@ -19,7 +19,7 @@ import {
   type ResourceUse,
 } from './client-process';
 import { OURS, REFERENCE, printTable, type Measurement, type Report } from './report';
-import { makeSmallFileTree, rcloneWorkloads } from './rclone-workloads';
+import { makeSmallFileTree, rcloneWorkloads, withRcloneUpload } from './rclone-workloads';
 import { guestShell, hostShell, type Shell, type Topology } from './shell';
 import { startThrottleProxy } from './throttle-proxy';
 import { makeSparseFile, makeTransferFile } from './transfer-file';
@@ -148,29 +148,28 @@ function makeShare(dir: string, quick: boolean, memory: boolean, bigMiB: number)
 }
 
 /**
- * Whether `probe` succeeds, after installing Debian's `packages` with apt-get where it did not and we are root
- * (as the bench's other tools: a fresh machine runs the whole bench); otherwise says what to install and why
- * it matters (`without`).
+ * Whether `probe` succeeds, after installing Debian's `packages` where it did not and we are root (so a fresh
+ * machine runs the whole bench, as CI runs the tests; apt-get's package lists are refreshed if the first try
+ * fails); otherwise says what to install and what is left out (`without`).
  */
 function withDebianPackages(probe: () => boolean, packages: readonly string[], without: string): boolean {
   if (probe()) return true;
   const command = `apt-get install -y ${packages.join(' ')}`;
   if (process.getuid?.() === 0) {
     console.log(`Installing ${packages.join(', ')} (${command})...`);
-    try {
-      execFileSync('apt-get', ['install', '-y', ...packages], { stdio: 'ignore' });
-    } catch {
-      // Reported below.
-    }
+    const apt = (args: readonly string[]): boolean =>
+      succeeds('apt-get', args, { ...process.env, DEBIAN_FRONTEND: 'noninteractive' });
+    const install = ['install', '-y', ...packages];
+    if (!apt(install) && apt(['update'])) apt(install);
     if (probe()) return true;
   }
   console.log(`Debian's ${packages.join(' and ')} not available (as root: ${command}): ${without}.`);
   return false;
 }
 
-function succeeds(command: string, args: readonly string[]): boolean {
+function succeeds(command: string, args: readonly string[], env?: NodeJS.ProcessEnv): boolean {
   try {
-    execFileSync(command, args, { stdio: 'ignore' });
+    execFileSync(command, args, { stdio: 'ignore', env });
     return true;
   } catch {
     return false;
@@ -445,7 +444,11 @@ async function main(): Promise<void> {
       host: withHost && qemu.webdavForwardPort !== undefined ? hostShell(qemu.webdavForwardPort) : undefined,
     };
     const specs = clientSpecs(qemu, dir, share.bigBytes, options.cli);
-    const selected = (w: Workload): boolean => options.only === undefined || options.only.includes(w.id);
+    const asked = options.only;
+    const only = asked === undefined ? undefined : withRcloneUpload(asked);
+    if (asked !== undefined && only !== undefined && only.length > asked.length)
+      console.log('The later rclone steps work on the tree rclone-up@host uploads: measuring it too.');
+    const selected = (w: Workload): boolean => only === undefined || only.includes(w.id);
     const perTopology = options.topologies.flatMap((topology) => [
       ...bigTransferWorkloads(share, topology, false),
       concurrentGetWorkload(share, topology),
