@@ -19,33 +19,33 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliEnvironment, cliNodeFlags, environmentOfAssignments } from './cli-node-flags';
-import { ClientProcess, nodePlatformThreadCount, type ResourceUse } from './client-process';
+import { ClientProcess, nodePlatformThreadCount, nodeThreadKind, type ResourceUse } from './client-process';
 import { startFakeSpicePeer, type FakeSpicePeer, type Transfer } from './fake-spice-peer';
 import { makeTransferFile } from './transfer-file';
 
 const MiB = 1024 * 1024;
 
 /**
- * Context switches (voluntary + involuntary) per thread kind, keyed by the thread's name (`node` is the main
- * thread; libuv's pool is `libuv-worker`, V8's helpers `V8 DefaultWorke` and so on): which thread wakes.
+ * Context switches (voluntary, and involuntary as "(preempted)") summed per thread kind: main, V8's threads,
+ * libuv's pool, told apart as client-process.ts does (`nodeThreadKind`): which threads wake.
  */
-function threadSwitches(pid: number): Map<string, number> {
-  const byName = new Map<string, number>();
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
+function threadSwitches(pid: number, platformThreads: number): Map<string, number> {
+  const tasks = readdirSync(`/proc/${pid}/task`).map(Number);
+  const kinds = nodeThreadKind(pid, tasks, platformThreads);
+  const byKind = new Map<string, number>();
+  for (const task of tasks) {
     let status: string;
     try {
       status = readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8');
     } catch {
       continue; // the thread ended between the listing and the read
     }
-    // Node 20 leaves its threads unnamed: they are told apart by their order of creation (thread id).
-    const name = task === String(pid) ? 'main' : `+${Number(task) - pid}`;
     for (const match of status.matchAll(/^(non)?voluntary_ctxt_switches:\s+(\d+)$/gm)) {
-      const key = `${name}${match[1] === undefined ? '' : ' (preempted)'}`;
-      byName.set(key, (byName.get(key) ?? 0) + Number(match[2]));
+      const key = `${kinds.get(task) ?? 'pool'}${match[1] === undefined ? '' : ' (preempted)'}`;
+      byKind.set(key, (byKind.get(key) ?? 0) + Number(match[2]));
     }
   }
-  return byName;
+  return byKind;
 }
 
 /** Context switches per unit (MiB, request) by thread, leaving out those that round to none. */
@@ -127,6 +127,7 @@ async function main(): Promise<void> {
   const bytes = options.mib * MiB;
   makeTransferFile(join(dir, 'big.bin'), bytes);
   const peer = await startFakeSpicePeer(options.rate * 1e6);
+  const platformThreads = nodePlatformThreadCount(options.nodeFlags);
   const client = new ClientProcess({
     name: 'ours',
     command: process.execPath,
@@ -142,12 +143,30 @@ async function main(): Promise<void> {
       dir,
     ],
     env: options.env,
-    nodePlatformThreads: nodePlatformThreadCount(options.nodeFlags),
+    nodePlatformThreads: platformThreads,
   });
+  const switches = (): Map<string, number> => threadSwitches(client.pid, platformThreads);
   const optimized = client.countOutputLines(/^\[completed optimizing /);
   const deoptimized = client.countOutputLines(/^\[bailout \(kind: deopt/);
   const optimizedLines = client.collectOutputLines(/^\[completed optimizing /);
   const gcLines = client.collectOutputLines(/^\[\d+:0x[0-9a-f]+\]\s+\d+ ms: (Scavenge|Mark-Compact)/);
+  /** What --jit, --jit-names and --gc print about the transfer run since `markTraces()`. */
+  const markTraces = () => {
+    const mark = {
+      optimized: optimized(),
+      deoptimized: deoptimized(),
+      names: optimizedLines.length,
+      gc: gcLines.length,
+    };
+    return (): string[] =>
+      [
+        ...(options.jit
+          ? [`optimized ${optimized() - mark.optimized}, deopts ${deoptimized() - mark.deoptimized}`]
+          : []),
+        ...(options.jitNames ? [`optimized: ${functionNames(optimizedLines.slice(mark.names))}`] : []),
+        ...(options.gc ? [`gc: ${gcSummary(gcLines.slice(mark.gc))}`] : []),
+      ].map((line) => `       ${line}`);
+  };
   try {
     // The engine is made once the channel is up; until then the guest gets 503s.
     writeFileSync(join(dir, 'ready.txt'), 'ready');
@@ -162,33 +181,22 @@ async function main(): Promise<void> {
     );
     for (let round = 1; round <= options.rounds; round++) {
       for (const kind of options.only) {
+        const traces = markTraces();
         if (kind === 'small') {
-          const gcBefore = gcLines.length;
-          const jitBefore = { optimized: optimized(), deoptimized: deoptimized() };
-          const namesBefore = optimizedLines.length;
-          await smallFilesRound(peer, client, round, options.paceMs);
-          if (options.gc) console.log(`       gc: ${gcSummary(gcLines.slice(gcBefore))}`);
-          if (options.jit)
-            console.log(
-              `       optimized ${optimized() - jitBefore.optimized}, deopts ${deoptimized() - jitBefore.deoptimized}`,
-            );
-          if (options.jitNames)
-            console.log(`       optimized: ${functionNames(optimizedLines.slice(namesBefore))}`);
+          await smallFilesRound(peer, client, switches, round, options.paceMs);
+          for (const line of traces()) console.log(line);
           continue;
         }
         const transfer: Transfer =
           kind === 'get' ? { kind, path: '/big.bin' } : { kind: 'put', path: '/upload.bin', bytes };
-        const switchesBefore = threadSwitches(client.pid);
-        const jitBefore = { optimized: optimized(), deoptimized: deoptimized() };
-        const namesBefore = optimizedLines.length;
-        const gcBefore = gcLines.length;
+        const switchesBefore = switches();
         const endMeasure = client.beginMeasure();
         const started = process.hrtime.bigint();
         const status = await peer.transfer(transfer);
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         const use = endMeasure();
         const threads = threadShares(use, options.mib);
-        const switches = switchShares(switchesBefore, threadSwitches(client.pid), options.mib);
+        const switchesByThread = switchShares(switchesBefore, switches(), options.mib);
         if (status >= 300) throw new Error(`${kind} answered ${status}: ${client.recentOutput}`);
         console.log(
           [
@@ -200,15 +208,10 @@ async function main(): Promise<void> {
             (use.minorFaults / options.mib).toFixed(0).padEnd(11),
             (use.peakRssBytes / MiB).toFixed(0).padEnd(13),
             threads,
-            options.jit
-              ? `; optimized ${optimized() - jitBefore.optimized}, deopts ${deoptimized() - jitBefore.deoptimized}`
-              : '',
           ].join(' '),
         );
-        console.log(`       switches/MiB by thread: ${switches}`);
-        if (options.jitNames)
-          console.log(`       optimized: ${functionNames(optimizedLines.slice(namesBefore))}`);
-        if (options.gc) console.log(`       gc: ${gcSummary(gcLines.slice(gcBefore))}`);
+        console.log(`       switches/MiB by thread: ${switchesByThread}`);
+        for (const line of traces()) console.log(line);
       }
     }
   } finally {
@@ -232,6 +235,7 @@ const SMALL_CONNECTIONS = 4;
 async function smallFilesRound(
   peer: FakeSpicePeer,
   client: ClientProcess,
+  switches: () => Map<string, number>,
   round: number,
   paceMs: number,
 ): Promise<void> {
@@ -244,7 +248,7 @@ async function smallFilesRound(
     if (start > now) await new Promise((resolve) => setTimeout(resolve, start - now));
     return request();
   };
-  const switchesBefore = threadSwitches(client.pid);
+  const switchesBefore = switches();
   const endMeasure = client.beginMeasure();
   const started = process.hrtime.bigint();
   let next = 0;
@@ -279,9 +283,7 @@ async function smallFilesRound(
       `peak RSS ${(use.peakRssBytes / MiB).toFixed(0)} MiB`,
     ].join(' '),
   );
-  console.log(
-    `       switches per request by thread: ${switchShares(switchesBefore, threadSwitches(client.pid), requests)}`,
-  );
+  console.log(`       switches per request by thread: ${switchShares(switchesBefore, switches(), requests)}`);
 }
 
 /** Count and summed pause of each kind of collection, from --trace-gc's lines ("... ms: Scavenge 4.1 (5.0) -> 3.2 (6.0) MB, 0.8 / 0.0 ms ..."). */
