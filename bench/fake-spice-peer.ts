@@ -290,17 +290,18 @@ export async function startFakeSpicePeer(bytesPerSecond = 0): Promise<FakeSpiceP
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
 
+  const newClient = (): ClientId => {
+    const id = clientIdFromBigInt(nextClient);
+    nextClient += 16n;
+    return id;
+  };
+
   return {
     port,
-    keepAliveClient() {
-      const id = clientIdFromBigInt(nextClient);
-      nextClient += 16n;
-      return id;
-    },
+    keepAliveClient: newClient,
     async transfer(transfer, keepAlive) {
       const socket = await webdav;
-      const id = keepAlive ?? clientIdFromBigInt(nextClient);
-      if (keepAlive === undefined) nextClient += 16n;
+      const id = keepAlive ?? newClient();
       const answered = new Promise<number>((resolve) => readers.set(id, new AnswerReader(resolve)));
       await sendMuxStream(socket, requestFrames(id, transfer), sendPacer);
       const status = await answered;
