@@ -1,10 +1,8 @@
 import { promises as fsp } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { Stats } from 'node:fs';
 import { sendText } from './connection-host';
-import { BatchedFileWriter } from './batched-file-writer';
 import { closeFd, fchmodFd, openFd, renamePath, unlinkPath, writeAll } from './fd-calls';
 import { allowHeader } from './method-table';
 import { fileSystemRefusal } from './methods/file-system-refusal';
@@ -12,6 +10,7 @@ import { sameFile, type ShareNamespace } from './share-namespace';
 import { readSmallBody } from './request-body';
 import { freshTempName } from './share-temp-files';
 import { statOrUndefined } from './stat-or-undefined';
+import { writeUploadBody } from './upload-body-writer';
 
 type Refusal = { readonly kind: 'refused'; readonly status: number; readonly message: string };
 type Opened = { readonly kind: 'opened'; readonly handle: fsp.FileHandle; readonly id: symbol };
@@ -48,7 +47,7 @@ export async function receiveFile(
   if (opened.kind === 'refused') return answerRefusal(res, opened);
 
   try {
-    await pipeline(req, new BatchedFileWriter(opened.handle, onBytes));
+    await writeUploadBody(req, opened.handle, onBytes);
   } catch (error) {
     await space.lock.exclusive(() => discardUpload(space, opened));
     if (req.destroyed && !req.complete) return; // the guest went away

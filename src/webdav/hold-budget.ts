@@ -7,7 +7,7 @@
  *   downloads behind a guest that read nothing held 124 MiB with the small reads (measured, session 8;
  *   file-response.ts);
  * - a PROPFIND answer of up to 1 MiB is held back whole to be sent with its length (propfind/streamed-answer.ts).
- * Uploads use one too, for the batches they gather while waiting for the guest's bytes (batched-file-writer.ts).
+ * Uploads use one too, for the batches they gather while waiting for the guest's bytes (upload-body-writer.ts).
  * Once `limit` are held, the caller falls back to its small form (a read of one frame; an answer streamed in
  * 64 KiB pieces) until some come back. It never makes anyone wait, so nothing can stall on it: a buffer whose
  * release never comes (a transport that does not report writes) counts until its response is over.

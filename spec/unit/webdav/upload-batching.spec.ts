@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { PassThrough, Readable } from 'node:stream';
 import { createWebdavEngine, type WebdavEngine } from '../../../src/webdav';
 import {
-  BatchedFileWriter,
   gatheringBatches,
   UPLOAD_BATCH_BYTES,
-} from '../../../src/webdav/batched-file-writer';
+  writeUploadBody,
+  type WritableHandle,
+} from '../../../src/webdav/upload-body-writer';
 import { connect } from './support/dav-client';
 import { fileHandlePrototype } from './support/file-handle-prototype';
 import { makeSandbox, sha256, type Sandbox } from './support/temp-share';
@@ -19,6 +19,51 @@ const FRAME = 65535;
 async function writePieces(connection: NodeJS.WritableStream, pieces: readonly Buffer[]): Promise<void> {
   for (const piece of pieces) {
     if (!connection.write(piece)) await new Promise((resolve) => connection.once('drain', resolve));
+  }
+}
+
+/** Resolves once `condition` holds, checking after each turn of the event loop; gives up after 4 s. */
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 4000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('the awaited condition never came true');
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** A disk whose every write waits until the spec lets it complete. */
+class StuckDisk implements WritableHandle {
+  readonly written: Buffer[] = [];
+  bytesWritten = 0;
+  private readonly pending: (() => void)[] = [];
+  private onWrite: (() => void) | undefined;
+
+  get waiting(): number {
+    return this.pending.length;
+  }
+
+  writev(buffers: Buffer[]): Promise<{ bytesWritten: number }> {
+    return new Promise((resolve) => {
+      this.pending.push(() => {
+        const all = Buffer.concat(buffers);
+        this.written.push(all);
+        this.bytesWritten += all.length;
+        resolve({ bytesWritten: all.length });
+      });
+      this.onWrite?.();
+    });
+  }
+
+  /** Completes the oldest write. */
+  releaseOne(): void {
+    this.pending.shift()?.();
+  }
+
+  /** Completes the oldest write once there is one (resolves after the write was let through). */
+  async next(): Promise<void> {
+    while (this.pending.length === 0) await new Promise<void>((resolve) => (this.onWrite = resolve));
+    this.releaseOne();
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
 
@@ -79,7 +124,7 @@ describe('PUT bodies reach the disk in batches (one thread-pool trip per batch, 
       },
     };
     let counted = 0;
-    await pipeline(Readable.from(framesOf(content)), new BatchedFileWriter(handle, (n) => (counted += n)));
+    await writeUploadBody(Readable.from(framesOf(content)), handle, (n) => (counted += n));
     expect(Buffer.concat(written).equals(content)).toBe(true);
     expect(counted).toBe(content.length);
   });
@@ -96,7 +141,7 @@ describe('PUT bodies reach the disk in batches (one thread-pool trip per batch, 
     // Other uploads (whose guest stopped sending) gather every batch the budget allows.
     const others = Array.from({ length: gatheringBatches.limit }, () => gatheringBatches.take());
     try {
-      await pipeline(Readable.from(framesOf(content)), new BatchedFileWriter(handle, () => undefined));
+      await writeUploadBody(Readable.from(framesOf(content)), handle, () => undefined);
     } finally {
       for (const release of others) release?.();
     }
@@ -107,15 +152,61 @@ describe('PUT bodies reach the disk in batches (one thread-pool trip per batch, 
     expect(gatheringBatches.inUse).toBe(0);
   });
 
-  it('gives its gathering batch back when it is destroyed in the middle of one', async () => {
+  it('gives its gathering batch back when the body is cut off in the middle of one', async () => {
     const handle = { writev: (buffers: Buffer[]) => Promise.resolve({ bytesWritten: buffers.length }) };
-    const writer = new BatchedFileWriter(handle, () => undefined);
-    await new Promise<void>((resolve, reject) =>
-      writer.write(randomBytes(FRAME), (e) => (e ? reject(e) : resolve())),
-    );
+    const body = new PassThrough();
+    let gathered = 0;
+    const written = writeUploadBody(body, handle, (n) => (gathered += n));
+    body.write(randomBytes(FRAME));
+    await until(() => gathered === FRAME);
     expect(gatheringBatches.inUse).toBe(1);
-    writer.destroy();
+    body.destroy();
+    await expect(written).rejects.toThrow();
     expect(gatheringBatches.inUse).toBe(0);
+  });
+
+  it('refuses a body the guest cut off while the file was being opened', async () => {
+    const body = new PassThrough();
+    body.destroy();
+    const handle = { writev: () => Promise.reject(new Error('nothing may be written')) };
+    await expect(writeUploadBody(body, handle, () => undefined)).rejects.toThrow(
+      'before its body was complete',
+    );
+  });
+
+  it('holds at most two batches while the disk is slow, and pauses the body until it catches up', async () => {
+    const stuck = new StuckDisk();
+    const body = new PassThrough({ highWaterMark: FRAME });
+    let gathered = 0;
+    const written = writeUploadBody(body, stuck, (n) => (gathered += n));
+    const content = randomBytes(40 * FRAME);
+    const fed = writePieces(body, framesOf(content)).then(() => body.end());
+
+    await until(() => stuck.waiting === 1 && body.isPaused());
+    // One batch at the disk, the next gathered; the body's own buffer holds the rest back from the guest.
+    expect(gathered).toBeLessThanOrEqual(2 * (UPLOAD_BATCH_BYTES + FRAME));
+    expect(body.writableLength).toBeLessThanOrEqual(FRAME);
+
+    while (!(await Promise.race([written.then(() => true), stuck.next().then(() => false)]))) {
+      expect(gathered - stuck.bytesWritten).toBeLessThanOrEqual(2 * (UPLOAD_BATCH_BYTES + FRAME));
+    }
+    await fed;
+    expect(Buffer.concat(stuck.written).equals(content)).toBe(true);
+  });
+
+  it('waits for the write in flight before it reports a body cut off', async () => {
+    const stuck = new StuckDisk();
+    const body = new PassThrough();
+    const written = writeUploadBody(body, stuck, () => undefined, FRAME);
+    body.write(randomBytes(FRAME));
+    await until(() => stuck.waiting === 1);
+    body.destroy();
+    let settled = false;
+    written.catch(() => (settled = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false); // the descriptor is still in use: the caller must not close it yet
+    stuck.releaseOne();
+    await expect(written).rejects.toThrow();
   });
 
   it('fails the stream when the file system refuses a write', async () => {
@@ -123,10 +214,7 @@ describe('PUT bodies reach the disk in batches (one thread-pool trip per batch, 
       writev: () => Promise.reject(Object.assign(new Error('no space left'), { code: 'ENOSPC' })),
     };
     await expect(
-      pipeline(
-        Readable.from(framesOf(randomBytes(2 * UPLOAD_BATCH_BYTES))),
-        new BatchedFileWriter(handle, () => undefined),
-      ),
+      writeUploadBody(Readable.from(framesOf(randomBytes(2 * UPLOAD_BATCH_BYTES))), handle, () => undefined),
     ).rejects.toThrow('no space left');
   });
 });

@@ -1,0 +1,157 @@
+import type { Readable } from 'node:stream';
+import { HoldBudget } from './hold-budget';
+
+/**
+ * An upload's body arrives as mux frames of at most 64 KiB. Written one by one, each is a trip to libuv's
+ * thread pool and back (two wake-ups of the event loop and a worker); gathered into batches of this size, one
+ * writev per batch does the same work. Each open upload holds at most two batches: one being written, the next
+ * being gathered meanwhile; beyond that the body is paused until the disk has taken the first.
+ */
+export const UPLOAD_BATCH_BYTES = 256 * 1024;
+
+/**
+ * Batches being gathered by all uploads together: at most 32 (8 MiB, hold-budget.ts). A batch waits for the
+ * rest of its bytes, which the guest may never send: 200 uploads that stopped after 240 KB each held 46 MiB
+ * (live after a full collection; measured, session 8). An upload that finds the budget spent writes what it
+ * has as soon as the disk is free instead.
+ */
+export const gatheringBatches = new HoldBudget(32);
+
+/** The part of a FileHandle the writer uses (a spec plays a short-writing file system with it). */
+export interface WritableHandle {
+  writev(buffers: Buffer[]): Promise<{ bytesWritten: number }>;
+}
+
+/**
+ * Writes a request body into a descriptor we keep (closing it is the caller's job) and settles when every
+ * byte is on its way to the disk: resolves after the body ended and the last batch was written; rejects when
+ * a write fails (the body is destroyed then, as the rest can go nowhere) or when the body is cut off before
+ * its end (after any write in flight has finished, so the caller may close the descriptor).
+ *
+ * Chunks are gathered, without copying, into batches of `batchBytes`; one batch is written while the next
+ * gathers, and a full second batch pauses the body until the first is written: that pause is the upload's
+ * back-pressure (the HTTP parser stops reading its connection, the mux client stops being read). This reads
+ * the body's `data` events itself instead of piping it into a Writable: a fresh process's first upload then
+ * runs (and V8 compiles) one stream layer fewer per frame (docs/performance.md, "Upload bodies without a
+ * Writable (session 13)"). `onBytes` hears of every chunk as it arrives.
+ */
+export function writeUploadBody(
+  body: Readable,
+  handle: WritableHandle,
+  onBytes: (n: number) => void,
+  batchBytes = UPLOAD_BATCH_BYTES,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let batch: Buffer[] = [];
+    let batchedBytes = 0;
+    /** This batch's share of `gatheringBatches`; none when the budget was spent as the batch began. */
+    let gathering: (() => void) | undefined;
+    let writing = false;
+    let paused = false;
+    let ended = false;
+    let settled = false;
+    /** Why the body stopped short, kept until the write in flight is done. */
+    let cutOff: Error | undefined;
+
+    const settle = (error?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      gathering?.();
+      gathering = undefined;
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onCutOff);
+      body.off('close', onClose);
+      if (error === undefined) resolve();
+      else reject(error instanceof Error ? error : new Error(String(error)));
+    };
+
+    const writeBatch = (): void => {
+      const pieces = batch;
+      batch = [];
+      batchedBytes = 0;
+      gathering?.();
+      gathering = undefined;
+      writing = true;
+      writeAllOf(handle, pieces).then(afterWrite, (error: unknown) => {
+        writing = false;
+        body.destroy();
+        settle(error);
+      });
+    };
+
+    const afterWrite = (): void => {
+      writing = false;
+      if (cutOff !== undefined) return settle(cutOff);
+      if (ended) return batch.length > 0 ? writeBatch() : settle();
+      if (batchedBytes >= batchBytes || (batch.length > 0 && gathering === undefined)) writeBatch();
+      if (paused) {
+        paused = false;
+        body.resume();
+      }
+    };
+
+    const onData = (chunk: Buffer): void => {
+      if (chunk.length === 0) return;
+      if (batch.length === 0) gathering = gatheringBatches.take();
+      onBytes(chunk.length);
+      batch.push(chunk);
+      batchedBytes += chunk.length;
+      if (writing) {
+        if (batchedBytes >= batchBytes) {
+          paused = true;
+          body.pause();
+        }
+      } else if (batchedBytes >= batchBytes || gathering === undefined) {
+        writeBatch();
+      }
+    };
+
+    const onEnd = (): void => {
+      ended = true;
+      if (writing) return; // afterWrite writes the rest
+      if (batch.length > 0) writeBatch();
+      else settle();
+    };
+
+    const onCutOff = (error?: unknown): void => {
+      if (ended) return;
+      cutOff = error instanceof Error ? error : new Error('the upload ended before its body was complete');
+      if (!writing) settle(cutOff);
+    };
+    const onClose = (): void => onCutOff();
+
+    // The body waited unread while the upload's file was opened; the guest may have gone meanwhile.
+    if (body.destroyed) return settle(new Error('the upload ended before its body was complete'));
+    body.on('data', onData);
+    body.on('end', onEnd);
+    body.on('error', onCutOff);
+    body.on('close', onClose);
+    body.resume();
+  });
+}
+
+/** Writes every piece; a short write (a full disk writes what fits, then fails) goes on from where it stopped. */
+async function writeAllOf(handle: WritableHandle, pieces: Buffer[]): Promise<void> {
+  let rest = pieces;
+  while (rest.length > 0) {
+    const { bytesWritten } = await handle.writev(rest);
+    if (bytesWritten === 0) throw new Error('the file system accepted none of the upload');
+    rest = afterWritten(rest, bytesWritten);
+  }
+}
+
+/** What is left of `pieces` after the first `written` bytes went out. */
+function afterWritten(pieces: readonly Buffer[], written: number): Buffer[] {
+  let skip = written;
+  const rest: Buffer[] = [];
+  for (const piece of pieces) {
+    if (skip >= piece.length) {
+      skip -= piece.length;
+      continue;
+    }
+    rest.push(skip > 0 ? piece.subarray(skip) : piece);
+    skip = 0;
+  }
+  return rest;
+}
