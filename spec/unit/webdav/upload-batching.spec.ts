@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { createWebdavEngine, type WebdavEngine } from '../../../src/webdav';
 import {
+  COPY_BELOW_BYTES,
   gatheringBatches,
   UPLOAD_BATCH_BYTES,
   writeUploadBody,
@@ -110,6 +111,55 @@ describe('PUT bodies reach the disk in batches (one thread-pool trip per batch, 
     expect(sha256(readFileSync(path.join(sandbox.share, 'up.bin')))).toBe(sha256(content));
     const fileWrites = writes.mock.calls.length + writevs.mock.calls.length;
     expect(fileWrites).toBeLessThanOrEqual(Math.ceil(content.length / UPLOAD_BATCH_BYTES) + 1);
+  });
+
+  it('copies tiny chunks together: a body of 1-byte chunks is written whole, in few buffers per write', async () => {
+    // A hostile guest's chunked body of one byte per chunk: each chunk reaches us as its own view, which would
+    // otherwise be held (an object each, and the socket read it points into) until its batch is written.
+    const content = randomBytes(300_000);
+    const handlePrototype = await fileHandlePrototype(sandbox.outside);
+    const writevs = jest.spyOn(handlePrototype, 'writev');
+    const wire = Buffer.alloc(content.length * 6 + 5);
+    let at = 0;
+    for (const byte of content) {
+      at += wire.write('1\r\n', at, 'latin1');
+      wire[at++] = byte;
+      at += wire.write('\r\n', at, 'latin1');
+    }
+    wire.write('0\r\n\r\n', at, 'latin1');
+
+    const connection = connect(engine);
+    let answer = '';
+    const answered = new Promise<void>((resolve) =>
+      connection.on('data', (chunk: Buffer) => {
+        answer += chunk.toString('latin1');
+        if (answer.includes('\r\n\r\n')) resolve();
+      }),
+    );
+    const head = 'PUT /tiny.bin HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n';
+    await writePieces(connection, [Buffer.from(head, 'latin1'), ...framesOf(wire)]);
+    await answered;
+    connection.destroy();
+
+    expect(answer).toMatch(/^HTTP\/1\.1 201 /);
+    expect(sha256(readFileSync(path.join(sandbox.share, 'tiny.bin')))).toBe(sha256(content));
+    const buffersPerWrite = writevs.mock.calls.map(([buffers]) => (buffers as Buffer[]).length);
+    expect(Math.max(...buffersPerWrite)).toBeLessThanOrEqual(2 * (UPLOAD_BATCH_BYTES / COPY_BELOW_BYTES) + 2);
+  });
+
+  it('keeps the order of large and copied small chunks, whatever their sizes', async () => {
+    const sizes = [1, 70_000, 3, 3, 20_000, 16_383, 16_384, 65_535, 1, 200_000, 5, 100, 300_000, 2];
+    const chunks = sizes.map((n) => randomBytes(n));
+    const written: Buffer[] = [];
+    const handle = {
+      writev: (buffers: Buffer[]) => {
+        const all = Buffer.concat(buffers);
+        written.push(all);
+        return Promise.resolve({ bytesWritten: all.length });
+      },
+    };
+    await writeUploadBody(Readable.from(chunks), handle, () => undefined);
+    expect(Buffer.concat(written).equals(Buffer.concat(chunks))).toBe(true);
   });
 
   it('goes on after short writes until every byte is written, and counts every chunk', async () => {
