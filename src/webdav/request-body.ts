@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { ChunkGatherer } from './chunk-gatherer';
 
 export type BodyRead = { readonly kind: 'complete'; readonly body: Buffer } | { readonly kind: 'too-large' };
 
@@ -14,21 +15,21 @@ export function readSmallBody(
 ): Promise<BodyRead> {
   if (Number(req.headers['content-length'] ?? 0) > maxBytes) return Promise.resolve({ kind: 'too-large' });
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let total = 0;
+    // A guest's chunks of one byte each are copied together, not held as a view each (chunk-gatherer.ts).
+    const chunks = new ChunkGatherer();
     const onData = (chunk: Buffer) => {
-      total += chunk.length;
       onBytes(chunk.length);
-      if (total > maxBytes) {
+      if (chunks.bytes + chunk.length > maxBytes) {
         cleanup();
         resolve({ kind: 'too-large' });
         return;
       }
-      chunks.push(chunk);
+      chunks.add(chunk);
     };
     const onEnd = () => {
       cleanup();
-      resolve({ kind: 'complete', body: Buffer.concat(chunks, total) });
+      const total = chunks.bytes;
+      resolve({ kind: 'complete', body: Buffer.concat(chunks.take(), total) });
     };
     const onAbort = () => {
       cleanup();

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { ChunkGatherer } from './chunk-gatherer';
 import { HoldBudget } from './hold-budget';
 
 /**
@@ -8,15 +9,6 @@ import { HoldBudget } from './hold-budget';
  * being gathered meanwhile; beyond that the body is paused until the disk has taken the first.
  */
 export const UPLOAD_BATCH_BYTES = 256 * 1024;
-
-/**
- * Chunks smaller than this are copied into a batch's own 16 KiB buffers instead of being kept as views. A
- * chunked body of one byte per chunk reaches us as one view per byte, each an object that also keeps the
- * socket read it points into alive: 256 KiB of them were 262,144 buffers in one batch (measured, session 13).
- * Copied, a batch holds at most 16 such buffers and 16 larger views (each at least a quarter of the read it
- * points into), whatever the guest's chunk sizes.
- */
-export const COPY_BELOW_BYTES = 16 * 1024;
 
 /**
  * Batches being gathered by all uploads together: at most 32 (8 MiB, hold-budget.ts). A batch waits for the
@@ -37,7 +29,7 @@ export interface WritableHandle {
  * a write fails (the body is destroyed then, as the rest can go nowhere) or when the body is cut off before
  * its end (after any write in flight has finished, so the caller may close the descriptor).
  *
- * Chunks are gathered into batches of `batchBytes`, without copying (but for small ones: COPY_BELOW_BYTES);
+ * Chunks are gathered into batches of `batchBytes`, without copying (but for small ones: chunk-gatherer.ts);
  * one batch is written while the next gathers, and a full second batch pauses the body until the first is
  * written: that pause is the upload's
  * back-pressure (the HTTP parser stops reading its connection, the mux client stops being read). This reads
@@ -52,11 +44,7 @@ export function writeUploadBody(
   batchBytes = UPLOAD_BATCH_BYTES,
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    let batch: Buffer[] = [];
-    let batchedBytes = 0;
-    /** Where small chunks are copied to; its first `stagedBytes` join the batch before anything after them. */
-    let staging: Buffer | undefined;
-    let stagedBytes = 0;
+    const batch = new ChunkGatherer();
     /** This batch's share of `gatheringBatches`; none when the budget was spent as the batch began. */
     let gathering: (() => void) | undefined;
     let writing = false;
@@ -79,31 +67,8 @@ export function writeUploadBody(
       else reject(error instanceof Error ? error : new Error(String(error)));
     };
 
-    /** The staged copies join the batch (before the chunk that comes next, or before the batch is written). */
-    const closeStaging = (): void => {
-      if (staging === undefined || stagedBytes === 0) return;
-      batch.push(staging.subarray(0, stagedBytes));
-      staging = undefined;
-      stagedBytes = 0;
-    };
-
-    const gather = (chunk: Buffer): void => {
-      if (chunk.length >= COPY_BELOW_BYTES) {
-        closeStaging();
-        batch.push(chunk);
-      } else {
-        if (staging !== undefined && stagedBytes + chunk.length > staging.length) closeStaging();
-        staging ??= Buffer.allocUnsafe(COPY_BELOW_BYTES);
-        stagedBytes += chunk.copy(staging, stagedBytes);
-      }
-      batchedBytes += chunk.length;
-    };
-
     const writeBatch = (): void => {
-      closeStaging();
-      const pieces = batch;
-      batch = [];
-      batchedBytes = 0;
+      const pieces = batch.take();
       gathering?.();
       gathering = undefined;
       writing = true;
@@ -117,8 +82,8 @@ export function writeUploadBody(
     const afterWrite = (): void => {
       writing = false;
       if (cutOff !== undefined) return settle(cutOff);
-      if (ended) return batchedBytes > 0 ? writeBatch() : settle();
-      if (batchedBytes >= batchBytes || (batchedBytes > 0 && gathering === undefined)) writeBatch();
+      if (ended) return batch.bytes > 0 ? writeBatch() : settle();
+      if (batch.bytes >= batchBytes || (batch.bytes > 0 && gathering === undefined)) writeBatch();
       if (paused) {
         paused = false;
         body.resume();
@@ -127,15 +92,15 @@ export function writeUploadBody(
 
     const onData = (chunk: Buffer): void => {
       if (chunk.length === 0) return;
-      if (batchedBytes === 0) gathering = gatheringBatches.take();
+      if (batch.bytes === 0) gathering = gatheringBatches.take();
       onBytes(chunk.length);
-      gather(chunk);
+      batch.add(chunk);
       if (writing) {
-        if (batchedBytes >= batchBytes) {
+        if (batch.bytes >= batchBytes) {
           paused = true;
           body.pause();
         }
-      } else if (batchedBytes >= batchBytes || gathering === undefined) {
+      } else if (batch.bytes >= batchBytes || gathering === undefined) {
         writeBatch();
       }
     };
@@ -143,7 +108,7 @@ export function writeUploadBody(
     const onEnd = (): void => {
       ended = true;
       if (writing) return; // afterWrite writes the rest
-      if (batchedBytes > 0) writeBatch();
+      if (batch.bytes > 0) writeBatch();
       else settle();
     };
 

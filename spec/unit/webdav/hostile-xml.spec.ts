@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { createWebdavEngine, type WebdavEngine } from '../../../src/webdav';
 import { DEFAULT_LOCK_BUDGET } from '../../../src/webdav/locks/lock-table';
-import { davRequest, type DavResponse } from './support/dav-client';
+import { connect, davRequest, type DavResponse } from './support/dav-client';
 import { propertyOf, readMultistatus } from './support/multistatus';
 import { makeSandbox, writeFiles, type Sandbox } from './support/temp-share';
 
@@ -38,6 +38,30 @@ describe('hostile XML and guest-controlled state', () => {
     expect((await davRequest(engine, { method: 'GET', path: '/a.txt' })).body.toString()).toBe('alpha');
 
   describe('one body, one parse, bounded', () => {
+    it('reads a body sent one byte per chunk (copied together, not held as a view per byte) and answers it', async () => {
+      const xml =
+        '<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop><D:getcontentlength/></D:prop></D:propfind>';
+      const body = Buffer.from(xml + ' '.repeat(200_000)); // whitespace after the root is allowed
+      const wire = [
+        'PROPFIND /a.txt HTTP/1.1\r\nHost: g\r\nDepth: 0\r\nTransfer-Encoding: chunked\r\n\r\n',
+        ...Array.from(body, (byte) => `1\r\n${String.fromCharCode(byte)}\r\n`),
+        '0\r\n\r\n',
+      ].join('');
+      const connection = connect(engine);
+      let answer = '';
+      const answered = new Promise<void>((resolve) =>
+        connection.on('data', (chunk: Buffer) => {
+          answer += chunk.toString('latin1');
+          if (answer.includes('</D:multistatus>')) resolve();
+        }),
+      );
+      connection.write(wire, 'latin1');
+      await answered;
+      connection.destroy();
+      expect(answer).toMatch(/^HTTP\/1\.1 207 /);
+      expect(answer).toContain('<D:getcontentlength>5</D:getcontentlength>');
+    });
+
     it('refuses 40,000 namespace prefixes on the root with deep nesting (400), without building them', async () => {
       const body =
         `<D:propfind xmlns:D="DAV:" ${many(40_000, (i) => `xmlns:p${i}="u" `)}>` +

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { createWebdavEngine, type WebdavEngine } from '../../../src/webdav';
+import { COPY_BELOW_BYTES } from '../../../src/webdav/chunk-gatherer';
 import {
-  COPY_BELOW_BYTES,
   gatheringBatches,
   UPLOAD_BATCH_BYTES,
   writeUploadBody,
