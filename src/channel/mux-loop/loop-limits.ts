@@ -5,9 +5,10 @@
  * until the frame has been handed to the SPICE socket. So at most `creditsPerClient` frames per client, and at
  * most `creditsTotal` frames across clients, exist at once.
  *
- * Request side (guest → host): bytes handed to a session but not yet taken by its HTTP parser are counted; the
- * SPICE socket is paused above `bufferHighWater` and resumed below `bufferLowWater`. A session that is not
- * consuming therefore only holds up its own data until the global cap is reached.
+ * Request side (guest → host): bytes handed to a session but not yet taken by its HTTP parser are counted, with
+ * `heldFrameCost` per frame; the SPICE socket is paused above `bufferHighWater` and resumed below
+ * `bufferLowWater`. A session that is not consuming therefore only holds up its own data until the global cap
+ * is reached.
  */
 export interface LoopLimits {
   /** Credit of a session that is streaming: its last answer used every credit it had (a download). */
@@ -27,6 +28,14 @@ export interface LoopLimits {
    * there, so only a session that ignores back-pressure reaches it; it is closed ('limit'). Default 8 MiB.
    */
   readonly maxBufferedPerClient: number;
+  /**
+   * What holding one delivered frame costs besides its payload, in bytes, counted in every session's buffered
+   * bytes (so in `bufferHighWater` and `maxBufferedPerClient`) until the frame is consumed: the objects that
+   * carry it to the HTTP parser take about 260 bytes of heap whatever its size (measured, session 13). A guest
+   * that sends frames of one byte would otherwise have the 4 MiB high water hold 4 million of them, about
+   * 1 GB, before reading paused. Default 512.
+   */
+  readonly heldFrameCost: number;
   /**
    * Ticks a session may hold unconsumed request bytes while making no progress at all (nothing consumed,
    * nothing answered) before it is closed ('limit'): one stuck session must not keep the socket paused for
@@ -55,6 +64,7 @@ export const DEFAULT_LOOP_LIMITS: LoopLimits = {
   bufferLowWater: 1024 * 1024,
   maxClients: 256,
   maxBufferedPerClient: 8 * 1024 * 1024,
+  heldFrameCost: 512,
   stalledTicks: 12,
   idleTicks: 132,
   tickMs: 5000,

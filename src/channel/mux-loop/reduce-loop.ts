@@ -144,7 +144,7 @@ class Step<S> {
   private deliver(client: ClientState, { pieces, size }: MuxPiecedFrame): void {
     const updated: ClientState = {
       ...client,
-      buffered: client.buffered + size,
+      buffered: client.buffered + size + this.limits.heldFrameCost,
       bytesIn: client.bytesIn + size,
       ticksSinceTraffic: 0,
       // A new request on a quiet connection: the stall clock starts now, not at its last answer.
@@ -227,7 +227,8 @@ class Step<S> {
       case 'request-consumed':
         this.clients.set(key.id, {
           ...client,
-          buffered: Math.max(0, client.buffered - output.bytes),
+          // One request-consumed per delivered frame (webdav-mux-session.ts): its bytes and its holding cost.
+          buffered: Math.max(0, client.buffered - output.bytes - this.limits.heldFrameCost),
           ticksSinceProgress: 0,
           ticksSinceTraffic: 0,
         });

@@ -21,6 +21,8 @@ const limits: LoopLimits = resolveLoopLimits({
   bufferHighWater: 10,
   bufferLowWater: 4,
   maxClients: 2,
+  // Timelines count payload bytes only; the cost of holding a frame has its own spec (session-guards).
+  heldFrameCost: 0,
 });
 
 describe('selectLoop', () => {

@@ -18,6 +18,8 @@ const limits: LoopLimits = resolveLoopLimits({
   bufferLowWater: 10,
   maxClients: 3,
   maxBufferedPerClient: 20,
+  // Timelines count payload bytes only; the cost of holding a frame has its own spec (session-guards).
+  heldFrameCost: 0,
   stalledTicks: 3,
   idleTicks: 5,
 });
@@ -79,6 +81,35 @@ describe('select loop guards against sessions that never consume', () => {
       });
       flush();
       expect(s.log.A1).toEqual(['2: data PUT / 0123456789', '2: grant 2']);
+    });
+  });
+
+  it('counts what holding a frame costs, so tiny frames pause reading long before their bytes alone would', () => {
+    // 5 + 1 + 1 + 1 payload bytes are far below the high water of 100; with 30 per frame held, the fourth
+    // frame takes A to 128 and reading pauses; once A consumed all four it resumes.
+    const costly = resolveLoopLimits({ ...limits, heldFrameCost: 30, maxBufferedPerClient: 1000 });
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const inputs = hot<LoopInput>('o-abcd', {
+        o: portOpened,
+        a: frames(['A', 'GET /']),
+        b: frames(['A', 'x']),
+        c: frames(['A', 'y']),
+        d: frames(['A', 'z']),
+      });
+      const s = fakeSessions(scheduler, cold, {
+        A1: {
+          marbles: '--------(wxyz)',
+          values: { w: consumed(5), x: consumed(1), y: consumed(1), z: consumed(1) },
+        },
+      });
+      const expected = '             o-a--(pf)-(rf)';
+      expectObservable(showAll(selectLoop(inputs, s.factory, costly))).toBe(expected, {
+        o: 'port-opened',
+        a: 'client-opened A',
+        p: 'pause',
+        f: 'flow',
+        r: 'resume',
+      });
     });
   });
 
