@@ -29,7 +29,11 @@ export function readSmallBody(
     const onEnd = () => {
       cleanup();
       const total = chunks.bytes;
-      resolve({ kind: 'complete', body: Buffer.concat(chunks.take(), total) });
+      const pieces = chunks.take();
+      resolve({
+        kind: 'complete',
+        body: pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces, total),
+      });
     };
     const onAbort = () => {
       cleanup();
