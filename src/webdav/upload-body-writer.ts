@@ -31,11 +31,11 @@ export interface WritableHandle {
  *
  * Chunks are gathered into batches of `batchBytes`, without copying (but for small ones: chunk-gatherer.ts);
  * one batch is written while the next gathers, and a full second batch pauses the body until the first is
- * written: that pause is the upload's
- * back-pressure (the HTTP parser stops reading its connection, the mux client stops being read). This reads
- * the body's `data` events itself instead of piping it into a Writable: a fresh process's first upload then
- * runs (and V8 compiles) one stream layer fewer per frame (docs/performance.md, "Upload bodies without a
- * Writable (session 13)"). `onBytes` hears of every chunk as it arrives.
+ * written. That pause is the upload's back-pressure: the HTTP parser stops reading its connection, and the
+ * mux loop, counting what that connection was given and has not consumed, stops reading the SPICE socket.
+ * This reads the body's `data` events itself instead of piping it into a Writable: a fresh process's first
+ * upload then runs (and V8 compiles) one stream layer fewer per frame (docs/performance.md, "Upload bodies
+ * without a Writable (session 13)"). `onBytes` hears of every chunk as it arrives.
  */
 export function writeUploadBody(
   body: Readable,
