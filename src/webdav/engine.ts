@@ -427,6 +427,19 @@ export async function createMountedEngine(
       });
       return { kind: 'refused' };
     }
+    if (read.kind === 'busy') {
+      // Other connections hold the budget for large bodies (request-body.ts); the rest of this one is unread.
+      sendText(
+        res,
+        503,
+        'Too many large request bodies are being read at once; send this one again later.\n',
+        {
+          Connection: 'close',
+          'Retry-After': '5',
+        },
+      );
+      return { kind: 'refused' };
+    }
     if (spec.body === 'empty') {
       if (spec.method === 'MKCOL' && read.body.length > 0) {
         sendText(res, 415, 'MKCOL with a request body is not supported.\n');

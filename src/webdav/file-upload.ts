@@ -79,7 +79,8 @@ async function receiveSmallFile(
 ): Promise<void> {
   const read = await readSmallBody(req, declared, onBytes).catch(() => undefined);
   if (read === undefined) return; // the guest went away before the body was complete
-  if (read.kind === 'too-large') throw new Error('an upload outgrew its Content-Length'); // the parser stops there
+  // Neither can happen (the parser stops a body at its Content-Length, at most FREE_BODY_BYTES here).
+  if (read.kind !== 'complete') throw new Error(`a small upload's body was refused: ${read.kind}`);
   const outcome = await space.lock.exclusive(() => placeSmallFile(space, segments, read.body));
   if (outcome.kind === 'refused') return answerRefusal(res, outcome);
   answerCommitted(res, outcome.replaced);

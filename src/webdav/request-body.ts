@@ -1,7 +1,24 @@
 import type { IncomingMessage } from 'node:http';
 import { ChunkGatherer } from './chunk-gatherer';
+import { HoldBudget } from './hold-budget';
 
-export type BodyRead = { readonly kind: 'complete'; readonly body: Buffer } | { readonly kind: 'too-large' };
+export type BodyRead =
+  | { readonly kind: 'complete'; readonly body: Buffer }
+  | { readonly kind: 'too-large' }
+  /** Bodies read whole by all connections together hold all `largeBodyUnits` allow: refused, try later. */
+  | { readonly kind: 'busy' };
+
+/** What one body read whole may hold without asking `largeBodyUnits` (a small PUT's most; XML rarely more). */
+export const FREE_BODY_BYTES = 64 * 1024;
+
+/**
+ * The bytes bodies read whole hold beyond FREE_BODY_BYTES each, across every connection, in units of 64 KiB:
+ * 128 (8 MiB). Each connection may read an XML body of up to 1 MiB, and a guest can open 256 connections and
+ * stop each body just short of its end: 256 MiB held for the idle timer's 10 minutes. With the budget, the
+ * same guest holds 256 × 64 KiB + 8 MiB (24 MiB); a body that finds the budget spent is refused (503).
+ */
+export const largeBodyUnits = new HoldBudget(128);
+const UNIT_BYTES = 64 * 1024;
 
 /**
  * Reads a small (XML) request body into memory, refusing more than `maxBytes` (a declared Content-Length
@@ -17,11 +34,28 @@ export function readSmallBody(
   return new Promise((resolve, reject) => {
     // A guest's chunks of one byte each are copied together, not held as a view each (chunk-gatherer.ts).
     const chunks = new ChunkGatherer();
+    const units: (() => void)[] = [];
+    /** Takes the units of largeBodyUnits that `total` bytes need; false if the budget has none left. */
+    const holdUnitsFor = (total: number): boolean => {
+      const needed = Math.ceil(Math.max(0, total - FREE_BODY_BYTES) / UNIT_BYTES);
+      while (units.length < needed) {
+        const release = largeBodyUnits.take();
+        if (release === undefined) return false;
+        units.push(release);
+      }
+      return true;
+    };
     const onData = (chunk: Buffer) => {
       onBytes(chunk.length);
-      if (chunks.bytes + chunk.length > maxBytes) {
+      const total = chunks.bytes + chunk.length;
+      if (total > maxBytes) {
         cleanup();
         resolve({ kind: 'too-large' });
+        return;
+      }
+      if (!holdUnitsFor(total)) {
+        cleanup();
+        resolve({ kind: 'busy' });
         return;
       }
       chunks.add(chunk);
@@ -39,7 +73,9 @@ export function readSmallBody(
       cleanup();
       reject(new Error('request aborted while reading its body'));
     };
+    // The units go back once the body is handed over (or refused): the caller parses it at once.
     const cleanup = () => {
+      for (const release of units.splice(0)) release();
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onAbort);

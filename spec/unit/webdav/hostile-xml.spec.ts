@@ -2,6 +2,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { createWebdavEngine, type WebdavEngine } from '../../../src/webdav';
 import { DEFAULT_LOCK_BUDGET } from '../../../src/webdav/locks/lock-table';
+import { FREE_BODY_BYTES, largeBodyUnits } from '../../../src/webdav/request-body';
 import { connect, davRequest, type DavResponse } from './support/dav-client';
 import { propertyOf, readMultistatus } from './support/multistatus';
 import { makeSandbox, writeFiles, type Sandbox } from './support/temp-share';
@@ -101,6 +102,44 @@ describe('hostile XML and guest-controlled state', () => {
       const deep = await propfind('/', `<D:propfind xmlns:D="DAV:">${'<D:prop>'.repeat(10_000)}`);
       expect(deep.status).toBe(400);
       expect(deep.body.toString()).toContain('deeper than');
+    });
+  });
+
+  describe('bodies read whole share one budget', () => {
+    /** Resolves once `condition` holds, checking after each turn of the event loop; gives up after 4 s. */
+    const until = async (condition: () => boolean): Promise<void> => {
+      const deadline = Date.now() + 4000;
+      while (!condition()) {
+        if (Date.now() > deadline) throw new Error('the awaited condition never came true');
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+
+    it('nine connections stopping 1 MiB bodies one byte short: eight are held, one is refused (503)', async () => {
+      const size = 1024 * 1024;
+      const unitsEach = Math.ceil((size - 1 - FREE_BODY_BYTES) / (64 * 1024)); // 15 of the 128
+      const answers: string[] = [];
+      const connections = Array.from({ length: 9 }, (_, i) => {
+        const connection = connect(engine);
+        answers[i] = '';
+        connection.on('data', (chunk: Buffer) => (answers[i] += chunk.toString('latin1')));
+        connection.write(`PROPPATCH /a.txt HTTP/1.1\r\nHost: g\r\nContent-Length: ${size}\r\n\r\n`);
+        connection.write(' '.repeat(size - 1));
+        return connection;
+      });
+      try {
+        await until(() => answers.some((answer) => answer.startsWith('HTTP/1.1 503 ')));
+        await until(() => largeBodyUnits.inUse === 8 * unitsEach);
+        expect(answers.filter((answer) => answer !== '')).toHaveLength(1);
+        expect(answers.find((answer) => answer !== '')).toContain('Retry-After: 5');
+      } finally {
+        for (const connection of connections) connection.destroy();
+      }
+      await until(() => largeBodyUnits.inUse === 0);
+
+      // With the budget back, a large body is read and answered.
+      const body = '<?xml version="1.0"?><propfind xmlns="DAV:"><allprop/></propfind>' + ' '.repeat(500_000);
+      expect((await propfind('/a.txt', body)).status).toBe(207);
     });
   });
 
