@@ -27,10 +27,20 @@ export class ChunkGatherer {
     if (chunk.length >= COPY_BELOW_BYTES) {
       this.closeStaging();
       this.pieces.push(chunk);
+    } else if (this.staging === undefined) {
+      // A body of one small chunk (most XML bodies, a small file) needs one copy of its own size, no more.
+      this.staging = Buffer.from(chunk);
+      this.stagedBytes = chunk.length;
     } else {
-      if (this.staging !== undefined && this.stagedBytes + chunk.length > this.staging.length)
-        this.closeStaging();
-      this.staging ??= Buffer.allocUnsafe(COPY_BELOW_BYTES);
+      if (this.stagedBytes + chunk.length > COPY_BELOW_BYTES) this.closeStaging();
+      if (this.staging === undefined) {
+        this.staging = Buffer.allocUnsafe(COPY_BELOW_BYTES);
+      } else if (this.staging.length < COPY_BELOW_BYTES) {
+        // A second small chunk: from here on they are copied together into a buffer of the full size.
+        const grown = Buffer.allocUnsafe(COPY_BELOW_BYTES);
+        this.staging.copy(grown, 0, 0, this.stagedBytes);
+        this.staging = grown;
+      }
       this.stagedBytes += chunk.copy(this.staging, this.stagedBytes);
     }
     this.total += chunk.length;
