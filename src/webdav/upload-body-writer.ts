@@ -54,11 +54,15 @@ export function writeUploadBody(
     /** Why the body stopped short, kept until the write in flight is done. */
     let cutOff: Error | undefined;
 
+    const endGathering = (): void => {
+      gathering?.();
+      gathering = undefined;
+    };
+
     const settle = (error?: unknown): void => {
       if (settled) return;
       settled = true;
-      gathering?.();
-      gathering = undefined;
+      endGathering();
       body.off('data', onData);
       body.off('end', onEnd);
       body.off('error', onCutOff);
@@ -69,8 +73,7 @@ export function writeUploadBody(
 
     const writeBatch = (): void => {
       const pieces = batch.take();
-      gathering?.();
-      gathering = undefined;
+      endGathering();
       writing = true;
       writeAllOf(handle, pieces).then(afterWrite, (error: unknown) => {
         writing = false;

@@ -3,9 +3,10 @@ import * as path from 'node:path';
 import { createWebdavEngine, type WebdavEngine } from '../../../src/webdav';
 import { DEFAULT_LOCK_BUDGET } from '../../../src/webdav/locks/lock-table';
 import { FREE_BODY_BYTES, largeBodyUnits } from '../../../src/webdav/request-body';
-import { connect, davRequest, type DavResponse } from './support/dav-client';
+import { connect, davRequest, oneBytePerChunk, rawExchange, type DavResponse } from './support/dav-client';
 import { propertyOf, readMultistatus } from './support/multistatus';
 import { makeSandbox, writeFiles, type Sandbox } from './support/temp-share';
+import { until } from './support/until';
 
 /**
  * Issue 11, as an attacker inside the guest would try it: XML bodies built to cost the client more than
@@ -43,22 +44,12 @@ describe('hostile XML and guest-controlled state', () => {
       const xml =
         '<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop><D:getcontentlength/></D:prop></D:propfind>';
       const body = Buffer.from(xml + ' '.repeat(200_000)); // whitespace after the root is allowed
-      const wire = [
-        'PROPFIND /a.txt HTTP/1.1\r\nHost: g\r\nDepth: 0\r\nTransfer-Encoding: chunked\r\n\r\n',
-        ...Array.from(body, (byte) => `1\r\n${String.fromCharCode(byte)}\r\n`),
-        '0\r\n\r\n',
-      ].join('');
-      const connection = connect(engine);
-      let answer = '';
-      const answered = new Promise<void>((resolve) =>
-        connection.on('data', (chunk: Buffer) => {
-          answer += chunk.toString('latin1');
-          if (answer.includes('</D:multistatus>')) resolve();
-        }),
+      const head = 'PROPFIND /a.txt HTTP/1.1\r\nHost: g\r\nDepth: 0\r\nTransfer-Encoding: chunked\r\n\r\n';
+      const answer = await rawExchange(
+        engine,
+        Buffer.concat([Buffer.from(head), oneBytePerChunk(body)]),
+        (r) => r.includes('</D:multistatus>'),
       );
-      connection.write(wire, 'latin1');
-      await answered;
-      connection.destroy();
       expect(answer).toMatch(/^HTTP\/1\.1 207 /);
       expect(answer).toContain('<D:getcontentlength>5</D:getcontentlength>');
     });
@@ -106,15 +97,6 @@ describe('hostile XML and guest-controlled state', () => {
   });
 
   describe('bodies read whole share one budget', () => {
-    /** Resolves once `condition` holds, checking after each turn of the event loop; gives up after 4 s. */
-    const until = async (condition: () => boolean): Promise<void> => {
-      const deadline = Date.now() + 4000;
-      while (!condition()) {
-        if (Date.now() > deadline) throw new Error('the awaited condition never came true');
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    };
-
     it('nine connections stopping 1 MiB bodies one byte short: eight are held, one is refused (503)', async () => {
       const size = 1024 * 1024;
       const unitsEach = Math.ceil((size - 1 - FREE_BODY_BYTES) / (64 * 1024)); // 15 of the 128

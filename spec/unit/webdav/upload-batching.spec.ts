@@ -10,9 +10,10 @@ import {
   writeUploadBody,
   type WritableHandle,
 } from '../../../src/webdav/upload-body-writer';
-import { connect } from './support/dav-client';
+import { connect, oneBytePerChunk, rawExchange } from './support/dav-client';
 import { fileHandlePrototype } from './support/file-handle-prototype';
 import { makeSandbox, sha256, type Sandbox } from './support/temp-share';
+import { until } from './support/until';
 
 const FRAME = 65535;
 
@@ -20,15 +21,6 @@ const FRAME = 65535;
 async function writePieces(connection: NodeJS.WritableStream, pieces: readonly Buffer[]): Promise<void> {
   for (const piece of pieces) {
     if (!connection.write(piece)) await new Promise((resolve) => connection.once('drain', resolve));
-  }
-}
-
-/** Resolves once `condition` holds, checking after each turn of the event loop; gives up after 4 s. */
-async function until(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 4000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('the awaited condition never came true');
-    await new Promise((resolve) => setImmediate(resolve));
   }
 }
 
@@ -119,27 +111,12 @@ describe('PUT bodies reach the disk in batches (one thread-pool trip per batch, 
     const content = randomBytes(300_000);
     const handlePrototype = await fileHandlePrototype(sandbox.outside);
     const writevs = jest.spyOn(handlePrototype, 'writev');
-    const wire = Buffer.alloc(content.length * 6 + 5);
-    let at = 0;
-    for (const byte of content) {
-      at += wire.write('1\r\n', at, 'latin1');
-      wire[at++] = byte;
-      at += wire.write('\r\n', at, 'latin1');
-    }
-    wire.write('0\r\n\r\n', at, 'latin1');
-
-    const connection = connect(engine);
-    let answer = '';
-    const answered = new Promise<void>((resolve) =>
-      connection.on('data', (chunk: Buffer) => {
-        answer += chunk.toString('latin1');
-        if (answer.includes('\r\n\r\n')) resolve();
-      }),
-    );
     const head = 'PUT /tiny.bin HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n';
-    await writePieces(connection, [Buffer.from(head, 'latin1'), ...framesOf(wire)]);
-    await answered;
-    connection.destroy();
+    const answer = await rawExchange(
+      engine,
+      Buffer.concat([Buffer.from(head), oneBytePerChunk(content)]),
+      (r) => r.includes('\r\n\r\n'),
+    );
 
     expect(answer).toMatch(/^HTTP\/1\.1 201 /);
     expect(sha256(readFileSync(path.join(sandbox.share, 'tiny.bin')))).toBe(sha256(content));

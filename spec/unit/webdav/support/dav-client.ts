@@ -166,3 +166,16 @@ export function rawExchange(
 export function statusesIn(raw: string): number[] {
   return [...raw.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((match) => Number(match[1]));
 }
+
+/** `body` in HTTP/1.1 chunked encoding, one byte per chunk, with the last chunk: a hostile guest's body. */
+export function oneBytePerChunk(body: Buffer): Buffer {
+  const wire = Buffer.alloc(body.length * 6 + 5);
+  let at = 0;
+  for (const byte of body) {
+    at += wire.write('1\r\n', at, 'latin1');
+    wire[at++] = byte;
+    at += wire.write('\r\n', at, 'latin1');
+  }
+  wire.write('0\r\n\r\n', at, 'latin1');
+  return wire;
+}
