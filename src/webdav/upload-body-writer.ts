@@ -11,12 +11,15 @@ import { HoldBudget } from './hold-budget';
 export const UPLOAD_BATCH_BYTES = 256 * 1024;
 
 /**
- * Batches being gathered by all uploads together: at most 32 (8 MiB, hold-budget.ts). A batch waits for the
- * rest of its bytes, which the guest may never send: 200 uploads that stopped after 240 KB each held 46 MiB
- * (live after a full collection; measured, session 8). An upload that finds the budget spent writes what it
- * has as soon as the disk is free instead.
+ * Batches held by all uploads together, from their first byte until the disk has taken them: at most 32
+ * (8 MiB, hold-budget.ts). A batch waits for the rest of its bytes, which the guest may never send (200 uploads
+ * that stopped after 240 KB each held 46 MiB, live after a full collection; measured, session 8), then waits
+ * for the disk, which may be slow (a USB stick, a network share): each upload held a batch at the disk and
+ * gathered the next, 512 KiB, so 256 uploads could hold 128 MiB. An upload that finds the budget spent holds
+ * one chunk at the disk and at most one more: it writes what it has as soon as the disk is free, and pauses
+ * its body while a write is in flight.
  */
-export const gatheringBatches = new HoldBudget(32);
+export const uploadBatches = new HoldBudget(32);
 
 /** The part of a FileHandle the writer uses (a spec plays a short-writing file system with it). */
 export interface WritableHandle {
@@ -45,8 +48,10 @@ export function writeUploadBody(
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const batch = new ChunkGatherer();
-    /** This batch's share of `gatheringBatches`; none when the budget was spent as the batch began. */
+    /** The gathering batch's share of `uploadBatches`; none when the budget was spent as the batch began. */
     let gathering: (() => void) | undefined;
+    /** The share of the batch at the disk, given back when its write is done. */
+    let atDisk: (() => void) | undefined;
     let writing = false;
     let paused = false;
     let ended = false;
@@ -54,15 +59,17 @@ export function writeUploadBody(
     /** Why the body stopped short, kept until the write in flight is done. */
     let cutOff: Error | undefined;
 
-    const endGathering = (): void => {
+    const giveBackShares = (): void => {
       gathering?.();
       gathering = undefined;
+      atDisk?.();
+      atDisk = undefined;
     };
 
     const settle = (error?: unknown): void => {
       if (settled) return;
       settled = true;
-      endGathering();
+      giveBackShares();
       body.off('data', onData);
       body.off('end', onEnd);
       body.off('error', onCutOff);
@@ -73,7 +80,8 @@ export function writeUploadBody(
 
     const writeBatch = (): void => {
       const pieces = batch.take();
-      endGathering();
+      atDisk = gathering;
+      gathering = undefined;
       writing = true;
       writeAllOf(handle, pieces).then(afterWrite, (error: unknown) => {
         writing = false;
@@ -84,6 +92,8 @@ export function writeUploadBody(
 
     const afterWrite = (): void => {
       writing = false;
+      atDisk?.();
+      atDisk = undefined;
       if (cutOff !== undefined) return settle(cutOff);
       if (ended) return batch.bytes > 0 ? writeBatch() : settle();
       if (batch.bytes >= batchBytes || (batch.bytes > 0 && gathering === undefined)) writeBatch();
@@ -95,17 +105,15 @@ export function writeUploadBody(
 
     const onData = (chunk: Buffer): void => {
       if (chunk.length === 0) return;
-      if (batch.bytes === 0) gathering = gatheringBatches.take();
+      if (batch.bytes === 0) gathering = uploadBatches.take();
       onBytes(chunk.length);
       batch.add(chunk);
-      if (writing) {
-        if (batch.bytes >= batchBytes) {
-          paused = true;
-          body.pause();
-        }
-      } else if (batch.bytes >= batchBytes || gathering === undefined) {
-        writeBatch();
-      }
+      // A batch goes when it is full; one without a share of the budget goes with whatever it has.
+      const due = batch.bytes >= batchBytes || gathering === undefined;
+      if (!due) return;
+      if (!writing) return writeBatch();
+      paused = true;
+      body.pause();
     };
 
     const onEnd = (): void => {

@@ -5,7 +5,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { createWebdavEngine, type WebdavEngine } from '../../../src/webdav';
 import { COPY_BELOW_BYTES } from '../../../src/webdav/chunk-gatherer';
 import {
-  gatheringBatches,
+  uploadBatches,
   UPLOAD_BATCH_BYTES,
   writeUploadBody,
   type WritableHandle,
@@ -156,7 +156,7 @@ describe('PUT bodies reach the disk in batches (one thread-pool trip per batch, 
     expect(counted).toBe(content.length);
   });
 
-  it('writes each chunk as it comes while every gathering batch of the process is taken', async () => {
+  it('writes each chunk as it comes while every batch of the process is taken', async () => {
     const content = randomBytes(5 * FRAME);
     const calls: number[] = [];
     const handle = {
@@ -166,7 +166,7 @@ describe('PUT bodies reach the disk in batches (one thread-pool trip per batch, 
       },
     };
     // Other uploads (whose guest stopped sending) gather every batch the budget allows.
-    const others = Array.from({ length: gatheringBatches.limit }, () => gatheringBatches.take());
+    const others = Array.from({ length: uploadBatches.limit }, () => uploadBatches.take());
     try {
       await writeUploadBody(Readable.from(framesOf(content)), handle, () => undefined);
     } finally {
@@ -176,7 +176,51 @@ describe('PUT bodies reach the disk in batches (one thread-pool trip per batch, 
     // what arrived meanwhile left together with the next write.
     expect(calls[0]).toBe(1);
     expect(calls.reduce((n, c) => n + c, 0)).toBe(5);
-    expect(gatheringBatches.inUse).toBe(0);
+    expect(uploadBatches.inUse).toBe(0);
+  });
+
+  it('keeps a batch counted until the disk has taken it, not only while it gathers', async () => {
+    const stuck = new StuckDisk();
+    const body = new PassThrough();
+    const written = writeUploadBody(body, stuck, () => undefined, 2 * FRAME);
+    body.write(randomBytes(FRAME));
+    body.write(randomBytes(FRAME));
+    await until(() => stuck.waiting === 1);
+    expect(uploadBatches.inUse).toBe(1); // the batch at the disk
+    body.write(randomBytes(FRAME));
+    await until(() => uploadBatches.inUse === 2); // and the next one gathering
+    stuck.releaseOne();
+    await until(() => uploadBatches.inUse === 1);
+    body.end();
+    await stuck.next();
+    await written;
+    expect(uploadBatches.inUse).toBe(0);
+    expect(stuck.bytesWritten).toBe(3 * FRAME);
+  });
+
+  it('holds one chunk beyond the one at the disk while every batch is taken and the disk is slow', async () => {
+    // Many uploads to a slow disk: each used to hold a batch at the disk and gather the next, 512 KiB each
+    // (256 uploads: 128 MiB). One that finds the budget spent now pauses its body while a write is in flight.
+    const others = Array.from({ length: uploadBatches.limit }, () => uploadBatches.take());
+    try {
+      const stuck = new StuckDisk();
+      const body = new PassThrough({ highWaterMark: FRAME });
+      let gathered = 0;
+      const written = writeUploadBody(body, stuck, (n) => (gathered += n));
+      const content = randomBytes(12 * FRAME);
+      const fed = writePieces(body, framesOf(content)).then(() => body.end());
+
+      await until(() => stuck.waiting === 1 && body.isPaused());
+      expect(gathered - stuck.bytesWritten).toBeLessThanOrEqual(2 * FRAME);
+      while (!(await Promise.race([written.then(() => true), stuck.next().then(() => false)]))) {
+        expect(gathered - stuck.bytesWritten).toBeLessThanOrEqual(2 * FRAME);
+      }
+      await fed;
+      expect(Buffer.concat(stuck.written).equals(content)).toBe(true);
+    } finally {
+      for (const release of others) release?.();
+    }
+    expect(uploadBatches.inUse).toBe(0);
   });
 
   it('gives its gathering batch back when the body is cut off in the middle of one', async () => {
@@ -186,10 +230,10 @@ describe('PUT bodies reach the disk in batches (one thread-pool trip per batch, 
     const written = writeUploadBody(body, handle, (n) => (gathered += n));
     body.write(randomBytes(FRAME));
     await until(() => gathered === FRAME);
-    expect(gatheringBatches.inUse).toBe(1);
+    expect(uploadBatches.inUse).toBe(1);
     body.destroy();
     await expect(written).rejects.toThrow();
-    expect(gatheringBatches.inUse).toBe(0);
+    expect(uploadBatches.inUse).toBe(0);
   });
 
   it('refuses a body the guest cut off while the file was being opened', async () => {
