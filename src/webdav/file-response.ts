@@ -25,17 +25,28 @@ import { statOrUndefined } from './stat-or-undefined';
 export const LARGE_READ_BYTES = 32 * MUX_MAX_PAYLOAD;
 
 /**
- * Read buffers come back once the socket has written them (reusable-read-buffers.ts). One download has two or
- * three in use (one being read, one in the connection, one in the credit window and the socket); 4 free ones
- * (8 MiB) serve a download or two without allocating.
- */
-const readBuffers = new ReusableReadBuffers(LARGE_READ_BYTES, 4);
-
-/**
  * At most 8 large reads (16 MiB) held at once by all downloads (hold-budget.ts); beyond that, reads are one
  * frame each. One download at full speed holds two or three, so a few downloads always read large.
  */
 export const readBudget = new HoldBudget(8);
+
+/**
+ * Read buffers come back once the socket has written them (reusable-read-buffers.ts). One download has two or
+ * three in use (one being read, one in the connection, one in the credit window and the socket). As many are
+ * kept free as the budget allows in use (8, 16 MiB), so the buffers of many downloads come back to be read
+ * into again instead of being left to the garbage collector, which takes memory outside V8's heap back only
+ * after tens of MiB. With 4 kept, 16 downloads at once after 4 took the process to a peak RSS of 105–112 MiB
+ * (`npm run bench -- --only get16,get4`); with 8 and the one-frame reads below reused too, 82–84 MiB. Keeping
+ * only as many as the budget has free (fewer kept while many are in use) left more to the collector: 92–93
+ * MiB (session 14).
+ */
+const readBuffers = new ReusableReadBuffers(LARGE_READ_BYTES, readBudget.limit);
+
+/**
+ * The one-frame reads of downloads that found the budget spent, reused the same way: a fresh 64 KiB per read
+ * was garbage at the download's pace. 16 kept free (1 MiB).
+ */
+const frameReadBuffers = new ReusableReadBuffers(MUX_MAX_PAYLOAD, 16);
 
 /**
  * GET and HEAD of a file, answered by us rather than the library so that responses carry ETag and
@@ -156,9 +167,13 @@ async function sendRange(
       // files of a few MiB do not each allocate their own); a small file or tail takes nothing from the budget.
       const release = left > MUX_MAX_PAYLOAD ? largeReads.take() : undefined;
       const size = Math.min(release === undefined ? MUX_MAX_PAYLOAD : LARGE_READ_BYTES, left);
-      const target = release === undefined ? Buffer.allocUnsafe(size) : readBuffers.take();
+      // A read shorter than a frame (a small file, a tail) gets a buffer of its own size, as before: it is
+      // usually joined with its head into one frame, so a reusable one would not come back.
+      const buffers =
+        release !== undefined ? readBuffers : size === MUX_MAX_PAYLOAD ? frameReadBuffers : undefined;
+      const target = buffers?.take() ?? Buffer.allocUnsafe(size);
       const { bytesRead } = await handle.read(target, 0, size, position);
-      if (release !== undefined) readBuffers.lend(target, bytesRead, release);
+      buffers?.lend(target, bytesRead, release);
       if (bytesRead === 0) throw new Error('the file ended before its announced length');
       position += bytesRead;
       if (res.destroyed) throw new Error('the connection went away');

@@ -10,6 +10,7 @@ import { createWebdavEngine } from '../../../../src/webdav';
 import type { WebdavEngine } from '../../../../src/webdav/types';
 import { LARGE_READ_BYTES, readBudget } from '../../../../src/webdav/file-response';
 import { httpSessionFactory } from '../../../../src/webdav/session/webdav-mux-session';
+import { MUX_MAX_PAYLOAD } from '../../../../src/wire/constants';
 import { clientIdFromBigInt, encodeMuxFrame, type ClientId } from '../../../../src/wire/mux-frame';
 import { writeToLink } from '../../../../src/edge/sharing/link-writer';
 import type { WebdavLink } from '../../../../src/edge/spice/spice-session';
@@ -149,6 +150,46 @@ describe('select loop + WebDAV engine: flow control end to end (no sockets)', ()
     allocations.mockRestore();
     // The first download's buffers came back once written: the second reads into them (2 reads of 2 MiB).
     expect(readBuffers).toBe(0);
+  }, 60_000);
+
+  it('reuses one-frame reads too once the budget of large reads is spent', async () => {
+    // Downloads beyond the budget read a frame at a time; a fresh 64 KiB per read was garbage that V8 takes
+    // back only after tens of MiB (16 downloads at once grew the process by 35–46 MiB with it).
+    const inputs = new Subject<LoopInput>();
+    const received = new Map<ClientId, Buffer[]>();
+    const waiters: Array<() => void> = [];
+    const link = linkSending((id, payloads, written) => {
+      setImmediate(() => {
+        keepPayloads(received, id, payloads);
+        written?.();
+        waiters.splice(0).forEach((wake) => wake());
+      });
+      return payloads.length;
+    });
+    const taken = Array.from({ length: readBudget.limit }, () => readBudget.take());
+    const allocations = jest.spyOn(Buffer, 'allocUnsafe');
+    try {
+      subscription = selectLoop(
+        inputs,
+        httpSessionFactory(() => engine),
+        DEFAULT_LOOP_LIMITS,
+        writeToLink(of(link)),
+      ).subscribe();
+      inputs.next({ kind: 'port-opened' });
+      const id = clientIdFromBigInt(0xc0n);
+      inputs.next(request(id, 'GET /big.bin HTTP/1.1\r\nHost: localhost\r\n\r\n'));
+      while (bodyOf(received, id).length < FILE_SIZE) {
+        await new Promise<void>((resolve) => waiters.push(resolve));
+      }
+      expect(bodyOf(received, id).equals(content)).toBe(true);
+    } finally {
+      taken.forEach((release) => release?.());
+    }
+    const frameReads = allocations.mock.calls.filter(([size]) => size === MUX_MAX_PAYLOAD).length;
+    allocations.mockRestore();
+    // 64 reads of one frame (and a tail of 64 bytes); only those in flight at once were ever made (the
+    // connection's queue and the frames the socket holds), not one per read.
+    expect(frameReads).toBeLessThanOrEqual(DEFAULT_LOOP_LIMITS.creditsPerClient / 2);
   }, 60_000);
 
   it('many downloads behind a socket that writes nothing hold 8 large reads, then all finish intact', async () => {
