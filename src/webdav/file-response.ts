@@ -36,7 +36,7 @@ export const readBudget = new HoldBudget(8);
  * kept free as the budget allows in use (8, 16 MiB), so the buffers of many downloads come back to be read
  * into again instead of being left to the garbage collector, which takes memory outside V8's heap back only
  * after tens of MiB. With 4 kept, 16 downloads at once after 4 took the process to a peak RSS of 105–112 MiB
- * (`npm run bench -- --only get16,get4`); with 8 and the one-frame reads below reused too, 82–84 MiB. Keeping
+ * (`npm run bench -- --only get16,get4`); with 8 and the one-frame reads below reused too, 82–98 MiB. Keeping
  * only as many as the budget has free (fewer kept while many are in use) left more to the collector: 92–93
  * MiB (session 14).
  */
