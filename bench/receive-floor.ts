@@ -8,11 +8,12 @@
 // process; it reports its own CPU (all threads, /proc in 10 ms ticks) and minor page faults per round.
 
 import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writev } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writev } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliEnvironment, cliNodeFlags } from './cli-node-flags';
+import { minorFaults, processCpuSeconds } from './client-process';
 
 const MiB = 1024 * 1024;
 const MESSAGE_BYTES = 65_551;
@@ -27,8 +28,7 @@ function numberOption(argv: readonly string[], name: string, fallback: number): 
 
 /** CPU seconds (user + system, all threads) and minor faults of this process so far. */
 function ownUse(): { cpu: number; faults: number } {
-  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return { cpu: (Number(fields[11]) + Number(fields[12])) / 100, faults: Number(fields[7]) };
+  return { cpu: processCpuSeconds(process.pid), faults: minorFaults(process.pid) };
 }
 
 /** The receiver: one connection, batches of 256 KiB written while the next gathers; a round's figures per line. */

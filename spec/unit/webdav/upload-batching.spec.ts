@@ -66,6 +66,33 @@ function framesOf(data: Buffer): Buffer[] {
   return frames;
 }
 
+/**
+ * Writes `content`, sent as 64 KiB frames, through writeUploadBody onto a StuckDisk that completes one write
+ * at a time when told; at the first stall (a write waiting, the body paused) and after every write it checks
+ * that at most `maxHeld` bytes were taken in and not yet written, and at the end that the file is intact.
+ * Returns what the first stall looked like: bytes taken in, and bytes queued in the body unread.
+ */
+async function throughStuckDisk(
+  content: Buffer,
+  maxHeld: number,
+): Promise<{ gathered: number; bodyQueued: number }> {
+  const stuck = new StuckDisk();
+  const body = new PassThrough({ highWaterMark: FRAME });
+  let gathered = 0;
+  const written = writeUploadBody(body, stuck, (n) => (gathered += n));
+  const fed = writePieces(body, framesOf(content)).then(() => body.end());
+
+  await until(() => stuck.waiting === 1 && body.isPaused());
+  const firstStall = { gathered, bodyQueued: body.writableLength };
+  expect(gathered - stuck.bytesWritten).toBeLessThanOrEqual(maxHeld);
+  while (!(await Promise.race([written.then(() => true), stuck.next().then(() => false)]))) {
+    expect(gathered - stuck.bytesWritten).toBeLessThanOrEqual(maxHeld);
+  }
+  await fed;
+  expect(Buffer.concat(stuck.written).equals(content)).toBe(true);
+  return firstStall;
+}
+
 describe('PUT bodies reach the disk in batches (one thread-pool trip per batch, not per frame)', () => {
   let sandbox: Sandbox;
   let engine: WebdavEngine;
@@ -203,20 +230,8 @@ describe('PUT bodies reach the disk in batches (one thread-pool trip per batch, 
     // (256 uploads: 128 MiB). One that finds the budget spent now pauses its body while a write is in flight.
     const others = Array.from({ length: uploadBatches.limit }, () => uploadBatches.take());
     try {
-      const stuck = new StuckDisk();
-      const body = new PassThrough({ highWaterMark: FRAME });
-      let gathered = 0;
-      const written = writeUploadBody(body, stuck, (n) => (gathered += n));
-      const content = randomBytes(12 * FRAME);
-      const fed = writePieces(body, framesOf(content)).then(() => body.end());
-
-      await until(() => stuck.waiting === 1 && body.isPaused());
-      expect(gathered - stuck.bytesWritten).toBeLessThanOrEqual(2 * FRAME);
-      while (!(await Promise.race([written.then(() => true), stuck.next().then(() => false)]))) {
-        expect(gathered - stuck.bytesWritten).toBeLessThanOrEqual(2 * FRAME);
-      }
-      await fed;
-      expect(Buffer.concat(stuck.written).equals(content)).toBe(true);
+      const firstStall = await throughStuckDisk(randomBytes(12 * FRAME), 2 * FRAME);
+      expect(firstStall.gathered).toBeLessThanOrEqual(2 * FRAME);
     } finally {
       for (const release of others) release?.();
     }
@@ -246,23 +261,10 @@ describe('PUT bodies reach the disk in batches (one thread-pool trip per batch, 
   });
 
   it('holds at most two batches while the disk is slow, and pauses the body until it catches up', async () => {
-    const stuck = new StuckDisk();
-    const body = new PassThrough({ highWaterMark: FRAME });
-    let gathered = 0;
-    const written = writeUploadBody(body, stuck, (n) => (gathered += n));
-    const content = randomBytes(40 * FRAME);
-    const fed = writePieces(body, framesOf(content)).then(() => body.end());
-
-    await until(() => stuck.waiting === 1 && body.isPaused());
+    const firstStall = await throughStuckDisk(randomBytes(40 * FRAME), 2 * (UPLOAD_BATCH_BYTES + FRAME));
     // One batch at the disk, the next gathered; the body's own buffer holds the rest back from the guest.
-    expect(gathered).toBeLessThanOrEqual(2 * (UPLOAD_BATCH_BYTES + FRAME));
-    expect(body.writableLength).toBeLessThanOrEqual(FRAME);
-
-    while (!(await Promise.race([written.then(() => true), stuck.next().then(() => false)]))) {
-      expect(gathered - stuck.bytesWritten).toBeLessThanOrEqual(2 * (UPLOAD_BATCH_BYTES + FRAME));
-    }
-    await fed;
-    expect(Buffer.concat(stuck.written).equals(content)).toBe(true);
+    expect(firstStall.gathered).toBeLessThanOrEqual(2 * (UPLOAD_BATCH_BYTES + FRAME));
+    expect(firstStall.bodyQueued).toBeLessThanOrEqual(FRAME);
   });
 
   it('waits for the write in flight before it reports a body cut off', async () => {

@@ -112,12 +112,15 @@ describe('select loop + WebDAV engine: flow control end to end (no sockets)', ()
     expect(Math.max(...(sentTo.get(healthy) ?? []).map((b) => b.length))).toBeLessThanOrEqual(65535);
   }, 60_000);
 
-  it("reuses a GET's read buffers once the socket wrote their frames, and every byte arrives as read", async () => {
+  /**
+   * The loop over the engine with a socket that holds the payloads it is given (no copy) and writes them a turn
+   * later: only then are their buffers free, which is what its write callback says. `download` GETs big.bin as
+   * client `id` and resolves with the body once every byte of it has been written.
+   */
+  const loopWritingLater = (): { download: (id: ClientId) => Promise<Buffer> } => {
     const inputs = new Subject<LoopInput>();
     const received = new Map<ClientId, Buffer[]>();
     const waiters: Array<() => void> = [];
-    // A socket that holds the payloads it is given (no copy) and writes them a turn later: only then are their
-    // buffers free, which is what its write callback says.
     const link = linkSending((id, payloads, written) => {
       setImmediate(() => {
         keepPayloads(received, id, payloads);
@@ -126,15 +129,6 @@ describe('select loop + WebDAV engine: flow control end to end (no sockets)', ()
       });
       return payloads.length;
     });
-    const download = async (id: ClientId): Promise<Buffer> => {
-      inputs.next(request(id, 'GET /big.bin HTTP/1.1\r\nHost: localhost\r\n\r\n'));
-      while (bodyOf(received, id).length < FILE_SIZE) {
-        await new Promise<void>((resolve) => waiters.push(resolve));
-      }
-      return bodyOf(received, id);
-    };
-    const digest = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
-
     subscription = selectLoop(
       inputs,
       httpSessionFactory(() => engine),
@@ -142,6 +136,19 @@ describe('select loop + WebDAV engine: flow control end to end (no sockets)', ()
       writeToLink(of(link)),
     ).subscribe();
     inputs.next({ kind: 'port-opened' });
+    const download = async (id: ClientId): Promise<Buffer> => {
+      inputs.next(request(id, 'GET /big.bin HTTP/1.1\r\nHost: localhost\r\n\r\n'));
+      while (bodyOf(received, id).length < FILE_SIZE) {
+        await new Promise<void>((resolve) => waiters.push(resolve));
+      }
+      return bodyOf(received, id);
+    };
+    return { download };
+  };
+
+  it("reuses a GET's read buffers once the socket wrote their frames, and every byte arrives as read", async () => {
+    const { download } = loopWritingLater();
+    const digest = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
     expect(digest(await download(clientIdFromBigInt(0xa0n)))).toBe(digest(content));
 
     const allocations = jest.spyOn(Buffer, 'allocUnsafe');
@@ -153,35 +160,14 @@ describe('select loop + WebDAV engine: flow control end to end (no sockets)', ()
   }, 60_000);
 
   it('reuses one-frame reads too once the budget of large reads is spent', async () => {
-    // Downloads beyond the budget read a frame at a time; a fresh 64 KiB per read was garbage that V8 takes
-    // back only after tens of MiB (16 downloads at once grew the process by 35–46 MiB with it).
-    const inputs = new Subject<LoopInput>();
-    const received = new Map<ClientId, Buffer[]>();
-    const waiters: Array<() => void> = [];
-    const link = linkSending((id, payloads, written) => {
-      setImmediate(() => {
-        keepPayloads(received, id, payloads);
-        written?.();
-        waiters.splice(0).forEach((wake) => wake());
-      });
-      return payloads.length;
-    });
+    // Downloads beyond the budget read a frame at a time. Fresh 64 KiB per read, with only 4 large buffers kept
+    // for reuse, was garbage that V8 takes back only after tens of MiB: 16 downloads at once grew the process
+    // by 35–46 MiB.
+    const { download } = loopWritingLater();
     const taken = Array.from({ length: readBudget.limit }, () => readBudget.take());
     const allocations = jest.spyOn(Buffer, 'allocUnsafe');
     try {
-      subscription = selectLoop(
-        inputs,
-        httpSessionFactory(() => engine),
-        DEFAULT_LOOP_LIMITS,
-        writeToLink(of(link)),
-      ).subscribe();
-      inputs.next({ kind: 'port-opened' });
-      const id = clientIdFromBigInt(0xc0n);
-      inputs.next(request(id, 'GET /big.bin HTTP/1.1\r\nHost: localhost\r\n\r\n'));
-      while (bodyOf(received, id).length < FILE_SIZE) {
-        await new Promise<void>((resolve) => waiters.push(resolve));
-      }
-      expect(bodyOf(received, id).equals(content)).toBe(true);
+      expect((await download(clientIdFromBigInt(0xc0n))).equals(content)).toBe(true);
     } finally {
       taken.forEach((release) => release?.());
     }
