@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { ChunkGatherer } from './chunk-gatherer';
+import { ChunkGatherer, COPY_BELOW_BYTES } from './chunk-gatherer';
 import { HoldBudget } from './hold-budget';
 
 /**
@@ -15,11 +15,19 @@ export const UPLOAD_BATCH_BYTES = 256 * 1024;
  * (8 MiB, hold-budget.ts). A batch waits for the rest of its bytes, which the guest may never send (200 uploads
  * that stopped after 240 KB each held 46 MiB, live after a full collection; measured, session 8), then waits
  * for the disk, which may be slow (a USB stick, a network share): each upload held a batch at the disk and
- * gathered the next, 512 KiB, so 256 uploads could hold 128 MiB. An upload that finds the budget spent holds
- * one chunk at the disk and at most one more: it writes what it has as soon as the disk is free, and pauses
- * its body while a write is in flight.
+ * gathered the next, 512 KiB, so 256 uploads could hold 128 MiB. An upload that finds the budget spent writes
+ * what it has as soon as the disk is free and, while a write is in flight, gathers at most UNSHARED_HOLD_BYTES
+ * (and one chunk) before it pauses its body.
  */
 export const uploadBatches = new HoldBudget(32);
+
+/**
+ * What an upload without a share of `uploadBatches` gathers while its write is in flight before it pauses its
+ * body: the small chunks one of the gatherer's copy buffers takes (a larger chunk pauses it at once). Pausing
+ * at the first chunk whatever its size would make a body of tiny chunks (a hostile guest's one byte per chunk)
+ * one file write per chunk while the disk is slow.
+ */
+export const UNSHARED_HOLD_BYTES = COPY_BELOW_BYTES;
 
 /** The part of a FileHandle the writer uses (a spec plays a short-writing file system with it). */
 export interface WritableHandle {
@@ -108,12 +116,16 @@ export function writeUploadBody(
       if (batch.bytes === 0) gathering = uploadBatches.take();
       onBytes(chunk.length);
       batch.add(chunk);
-      // A batch goes when it is full; one without a share of the budget goes with whatever it has.
-      const due = batch.bytes >= batchBytes || gathering === undefined;
-      if (!due) return;
-      if (!writing) return writeBatch();
-      paused = true;
-      body.pause();
+      // A batch goes when it is full; one without a share of the budget goes with whatever it has, and waits
+      // paused for the disk once it holds UNSHARED_HOLD_BYTES.
+      if (writing) {
+        const limit = gathering === undefined ? Math.min(batchBytes, UNSHARED_HOLD_BYTES) : batchBytes;
+        if (batch.bytes < limit) return;
+        paused = true;
+        body.pause();
+      } else if (batch.bytes >= batchBytes || gathering === undefined) {
+        writeBatch();
+      }
     };
 
     const onEnd = (): void => {

@@ -6,6 +6,7 @@ import { createWebdavEngine, type WebdavEngine } from '../../../src/webdav';
 import { COPY_BELOW_BYTES } from '../../../src/webdav/chunk-gatherer';
 import {
   uploadBatches,
+  UNSHARED_HOLD_BYTES,
   UPLOAD_BATCH_BYTES,
   writeUploadBody,
   type WritableHandle,
@@ -232,6 +233,27 @@ describe('PUT bodies reach the disk in batches (one thread-pool trip per batch, 
     try {
       const firstStall = await throughStuckDisk(randomBytes(12 * FRAME), 2 * FRAME);
       expect(firstStall.gathered).toBeLessThanOrEqual(2 * FRAME);
+    } finally {
+      for (const release of others) release?.();
+    }
+    expect(uploadBatches.inUse).toBe(0);
+  });
+
+  it('gathers tiny chunks into one write while every batch is taken and the disk is slow', async () => {
+    // One byte per chunk from a hostile guest: pausing at every chunk while a write is in flight would make
+    // each byte its own trip to the disk.
+    const others = Array.from({ length: uploadBatches.limit }, () => uploadBatches.take());
+    try {
+      const stuck = new StuckDisk();
+      const body = new PassThrough();
+      const content = randomBytes(20_000);
+      const written = writeUploadBody(body, stuck, () => undefined);
+      for (let at = 0; at < content.length; at += 1) body.write(content.subarray(at, at + 1));
+      body.end();
+      while (!(await Promise.race([written.then(() => true), stuck.next().then(() => false)])));
+      expect(Buffer.concat(stuck.written).equals(content)).toBe(true);
+      // The first byte alone, then UNSHARED_HOLD_BYTES at a time while each write was in flight.
+      expect(stuck.written.length).toBeLessThanOrEqual(2 + Math.ceil(content.length / UNSHARED_HOLD_BYTES));
     } finally {
       for (const release of others) release?.();
     }
