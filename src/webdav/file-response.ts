@@ -38,15 +38,19 @@ export const readBudget = new HoldBudget(8);
  * after tens of MiB. With 4 kept, 16 downloads at once after 4 took the process to a peak RSS of 105–112 MiB
  * (`npm run bench -- --only get16,get4`); with 8 and the one-frame reads below reused too, 82–98 MiB. Keeping
  * only as many as the budget has free (fewer kept while many are in use) left more to the collector: 92–93
- * MiB (session 14).
+ * MiB (session 14). Two seconds after the last read they are let go: after those 16 downloads RSS fell from 83
+ * to 67–72 MiB, and 20 PROPFINDs of 10,000 files after them peaked at 74 MiB instead of 89 (session 15).
  */
 const readBuffers = new ReusableReadBuffers(LARGE_READ_BYTES, readBudget.limit);
 
 /**
  * The one-frame reads of downloads that found the budget spent, reused the same way: a fresh 64 KiB per read
- * was garbage at the download's pace. 16 kept free (1 MiB).
+ * was garbage at the download's pace. 64 kept free (4 MiB): the socket gives frames back a write at a time,
+ * dozens at once, and with 16 kept the bench's 16 concurrent downloads (8 beyond the budget, up to 71 frames
+ * in flight) made 285 frame buffers and dropped 269 to the collector (18 MiB of garbage, peak RSS 91 MiB);
+ * with 64, 67–68 made, 0–4 dropped, 82–84 MiB (session 15).
  */
-const frameReadBuffers = new ReusableReadBuffers(MUX_MAX_PAYLOAD, 16);
+const frameReadBuffers = new ReusableReadBuffers(MUX_MAX_PAYLOAD, 64);
 
 /**
  * GET and HEAD of a file, answered by us rather than the library so that responses carry ETag and

@@ -91,3 +91,52 @@ describe('ReusableReadBuffers', () => {
     expect(pool.freeCount).toBe(2);
   });
 });
+
+describe('ReusableReadBuffers once reads stop', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  function lentAndWritten(pool: ReusableReadBuffers): Buffer {
+    const buffer = pool.take();
+    pool.lend(buffer, SIZE);
+    framesWritten(frames(buffer));
+    return buffer;
+  }
+
+  it('lets its free buffers go once none was taken for its idle time', () => {
+    const pool = new ReusableReadBuffers(SIZE, 4, 1000);
+    const buffer = lentAndWritten(pool);
+    expect(pool.freeCount).toBe(1);
+    jest.advanceTimersByTime(999);
+    expect(pool.freeCount).toBe(1);
+    jest.advanceTimersByTime(1);
+    expect(pool.freeCount).toBe(0);
+    expect(pool.take()).not.toBe(buffer);
+  });
+
+  it('keeps them while reads go on, and lets them go one to two idle times after the last', () => {
+    const pool = new ReusableReadBuffers(SIZE, 4, 1000);
+    let buffer = lentAndWritten(pool);
+    for (let step = 0; step < 10; step += 1) {
+      jest.advanceTimersByTime(500);
+      const next = lentAndWritten(pool);
+      expect(next).toBe(buffer); // reused all along: never let go while reading
+      buffer = next;
+    }
+    expect(pool.freeCount).toBe(1);
+    jest.advanceTimersByTime(1000); // the timer armed before the last take fires and re-arms
+    expect(pool.freeCount).toBe(1);
+    jest.advanceTimersByTime(1000);
+    expect(pool.freeCount).toBe(0);
+    expect(jest.getTimerCount()).toBe(0); // nothing left armed once idle
+  });
+
+  it('takes buffers back again after letting go', () => {
+    const pool = new ReusableReadBuffers(SIZE, 4, 1000);
+    lentAndWritten(pool);
+    jest.advanceTimersByTime(1000);
+    const buffer = lentAndWritten(pool);
+    expect(pool.freeCount).toBe(1);
+    expect(pool.take()).toBe(buffer);
+  });
+});
