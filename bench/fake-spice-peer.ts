@@ -46,6 +46,8 @@ export interface FakeSpicePeer {
   transfer(transfer: Transfer, keepAlive?: ClientId): Promise<number>;
   /** A mux client for a keep-alive connection, as a guest program that sends many requests on one. */
   keepAliveClient(): ClientId;
+  /** Says that `id`'s connection was closed in the guest (a frame of no bytes), as spice-webdavd does. */
+  closeClient(id: ClientId): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -299,6 +301,9 @@ export async function startFakeSpicePeer(bytesPerSecond = 0): Promise<FakeSpiceP
   return {
     port,
     keepAliveClient: newClient,
+    async closeClient(id) {
+      await sendMuxStream(await webdav, [encodeMuxHeader(id, 0)], sendPacer);
+    },
     async transfer(transfer, keepAlive) {
       const socket = await webdav;
       const id = keepAlive ?? newClient();

@@ -6,6 +6,8 @@
 // npm run build && node dist/bench/hotpath.js [--mib 256] [--rounds 4] [--only get,put] [--rate MBps]
 //   [--flags "..."] [--env "NAME=VALUE ..."] (default: bin/spice-webdav's, from its shebang) [--unbundled] [--jit]
 //   [--jit-names] [--gc] [--pace-ms N]
+// --only fresh runs 200 GETs of a tiny file, each on a connection of its own closed once answered (what the
+// bench's time-to-first-byte workload does 5 times), --pace-ms apart, and reports the cost per request.
 // --only small runs a small-files upload as rclone sends it (MKCOL, PUT of 4 KiB, PROPFIND per file; 1,000 files,
 // 4 keep-alive connections), its requests at least --pace-ms apart (rclone: 10), and reports the cost per request.
 // Round 1 of each kind is a fresh process's first transfer (the bench's cold rows); the later rounds are warm.
@@ -187,6 +189,11 @@ async function main(): Promise<void> {
           for (const line of traces()) console.log(line);
           continue;
         }
+        if (kind === 'fresh') {
+          await freshConnectionsRound(peer, client, switches, options.paceMs);
+          for (const line of traces()) console.log(line);
+          continue;
+        }
         const transfer: Transfer =
           kind === 'get' ? { kind, path: '/big.bin' } : { kind: 'put', path: '/upload.bin', bytes };
         const switchesBefore = switches();
@@ -284,6 +291,50 @@ async function smallFilesRound(
     ].join(' '),
   );
   console.log(`       switches per request by thread: ${switchShares(switchesBefore, switches(), requests)}`);
+}
+
+const FRESH_REQUESTS = 200;
+
+/**
+ * What the bench's time-to-first-byte workload does, many times: a GET of a tiny file on a connection of its
+ * own (as each `curl` in the guest opens), closed once answered, the next one `paceMs` later. Reports our
+ * client's cost per request and the round trip as the guest would see it, without QEMU and the guest.
+ */
+async function freshConnectionsRound(
+  peer: FakeSpicePeer,
+  client: ClientProcess,
+  switches: () => Map<string, number>,
+  paceMs: number,
+): Promise<void> {
+  const switchesBefore = switches();
+  const endMeasure = client.beginMeasure();
+  const trips: number[] = [];
+  for (let i = 0; i < FRESH_REQUESTS; i++) {
+    if (paceMs > 0) await new Promise((resolve) => setTimeout(resolve, paceMs));
+    const id = peer.keepAliveClient();
+    const started = performance.now();
+    const status = await peer.transfer({ kind: 'get', path: '/ready.txt' }, id);
+    trips.push(performance.now() - started);
+    await peer.closeClient(id);
+    if (status !== 200) throw new Error(`fresh GET answered ${status}: ${client.recentOutput}`);
+  }
+  const use = endMeasure();
+  trips.sort((a, b) => a - b);
+  const perRequest = (cpuSeconds: number) => ((cpuSeconds * 1e6) / FRESH_REQUESTS).toFixed(0);
+  const helpers = use.helperThreads ?? { v8CpuSeconds: 0, poolCpuSeconds: 0 };
+  const at = (q: number) => (trips[Math.floor(q * (trips.length - 1))] ?? 0).toFixed(2);
+  console.log(
+    [
+      'fresh',
+      `round trip ms median ${at(0.5)}, p90 ${at(0.9)}, first ${at(0)}..max ${at(1)};`,
+      `CPU µs per request ${perRequest(use.cpuSeconds)} (main ${perRequest(use.mainThreadCpuSeconds)},`,
+      `v8 ${perRequest(helpers.v8CpuSeconds)}, pool ${perRequest(helpers.poolCpuSeconds)}),`,
+      `switches per request ${(use.contextSwitches / FRESH_REQUESTS).toFixed(1)}`,
+    ].join(' '),
+  );
+  console.log(
+    `       switches per request by thread: ${switchShares(switchesBefore, switches(), FRESH_REQUESTS)}`,
+  );
 }
 
 /** Count and summed pause of each kind of collection, from --trace-gc's lines ("... ms: Scavenge 4.1 (5.0) -> 3.2 (6.0) MB, 0.8 / 0.0 ms ..."). */

@@ -50,4 +50,29 @@ describe('the fake SPICE peer', () => {
     expect(readFileSync(join(dir, 'd', 'a.bin'))).toHaveLength(4096);
     expect(readFileSync(join(dir, 'd', 'b.bin'))).toHaveLength(4096);
   });
+
+  it('closes a connection as spice-webdavd does, so `hotpath --only fresh` leaves no session behind', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'spice-webdav-fake-peer-'));
+    writeFileSync(join(dir, 'ready.txt'), 'ready');
+    const started = await startFakeSpicePeer();
+    peer = started;
+    const closed: string[] = [];
+    let wake = (): void => undefined;
+    sharing = shareFolder({
+      target: { kind: 'tcp', host: '127.0.0.1', port: started.port },
+      share: { path: dir },
+    }).subscribe((event) => {
+      if (event.kind !== 'client-closed') return;
+      closed.push(event.id);
+      wake();
+    });
+    while ((await started.transfer({ kind: 'get', path: '/ready.txt' })) === 503);
+
+    const connection = started.keepAliveClient();
+    expect(await started.transfer({ kind: 'get', path: '/ready.txt' }, connection)).toBe(200);
+    const before = closed.length;
+    await started.closeClient(connection);
+    while (closed.length === before) await new Promise<void>((resolve) => (wake = resolve));
+    expect(closed.at(-1)).toBe(connection);
+  });
 });
