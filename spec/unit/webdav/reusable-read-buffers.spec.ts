@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { bytesWritten, framesWritten, ReusableReadBuffers } from '../../../src/webdav/reusable-read-buffers';
 
 // Larger than half of Node's 8 KiB Buffer pool, so each buffer has its own memory (as 8 × 65535 bytes do).
@@ -103,7 +105,7 @@ describe('ReusableReadBuffers once reads stop', () => {
     return buffer;
   }
 
-  it('lets its free buffers go once none was taken for its idle time', () => {
+  it('lets its free buffers go once none was taken for its idle time, and takes one back if not yet collected', () => {
     const pool = new ReusableReadBuffers(SIZE, 4, 1000);
     const buffer = lentAndWritten(pool);
     expect(pool.freeCount).toBe(1);
@@ -111,7 +113,9 @@ describe('ReusableReadBuffers once reads stop', () => {
     expect(pool.freeCount).toBe(1);
     jest.advanceTimersByTime(1);
     expect(pool.freeCount).toBe(0);
-    expect(pool.take()).not.toBe(buffer);
+    // Held weakly now; the collector has not run (this is still the job that let it go), so the next read
+    // reads into it rather than making a second buffer beside it.
+    expect(pool.take()).toBe(buffer);
   });
 
   it('keeps them while reads go on, and lets them go one to two idle times after the last', () => {
@@ -138,5 +142,26 @@ describe('ReusableReadBuffers once reads stop', () => {
     const buffer = lentAndWritten(pool);
     expect(pool.freeCount).toBe(1);
     expect(pool.take()).toBe(buffer);
+  });
+});
+
+describe('ReusableReadBuffers after letting go', () => {
+  it('no longer keeps the buffers alive: the collector frees them', async () => {
+    setFlagsFromString('--expose-gc');
+    const collect = runInNewContext('gc') as () => void;
+    const pool = new ReusableReadBuffers(SIZE, 4, 1);
+    // Lent and written in a function of its own, so that no variable here keeps the buffer alive.
+    const weak = ((): WeakRef<Buffer> => {
+      const lent = pool.take();
+      pool.lend(lent, SIZE);
+      framesWritten(frames(lent));
+      return new WeakRef(lent);
+    })();
+    expect(pool.freeCount).toBe(1);
+    while (pool.freeCount > 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    await new Promise((resolve) => setImmediate(resolve)); // a later job: nothing keeps the target for this one
+    collect();
+    expect(weak.deref()).toBeUndefined();
+    expect(pool.take()).toHaveLength(SIZE); // a new one
   });
 });
