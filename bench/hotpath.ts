@@ -277,20 +277,26 @@ async function smallFilesRound(
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const use = endMeasure();
   const requests = SMALL_FILES * 3;
-  const perRequest = (cpuSeconds: number) => ((cpuSeconds * 1e6) / requests).toFixed(0);
-  const helpers = use.helperThreads ?? { v8CpuSeconds: 0, poolCpuSeconds: 0 };
   console.log(
     [
       String(round).padEnd(6),
       'small',
-      `${(requests / seconds).toFixed(0)} requests/s, CPU µs per request ${perRequest(use.cpuSeconds)}`,
-      `(main ${perRequest(use.mainThreadCpuSeconds)}, v8 ${perRequest(helpers.v8CpuSeconds)},`,
-      `pool ${perRequest(helpers.poolCpuSeconds)}), switches per request`,
-      (use.contextSwitches / requests).toFixed(1),
+      `${(requests / seconds).toFixed(0)} requests/s, ${costPerRequest(use, requests)},`,
       `peak RSS ${(use.peakRssBytes / MiB).toFixed(0)} MiB`,
     ].join(' '),
   );
   console.log(`       switches per request by thread: ${switchShares(switchesBefore, switches(), requests)}`);
+}
+
+/** "CPU µs per request N (main, v8, pool), switches per request N" over `requests` requests. */
+function costPerRequest(use: ResourceUse, requests: number): string {
+  const perRequest = (cpuSeconds: number) => ((cpuSeconds * 1e6) / requests).toFixed(0);
+  const helpers = use.helperThreads ?? { v8CpuSeconds: 0, poolCpuSeconds: 0 };
+  return [
+    `CPU µs per request ${perRequest(use.cpuSeconds)} (main ${perRequest(use.mainThreadCpuSeconds)},`,
+    `v8 ${perRequest(helpers.v8CpuSeconds)}, pool ${perRequest(helpers.poolCpuSeconds)}),`,
+    `switches per request ${(use.contextSwitches / requests).toFixed(1)}`,
+  ].join(' ');
 }
 
 const FRESH_REQUESTS = 200;
@@ -320,16 +326,12 @@ async function freshConnectionsRound(
   }
   const use = endMeasure();
   trips.sort((a, b) => a - b);
-  const perRequest = (cpuSeconds: number) => ((cpuSeconds * 1e6) / FRESH_REQUESTS).toFixed(0);
-  const helpers = use.helperThreads ?? { v8CpuSeconds: 0, poolCpuSeconds: 0 };
   const at = (q: number) => (trips[Math.floor(q * (trips.length - 1))] ?? 0).toFixed(2);
   console.log(
     [
       'fresh',
-      `round trip ms median ${at(0.5)}, p90 ${at(0.9)}, first ${at(0)}..max ${at(1)};`,
-      `CPU µs per request ${perRequest(use.cpuSeconds)} (main ${perRequest(use.mainThreadCpuSeconds)},`,
-      `v8 ${perRequest(helpers.v8CpuSeconds)}, pool ${perRequest(helpers.poolCpuSeconds)}),`,
-      `switches per request ${(use.contextSwitches / FRESH_REQUESTS).toFixed(1)}`,
+      `round trip ms median ${at(0.5)}, p90 ${at(0.9)}, min ${at(0)}, max ${at(1)};`,
+      costPerRequest(use, FRESH_REQUESTS),
     ].join(' '),
   );
   console.log(

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Subscription } from 'rxjs';
 import { startFakeSpicePeer, type FakeSpicePeer } from '../../../bench/fake-spice-peer';
 import { shareFolder } from '../../../src/edge/sharing/share-folder';
+import type { SharingEvent } from '../../../src/edge/sharing/sharing-types';
 
 describe('the fake SPICE peer', () => {
   let peer: FakeSpicePeer | undefined;
@@ -19,20 +20,31 @@ describe('the fake SPICE peer', () => {
     peer = sharing = dir = undefined;
   });
 
-  it("sends rclone's upload requests on one keep-alive connection and reads each answer", async () => {
-    dir = mkdtempSync(join(tmpdir(), 'spice-webdav-fake-peer-'));
-    writeFileSync(join(dir, 'ready.txt'), 'ready');
+  /**
+   * Our client sharing a new folder with the fake peer, once it answers (the engine is made once the channel
+   * is up; until then every request is answered 503); `onEvent` sees the sharing's events.
+   */
+  async function sharingWithPeer(
+    onEvent: (event: SharingEvent) => void,
+  ): Promise<{ started: FakeSpicePeer; folder: string }> {
+    const folder = mkdtempSync(join(tmpdir(), 'spice-webdav-fake-peer-'));
+    dir = folder;
+    writeFileSync(join(folder, 'ready.txt'), 'ready');
     const started = await startFakeSpicePeer();
     peer = started;
-    const opened: string[] = [];
     sharing = shareFolder({
       target: { kind: 'tcp', host: '127.0.0.1', port: started.port },
-      share: { path: dir },
-    }).subscribe((event) => {
+      share: { path: folder },
+    }).subscribe(onEvent);
+    while ((await started.transfer({ kind: 'get', path: '/ready.txt' })) === 503);
+    return { started, folder };
+  }
+
+  it("sends rclone's upload requests on one keep-alive connection and reads each answer", async () => {
+    const opened: string[] = [];
+    const { started, folder } = await sharingWithPeer((event) => {
       if (event.kind === 'client-opened') opened.push(event.id);
     });
-    // The engine is made once the channel is up; until then every request is answered 503.
-    while ((await started.transfer({ kind: 'get', path: '/ready.txt' })) === 503);
     const probes = opened.length;
 
     const connection = started.keepAliveClient();
@@ -47,26 +59,18 @@ describe('the fake SPICE peer', () => {
     expect(statuses).toEqual([201, 201, 207, 405, 201, 207, 200]);
     expect(opened).toHaveLength(probes + 1); // all seven on one mux client
     expect(new Set(opened).size).toBe(opened.length);
-    expect(readFileSync(join(dir, 'd', 'a.bin'))).toHaveLength(4096);
-    expect(readFileSync(join(dir, 'd', 'b.bin'))).toHaveLength(4096);
+    expect(readFileSync(join(folder, 'd', 'a.bin'))).toHaveLength(4096);
+    expect(readFileSync(join(folder, 'd', 'b.bin'))).toHaveLength(4096);
   });
 
   it('closes a connection as spice-webdavd does, so `hotpath --only fresh` leaves no session behind', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'spice-webdav-fake-peer-'));
-    writeFileSync(join(dir, 'ready.txt'), 'ready');
-    const started = await startFakeSpicePeer();
-    peer = started;
     const closed: string[] = [];
     let wake = (): void => undefined;
-    sharing = shareFolder({
-      target: { kind: 'tcp', host: '127.0.0.1', port: started.port },
-      share: { path: dir },
-    }).subscribe((event) => {
+    const { started } = await sharingWithPeer((event) => {
       if (event.kind !== 'client-closed') return;
       closed.push(event.id);
       wake();
     });
-    while ((await started.transfer({ kind: 'get', path: '/ready.txt' })) === 503);
 
     const connection = started.keepAliveClient();
     expect(await started.transfer({ kind: 'get', path: '/ready.txt' }, connection)).toBe(200);
