@@ -68,6 +68,19 @@ describe('select loop + WebDAV engine: flow control end to end (no sockets)', ()
     pieces: [encodeMuxFrame(id, Buffer.from(text))],
   });
 
+  /** The loop over the engine writing to `link` (the socket), its port open; returns its input. */
+  const loopOverLink = (link: WebdavLink): Subject<LoopInput> => {
+    const inputs = new Subject<LoopInput>();
+    subscription = selectLoop(
+      inputs,
+      httpSessionFactory(() => engine),
+      DEFAULT_LOOP_LIMITS,
+      writeToLink(of(link)),
+    ).subscribe();
+    inputs.next({ kind: 'port-opened' });
+    return inputs;
+  };
+
   it('a stalled client holds only its credit while another client downloads a whole file', async () => {
     const stalled = clientIdFromBigInt(0x70n);
     const healthy = clientIdFromBigInt(-8n);
@@ -119,24 +132,18 @@ describe('select loop + WebDAV engine: flow control end to end (no sockets)', ()
    * client `id` and resolves with the body once every byte of it has been written.
    */
   const loopWritingLater = (): { download: (id: ClientId) => Promise<Buffer> } => {
-    const inputs = new Subject<LoopInput>();
     const received = new Map<ClientId, Buffer[]>();
     const waiters: Array<() => void> = [];
-    const link = linkSending((id, payloads, written) => {
-      setImmediate(() => {
-        keepPayloads(received, id, payloads);
-        written?.();
-        waiters.splice(0).forEach((wake) => wake());
-      });
-      return payloads.length;
-    });
-    subscription = selectLoop(
-      inputs,
-      httpSessionFactory(() => engine),
-      DEFAULT_LOOP_LIMITS,
-      writeToLink(of(link)),
-    ).subscribe();
-    inputs.next({ kind: 'port-opened' });
+    const inputs = loopOverLink(
+      linkSending((id, payloads, written) => {
+        setImmediate(() => {
+          keepPayloads(received, id, payloads);
+          written?.();
+          waiters.splice(0).forEach((wake) => wake());
+        });
+        return payloads.length;
+      }),
+    );
     const download = async (id: ClientId): Promise<Buffer> => {
       inputs.next(request(id, 'GET /big.bin HTTP/1.1\r\nHost: localhost\r\n\r\n'));
       while (bodyOf(received, id).length < FILE_SIZE) {
@@ -181,7 +188,6 @@ describe('select loop + WebDAV engine: flow control end to end (no sockets)', ()
 
   it('many downloads behind a socket that writes nothing hold 8 large reads, then all finish intact', async () => {
     const clients = Array.from({ length: 40 }, (_, n) => clientIdFromBigInt(BigInt(0x3000 + 0x10 * n)));
-    const inputs = new Subject<LoopInput>();
     const drained = new Subject<void>();
     const received = new Map<ClientId, Buffer[]>();
     const held: Array<() => void> = [];
@@ -199,13 +205,7 @@ describe('select loop + WebDAV engine: flow control end to end (no sockets)', ()
     // nothing reaches the socket. A deadline inside the spec's timeout: a spec that fails stops its loop.
     const until = (condition: () => boolean): Promise<void> => untilTrue(condition, 50_000);
 
-    subscription = selectLoop(
-      inputs,
-      httpSessionFactory(() => engine),
-      DEFAULT_LOOP_LIMITS,
-      writeToLink(of(link)),
-    ).subscribe();
-    inputs.next({ kind: 'port-opened' });
+    const inputs = loopOverLink(link);
     const allocations = jest.spyOn(Buffer, 'allocUnsafe');
     for (const id of clients) inputs.next(request(id, 'GET /big.bin HTTP/1.1\r\nHost: localhost\r\n\r\n'));
     // Every credit is in the stalled socket; each download has read what it holds while it waits.
