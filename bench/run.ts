@@ -8,9 +8,17 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { buildGuest, startQemu, type RunningQemu } from '../src/edge/qemu/launcher';
-import { cliEnvironment, cliNodeFlags } from './cli-node-flags';
+import {
+  OUR_CLIENT,
+  OUR_ENV,
+  OUR_NODE_FLAGS,
+  REPO,
+  ourLibraryClient,
+  referenceClient,
+  waitUntilServing,
+} from './client-specs';
 import {
   ClientProcess,
   nodePlatformThreadCount,
@@ -19,12 +27,12 @@ import {
   type ResourceUse,
 } from './client-process';
 import { OURS, REFERENCE, printTable, type Measurement, type Report } from './report';
+import { succeeds, withDebianPackages } from './debian-packages';
 import { makeSmallFileTree, rcloneWorkloads, withRcloneUpload } from './rclone-workloads';
 import { guestShell, hostShell, type Shell, type Topology } from './shell';
 import { startThrottleProxy } from './throttle-proxy';
 import { makeSparseFile, makeTransferFile } from './transfer-file';
 import {
-  GUEST_URL,
   bigTransferWorkloads,
   concurrentGetWorkload,
   guestWorkloads,
@@ -41,7 +49,6 @@ import {
 } from './workloads';
 
 const MiB = 1024 * 1024;
-const REPO = resolve(__dirname, '..', '..');
 
 interface Options {
   quick: boolean;
@@ -147,35 +154,6 @@ function makeShare(dir: string, quick: boolean, memory: boolean, bigMiB: number)
   return layout;
 }
 
-/**
- * Whether `probe` succeeds, after installing Debian's `packages` where it did not and we are root (so a fresh
- * machine runs the whole bench, as CI runs the tests; apt-get's package lists are refreshed if the first try
- * fails); otherwise says what to install and what is left out (`without`).
- */
-function withDebianPackages(probe: () => boolean, packages: readonly string[], without: string): boolean {
-  if (probe()) return true;
-  const command = `apt-get install -y ${packages.join(' ')}`;
-  if (process.getuid?.() === 0) {
-    console.log(`Installing ${packages.join(', ')} (${command})...`);
-    const apt = (args: readonly string[]): boolean =>
-      succeeds('apt-get', args, { ...process.env, DEBIAN_FRONTEND: 'noninteractive' });
-    const install = ['install', '-y', ...packages];
-    if (!apt(install) && apt(['update'])) apt(install);
-    if (probe()) return true;
-  }
-  console.log(`Debian's ${packages.join(' and ')} not available (as root: ${command}): ${without}.`);
-  return false;
-}
-
-function succeeds(command: string, args: readonly string[], env?: NodeJS.ProcessEnv): boolean {
-  try {
-    execFileSync(command, args, { stdio: 'ignore', env });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function referenceAvailable(): boolean {
   const imports =
     "import gi; gi.require_version('SpiceClientGLib', '2.0'); from gi.repository import SpiceClientGLib";
@@ -184,12 +162,6 @@ function referenceAvailable(): boolean {
     ['gir1.2-spiceclientglib-2.0', 'python3-gi'],
     'no spice-gtk reference, measuring ours only',
   );
-}
-
-/** BENCH_PROFILE_DIR=DIR: a V8 CPU profile of our client per run, for finding where its CPU goes. */
-function profileArgs(): string[] {
-  const dir = process.env['BENCH_PROFILE_DIR'];
-  return dir === undefined || dir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
 }
 
 /** Where a workload's CPU ran: the main thread, and for a Node client V8's threads and libuv's pool. */
@@ -201,59 +173,28 @@ function threadSplit(use: ResourceUse): string {
     : `${main}, V8 ${helpers.v8CpuSeconds.toFixed(3)}, pool ${helpers.poolCpuSeconds.toFixed(3)}`;
 }
 
-/** The Node/V8 flags bin/spice-webdav runs with, read from its shebang: measure what users run. */
-const OUR_NODE_FLAGS = cliNodeFlags();
-/** The environment its shebang sets too (glibc's allocator tunables). */
-const OUR_ENV = cliEnvironment();
-/** bench/our-client.ts bundled as the CLI and the library are (scripts/bundle.ts), so it loads what users load. */
-const OUR_CLIENT = join(__dirname, '..', 'bundle', 'bench-client.js');
-
 function clientSpecs(qemu: RunningQemu, dir: string, rawBytes: number, cli: boolean) {
-  const port = String(qemu.spice.port);
-  const ours: ClientSpec = {
-    name: 'spice-webdav',
-    command: process.execPath,
-    args: cli
-      ? [
+  const port = qemu.spice.port;
+  const library = ourLibraryClient(OURS, port, dir);
+  const ours: ClientSpec = cli
+    ? {
+        ...library,
+        args: [
           ...OUR_NODE_FLAGS,
           join(REPO, 'bin', 'spice-webdav'),
           '--direct',
           `127.0.0.1:${port}`,
           '--share-dir',
           dir,
-        ]
-      : [...OUR_NODE_FLAGS, ...profileArgs(), OUR_CLIENT, '127.0.0.1', port, dir],
-    env: OUR_ENV,
-    nodePlatformThreads: nodePlatformThreadCount(OUR_NODE_FLAGS),
-  };
-  const reference: ClientSpec = {
-    name: 'spice-gtk',
-    command: '/usr/bin/python3',
-    args: [join(REPO, 'bench', 'reference-client.py'), '127.0.0.1', port, dir],
-  };
-  const raw: ClientSpec = {
-    ...ours,
-    // Always the library client: the raw channel is its rawChannelServer option, which the CLI does not offer.
-    args: [...OUR_NODE_FLAGS, ...profileArgs(), OUR_CLIENT, '127.0.0.1', port, dir],
-    name: 'raw-channel',
-    env: { ...OUR_ENV, SPICE_WEBDAV_BENCH_GENERATED_BYTES: String(rawBytes) },
-  };
+        ],
+      }
+    : library;
+  const reference = referenceClient(REFERENCE, port, dir);
+  // Always the library client: the raw channel is its rawChannelServer option, which the CLI does not offer.
+  const raw = ourLibraryClient('raw-channel', port, dir, {
+    SPICE_WEBDAV_BENCH_GENERATED_BYTES: String(rawBytes),
+  });
   return { ours, reference, raw };
-}
-
-async function waitUntilServing(qemu: RunningQemu, client: ClientProcess): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    if (!client.alive) throw new Error(`${client.spec.name} exited:\n${client.recentOutput}`);
-    const r = await qemu.guestExec(`curl -s -I -m 2 -o /dev/null -w '%{http_code}' ${GUEST_URL}/tiny.txt`, {
-      timeoutMs: 10_000,
-    });
-    if (r.code === 0 && r.stdout.trim() === '200') return (Date.now() - started) / 1000;
-    if (Date.now() - started > 60_000) {
-      throw new Error(`${client.spec.name} did not serve the guest within 60 s:\n${client.recentOutput}`);
-    }
-    await new Promise((done) => setTimeout(done, 200));
-  }
 }
 
 /** Clients alive right now, so an interrupted bench stops them too. */
@@ -353,21 +294,9 @@ async function prepareSlowLinkFiles(qemu: RunningQemu, dir: string, mib: number)
  * without LZ4 as a variant, which tells what compression itself changes.
  */
 function slowLinkSpecs(port: number, dir: string): ClientSpec[] {
-  const ours = (name: string, compression: 'on' | 'off'): ClientSpec => ({
-    name,
-    command: process.execPath,
-    args: [...OUR_NODE_FLAGS, ...profileArgs(), OUR_CLIENT, '127.0.0.1', String(port), dir],
-    env: { ...OUR_ENV, BENCH_COMPRESSION: compression },
-  });
-  return [
-    ours(OURS, 'on'),
-    {
-      name: REFERENCE,
-      command: '/usr/bin/python3',
-      args: [join(REPO, 'bench', 'reference-client.py'), '127.0.0.1', String(port), dir],
-    },
-    ours(`${OURS}-nolz4`, 'off'),
-  ];
+  const ours = (name: string, compression: 'on' | 'off'): ClientSpec =>
+    ourLibraryClient(name, port, dir, { BENCH_COMPRESSION: compression });
+  return [ours(OURS, 'on'), referenceClient(REFERENCE, port, dir), ours(`${OURS}-nolz4`, 'off')];
 }
 
 /** One round of the slow link: each client in turn behind a fresh throttle proxy, A B B A as the others. */

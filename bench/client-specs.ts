@@ -1,0 +1,65 @@
+// The two clients the benchmarks compare, as processes to start against a SPICE port, and how to tell that one
+// serves the guest: shared by run.ts (the side-by-side bench) and turnaround.ts (where a small request's time goes).
+
+import { join, resolve } from 'node:path';
+import type { RunningQemu } from '../src/edge/qemu/launcher';
+import { cliEnvironment, cliNodeFlags } from './cli-node-flags';
+import { nodePlatformThreadCount, type ClientProcess, type ClientSpec } from './client-process';
+import { GUEST_URL } from './workloads';
+
+/** The repository's root (this file runs from dist/bench/). */
+export const REPO = resolve(__dirname, '..', '..');
+
+/** The Node/V8 flags bin/spice-webdav runs with, read from its shebang: measure what users run. */
+export const OUR_NODE_FLAGS = cliNodeFlags();
+/** The environment its shebang sets too (glibc's allocator tunables). */
+export const OUR_ENV = cliEnvironment();
+/** bench/our-client.ts bundled as the CLI and the library are (scripts/bundle.ts), so it loads what users load. */
+export const OUR_CLIENT = join(__dirname, '..', 'bundle', 'bench-client.js');
+
+/** BENCH_PROFILE_DIR=DIR: a V8 CPU profile of our client per run, for finding where its CPU goes. */
+export function profileArgs(): string[] {
+  const dir = process.env['BENCH_PROFILE_DIR'];
+  return dir === undefined || dir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+}
+
+/** Our library client (bench/our-client.ts) sharing `dir` with the SPICE server on 127.0.0.1:`port`. */
+export function ourLibraryClient(
+  name: string,
+  port: number,
+  dir: string,
+  env: Record<string, string> = {},
+): ClientSpec {
+  return {
+    name,
+    command: process.execPath,
+    args: [...OUR_NODE_FLAGS, ...profileArgs(), OUR_CLIENT, '127.0.0.1', String(port), dir],
+    env: { ...OUR_ENV, ...env },
+    nodePlatformThreads: nodePlatformThreadCount(OUR_NODE_FLAGS),
+  };
+}
+
+/** spice-gtk with phodav (bench/reference-client.py) sharing `dir` with the SPICE server on `port`. */
+export function referenceClient(name: string, port: number, dir: string): ClientSpec {
+  return {
+    name,
+    command: '/usr/bin/python3',
+    args: [join(REPO, 'bench', 'reference-client.py'), '127.0.0.1', String(port), dir],
+  };
+}
+
+/** Waits until `client` answers a HEAD of tiny.txt in the guest; resolves with the seconds that took. */
+export async function waitUntilServing(qemu: RunningQemu, client: ClientProcess): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    if (!client.alive) throw new Error(`${client.spec.name} exited:\n${client.recentOutput}`);
+    const r = await qemu.guestExec(`curl -s -I -m 2 -o /dev/null -w '%{http_code}' ${GUEST_URL}/tiny.txt`, {
+      timeoutMs: 10_000,
+    });
+    if (r.code === 0 && r.stdout.trim() === '200') return (Date.now() - started) / 1000;
+    if (Date.now() - started > 60_000) {
+      throw new Error(`${client.spec.name} did not serve the guest within 60 s:\n${client.recentOutput}`);
+    }
+    await new Promise((done) => setTimeout(done, 200));
+  }
+}
