@@ -97,7 +97,7 @@ export async function createMountedEngine(
     mounts.push({
       name: spec.name,
       readOnly: spec.share.readOnly,
-      space: new ShareNamespace(rootReal, spec.share.readOnly),
+      space: new ShareNamespace(rootReal, spec.share.readOnly, settings.fileCalls),
     });
   }
   const single = specs.length === 1 && specs[0]?.name === undefined ? mounts[0] : undefined;

@@ -1,9 +1,10 @@
-import { constants, promises as fsp, type Stats } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseByteRange } from './byte-range';
 import { sendText } from './connection-host';
 import { contentTypeFor } from './content-type';
 import { entityTag } from './entity-tag';
+import { poolFileCalls, type FileCalls } from './file-calls';
 import { headerText } from './header-value';
 import { allowHeader } from './method-table';
 import { MUX_MAX_PAYLOAD } from '../wire/constants';
@@ -69,16 +70,22 @@ export async function serveFile(
     return sendText(res, 405, 'This is a folder; list it with PROPFIND.\n', {
       Allow: allowHeader('folder', space.readOnly),
     });
-  const { handle, stats } = opened;
+  const { fd, stats, calls } = opened;
   try {
-    await sendOpenedFile(req, res, handle, stats, segments.at(-1) ?? '');
+    await sendOpenedFile(req, res, { fd, calls }, stats, segments.at(-1) ?? '');
   } finally {
-    await handle.close().catch(() => undefined);
+    await calls.close(fd).catch(() => undefined);
   }
 }
 
+/** An open file and the calls its small reads and its close go through. */
+interface OpenFile {
+  readonly fd: number;
+  readonly calls: FileCalls;
+}
+
 type Opened =
-  | { readonly kind: 'file'; readonly handle: fsp.FileHandle; readonly stats: Stats }
+  | { readonly kind: 'file'; readonly fd: number; readonly stats: Stats; readonly calls: FileCalls }
   | { readonly kind: 'folder' }
   | { readonly kind: 'missing' };
 
@@ -88,20 +95,21 @@ type Opened =
  * file the path named.
  */
 async function openForReading(space: ShareNamespace, segments: readonly string[]): Promise<Opened> {
+  const calls = space.calls;
   const location = await space.locate(segments);
   if (location.kind !== 'inside' || !location.exists) return { kind: 'missing' };
   const named = location.stats ?? (await statOrUndefined(location.real)); // the entry's, if no link
   if (named?.isDirectory()) return { kind: 'folder' };
   if (!named?.isFile()) return { kind: 'missing' };
-  let handle: fsp.FileHandle;
+  let fd: number;
   try {
-    handle = await fsp.open(location.real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    fd = await calls.open(location.real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch {
     return { kind: 'missing' };
   }
-  const stats = await handle.stat();
-  if (stats.isFile() && sameFile(stats, named)) return { kind: 'file', handle, stats };
-  await handle.close();
+  const stats = await calls.fstat(fd).catch(() => undefined);
+  if (stats?.isFile() === true && sameFile(stats, named)) return { kind: 'file', fd, stats, calls };
+  await calls.close(fd).catch(() => undefined);
   return { kind: 'missing' };
 }
 
@@ -109,7 +117,7 @@ async function openForReading(space: ShareNamespace, segments: readonly string[]
 async function sendOpenedFile(
   req: IncomingMessage,
   res: ServerResponse,
-  handle: fsp.FileHandle,
+  file: OpenFile,
   stats: Stats,
   name: string,
 ): Promise<void> {
@@ -142,7 +150,7 @@ async function sendOpenedFile(
     return;
   }
   try {
-    await sendRange(handle, res, start, end);
+    await sendRange(file, res, start, end);
     res.end();
   } catch {
     res.destroy(); // headers are out: the only honest signal left is cutting the connection
@@ -153,17 +161,15 @@ async function sendOpenedFile(
  * Bytes `start` to `end` (inclusive) of the file, one read at a time into a buffer lent until the socket has
  * written it (the connection keeps views of it until their frames are sent). Each read of more than one frame
  * counts against `readBudget` from before it is made until the socket has written it, or the response is
- * over; when the budget is spent, reads are one frame each. Throws when
- * the file ends early (it shrank: the announced length can no longer be met) or the connection goes away.
+ * over; when the budget is spent, reads are one frame each. A range of one frame or less is one read through
+ * the file's calls (on the event loop where the share is local: a small file is answered without a trip to the
+ * thread pool); every other read goes to the pool. Throws when the file ends early (it shrank: the announced
+ * length can no longer be met) or the connection goes away.
  */
-async function sendRange(
-  handle: fsp.FileHandle,
-  res: ServerResponse,
-  start: number,
-  end: number,
-): Promise<void> {
+async function sendRange(file: OpenFile, res: ServerResponse, start: number, end: number): Promise<void> {
   // Large reads of this response not yet written; a response that ends (or is cut off) gives them all back.
   const largeReads = new ResponseHolds(readBudget, res);
+  const reads = end - start < MUX_MAX_PAYLOAD ? file.calls : poolFileCalls;
   try {
     for (let position = start; position <= end;) {
       const left = end - position + 1;
@@ -176,7 +182,7 @@ async function sendRange(
       const buffers =
         release !== undefined ? readBuffers : size === MUX_MAX_PAYLOAD ? frameReadBuffers : undefined;
       const target = buffers?.take() ?? Buffer.allocUnsafe(size);
-      const { bytesRead } = await handle.read(target, 0, size, position);
+      const bytesRead = await reads.read(file.fd, target, size, position);
       buffers?.lend(target, bytesRead, release);
       if (bytesRead === 0) throw new Error('the file ended before its announced length');
       position += bytesRead;

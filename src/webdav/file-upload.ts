@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import type { Stats } from 'node:fs';
 import { sendText } from './connection-host';
-import { closeFd, fchmodFd, openFd, renamePath, unlinkPath, writeAll } from './fd-calls';
+import { writeAll } from './file-calls';
 import { allowHeader } from './method-table';
 import { fileSystemRefusal } from './methods/file-system-refusal';
 import { sameFile, type ShareNamespace } from './share-namespace';
@@ -100,28 +100,29 @@ async function placeSmallFile(
   segments: readonly string[],
   body: Buffer,
 ): Promise<Commit> {
+  const calls = space.calls; // on the event loop where the share is local (file-calls.ts)
   const target = await uploadTarget(space, segments);
   if (target.kind === 'refused') return target;
   const { tempReal, existing } = target;
   let fd: number;
   try {
-    fd = await openFd(tempReal, 'wx', 0o666); // as openUpload: O_EXCL, and ENOENT/ENOTDIR mean 409
+    fd = await calls.open(tempReal, 'wx', 0o666); // as openUpload: O_EXCL, and ENOENT/ENOTDIR mean 409
   } catch (error) {
     return refusalOf(error);
   }
   try {
-    await writeAll(fd, body);
-    if (existing !== undefined) await fchmodFd(fd, existing.mode & 0o777); // keep rwx, drop setuid/setgid/sticky
+    await writeAll(calls, fd, body);
+    if (existing !== undefined) await calls.fchmod(fd, existing.mode & 0o777); // keep rwx, drop setuid/setgid/sticky
   } catch (error) {
-    await closeFd(fd).catch(() => undefined);
-    await unlinkPath(tempReal).catch(() => undefined);
+    await calls.close(fd).catch(() => undefined);
+    await calls.unlink(tempReal).catch(() => undefined);
     return refusalOf(error);
   }
   try {
-    await closeFd(fd);
-    await renamePath(tempReal, target.real);
+    await calls.close(fd);
+    await calls.rename(tempReal, target.real);
   } catch (error) {
-    await unlinkPath(tempReal).catch(() => undefined); // still ours: we hold the lock
+    await calls.unlink(tempReal).catch(() => undefined); // still ours: we hold the lock
     return refusalOf(error);
   }
   return { kind: 'committed', replaced: target.replaces };

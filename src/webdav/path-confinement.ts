@@ -1,5 +1,6 @@
-import { lstat, realpath, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import * as path from 'node:path';
+import { poolFileCalls, type FileCalls } from './file-calls';
 
 /**
  * Where a share path lives on disk, decided by the real file system rather than by string rules:
@@ -39,29 +40,33 @@ export function isWithin(rootReal: string, candidate: string): boolean {
 }
 
 /**
- * Two calls to the file system for the common cases, each one trip to libuv's thread pool, made together (so
- * their answers can reach the event loop in one wake-up): an lstat of the leaf as named (the kernel follows
+ * Two calls to the file system for the common cases (through `calls`: each a trip to libuv's thread pool,
+ * made together so their answers can reach the event loop in one wake-up, or both on the loop): an lstat of the leaf as named (the kernel follows
  * the names before it) and the realpath of its folder. A leaf that is there and is no link is then
  * `realpath(folder)/leaf`, its entry and its real path at once; a missing leaf's entry is the same. A leaf
  * that is a link, or a folder that is missing, takes the long way, which resolves the entry and its target
  * apart.
  */
-export async function locateInShare(rootReal: string, segments: readonly string[]): Promise<Location> {
+export async function locateInShare(
+  rootReal: string,
+  segments: readonly string[],
+  calls: FileCalls = poolFileCalls,
+): Promise<Location> {
   if (segments.length === 0) return { kind: 'inside', real: rootReal, entry: rootReal, exists: true };
   const folderSegments = segments.slice(0, -1);
   const [leaf, folder] = await Promise.all([
-    lstatOrMissing(path.join(rootReal, ...segments)),
-    realpathOrMissing(path.join(rootReal, ...folderSegments)),
+    calls.lstat(path.join(rootReal, ...segments)),
+    calls.realpath(path.join(rootReal, ...folderSegments)),
   ]);
   if (folder.kind === 'missing') {
-    if (leaf !== undefined) return locateThroughLink(rootReal, segments); // changed meanwhile: the long way
-    const parentReal = await resolveExistingPrefix(rootReal, folderSegments);
+    if (leaf !== undefined) return locateThroughLink(rootReal, segments, calls); // changed meanwhile: the long way
+    const parentReal = await resolveExistingPrefix(rootReal, folderSegments, calls);
     if (parentReal === undefined) return OUTSIDE;
     const entry = path.join(parentReal, segments[segments.length - 1] ?? '');
     return { kind: 'inside', real: entry, entry, exists: false };
   }
   if (!isWithin(rootReal, folder.path)) return OUTSIDE;
-  if (leaf?.isSymbolicLink() === true) return locateThroughLink(rootReal, segments);
+  if (leaf?.isSymbolicLink() === true) return locateThroughLink(rootReal, segments, calls);
   const entry = path.join(folder.path, segments[segments.length - 1] ?? '');
   return leaf === undefined
     ? { kind: 'inside', real: entry, entry, exists: false }
@@ -69,14 +74,18 @@ export async function locateInShare(rootReal: string, segments: readonly string[
 }
 
 /** The long way, for a leaf that is a symbolic link: the entry has its folder resolved, `real` its target. */
-async function locateThroughLink(rootReal: string, segments: readonly string[]): Promise<Location> {
-  const parentReal = await resolveExistingPrefix(rootReal, segments.slice(0, -1));
+async function locateThroughLink(
+  rootReal: string,
+  segments: readonly string[],
+  calls: FileCalls,
+): Promise<Location> {
+  const parentReal = await resolveExistingPrefix(rootReal, segments.slice(0, -1), calls);
   if (parentReal === undefined) return OUTSIDE;
   const entry = path.join(parentReal, segments[segments.length - 1] ?? '');
-  const leaf = await realpathOrMissing(entry);
+  const leaf = await calls.realpath(entry);
   if (leaf.kind === 'missing') {
     // A dangling symlink also reads as missing to realpath; writing through it would create its target.
-    return (await isPresent(entry)) ? OUTSIDE : { kind: 'inside', real: entry, entry, exists: false };
+    return (await calls.isPresent(entry)) ? OUTSIDE : { kind: 'inside', real: entry, entry, exists: false };
   }
   return isWithin(rootReal, leaf.path) ? { kind: 'inside', real: leaf.path, entry, exists: true } : OUTSIDE;
 }
@@ -85,52 +94,17 @@ async function locateThroughLink(rootReal: string, segments: readonly string[]):
 async function resolveExistingPrefix(
   rootReal: string,
   segments: readonly string[],
+  calls: FileCalls,
 ): Promise<string | undefined> {
   for (let existing = segments.length; existing >= 0; existing--) {
     const candidate = path.join(rootReal, ...segments.slice(0, existing));
-    const resolved = await realpathOrMissing(candidate);
+    const resolved = await calls.realpath(candidate);
     if (resolved.kind === 'missing') {
-      if (existing > 0 && (await isPresent(candidate))) return undefined; // dangling link in the middle
+      if (existing > 0 && (await calls.isPresent(candidate))) return undefined; // dangling link in the middle
       continue;
     }
     if (!isWithin(rootReal, resolved.path)) return undefined;
     return path.join(resolved.path, ...segments.slice(existing));
   }
   return undefined;
-}
-
-type Realpath = { kind: 'found'; path: string } | { kind: 'missing' };
-
-/** Errors that mean "nothing (reachable) at this name" to realpath and lstat alike. */
-function isMissing(error: NodeJS.ErrnoException): boolean {
-  return error.code === 'ENOENT' || error.code === 'ENOTDIR' || error.code === 'ELOOP';
-}
-
-// The callback forms of fs: each call is one trip to libuv's thread pool either way, but the promise forms
-// cost more on the main thread per call (see stat-or-undefined.ts), and a request resolves at least one path.
-
-/** realpath(3) (the native one, one trip), or missing. */
-function realpathOrMissing(candidate: string): Promise<Realpath> {
-  return new Promise((resolve, reject) =>
-    realpath.native(candidate, (error, resolved) => {
-      if (error === null) resolve({ kind: 'found', path: resolved });
-      else if (isMissing(error)) resolve({ kind: 'missing' });
-      else reject(error);
-    }),
-  );
-}
-
-/** The entry's lstat, or undefined when nothing is there (or a name before it is no folder). */
-function lstatOrMissing(candidate: string): Promise<Stats | undefined> {
-  return new Promise((resolve, reject) =>
-    lstat(candidate, (error, stats) => {
-      if (error === null) resolve(stats);
-      else if (isMissing(error)) resolve(undefined);
-      else reject(error);
-    }),
-  );
-}
-
-function isPresent(candidate: string): Promise<boolean> {
-  return new Promise((resolve) => lstat(candidate, (error) => resolve(error === null)));
 }

@@ -1,5 +1,7 @@
 import type { Stats } from 'node:fs';
 import { NamespaceLock } from './namespace-lock';
+import { directFileCalls, poolFileCalls, type FileCalls } from './file-calls';
+import { LocalMountCheck } from './local-mounts';
 import { locateInShare, type Location } from './path-confinement';
 import { TempFileRegistry } from './share-temp-files';
 
@@ -12,15 +14,24 @@ import { TempFileRegistry } from './share-temp-files';
 export class ShareNamespace {
   readonly lock = new NamespaceLock();
   readonly temps = new TempFileRegistry();
+  private readonly local: LocalMountCheck | undefined;
 
   constructor(
     readonly rootReal: string,
     /** The mount's mode, for the Allow header of the refusals a handler sends itself. */
     readonly readOnly = false,
-  ) {}
+    fileCalls: 'auto' | 'pool' = 'auto',
+  ) {
+    this.local = fileCalls === 'auto' ? new LocalMountCheck(rootReal) : undefined;
+  }
+
+  /** How this share's calls on names and small files are made now (file-calls.ts). */
+  get calls(): FileCalls {
+    return this.local?.allLocal === true ? directFileCalls : poolFileCalls;
+  }
 
   locate(segments: readonly string[]): Promise<Location> {
-    return locateInShare(this.rootReal, segments);
+    return locateInShare(this.rootReal, segments, this.calls);
   }
 }
 

@@ -44,6 +44,12 @@ export interface EngineOptions {
   readonly maxCopyEntries?: number;
   /** Most file bytes one COPY may write. Default 4 GiB. */
   readonly maxCopyBytes?: number;
+  /**
+   * Where the calls on names and small files run (file-calls.ts): 'auto' (the default) makes them on the
+   * event loop where the whole share is on local file systems, else in libuv's thread pool; 'pool' always
+   * in the pool.
+   */
+  readonly fileCalls?: 'auto' | 'pool';
 }
 
 export interface ResolvedEngineOptions {
@@ -54,6 +60,7 @@ export interface ResolvedEngineOptions {
   readonly maxStatefulPaths: number;
   readonly maxCopyEntries: number;
   readonly maxCopyBytes: number;
+  readonly fileCalls: 'auto' | 'pool';
 }
 
 export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngineOptions {
@@ -65,5 +72,6 @@ export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngin
     maxStatefulPaths: options.maxStatefulPaths ?? 10_000,
     maxCopyEntries: options.maxCopyEntries ?? 100_000,
     maxCopyBytes: options.maxCopyBytes ?? 4 * 1024 ** 3,
+    fileCalls: options.fileCalls ?? 'auto',
   };
 }

@@ -20,7 +20,9 @@ const TRAVERSALS = [
   'http://guest.invalid/%2e%2e/outside/secret.txt',
 ];
 
-describe('confinement to the shared folder', () => {
+// Both ways the engine makes its calls on names (file-calls.ts): on the event loop (this machine's temp folder
+// is local) and through the thread pool (a share on a network or FUSE file system).
+describe.each(['auto', 'pool'] as const)('confinement to the shared folder (file calls: %s)', (fileCalls) => {
   let sandbox: Sandbox;
   let engine: WebdavEngine;
   let outsideBefore: string[];
@@ -38,7 +40,7 @@ describe('confinement to the shared folder', () => {
     symlinkSync(path.join(sandbox.outside, 'not-yet.txt'), path.join(sandbox.share, 'dangling-out'));
     outsideBefore = manifest(sandbox.outside);
     evilBefore = manifest(sandbox.evil);
-    engine = await createWebdavEngine({ root: sandbox.share, readOnly: false });
+    engine = await createWebdavEngine({ root: sandbox.share, readOnly: false }, { fileCalls });
   });
 
   afterEach(async () => {

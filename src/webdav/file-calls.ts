@@ -1,0 +1,163 @@
+import {
+  close,
+  closeSync,
+  fchmod,
+  fchmodSync,
+  fstat,
+  fstatSync,
+  lstat,
+  lstatSync,
+  open,
+  openSync,
+  read,
+  readSync,
+  realpath,
+  realpathSync,
+  rename,
+  renameSync,
+  unlink,
+  unlinkSync,
+  write,
+  writeSync,
+  type Stats,
+} from 'node:fs';
+
+export type Realpath = { kind: 'found'; path: string } | { kind: 'missing' };
+
+/**
+ * The calls on names and small files a request makes before its answer can leave (resolve the name, open,
+ * check, read a small file, close; for a small upload create, write, rename), in one of two forms with the
+ * same answers:
+ *
+ * - `poolFileCalls`: each call one trip to libuv's thread pool and back. Every trip wakes the event loop once
+ *   more: a small GET made six, and on a machine where QEMU keeps the other cores busy each wake-up waits for
+ *   a CPU and finds the caches cold (docs/performance.md, "Where a small request's time goes").
+ * - `directFileCalls`: the same calls made on the event loop, as nginx makes its open() and fstat(). On a
+ *   local file system they take microseconds, and a small GET is answered in the wake-up its request came in.
+ *   A call that waits on a network or a FUSE daemon would stop every connection meanwhile, so they are used
+ *   only where the mount table says the whole share is local (local-mounts.ts).
+ *
+ * Large reads always go to the pool (file-response.ts): a cold disk's 2 MiB is milliseconds.
+ */
+export interface FileCalls {
+  /** The entry's lstat, or undefined when nothing is there (or a name before it is no folder). */
+  lstat(candidate: string): Promise<Stats | undefined>;
+  /** realpath(3), or missing. */
+  realpath(candidate: string): Promise<Realpath>;
+  /** Whether anything (a dangling link too) is at the name. */
+  isPresent(candidate: string): Promise<boolean>;
+  open(real: string, flags: number | string, mode?: number): Promise<number>;
+  fstat(fd: number): Promise<Stats>;
+  read(fd: number, buffer: Buffer, length: number, position: number): Promise<number>;
+  /** Writes from `buffer[offset]` to the file at `position`; resolves with the bytes written (maybe fewer). */
+  write(fd: number, buffer: Buffer, offset: number, length: number, position: number): Promise<number>;
+  fchmod(fd: number, mode: number): Promise<void>;
+  close(fd: number): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  unlink(real: string): Promise<void>;
+}
+
+/** Writes the whole buffer from the descriptor's offset 0, going on after a short write (a nearly full disk). */
+export async function writeAll(calls: FileCalls, fd: number, data: Buffer): Promise<void> {
+  for (let done = 0; done < data.length;) {
+    const written = await calls.write(fd, data, done, data.length - done, done);
+    if (written === 0) throw new Error('the file system accepted none of the upload');
+    done += written;
+  }
+}
+
+/** A callback that settles a promise with no value. */
+function done(resolve: () => void, reject: (error: Error) => void) {
+  return (error: NodeJS.ErrnoException | null): void => (error === null ? resolve() : reject(error));
+}
+
+/** A callback that settles a promise with the call's value. */
+function valued<T>(resolve: (value: T) => void, reject: (error: Error) => void) {
+  return (error: NodeJS.ErrnoException | null, value: T): void =>
+    error === null ? resolve(value) : reject(error);
+}
+
+/** Errors that mean "nothing (reachable) at this name" to realpath and lstat alike. */
+export function isMissing(error: NodeJS.ErrnoException): boolean {
+  return error.code === 'ENOENT' || error.code === 'ENOTDIR' || error.code === 'ELOOP';
+}
+
+// The callback forms of fs: each call is one trip to libuv's thread pool either way, but the promise forms
+// cost more on the main thread per call (see stat-or-undefined.ts).
+export const poolFileCalls: FileCalls = {
+  lstat: (candidate) =>
+    new Promise((resolve, reject) =>
+      lstat(candidate, (error, stats) => {
+        if (error === null) resolve(stats);
+        else if (isMissing(error)) resolve(undefined);
+        else reject(error);
+      }),
+    ),
+  realpath: (candidate) =>
+    new Promise((resolve, reject) =>
+      realpath.native(candidate, (error, resolved) => {
+        if (error === null) resolve({ kind: 'found', path: resolved });
+        else if (isMissing(error)) resolve({ kind: 'missing' });
+        else reject(error);
+      }),
+    ),
+  isPresent: (candidate) => new Promise((resolve) => lstat(candidate, (error) => resolve(error === null))),
+  open: (real, flags, mode) =>
+    new Promise((resolve, reject) => open(real, flags, mode, valued(resolve, reject))),
+  fstat: (fd) => new Promise((resolve, reject) => fstat(fd, valued(resolve, reject))),
+  read: (fd, buffer, length, position) =>
+    new Promise((resolve, reject) => read(fd, buffer, 0, length, position, valued(resolve, reject))),
+  write: (fd, buffer, offset, length, position) =>
+    new Promise((resolve, reject) => write(fd, buffer, offset, length, position, valued(resolve, reject))),
+  fchmod: (fd, mode) => new Promise((resolve, reject) => fchmod(fd, mode, done(resolve, reject))),
+  close: (fd) => new Promise((resolve, reject) => close(fd, done(resolve, reject))),
+  rename: (from, to) => new Promise((resolve, reject) => rename(from, to, done(resolve, reject))),
+  unlink: (real) => new Promise((resolve, reject) => unlink(real, done(resolve, reject))),
+};
+
+/** A synchronous call's result or error as a settled promise, so callers are the same for both forms. */
+function settled<T>(call: () => T): Promise<T> {
+  try {
+    return Promise.resolve(call());
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
+}
+
+export const directFileCalls: FileCalls = {
+  lstat: (candidate) =>
+    settled(() => {
+      try {
+        return lstatSync(candidate);
+      } catch (error) {
+        if (isMissing(error as NodeJS.ErrnoException)) return undefined;
+        throw error;
+      }
+    }),
+  realpath: (candidate) =>
+    settled((): Realpath => {
+      try {
+        return { kind: 'found', path: realpathSync.native(candidate) };
+      } catch (error) {
+        if (isMissing(error as NodeJS.ErrnoException)) return { kind: 'missing' };
+        throw error;
+      }
+    }),
+  isPresent: (candidate) =>
+    settled(() => {
+      try {
+        return lstatSync(candidate, { throwIfNoEntry: false }) !== undefined;
+      } catch {
+        return false; // as the pool form: any error is "nothing there"
+      }
+    }),
+  open: (real, flags, mode) => settled(() => openSync(real, flags, mode)),
+  fstat: (fd) => settled(() => fstatSync(fd)),
+  read: (fd, buffer, length, position) => settled(() => readSync(fd, buffer, 0, length, position)),
+  write: (fd, buffer, offset, length, position) =>
+    settled(() => writeSync(fd, buffer, offset, length, position)),
+  fchmod: (fd, mode) => settled(() => fchmodSync(fd, mode)),
+  close: (fd) => settled(() => closeSync(fd)),
+  rename: (from, to) => settled(() => renameSync(from, to)),
+  unlink: (real) => settled(() => unlinkSync(real)),
+};
