@@ -77,9 +77,18 @@ function valued<T>(resolve: (value: T) => void, reject: (error: Error) => void) 
     error === null ? resolve(value) : reject(error);
 }
 
-/** Errors that mean "nothing (reachable) at this name" to realpath and lstat alike. */
+/**
+ * Errors that mean "nothing (reachable) at this name" to realpath and lstat alike. A path longer than the
+ * host allows (4,096 bytes, ENAMETOOLONG) names nothing either: a GET of one is a 404, not a fault, and a PUT
+ * of one is refused when its file cannot be created (414).
+ */
 export function isMissing(error: NodeJS.ErrnoException): boolean {
-  return error.code === 'ENOENT' || error.code === 'ENOTDIR' || error.code === 'ELOOP';
+  return (
+    error.code === 'ENOENT' ||
+    error.code === 'ENOTDIR' ||
+    error.code === 'ELOOP' ||
+    error.code === 'ENAMETOOLONG'
+  );
 }
 
 // The callback forms of fs: each call is one trip to libuv's thread pool either way, but the promise forms

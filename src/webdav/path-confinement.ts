@@ -90,21 +90,39 @@ async function locateThroughLink(
   return isWithin(rootReal, leaf.path) ? { kind: 'inside', real: leaf.path, entry, exists: true } : OUTSIDE;
 }
 
-/** Realpath of the longest existing prefix plus the remaining names, or undefined if it leaves the root. */
+/**
+ * Realpath of the longest existing prefix plus the remaining names, or undefined if it leaves the root or a
+ * name on the way is a dangling link. realpath finds a prefix only if it finds every shorter one, so the
+ * longest is found by a binary search (after the two usual answers, the whole and all but its last name):
+ * a guest's path of 2,000 missing names costs a dozen calls, not 4,000 calls on paths of up to 2,000 names.
+ * Only the name just past it can be a dangling link (a longer prefix has a missing name before its last).
+ */
 async function resolveExistingPrefix(
   rootReal: string,
   segments: readonly string[],
   calls: FileCalls,
 ): Promise<string | undefined> {
-  for (let existing = segments.length; existing >= 0; existing--) {
-    const candidate = path.join(rootReal, ...segments.slice(0, existing));
-    const resolved = await calls.realpath(candidate);
-    if (resolved.kind === 'missing') {
-      if (existing > 0 && (await calls.isPresent(candidate))) return undefined; // dangling link in the middle
-      continue;
+  const prefix = (count: number): string => path.join(rootReal, ...segments.slice(0, count));
+  let longest: { count: number; real: string } | undefined;
+  const tryPrefix = async (count: number): Promise<boolean> => {
+    const resolved = await calls.realpath(prefix(count));
+    if (resolved.kind === 'missing') return false;
+    longest = { count, real: resolved.path };
+    return true;
+  };
+  const all = segments.length;
+  if (!(await tryPrefix(all)) && (all === 0 || !(await tryPrefix(all - 1)))) {
+    // Every prefix longer than `high` names is missing; the one of `low - 1` names (when low > 0) resolves.
+    let low = 0;
+    let high = all - 2;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      if (await tryPrefix(middle)) low = middle + 1;
+      else high = middle - 1;
     }
-    if (!isWithin(rootReal, resolved.path)) return undefined;
-    return path.join(resolved.path, ...segments.slice(existing));
   }
-  return undefined;
+  if (longest === undefined) return undefined; // not even the root
+  if (longest.count < all && (await calls.isPresent(prefix(longest.count + 1)))) return undefined; // dangling link
+  if (!isWithin(rootReal, longest.real)) return undefined;
+  return path.join(longest.real, ...segments.slice(longest.count));
 }

@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, readdirSync, realpathSync, statSync, symlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { createWebdavEngine, type EngineOptions, type WebdavEngine } from '../../../src/webdav';
+import { directFileCalls, poolFileCalls } from '../../../src/webdav/file-calls';
 import { copyEntry } from '../../../src/webdav/methods/copy';
 import { ShareNamespace } from '../../../src/webdav/share-namespace';
 import { davRequest, startTwoPartPut } from './support/dav-client';
@@ -210,6 +211,31 @@ describe.each(['auto', 'pool'] as const)(
         );
         expect((await davRequest(engine, { method: 'MKCOL', path: `/d-${encoded}` })).status).toBe(
           status === 201 && Buffer.byteLength(`d-${name}`) <= 255 ? 201 : 414,
+        );
+        expect(tempFilesBelow(sandbox.share)).toEqual([]);
+      });
+
+      it('a path of 2,000 missing folders is a 404 in a few dozen file calls, not one per folder', async () => {
+        // Each realpath of a prefix is a call on a path of up to 2,000 names: one per prefix took 100-200 ms.
+        const deep = '/a' + '/x'.repeat(2000) + '/file.txt';
+        const realpaths = [jest.spyOn(poolFileCalls, 'realpath'), jest.spyOn(directFileCalls, 'realpath')];
+
+        expect((await davRequest(engine, { method: 'GET', path: deep })).status).toBe(404);
+        expect((await davRequest(engine, { method: 'PUT', path: deep, body: 'x' })).status).toBe(409);
+        const calls = realpaths.reduce((sum, spy) => sum + spy.mock.calls.length, 0);
+        jest.restoreAllMocks();
+        expect(calls).toBeLessThan(60);
+        expect(tempFilesBelow(sandbox.share)).toEqual([]);
+      });
+
+      it('a path longer than the host allows is a 404 to read and refused to write, not a fault', async () => {
+        const tooLong = '/a' + '/x'.repeat(2100); // 4,202 bytes: ENAMETOOLONG from the kernel
+        expect((await davRequest(engine, { method: 'GET', path: tooLong })).status).toBe(404);
+        expect(
+          (await davRequest(engine, { method: 'PROPFIND', path: tooLong, headers: { Depth: '0' } })).status,
+        ).toBe(404);
+        expect([409, 414]).toContain(
+          (await davRequest(engine, { method: 'PUT', path: tooLong, body: 'x' })).status,
         );
         expect(tempFilesBelow(sandbox.share)).toEqual([]);
       });
