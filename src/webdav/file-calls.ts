@@ -31,7 +31,7 @@ export type Realpath = { kind: 'found'; path: string } | { kind: 'missing' };
  *
  * - `poolFileCalls`: each call one trip to libuv's thread pool and back. Every trip wakes the event loop once
  *   more: a small GET made six, and on a machine where QEMU keeps the other cores busy each wake-up waits for
- *   a CPU and finds the caches cold (docs/performance.md, "Where a small request's time goes").
+ *   a CPU and finds the caches cold (docs/performance.md, "Latest results (end of session 16)").
  * - `directFileCalls`: the same calls made on the event loop, as nginx makes its open() and fstat(). On a
  *   local file system they take microseconds, and a small GET is answered in the wake-up its request came in.
  *   A call that waits on a network or a FUSE daemon would stop every connection meanwhile, so they are used
