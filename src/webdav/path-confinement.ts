@@ -40,9 +40,9 @@ export function isWithin(rootReal: string, candidate: string): boolean {
 }
 
 /**
- * Two calls to the file system for the common cases (through `calls`: each a trip to libuv's thread pool,
- * made together so their answers can reach the event loop in one wake-up, or both on the loop): an lstat of the leaf as named (the kernel follows
- * the names before it) and the realpath of its folder. A leaf that is there and is no link is then
+ * Two calls to the file system for the common cases, through `calls` (each a trip to libuv's thread pool,
+ * made together so their answers can reach the event loop in one wake-up; or both on the loop): an lstat of
+ * the leaf as named (the kernel follows the names before it) and the realpath of its folder. A leaf that is there and is no link is then
  * `realpath(folder)/leaf`, its entry and its real path at once; a missing leaf's entry is the same. A leaf
  * that is a link, or a folder that is missing, takes the long way, which resolves the entry and its target
  * apart.
