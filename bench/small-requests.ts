@@ -36,6 +36,7 @@ import { createWebdavEngine } from '../src/webdav';
 import { cliEnvironment, cliNodeFlags } from './cli-node-flags';
 import { processContextSwitches, processCpuSeconds } from './client-process';
 import { makeSmallFileTree } from './rclone-workloads';
+import { percentile } from './workloads';
 
 const FOLDERS = 20;
 const FILES_PER_FOLDER = 50;
@@ -174,11 +175,6 @@ interface StepFigures {
   p90Us: number;
   syscalls?: number;
   topSyscalls?: string;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
 }
 
 function median(values: number[]): number {

@@ -20,7 +20,7 @@ import { ClientProcess, processCpuSeconds, type ClientSpec } from './client-proc
 import { ourLibraryClient, referenceClient, waitUntilServing } from './client-specs';
 import { succeeds, withDebianPackages } from './debian-packages';
 import { OURS, REFERENCE } from './report';
-import { GUEST_URL, median } from './workloads';
+import { GUEST_URL, median, percentile } from './workloads';
 
 type Mode = 'fresh' | 'keep-alive' | 'put';
 const MODES: readonly Mode[] = ['fresh', 'keep-alive', 'put'];
@@ -187,11 +187,6 @@ async function measureMode(
   };
 }
 
-function quantile(values: readonly number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(q * (sorted.length - 1))] ?? NaN;
-}
-
 function report(samples: readonly Sample[]): void {
   console.log(
     '\nmode        client        turnaround ms median (p90)  curl first byte ms  main thread ms/request: on CPU, waiting, slices  QEMU CPU ms/request',
@@ -207,7 +202,7 @@ function report(samples: readonly Sample[]): void {
         [
           mode.padEnd(11),
           client.padEnd(13),
-          `${median(turnarounds).toFixed(2)} (${quantile(turnarounds, 0.9).toFixed(2)}), ${turnarounds.length} seen`.padEnd(
+          `${median(turnarounds).toFixed(2)} (${percentile(turnarounds, 0.9).toFixed(2)}), ${turnarounds.length} seen`.padEnd(
             27,
           ),
           median(mine.flatMap((s) => s.firstByteMs))
@@ -254,7 +249,7 @@ async function main(): Promise<void> {
             const sample = await measureMode(qemu, client, mode, options, workDir);
             samples.push(sample);
             console.log(
-              `round ${round} ${spec.name} ${mode}: turnaround median ${median([...sample.turnaroundsMs]).toFixed(2)} ms`,
+              `round ${round} ${spec.name} ${mode}: turnaround median ${median(sample.turnaroundsMs).toFixed(2)} ms`,
             );
           }
         } finally {

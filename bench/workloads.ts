@@ -100,7 +100,13 @@ async function concurrentGets(shell: Shell, name: string, bytes: number, count: 
   return (count * bytes) / seconds / 1e6;
 }
 
-function median(values: number[]): number {
+/** The value at fraction `p` of the sorted values (0 for none): p = 0.9 is the 90th percentile. */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+}
+
+function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1
