@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ConnectionSerializer } from './connection-serializer';
 import { ConnectionTimers } from './connection-timers';
-import { hardenResponse } from './hardened-response';
+import { HardenedResponse } from './hardened-response';
 import type { RequestRecord, ResolvedEngineOptions } from './types';
 
 /** What a request handler can tell the host about the exchange it is serving. */
@@ -45,7 +45,7 @@ interface Connection {
  * connection reset for handler failures. Shared by the real engine and the "nothing shared" engine.
  */
 export class ConnectionHost {
-  private readonly server: http.Server;
+  private readonly server: http.Server<typeof http.IncomingMessage, typeof HardenedResponse>;
   private readonly connections = new Map<Duplex, Connection>();
   private readonly listeners = new Set<(record: RequestRecord) => void>();
   private closed = false;
@@ -54,8 +54,9 @@ export class ConnectionHost {
     private readonly handler: RequestHandler,
     private readonly options: HostOptions,
   ) {
-    this.server = http.createServer({ maxHeaderSize: options.settings.maxHeaderBytes }, (req, res) =>
-      this.accept(req, res),
+    this.server = http.createServer(
+      { maxHeaderSize: options.settings.maxHeaderBytes, ServerResponse: HardenedResponse },
+      (req, res) => this.accept(req, res),
     );
     // Never listens, so only per-connection errors can reach here; they are handled by destroying the duplex.
     this.server.on('error', () => undefined);
@@ -100,7 +101,7 @@ export class ConnectionHost {
     await Promise.all(closing);
   }
 
-  private accept(req: http.IncomingMessage, res: http.ServerResponse): void {
+  private accept(req: http.IncomingMessage, res: HardenedResponse): void {
     const started = Date.now();
     const connection = this.connections.get(req.socket);
     if (connection && ++connection.pending > MAX_PIPELINED_REQUESTS) {
@@ -110,7 +111,7 @@ export class ConnectionHost {
     connection?.timers.requestStarted();
     let bytesIn = 0;
     let path = req.url ?? '';
-    const meter = hardenResponse(res, { onProgress: () => connection?.timers.activity() });
+    if (connection) res.onProgress = connection.timers.activity;
     const exchange: Exchange = {
       consumed: (bytes) => {
         bytesIn += bytes;
@@ -128,7 +129,7 @@ export class ConnectionHost {
         path,
         status: res.statusCode,
         bytesIn,
-        bytesOut: meter.bytesOut(),
+        bytesOut: res.bytesOut,
         ms: Date.now() - started,
       });
     });

@@ -36,10 +36,10 @@ export class ConnectionTimers {
     }
   }
 
-  /** Bytes moved in either direction (body consumed or response written). */
-  activity(): void {
+  /** Bytes moved in either direction (body consumed or response written). Bound: handed out as a callback. */
+  readonly activity = (): void => {
     if (!this.stopped) this.idle.refresh();
-  }
+  };
 
   requestStarted(): void {
     this.requestsInFlight++;

@@ -1,61 +1,58 @@
-import type { OutgoingHttpHeader, ServerResponse } from 'node:http';
+import { type IncomingMessage, type OutgoingHttpHeader, ServerResponse } from 'node:http';
+
+const noProgress = (): void => undefined;
 
 /**
- * Counts a response's body bytes and reports every write (it feeds the idle timer), and makes late calls
- * harmless: setHeader/removeHeader/writeHead after the headers went out, and write/end after the response
- * ended, become no-ops instead of throwing ERR_HTTP_HEADERS_SENT from inside a stream callback, where
+ * The response class of the engine's HTTP server (`http.createServer({ ServerResponse: HardenedResponse })`).
+ * It counts the body bytes and reports every write (`onProgress` feeds the connection's idle timer), and makes
+ * late calls harmless: setHeader/removeHeader/writeHead after the headers went out, and write/end after the
+ * response ended, become no-ops instead of throwing ERR_HTTP_HEADERS_SENT from inside a stream callback, where
  * nothing would catch it (a response that fails halfway, e.g. a file read error after the headers).
+ *
+ * A subclass rather than methods put on each response: a response that got five closures of its own had a
+ * shape of its own, and every property Node's HTTP code reads on it went through a slower, shape-generic
+ * lookup, several hundred of them per request (docs/performance.md, "A small request's layers").
  */
-export interface ResponseMeter {
-  bytesOut(): number;
-}
+export class HardenedResponse<
+  Request extends IncomingMessage = IncomingMessage,
+> extends ServerResponse<Request> {
+  /** Body bytes written so far. */
+  bytesOut = 0;
+  /** Called on every write and end; set by whoever serves the connection. */
+  onProgress: () => void = noProgress;
 
-export interface HardeningOptions {
-  readonly onProgress: () => void;
-}
+  override setHeader(name: string, value: OutgoingHttpHeader): this {
+    if (this.headersSent) return this;
+    return super.setHeader(name, value);
+  }
 
-export function hardenResponse(res: ServerResponse, options: HardeningOptions): ResponseMeter {
-  let bytesOut = 0;
-  const original = {
-    setHeader: res.setHeader,
-    removeHeader: res.removeHeader,
-    writeHead: res.writeHead,
-    write: res.write,
-    end: res.end,
-  };
-  const ended = () => res.writableEnded || res.destroyed;
+  override removeHeader(name: string): void {
+    if (!this.headersSent) super.removeHeader(name);
+  }
 
-  const setHeader = (name: string, value: OutgoingHttpHeader) => {
-    if (res.headersSent) return res;
-    return Reflect.apply(original.setHeader, res, [name, value]) as ServerResponse;
-  };
-  const removeHeader = (name: string) => {
-    if (!res.headersSent) Reflect.apply(original.removeHeader, res, [name]);
-  };
-  const writeHead = (...args: unknown[]) => {
-    if (res.headersSent) return res;
-    return Reflect.apply(original.writeHead, res, args) as ServerResponse;
-  };
-  const write = (chunk: unknown, ...rest: unknown[]) => {
-    if (ended()) return false;
-    bytesOut += byteLength(chunk, rest[0]);
-    options.onProgress();
-    return Reflect.apply(original.write, res, [chunk, ...rest]) as boolean;
-  };
-  const end = (...args: unknown[]) => {
-    if (ended()) return res;
+  override writeHead(...args: unknown[]): this {
+    if (this.headersSent) return this;
+    return Reflect.apply(ServerResponse.prototype.writeHead, this, args) as this;
+  }
+
+  override write(chunk: unknown, ...rest: unknown[]): boolean {
+    if (this.isOver()) return false;
+    this.bytesOut += byteLength(chunk, rest[0]);
+    this.onProgress();
+    return Reflect.apply(ServerResponse.prototype.write, this, [chunk, ...rest]) as boolean;
+  }
+
+  override end(...args: unknown[]): this {
+    if (this.isOver()) return this;
     const [chunk, encoding] = args;
-    if (typeof chunk !== 'function') bytesOut += byteLength(chunk, encoding);
-    options.onProgress();
-    return Reflect.apply(original.end, res, args) as ServerResponse;
-  };
+    if (typeof chunk !== 'function') this.bytesOut += byteLength(chunk, encoding);
+    this.onProgress();
+    return Reflect.apply(ServerResponse.prototype.end, this, args) as this;
+  }
 
-  res.setHeader = setHeader as typeof res.setHeader;
-  res.removeHeader = removeHeader;
-  res.writeHead = writeHead as typeof res.writeHead;
-  res.write = write as typeof res.write;
-  res.end = end as typeof res.end;
-  return { bytesOut: () => bytesOut };
+  private isOver(): boolean {
+    return this.writableEnded || this.destroyed;
+  }
 }
 
 function byteLength(chunk: unknown, encoding: unknown): number {
