@@ -137,7 +137,9 @@ export const directFileCalls: FileCalls = {
   lstat: (candidate) =>
     settled(() => {
       try {
-        return lstatSync(candidate);
+        // No exception for a missing name, the common case (a PUT of a new file, a 404): making one captures
+        // the stack, which cost a small PUT more than the lstat itself (docs/performance.md, session 17).
+        return lstatSync(candidate, { throwIfNoEntry: false });
       } catch (error) {
         if (isMissing(error as NodeJS.ErrnoException)) return undefined;
         throw error;
