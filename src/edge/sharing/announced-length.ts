@@ -2,6 +2,7 @@ const REQUEST_LINE = /^[A-Z]{3,16} \S+ HTTP\/1\.[01]\r\n/;
 const STATUS_LINE = /^HTTP\/1\.[01] \d{3}[ \r]/;
 /** Enough for any head we care about; a Content-Length further in is simply not seen. */
 const LOOK_AT = 8192;
+const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 
 /**
  * The Content-Length of the HTTP message whose head starts at the very beginning of `chunk`, or undefined.
@@ -12,10 +13,11 @@ export function announcedLength(chunk: Buffer): number | undefined {
   // Every request and status line starts with a capital letter; most frames are body bytes and stop here.
   const first = chunk[0];
   if (first === undefined || first < 0x41 || first > 0x5a) return undefined;
-  const head = chunk.subarray(0, LOOK_AT).toString('latin1');
-  if (!REQUEST_LINE.test(head) && !STATUS_LINE.test(head)) return undefined;
-  const end = head.indexOf('\r\n\r\n');
-  const headers = end === -1 ? head : head.slice(0, end);
+  // Only the head (with its last line's CRLF) becomes a string: a small answer's frame is its head and body.
+  const looked = chunk.subarray(0, LOOK_AT);
+  const end = looked.indexOf(HEAD_END);
+  const headers = (end === -1 ? looked : looked.subarray(0, end + 2)).toString('latin1');
+  if (!REQUEST_LINE.test(headers) && !STATUS_LINE.test(headers)) return undefined;
   const match = /\r\ncontent-length:[ \t]*(\d{1,15})[ \t]*(?:\r\n|$)/i.exec(headers);
   return match === null ? undefined : Number(match[1]);
 }
