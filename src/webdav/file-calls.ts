@@ -138,7 +138,7 @@ export const directFileCalls: FileCalls = {
     settled(() => {
       try {
         // No exception for a missing name, the common case (a PUT of a new file, a 404): making one captures
-        // the stack, which cost a small PUT more than the lstat itself (docs/performance.md, session 17).
+        // the stack (docs/performance.md, "Latest results (end of session 17): a small request's layers").
         return lstatSync(candidate, { throwIfNoEntry: false });
       } catch (error) {
         if (isMissing(error as NodeJS.ErrnoException)) return undefined;
