@@ -39,6 +39,25 @@ export function ourLibraryClient(
   };
 }
 
+/**
+ * `ours` with more Node/V8 flags, after the CLI's own: V8 takes the last of two flags of the same name, so a
+ * candidate such as another --interrupt-budget replaces the CLI's instead of being overridden by it.
+ */
+export function withNodeFlags(ours: ClientSpec, name: string, flags: readonly string[]): ClientSpec {
+  const cliFlags = ours.args.slice(0, OUR_NODE_FLAGS.length);
+  return {
+    ...ours,
+    name,
+    args: [...cliFlags, ...flags, ...ours.args.slice(OUR_NODE_FLAGS.length)],
+    nodePlatformThreads: nodePlatformThreadCount([...OUR_NODE_FLAGS, ...flags]),
+  };
+}
+
+/** `ours` running another script in place of OUR_CLIENT (another build's bundle, the unbundled output). */
+export function withClientScript(ours: ClientSpec, name: string, script: string): ClientSpec {
+  return { ...ours, name, args: ours.args.map((arg) => (arg === OUR_CLIENT ? script : arg)) };
+}
+
 /** spice-gtk with phodav (bench/reference-client.py) sharing `dir` with the SPICE server on `port`. */
 export function referenceClient(name: string, port: number, dir: string): ClientSpec {
   return {

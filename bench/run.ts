@@ -11,21 +11,16 @@ import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildGuest, startQemu, type RunningQemu } from '../src/edge/qemu/launcher';
 import {
-  OUR_CLIENT,
   OUR_ENV,
   OUR_NODE_FLAGS,
   REPO,
   ourLibraryClient,
   referenceClient,
   waitUntilServing,
+  withClientScript,
+  withNodeFlags,
 } from './client-specs';
-import {
-  ClientProcess,
-  nodePlatformThreadCount,
-  processCpuSeconds,
-  type ClientSpec,
-  type ResourceUse,
-} from './client-process';
+import { ClientProcess, processCpuSeconds, type ClientSpec, type ResourceUse } from './client-process';
 import { OURS, REFERENCE, printTable, type Measurement, type Report } from './report';
 import { succeeds, withDebianPackages } from './debian-packages';
 import { makeSmallFileTree, rcloneWorkloads, withRcloneUpload } from './rclone-workloads';
@@ -428,25 +423,15 @@ async function main(): Promise<void> {
         await measureAll(variant, round);
       }
       if (options.nodeFlags !== undefined) {
-        // After the CLI's own flags: V8 takes the last of two flags of the same name, so a candidate such as
-        // another --interrupt-budget replaces the CLI's instead of being overridden by it.
-        const ourFlags = specs.ours.args.slice(0, OUR_NODE_FLAGS.length);
-        const args = [...ourFlags, ...options.nodeFlags, ...specs.ours.args.slice(OUR_NODE_FLAGS.length)];
-        await measureAll(
-          {
-            ...specs.ours,
-            args,
-            name: 'spice-webdav+flags',
-            nodePlatformThreads: nodePlatformThreadCount([...OUR_NODE_FLAGS, ...options.nodeFlags]),
-          },
-          round,
-        );
+        await measureAll(withNodeFlags(specs.ours, 'spice-webdav+flags', options.nodeFlags), round);
       }
       if (options.unbundled) {
-        const args = specs.ours.args.map((arg) =>
-          arg === OUR_CLIENT ? join(__dirname, 'our-client.js') : arg,
+        const unbundled = withClientScript(
+          specs.ours,
+          'spice-webdav-unbundled',
+          join(__dirname, 'our-client.js'),
         );
-        await measureAll({ ...specs.ours, args, name: 'spice-webdav-unbundled' }, round);
+        await measureAll(unbundled, round);
       }
       if (options.bareEnv) {
         // Each of the shebang's variables set empty, in case the bench itself runs with one of them.

@@ -23,13 +23,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildGuest, startQemu, type RunningQemu } from '../src/edge/qemu/launcher';
-import { ClientProcess, nodePlatformThreadCount, processCpuSeconds, type ClientSpec } from './client-process';
+import { ClientProcess, processCpuSeconds, type ClientSpec } from './client-process';
 import {
-  OUR_CLIENT,
-  OUR_NODE_FLAGS,
   ourLibraryClient,
   referenceClient,
   waitUntilServing,
+  withClientScript,
+  withNodeFlags,
 } from './client-specs';
 import { succeeds, withDebianPackages } from './debian-packages';
 import { OURS, REFERENCE } from './report';
@@ -250,24 +250,10 @@ function report(samples: readonly Sample[]): void {
   }
 }
 
-/**
- * `ours` with more Node/V8 flags, after the CLI's own: V8 takes the last of two flags of the same name, so a
- * candidate such as another --interrupt-budget replaces the CLI's.
- */
-function withNodeFlags(ours: ClientSpec, name: string, flags: readonly string[]): ClientSpec {
-  const cliFlags = ours.args.slice(0, OUR_NODE_FLAGS.length);
-  return {
-    ...ours,
-    name,
-    args: [...cliFlags, ...flags, ...ours.args.slice(OUR_NODE_FLAGS.length)],
-    nodePlatformThreads: nodePlatformThreadCount([...OUR_NODE_FLAGS, ...flags]),
-  };
-}
-
 /** `ours` run from another bundle of bench/our-client.ts. */
 function fromBundle(ours: ClientSpec, name: string, bundle: string): ClientSpec {
   if (!existsSync(bundle)) throw new Error(`--baseline: no such file ${bundle}`);
-  return { ...ours, name, args: ours.args.map((arg) => (arg === OUR_CLIENT ? bundle : arg)) };
+  return withClientScript(ours, name, bundle);
 }
 
 async function main(): Promise<void> {

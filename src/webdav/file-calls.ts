@@ -133,13 +133,16 @@ function settled<T>(call: () => T): Promise<T> {
   }
 }
 
+/** lstatSync answers undefined for a missing name instead of throwing (one object, not one per call). */
+const UNDEFINED_IF_MISSING = { throwIfNoEntry: false } as const;
+
 export const directFileCalls: FileCalls = {
   lstat: (candidate) =>
     settled(() => {
       try {
         // No exception for a missing name, the common case (a PUT of a new file, a 404): making one captures
         // the stack (docs/performance.md, "Latest results (end of session 17): a small request's layers").
-        return lstatSync(candidate, { throwIfNoEntry: false });
+        return lstatSync(candidate, UNDEFINED_IF_MISSING);
       } catch (error) {
         if (isMissing(error as NodeJS.ErrnoException)) return undefined;
         throw error;
@@ -157,7 +160,7 @@ export const directFileCalls: FileCalls = {
   isPresent: (candidate) =>
     settled(() => {
       try {
-        return lstatSync(candidate, { throwIfNoEntry: false }) !== undefined;
+        return lstatSync(candidate, UNDEFINED_IF_MISSING) !== undefined;
       } catch {
         return false; // as the pool form: any error is "nothing there"
       }
