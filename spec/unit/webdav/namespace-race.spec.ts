@@ -1,6 +1,7 @@
-import { readdirSync, symlinkSync } from 'node:fs';
+import { mkdirSync, promises as fsp, readdirSync, statSync, symlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { createWebdavEngine, type WebdavEngine } from '../../../src/webdav';
+import { directFileCalls, poolFileCalls } from '../../../src/webdav/file-calls';
 import { davRequest } from './support/dav-client';
 import { makeSandbox, manifest, writeFiles, type Sandbox } from './support/temp-share';
 import { tempFilesBelow } from './support/temp-files';
@@ -117,4 +118,50 @@ describe('renames racing writes through a relative link', () => {
     expectNothingOutside();
     expect(statuses.has(201)).toBe(false); // a link is never moved
   });
+});
+
+describe('a folder made on the host at the name of an upload, between the check and the rename', () => {
+  let sandbox: Sandbox;
+  let engine: WebdavEngine;
+
+  beforeEach(async () => {
+    sandbox = makeSandbox();
+    engine = await createWebdavEngine({ root: sandbox.share, readOnly: false });
+  });
+
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await engine.close();
+    sandbox.remove();
+  });
+
+  it.each([
+    ['small', 'x'],
+    ['streamed', 'x'.repeat(200 * 1024)],
+  ])(
+    'answers a %s PUT 409 (rename onto a folder: EISDIR), not 500, and leaves no temp file',
+    async (_, body) => {
+      const target = path.join(sandbox.share, 'late.txt');
+      // Every form of rename the upload may use: the file calls' (small) and fs.promises' (streamed).
+      const hostMakesFolder = () => mkdirSync(target, { recursive: true });
+      for (const calls of [directFileCalls, poolFileCalls]) {
+        const rename = calls.rename.bind(calls);
+        jest.spyOn(calls, 'rename').mockImplementation((from, to) => {
+          hostMakesFolder();
+          return rename(from, to);
+        });
+      }
+      const promisesRename = fsp.rename.bind(fsp);
+      jest.spyOn(fsp, 'rename').mockImplementation((from, to) => {
+        hostMakesFolder();
+        return promisesRename(from, to);
+      });
+
+      const res = await davRequest(engine, { method: 'PUT', path: '/late.txt', body });
+
+      expect(res.status).toBe(409);
+      expect(statSync(target).isDirectory()).toBe(true);
+      expect(tempFilesBelow(sandbox.share)).toEqual([]);
+    },
+  );
 });

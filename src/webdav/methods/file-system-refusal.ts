@@ -15,6 +15,7 @@ export function fileSystemRefusal(error: unknown): { status: number; message: st
       return { status: 409, message: 'The parent folder does not exist; create it first.' };
     case 'EEXIST':
     case 'ENOTEMPTY':
+    case 'EISDIR': // a folder made at the name (on the host) between our check and the rename over it
       return { status: 409, message: 'Something else appeared at this name; try again.' };
     case 'EXDEV':
       return { status: 502, message: 'The destination is on another file system; move it on the host.' };
