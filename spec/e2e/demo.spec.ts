@@ -2,8 +2,9 @@
 // the guest, explains each step and leaves nothing running. And the demo's VM as another local user sees it:
 // nothing to connect to but a SPICE port that wants a password.
 
-import { spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 import { demoVm } from '../../src/edge/demo/demo-vm';
@@ -25,6 +26,35 @@ describe('the built-in demo', () => {
     expect(output).toContain('Hello from the host!');
     expect(output).toMatch(/from-the-guest\.txt now says: "Written inside the VM/);
     expect(output).toContain('Shutting the VM down');
+  }, 300_000);
+
+  it('stopped by SIGTERM while its VM boots, exits 130 and leaves no folder, temp dir or QEMU behind', async () => {
+    // A TMPDIR of its own: the demo's folder and QEMU's temp dir are made there, so "nothing left" is checkable.
+    const ownTmp = mkdtempSync(join(tmpdir(), 'spice-webdav-demo-spec-'));
+    try {
+      const demo = spawn(process.execPath, [join(__dirname, '..', '..', 'bin', 'spice-webdav'), 'demo'], {
+        env: { ...process.env, TMPDIR: ownTmp },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)));
+      await new Promise<void>((booting, failed) => {
+        demo.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString('utf8');
+          if (output.includes('2. Booting it under QEMU')) booting();
+        });
+        demo.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+        void exited.then(() => failed(new Error(`the demo exited before booting:\n${output}`)));
+      });
+      demo.kill('SIGTERM');
+
+      expect(await exited).toBe(130);
+      expect(readdirSync(ownTmp)).toEqual([]);
+      // No QEMU whose files were under it (pgrep: 1 when nothing matches).
+      expect(spawnSync('pgrep', ['-f', ownTmp]).status).toBe(1);
+    } finally {
+      rmSync(ownTmp, { recursive: true, force: true });
+    }
   }, 300_000);
 });
 

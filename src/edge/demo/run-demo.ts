@@ -29,11 +29,17 @@ export async function runDemo(command: Extract<CliCommand, { kind: 'demo' }>): P
     await qemu?.stop();
     if (ownFolder) rmSync(folder, { recursive: true, force: true });
   };
+  let interrupting = false;
   const interrupted = (): void => {
+    if (interrupting) return; // a second Ctrl-C while cleaning up: the cleanup is under way
+    interrupting = true;
     void cleanUp().then(() => process.exit(130));
   };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
+  // `on`, not `once`, until the finally below: QEMU's process registry re-raises a signal nobody else listens
+  // to when its own handler runs, and a `once` listener is gone by then, so the process died of the signal
+  // before this cleanup (the demo's folder and a QEMU still booting were left behind).
+  process.on('SIGINT', interrupted);
+  process.on('SIGTERM', interrupted);
 
   try {
     say('spice-webdav demo: a host folder, shared into a virtual machine over SPICE.\n');

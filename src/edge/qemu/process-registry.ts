@@ -5,17 +5,19 @@ import { rmSync } from 'node:fs';
  * uncaught error) leaves no emulator or temp dir behind. Entries leave when stop() finishes.
  */
 interface Tracked {
-  pid: number;
+  /** Undefined from the temp dir's making until QEMU is spawned. */
+  pid: number | undefined;
   tempDir: string;
 }
 
-const tracked = new Map<number, Tracked>();
+/** By temp dir: tracked from the moment it exists, so a signal before QEMU is spawned still removes it. */
+const tracked = new Map<string, Tracked>();
 let hooksInstalled = false;
 
 function killEverything(): void {
   for (const { pid, tempDir } of tracked.values()) {
     try {
-      process.kill(pid, 'SIGKILL');
+      if (pid !== undefined) process.kill(pid, 'SIGKILL');
     } catch {
       // already gone
     }
@@ -27,7 +29,9 @@ function killEverything(): void {
 function onSignal(signal: NodeJS.Signals): void {
   killEverything();
   process.removeListener(signal, onSignal);
-  // Only re-raise when nobody else handles the signal, so the default behaviour (exit) still happens.
+  // Only re-raise when nobody else handles the signal, so the default behaviour (exit) still happens. A
+  // listener added with `once` has already been removed when this runs: handlers that must finish their own
+  // cleanup listen with `on` (run-demo.ts).
   if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
 }
 
@@ -39,11 +43,18 @@ function installHooks(): void {
   process.on('SIGTERM', onSignal);
 }
 
-export function trackQemu(pid: number, tempDir: string): void {
+/** A QEMU's temp dir, just made: removed if the process is interrupted before untrackQemu. */
+export function trackQemuDir(tempDir: string): void {
   installHooks();
-  tracked.set(pid, { pid, tempDir });
+  tracked.set(tempDir, { pid: undefined, tempDir });
 }
 
-export function untrackQemu(pid: number): void {
-  tracked.delete(pid);
+/** The QEMU spawned for a tracked temp dir: killed if the process is interrupted before untrackQemu. */
+export function trackQemu(pid: number, tempDir: string): void {
+  installHooks();
+  tracked.set(tempDir, { pid, tempDir });
+}
+
+export function untrackQemu(tempDir: string): void {
+  tracked.delete(tempDir);
 }

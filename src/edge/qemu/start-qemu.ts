@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as fsConstants, readFileSync } from 'node:fs';
-import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
+import { open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { freeLoopbackPort } from './free-port';
 import { GuestCommandChannel } from './guest-command-channel';
-import { trackQemu, untrackQemu } from './process-registry';
+import { trackQemu, trackQemuDir, untrackQemu } from './process-registry';
 import { qemuArguments, type QemuLaunchPlan, type SpiceListen } from './qemu-args';
 import { qemuBinary } from './qemu-binary';
 import type { GuestExecOptions, GuestExecResult, QemuExit, QemuOptions, RunningQemu } from './qemu-types';
@@ -111,7 +112,9 @@ function exitOf(child: ChildProcess): Promise<QemuExit> {
 }
 
 async function launchOnce(options: QemuOptions): Promise<RunningQemu> {
-  const tempDir = await mkdtemp(join(tmpdir(), 'spice-webdav-qemu-'));
+  // Made and tracked at once (no turn of the loop between): a signal at any point after leaves nothing behind.
+  const tempDir = mkdtempSync(join(tmpdir(), 'spice-webdav-qemu-'));
+  trackQemuDir(tempDir);
   let child: ChildProcess | undefined;
   try {
     const plan = await planLaunch(options, tempDir);
@@ -119,6 +122,7 @@ async function launchOnce(options: QemuOptions): Promise<RunningQemu> {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, ...options.env },
     });
+    if (child.pid !== undefined) trackQemu(child.pid, tempDir);
     const spawned = await new Promise<ChildProcess>((resolve, reject) => {
       const proc = child as ChildProcess;
       proc.once('spawn', () => resolve(proc));
@@ -132,14 +136,13 @@ async function launchOnce(options: QemuOptions): Promise<RunningQemu> {
     });
     const pid = spawned.pid;
     if (pid === undefined) throw new Error(`cannot start ${qemuBinary()}: no process id`);
-    trackQemu(pid, tempDir);
     return await watchUntilReady(spawned, pid, plan, tempDir);
   } catch (error) {
     if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');
       await exitOf(child);
     }
-    if (child?.pid !== undefined) untrackQemu(child.pid);
+    untrackQemu(tempDir); // first: its pid is dead and may be reused
     await rm(tempDir, { recursive: true, force: true });
     throw error;
   }
@@ -206,7 +209,7 @@ async function watchUntilReady(
         clearTimeout(killer);
       }
       serialSnapshot = serialLog();
-      untrackQemu(pid);
+      untrackQemu(tempDir); // first: its pid is dead and may be reused
       await rm(tempDir, { recursive: true, force: true });
     })();
     return stopping;
