@@ -1,5 +1,4 @@
 import { ConnectionHost } from '../../../src/webdav/connection-host';
-import { runIsolated } from '../../../src/webdav/request-isolation';
 import { resolveEngineOptions, type WebdavEngine } from '../../../src/webdav/types';
 import { connect, keepAliveClient } from './support/dav-client';
 
@@ -11,30 +10,6 @@ function engineOver(host: ConnectionHost): WebdavEngine {
     close: () => host.close(),
   };
 }
-
-describe('runIsolated', () => {
-  it('delivers a throw from a later library callback to the request instead of the process', async () => {
-    const error = await new Promise<unknown>((resolve) => {
-      runIsolated(() => {
-        setImmediate(() => {
-          throw new Error('thrown inside a callback');
-        });
-      }, resolve);
-    });
-    expect(error).toEqual(new Error('thrown inside a callback'));
-  });
-
-  it('delivers a synchronous throw too', () => {
-    const errors: unknown[] = [];
-    runIsolated(
-      () => {
-        throw new Error('at once');
-      },
-      (error) => errors.push(error),
-    );
-    expect(errors).toEqual([new Error('at once')]);
-  });
-});
 
 describe('a failing request handler', () => {
   let engine: WebdavEngine;
