@@ -67,6 +67,17 @@ export function referenceClient(name: string, port: number, dir: string): Client
   };
 }
 
+/**
+ * The OPTIONS every client that mounts the share sends first (davfs2, gvfs, Windows), sent once a client
+ * serves, so the workloads meet it in the state a mount leaves it in (ours: webdav-server asked, in a thread).
+ */
+export async function sendMountOptions(qemu: RunningQemu): Promise<void> {
+  const r = await qemu.guestExec(`curl -s -m 10 -o /dev/null -w '%{http_code}' -X OPTIONS ${GUEST_URL}/`, {
+    timeoutMs: 20_000,
+  });
+  if (r.stdout.trim() !== '200') throw new Error(`OPTIONS after start-up: ${r.stdout.trim() || r.stderr}`);
+}
+
 /** Waits until `client` answers a HEAD of tiny.txt in the guest; resolves with the seconds that took. */
 export async function waitUntilServing(qemu: RunningQemu, client: ClientProcess): Promise<number> {
   const started = Date.now();

@@ -16,6 +16,7 @@ import {
   REPO,
   ourLibraryClient,
   referenceClient,
+  sendMountOptions,
   waitUntilServing,
   withClientScript,
   withNodeFlags,
@@ -221,6 +222,7 @@ async function measureClient(
       contextSwitches: 0,
       qemuCpuSeconds: 0,
     });
+    await sendMountOptions(qemu);
     for (const workload of warmup === undefined ? workloads : [warmup, ...workloads]) {
       const shell = shells[workload.topology];
       if (shell === undefined) throw new Error(`${workload.id}: no ${workload.topology} shell`);

@@ -27,6 +27,7 @@ import { ClientProcess, processCpuSeconds, type ClientSpec } from './client-proc
 import {
   ourLibraryClient,
   referenceClient,
+  sendMountOptions,
   waitUntilServing,
   withClientScript,
   withNodeFlags,
@@ -294,6 +295,7 @@ async function main(): Promise<void> {
         const client = new ClientProcess(spec);
         try {
           await waitUntilServing(qemu, client);
+          await sendMountOptions(qemu);
           // The raw channel's stand-in reads no request bodies.
           for (const mode of options.modes.filter((m) => !(spec.name === OURS_RAW && m === 'put'))) {
             const sample = await measureMode(qemu, client, mode, options, workDir);
