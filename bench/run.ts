@@ -6,9 +6,9 @@
 
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { buildGuest, startQemu, type RunningQemu } from '../src/edge/qemu/launcher';
 import {
   OUR_ENV,
@@ -62,6 +62,8 @@ interface Options {
   unbundled: boolean;
   /** --bare-env: also measure our client without the environment the CLI's shebang sets (what it saves). */
   bareEnv: boolean;
+  /** --baseline DIR/bench-client.js: also measure a copy of an older build's bundled client (before/after). */
+  baseline: string | undefined;
   /** Each warm client process first does an untimed warm-up transfer (--no-warmup: skip it). */
   warmup: boolean;
   /** Also measure GET and PUT as the first transfer of a fresh process (--no-cold: skip them). */
@@ -102,6 +104,7 @@ function parseOptions(argv: string[]): Options {
       .filter((flag) => flag !== ''),
     unbundled: argv.includes('--unbundled'),
     bareEnv: argv.includes('--bare-env'),
+    baseline: value('--baseline'),
     warmup: !argv.includes('--no-warmup'),
     cold: !argv.includes('--no-cold'),
     topologies: topology === 'guest' || topology === 'host' ? [topology] : ['guest', 'host'],
@@ -434,6 +437,11 @@ async function main(): Promise<void> {
           join(__dirname, 'our-client.js'),
         );
         await measureAll(unbundled, round);
+      }
+      if (options.baseline !== undefined) {
+        const script = resolve(options.baseline);
+        if (!existsSync(script)) throw new Error(`--baseline: no such file ${script}`);
+        await measureAll(withClientScript(specs.ours, 'spice-webdav-baseline', script), round);
       }
       if (options.bareEnv) {
         // Each of the shebang's variables set empty, in case the bench itself runs with one of them.
