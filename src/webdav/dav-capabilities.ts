@@ -51,7 +51,10 @@ export function davCapabilities(): Promise<DavCapabilities> {
 
 let asked: Promise<DavCapabilities> | undefined;
 
-/** Runs a probe (the library's, or a spec's stand-in) and reads its answer, falling back on anything else. */
+/**
+ * Runs a probe (the library's, or a spec's stand-in) and reads its answer, falling back on anything else: the
+ * headers go into every OPTIONS answer, so a line break or an endless value must never get through.
+ */
 export async function askLibrary(source: string, budgetMs: number): Promise<DavCapabilities> {
   let library: string;
   try {
@@ -66,9 +69,9 @@ function capabilitiesOf(answer: unknown): DavCapabilities {
   if (typeof answer !== 'object' || answer === null) return FALLBACK_CAPABILITIES;
   const { dav, msAuthorVia } = answer as { dav?: unknown; msAuthorVia?: unknown };
   return {
-    dav: typeof dav === 'string' && /^[\w\s,-]+$/.test(dav) ? dav : FALLBACK_CAPABILITIES.dav,
+    dav: typeof dav === 'string' && /^[\w ,-]{1,64}$/.test(dav) ? dav : FALLBACK_CAPABILITIES.dav,
     msAuthorVia:
-      typeof msAuthorVia === 'string' && /^\w+$/.test(msAuthorVia)
+      typeof msAuthorVia === 'string' && /^\w{1,32}$/.test(msAuthorVia)
         ? msAuthorVia
         : FALLBACK_CAPABILITIES.msAuthorVia,
   };

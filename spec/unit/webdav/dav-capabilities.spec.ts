@@ -19,6 +19,8 @@ describe('davCapabilities', () => {
   it('keeps only headers that look like what they are', async () => {
     const probe = `require('node:worker_threads').parentPort.postMessage({ dav: '1\\r\\nX-Evil: 1', msAuthorVia: 'A B' });`;
     expect(await askLibrary(probe, 5_000)).toEqual(FALLBACK_CAPABILITIES);
+    const broken = `require('node:worker_threads').parentPort.postMessage({ dav: '1\\r\\n2', msAuthorVia: 'D'.repeat(99) });`;
+    expect(await askLibrary(broken, 5_000)).toEqual(FALLBACK_CAPABILITIES);
     const fine = `require('node:worker_threads').parentPort.postMessage({ dav: '1, 2, 3', msAuthorVia: 'DAV' });`;
     expect(await askLibrary(fine, 5_000)).toEqual({ dav: '1, 2, 3', msAuthorVia: 'DAV' });
   });
