@@ -102,7 +102,7 @@ describe('the npm package', () => {
 
   // Start-up CPU is mostly module loading: the library and the CLI each load one file of ours, rxjs is inside
   // it, and webdav-server (needed for the first OPTIONS only) stays out until it is asked for, as do the
-  // built-ins only some targets need (TLS, ssh and virsh processes, the thread that asks
+  // built-ins only some targets need (TLS, ssh and virsh processes, the process that asks
   // webdav-server; domain never).
   it('loads one bundled file for the library and one for the CLI, without webdav-server or unused built-ins', () => {
     /** The files in require.cache and the built-ins Node loaded, after `code` ran in the installed app. */
@@ -119,7 +119,7 @@ describe('the npm package', () => {
     };
     const ours = (files: string[]) => files.filter((f) => f.includes('/node_modules/spice-webdav/'));
     const onlyForSomeTargets = (builtins: string[]) =>
-      builtins.filter((name) => ['tls', 'child_process', 'worker_threads', 'domain'].includes(name));
+      builtins.filter((name) => ['tls', 'child_process', 'domain'].includes(name));
 
     const library = loadedBy("require('spice-webdav')");
     expect(ours(library.files)).toEqual([

@@ -1,4 +1,4 @@
-import { probeInWorker } from './worker-probe';
+import { probeInProcess } from './process-probe';
 
 /** The headers of an OPTIONS answer that say which WebDAV this server speaks (RFC 4918 §10.1, MS-Author-Via). */
 export interface DavCapabilities {
@@ -9,18 +9,17 @@ export interface DavCapabilities {
 /** What we say if the library cannot be asked: classes 1 and 2 (we implement locking), as it says itself. */
 export const FALLBACK_CAPABILITIES: DavCapabilities = { dav: '1, 2', msAuthorVia: 'DAV' };
 
-/** Starting a thread and loading the library take tens of milliseconds; this only bounds a library that hangs. */
+/** Starting a process and loading the library take about 200 ms; this only bounds a library that hangs. */
 const ANSWER_BUDGET_MS = 5_000;
 
 /**
- * The probe, run in a worker thread: webdav-server's own OPTIONS answer for `/` of an empty in-memory file
- * system, on a response object attached to no connection; it posts the two headers we keep.
+ * The probe, run in a process of its own: webdav-server's own OPTIONS answer for `/` of an empty in-memory file
+ * system, on a response object attached to no connection; it prints the two headers we keep.
  */
 const PROBE_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
 const http = require('node:http');
 const { Readable } = require('node:stream');
-const { v2: webdav } = require(workerData.library);
+const { v2: webdav } = require(process.argv[1]);
 const library = new webdav.WebDAVServer({ rootFileSystem: new webdav.VirtualFileSystem() });
 const request = Object.assign(Readable.from([]), {
   method: 'OPTIONS',
@@ -32,7 +31,8 @@ const response = new http.ServerResponse(request);
 const end = response.end.bind(response);
 response.end = (...args) => {
   const result = end(...args);
-  parentPort.postMessage({ dav: response.getHeader('dav'), msAuthorVia: response.getHeader('ms-author-via') });
+  const answer = { dav: response.getHeader('dav'), msAuthorVia: response.getHeader('ms-author-via') };
+  process.stdout.write(JSON.stringify(answer) + '\\n', () => process.exit(0));
   return result;
 };
 library.executeRequest(request, response);
@@ -40,7 +40,7 @@ library.executeRequest(request, response);
 
 /**
  * Asks webdav-server, once per process, which DAV compliance classes a server with its engine advertises. The
- * library runs in a worker thread of its own (worker-probe.ts) and never sees a guest request or the share;
+ * library runs in a Node process of its own (process-probe.ts) and never sees a guest request or the share;
  * only its DAV and MS-Author-Via headers are kept (our dispatch table says Allow; CORS, Server and its Digest
  * challenge are dropped), and only if they look like what they are.
  */
@@ -62,7 +62,7 @@ export async function askLibrary(source: string, budgetMs: number): Promise<DavC
   } catch {
     return FALLBACK_CAPABILITIES;
   }
-  return capabilitiesOf(await probeInWorker(source, { library }, budgetMs));
+  return capabilitiesOf(await probeInProcess(source, [library], budgetMs));
 }
 
 function capabilitiesOf(answer: unknown): DavCapabilities {
