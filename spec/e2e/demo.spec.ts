@@ -22,6 +22,8 @@ describe('the built-in demo', () => {
     });
     const output = `${result.stdout}${result.stderr}`;
     expect({ status: result.status, output }).toMatchObject({ status: 0 });
+    // The bundled CLI asks webdav-server for its classes in a process of its own: its answer, not the fallback.
+    expect(output).toMatch(/WebDAV classes 1,2$/m);
     expect(output).toContain('hello.txt');
     expect(output).toContain('Hello from the host!');
     expect(output).toMatch(/from-the-guest\.txt now says: "Written inside the VM/);

@@ -100,7 +100,12 @@ export async function runDemo(command: Extract<CliCommand, { kind: 'demo' }>): P
         await new Promise((res) => setTimeout(res, 500));
       }
     };
-    say('4. Inside the VM, listing the folder (a WebDAV PROPFIND, as a file manager would):');
+    say('4. Inside the VM, asking what the server speaks (OPTIONS, what a mount asks first):');
+    const options = await inGuest('curl -sf -m 10 -o /dev/null -D - -X OPTIONS http://127.0.0.1:9843/');
+    const dav = /^DAV:[ \t]*([\w ,-]*)/im.exec(options)?.[1]?.trim();
+    say(`     WebDAV classes ${dav ?? '(no DAV header in the answer)'}`);
+
+    say('   Listing the folder (a WebDAV PROPFIND, as a file manager would):');
     const listing = await inGuest('curl -sf -m 10 -X PROPFIND -H "Depth: 1" http://127.0.0.1:9843/');
     const names = [...listing.matchAll(/<D:href>[^<]*\/([^/<]+)<\/D:href>/g)].map((m) =>
       decodeURIComponent(m[1]),
