@@ -34,7 +34,9 @@ export interface GuardedRequest {
  */
 export function guardRequest(request: GuardedRequest): GuardDecision {
   const method = request.method.toUpperCase();
-  const target = parseRequestTarget(request.url);
+  // RFC 9110 §9.3.7: `OPTIONS *` asks about the server as a whole; its capabilities are those of `/`.
+  const url = method === 'OPTIONS' && request.url === '*' ? '/' : request.url;
+  const target = parseRequestTarget(url);
   if (target.kind === 'malformed') return reject(400, `Bad request target: ${target.reason}.`);
   if (target.kind === 'escapes') return reject(403, 'The path leaves the shared folder.');
   const path = displayPath(target.segments);

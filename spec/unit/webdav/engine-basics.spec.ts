@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { createWebdavEngine, type RequestRecord, type WebdavEngine } from '../../../src/webdav';
-import { davRequest, keepAliveClient } from './support/dav-client';
+import { davRequest, keepAliveClient, rawExchange } from './support/dav-client';
 import { makeSandbox, writeFiles, type Sandbox } from './support/temp-share';
 
 describe('WebDAV engine basics', () => {
@@ -65,6 +65,22 @@ describe('WebDAV engine basics', () => {
     expect(res.headers.dav).toBe('1,2');
     expect(res.headers['ms-author-via']).toBe('DAV');
     expect(res.headers['www-authenticate']).toBeUndefined();
+  });
+
+  it('answers OPTIONS * (the server as a whole) as it answers OPTIONS /, and no other method with *', async () => {
+    const headEnds = (received: string) => received.includes('\r\n\r\n');
+    const whole = await rawExchange(engine, 'OPTIONS * HTTP/1.1\r\nHost: g\r\n\r\n', headEnds);
+    const root = await rawExchange(engine, 'OPTIONS / HTTP/1.1\r\nHost: g\r\n\r\n', headEnds);
+    const headersOf = (answer: string) =>
+      answer
+        .split('\r\n\r\n')[0]
+        ?.split('\r\n')
+        .filter((line) => /^(HTTP|DAV|Allow|MS-Author-Via)/i.test(line));
+    expect(headersOf(whole)).toEqual(headersOf(root));
+    expect(whole).toMatch(/^HTTP\/1.1 200 /);
+    expect(await rawExchange(engine, 'GET * HTTP/1.1\r\nHost: g\r\n\r\n', headEnds)).toMatch(
+      /^HTTP\/1.1 400 /,
+    );
   });
 
   it('lists a folder with PROPFIND Depth 1', async () => {
