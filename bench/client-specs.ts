@@ -69,7 +69,7 @@ export function referenceClient(name: string, port: number, dir: string): Client
 
 /**
  * The OPTIONS every client that mounts the share sends first (davfs2, gvfs, Windows), sent once a client
- * serves, so the workloads meet it in the state a mount leaves it in (ours: webdav-server asked, in a thread).
+ * serves, so the workloads meet it in the state a mount leaves it in (ours: webdav-server asked, once).
  */
 export async function sendMountOptions(qemu: RunningQemu): Promise<void> {
   const r = await qemu.guestExec(`curl -s -m 10 -o /dev/null -w '%{http_code}' -X OPTIONS ${GUEST_URL}/`, {

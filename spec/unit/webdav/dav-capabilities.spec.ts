@@ -1,5 +1,5 @@
-import { askLibrary, davCapabilities, FALLBACK_CAPABILITIES } from '../../../src/webdav/dav-capabilities';
 import { spawnSync } from 'node:child_process';
+import { askLibrary, davCapabilities, FALLBACK_CAPABILITIES } from '../../../src/webdav/dav-capabilities';
 import { PROBE_DEADLINE_EXIT, probeInProcess, withDeadline } from '../../../src/webdav/process-probe';
 
 /** A probe that prints `value` as its answer. */
