@@ -1,6 +1,7 @@
 // The two clients the benchmarks compare, as processes to start against a SPICE port, and how to tell that one
 // serves the guest: shared by run.ts (the side-by-side bench) and turnaround.ts (where a small request's time goes).
 
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RunningQemu } from '../src/edge/qemu/launcher';
 import { cliEnvironment, cliNodeFlags } from './cli-node-flags';
@@ -56,6 +57,13 @@ export function withNodeFlags(ours: ClientSpec, name: string, flags: readonly st
 /** `ours` running another script in place of OUR_CLIENT (another build's bundle, the unbundled output). */
 export function withClientScript(ours: ClientSpec, name: string, script: string): ClientSpec {
   return { ...ours, name, args: ours.args.map((arg) => (arg === OUR_CLIENT ? script : arg)) };
+}
+
+/** `ours` run from a copy of an older build's bench-client.js (`--baseline PATH`), which must exist. */
+export function fromBaseline(ours: ClientSpec, name: string, path: string): ClientSpec {
+  const script = resolve(path);
+  if (!existsSync(script)) throw new Error(`--baseline: no such file ${script}`);
+  return withClientScript(ours, name, script);
 }
 
 /** spice-gtk with phodav (bench/reference-client.py) sharing `dir` with the SPICE server on `port`. */

@@ -6,14 +6,15 @@
 
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { buildGuest, startQemu, type RunningQemu } from '../src/edge/qemu/launcher';
 import {
   OUR_ENV,
   OUR_NODE_FLAGS,
   REPO,
+  fromBaseline,
   ourLibraryClient,
   referenceClient,
   sendMountOptions,
@@ -439,9 +440,7 @@ async function main(): Promise<void> {
         await measureAll(unbundled, round);
       }
       if (options.baseline !== undefined) {
-        const script = resolve(options.baseline);
-        if (!existsSync(script)) throw new Error(`--baseline: no such file ${script}`);
-        await measureAll(withClientScript(specs.ours, 'spice-webdav-baseline', script), round);
+        await measureAll(fromBaseline(specs.ours, 'spice-webdav-baseline', options.baseline), round);
       }
       if (options.bareEnv) {
         // Each of the shebang's variables set empty, in case the bench itself runs with one of them.

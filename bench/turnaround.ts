@@ -19,17 +19,17 @@
 // Needs tcpdump (as root the bench installs it with apt-get) and, for the reference, spice-gtk's Python bindings.
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { buildGuest, startQemu, type RunningQemu } from '../src/edge/qemu/launcher';
 import { ClientProcess, processCpuSeconds, type ClientSpec } from './client-process';
 import {
+  fromBaseline,
   ourLibraryClient,
   referenceClient,
   sendMountOptions,
   waitUntilServing,
-  withClientScript,
   withNodeFlags,
 } from './client-specs';
 import { succeeds, withDebianPackages } from './debian-packages';
@@ -251,12 +251,6 @@ function report(samples: readonly Sample[]): void {
   }
 }
 
-/** `ours` run from another bundle of bench/our-client.ts. */
-function fromBundle(ours: ClientSpec, name: string, bundle: string): ClientSpec {
-  if (!existsSync(bundle)) throw new Error(`--baseline: no such file ${bundle}`);
-  return withClientScript(ours, name, bundle);
-}
-
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   if (
@@ -288,7 +282,7 @@ async function main(): Promise<void> {
           ]
         : []),
       ...(options.nodeFlags === undefined ? [] : [withNodeFlags(ours, OURS_FLAGS, options.nodeFlags)]),
-      ...(options.baseline === undefined ? [] : [fromBundle(ours, OURS_BASELINE, resolve(options.baseline))]),
+      ...(options.baseline === undefined ? [] : [fromBaseline(ours, OURS_BASELINE, options.baseline)]),
     ];
     for (let round = 1; round <= options.rounds; round++) {
       for (const spec of round % 2 === 1 ? specs : [...specs].reverse()) {

@@ -42,8 +42,8 @@ const rxjsEsm: Plugin = {
 
 /**
  * Node built-ins that the serving path does not use (TLS targets, ssh tunnels, libvirt's virsh and QEMU
- * launches, the process that asks webdav-server), with their own internal modules about 10 ms of CPU per start when
- * loaded eagerly. An `import` of one is bundled as an object whose members load the module on first use.
+ * launches, the process that asks webdav-server), with their own internal modules about 10 ms of CPU per start
+ * when loaded eagerly. An `import` of one is bundled as an object whose members load the module on first use.
  */
 const LAZY_BUILTINS = ['node:tls', 'node:child_process'];
 const LAZY_NAMESPACE = 'lazy-builtin';

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
 
 /** What a probe may hold while it runs: the library's module tree and one request, far below this. */
 const PROBE_HEAP_MB = 64;
@@ -61,7 +62,7 @@ export function probeInProcess(source: string, args: readonly string[], budgetMs
     );
     child.unref();
     // The pipe is a handle too: unreferenced, a probe under way never keeps the process alive.
-    (child.stdout as (NodeJS.ReadableStream & { unref?: () => void }) | null)?.unref?.();
+    (child.stdout as Socket | null)?.unref();
   });
 }
 
