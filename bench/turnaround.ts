@@ -137,13 +137,30 @@ function schedstat(pid: number): [number, number, number] {
 }
 
 /**
+ * The kernel's capture buffer, KiB: with the default (2 MiB) a capture of rclone's download on a busy machine
+ * lost packets, and the requests after a gap cannot be timed.
+ */
+const CAPTURE_BUFFER_KIB = 65_536;
+
+/**
  * tcpdump on loopback for the SPICE port, once it says it listens. --immediate-mode: packets are handed over
  * as they come, not in blocks (one still held when tcpdump is stopped would be lost).
  */
 async function startCapture(port: number, file: string): Promise<ChildProcess> {
   const capture = spawn(
     'tcpdump',
-    ['-i', 'lo', '-n', '--immediate-mode', '-U', '-w', file, `tcp port ${port}`],
+    [
+      '-i',
+      'lo',
+      '-n',
+      '--immediate-mode',
+      '-U',
+      '-B',
+      String(CAPTURE_BUFFER_KIB),
+      '-w',
+      file,
+      `tcp port ${port}`,
+    ],
     {
       stdio: ['ignore', 'ignore', 'pipe'],
     },
