@@ -123,7 +123,8 @@ export function tcpSegmentsOf(file: Buffer): TcpSegment[] {
 /**
  * Both directions of every connection to or from `serverPort`, reassembled by sequence number: a
  * retransmission adds only what it has beyond what was seen; a gap (or a truncated packet) ends the stream
- * there, marked incomplete. Keyed by the client's port, then `toServer` or `fromServer`.
+ * there, marked incomplete; a new connection from a port seen before replaces the old one. Keyed by the
+ * client's port, then `toServer` or `fromServer`.
  */
 export function tcpStreamsOf(
   segments: readonly TcpSegment[],
@@ -160,6 +161,13 @@ export function tcpStreamsOf(
     if (segment.sourcePort !== serverPort && segment.destinationPort !== serverPort) continue;
     const direction = directionOf(segment);
     if (segment.syn) {
+      if (direction.nextSeq !== (segment.seq + 1) >>> 0) {
+        // A new connection on a port seen before (not a retransmitted SYN): it replaces the old one.
+        direction.chunks = [];
+        direction.length = 0;
+        direction.arrivals = [];
+        direction.incomplete = false;
+      }
       direction.nextSeq = (segment.seq + 1) >>> 0;
       continue;
     }

@@ -160,6 +160,20 @@ describe('muxTurnarounds', () => {
     expect(result.incomplete).toBe(true);
   });
 
+  it('follows the last connection from a port used twice', () => {
+    const first = new Connection(40002).linked(ChannelType.MAIN);
+    const second = new Connection(40002).linked(ChannelType.WEBDAV);
+    second
+      .server(100, fromGuest(frame(A, 'GET / HTTP/1.1\r\n\r\n')))
+      .client(102, toGuest(frame(A, 'HTTP/1.1 200 OK\r\n\r\n')));
+    // A retransmitted SYN starts nothing new.
+    const synAgain = second.packets[0]!;
+
+    const result = turnaroundsOf([...first.packets, synAgain, ...second.packets]);
+
+    expect(result.turnaroundsMs.map((ms) => Number(ms.toFixed(3)))).toEqual([2]);
+  });
+
   it('finds no webdav channel in a capture without one', () => {
     const main = new Connection(40000).linked(ChannelType.MAIN);
     expect(webdavChannelOf(tcpStreamsOf(tcpSegmentsOf(pcapOf(main.packets)), SERVER))).toBeUndefined();
