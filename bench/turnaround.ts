@@ -429,8 +429,9 @@ async function main(): Promise<void> {
                 return { process: await startCapture(port, file), file };
               })()
             : undefined;
-        const client = new ClientProcess(spec);
+        let client: ClientProcess | undefined;
         try {
+          client = new ClientProcess(spec);
           await waitUntilServing(qemu, client);
           await sendMountOptions(qemu);
           for (const mode of options.modes) {
@@ -455,7 +456,7 @@ async function main(): Promise<void> {
             }
           }
         } finally {
-          await client.stop();
+          await client?.stop();
           if (capture !== undefined) await stopCapture(capture.process);
         }
       }
