@@ -1,6 +1,10 @@
 import {
   close,
   closeSync,
+  opendir,
+  opendirSync,
+  rmdir,
+  rmdirSync,
   fchmod,
   fchmodSync,
   fstat,
@@ -19,6 +23,8 @@ import {
   unlinkSync,
   write,
   writeSync,
+  type Dir,
+  type Dirent,
   type Stats,
 } from 'node:fs';
 
@@ -55,7 +61,20 @@ export interface FileCalls {
   close(fd: number): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   unlink(real: string): Promise<void>;
+  rmdir(real: string): Promise<void>;
+  /** A folder's entries, read a few at a time (never the whole listing at once), without following links. */
+  openFolder(real: string): Promise<FolderReader>;
 }
+
+/** Entries of an open folder, with the types readdir reports (a link is a link, not what it points to). */
+export interface FolderReader {
+  /** The next entry, or null at the end. */
+  next(): Promise<Dirent | null>;
+  close(): Promise<void>;
+}
+
+/** How many entries a folder reader asks the system for at a time. */
+const FOLDER_BATCH = 64;
 
 /** Writes the whole buffer from the descriptor's offset 0, going on after a short write (a nearly full disk). */
 export async function writeAll(calls: FileCalls, fd: number, data: Buffer): Promise<void> {
@@ -122,6 +141,14 @@ export const poolFileCalls: FileCalls = {
   close: (fd) => new Promise((resolve, reject) => close(fd, done(resolve, reject))),
   rename: (from, to) => new Promise((resolve, reject) => rename(from, to, done(resolve, reject))),
   unlink: (real) => new Promise((resolve, reject) => unlink(real, done(resolve, reject))),
+  rmdir: (real) => new Promise((resolve, reject) => rmdir(real, done(resolve, reject))),
+  openFolder: (real) =>
+    new Promise((resolve, reject) =>
+      opendir(real, { bufferSize: FOLDER_BATCH }, (error, dir: Dir) => {
+        if (error !== null) return reject(error);
+        resolve({ next: () => dir.read(), close: () => dir.close() });
+      }),
+    ),
 };
 
 /** A synchronous call's result or error as a settled promise, so callers are the same for both forms. */
@@ -174,4 +201,10 @@ export const directFileCalls: FileCalls = {
   close: (fd) => settled(() => closeSync(fd)),
   rename: (from, to) => settled(() => renameSync(from, to)),
   unlink: (real) => settled(() => unlinkSync(real)),
+  rmdir: (real) => settled(() => rmdirSync(real)),
+  openFolder: (real) =>
+    settled(() => {
+      const dir = opendirSync(real, { bufferSize: FOLDER_BATCH });
+      return { next: () => settled(() => dir.readSync()), close: () => settled(() => dir.closeSync()) };
+    }),
 };
