@@ -1,4 +1,5 @@
 import {
+  promises as fsp,
   close,
   closeSync,
   opendir,
@@ -27,6 +28,7 @@ import {
   type Dirent,
   type Stats,
 } from 'node:fs';
+import { removeTree } from './remove-tree';
 
 export type Realpath = { kind: 'found'; path: string } | { kind: 'missing' };
 
@@ -64,6 +66,11 @@ export interface FileCalls {
   rmdir(real: string): Promise<void>;
   /** A folder's entries, read a few at a time (never the whole listing at once), without following links. */
   openFolder(real: string): Promise<FolderReader>;
+  /**
+   * Removes a folder and everything in it, never following a link. Through the pool, Node's recursive rm (its
+   * trips run in parallel, which a network file system needs); on the loop, removeTree (remove-tree.ts).
+   */
+  removeFolder(real: string): Promise<void>;
 }
 
 /** Entries of an open folder, with the types readdir reports (a link is a link, not what it points to). */
@@ -149,6 +156,7 @@ export const poolFileCalls: FileCalls = {
         resolve({ next: () => dir.read(), close: () => dir.close() });
       }),
     ),
+  removeFolder: (real) => fsp.rm(real, { recursive: true }),
 };
 
 /** A synchronous call's result or error as a settled promise, so callers are the same for both forms. */
@@ -207,4 +215,5 @@ export const directFileCalls: FileCalls = {
       const dir = opendirSync(real, { bufferSize: FOLDER_BATCH });
       return { next: () => settled(() => dir.readSync()), close: () => settled(() => dir.closeSync()) };
     }),
+  removeFolder: (real) => removeTree(directFileCalls, real),
 };

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { directFileCalls, poolFileCalls, type FileCalls } from '../../../src/webdav/file-calls';
-import { CALLS_PER_TURN, removeTree } from '../../../src/webdav/methods/remove-tree';
+import { CALLS_PER_TURN, removeTree } from '../../../src/webdav/remove-tree';
 import { makeSandbox, type Sandbox } from './support/temp-share';
 
 describe.each([
@@ -31,6 +31,17 @@ describe.each([
 
     expect(existsSync(inShare('tree'))).toBe(false);
     expect(readdirSync(sandbox.share)).toEqual(['sibling.txt']);
+    expect(readdirSync(sandbox.outside)).toEqual(['kept.txt']);
+  });
+
+  it("removeFolder, DELETE's call in this form, removes a tree without following its links", async () => {
+    mkdirSync(inShare('tree', 'sub'), { recursive: true });
+    writeFileSync(path.join(sandbox.outside, 'kept.txt'), 'outside');
+    symlinkSync(sandbox.outside, inShare('tree', 'sub', 'to-outside'));
+
+    await calls.removeFolder(inShare('tree'));
+
+    expect(existsSync(inShare('tree'))).toBe(false);
     expect(readdirSync(sandbox.outside)).toEqual(['kept.txt']);
   });
 

@@ -2,14 +2,13 @@ import type { Location } from '../path-confinement';
 import type { ShareNamespace } from '../share-namespace';
 import { fileSystemRefusal } from './file-system-refusal';
 import { outcome, type MethodOutcome } from './method-outcome';
-import { removeTree } from './remove-tree';
 
 /**
  * DELETE (RFC 4918 §9.6) of a path the engine resolved under the namespace lock, which it holds exclusively
- * around this. Removes the directory entry itself (a link, not its target); removeTree never follows links
- * inside a folder. A file or link is unlinked at once.
- * The share's file calls are used (on the event loop where the share is local, removeTree letting the loop
- * turn between batches). Uploads in progress below it learn their temp file is gone.
+ * around this. Removes the directory entry itself (a link, not its target), and never follows a link inside a
+ * folder. A file or link is unlinked at once. The share's file calls are used: on the event loop where the
+ * share is local (remove-tree.ts, letting the loop turn between batches), through the pool otherwise.
+ * Uploads in progress below it learn their temp file is gone.
  */
 export async function deleteEntry(space: ShareNamespace, location: Location): Promise<MethodOutcome> {
   if (location.kind === 'outside' || !location.exists)
@@ -18,7 +17,7 @@ export async function deleteEntry(space: ShareNamespace, location: Location): Pr
   try {
     // A link's own stats are not read while resolving: lstat it here (a link is unlinked, never followed).
     const stats = location.stats ?? (await space.calls.lstat(location.entry));
-    if (stats?.isDirectory() === true) await removeTree(space.calls, location.entry);
+    if (stats?.isDirectory() === true) await space.calls.removeFolder(location.entry);
     else await space.calls.unlink(location.entry);
     space.temps.deleted(location.entry);
   } catch (error) {

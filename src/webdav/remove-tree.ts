@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { FileCalls, FolderReader } from '../file-calls';
+import type { FileCalls, FolderReader } from './file-calls';
 
 /**
  * Calls made on the event loop (a local share's file calls are synchronous) before the removal lets the
