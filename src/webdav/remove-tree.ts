@@ -71,8 +71,8 @@ export async function removeTree(calls: FileCalls, root: string): Promise<void> 
 
 /**
  * Unlinks every entry of a folder that is not a folder; returns the paths of its subfolders. The unlinks of a
- * batch are made together: through the thread pool they then run in parallel, as Node's recursive rm runs
- * them (one after the other, a tree of 1,000 files took three times as long there).
+ * batch are made together (in parallel where the calls go through the thread pool; one after the other, a
+ * tree of 1,000 files took about twice as long there as Node's recursive rm).
  */
 async function emptyOfFiles(calls: FileCalls, folder: string, spend: () => Promise<void>): Promise<string[]> {
   const subfolders: string[] = [];
@@ -85,10 +85,8 @@ async function emptyOfFiles(calls: FileCalls, folder: string, spend: () => Promi
   }
   let batch: string[] = [];
   const unlinkBatch = async (): Promise<void> => {
-    const unlinked = await Promise.all(batch.map((file) => unlinkIfThere(calls, file)));
-    unlinked.forEach((gone, i) => {
-      if (!gone) subfolders.push(batch[i] ?? ''); // a folder after all
-    });
+    const gone = await Promise.all(batch.map((file) => unlinkIfThere(calls, file)));
+    subfolders.push(...batch.filter((_, i) => !gone[i])); // folders after all
     batch = [];
   };
   try {
