@@ -13,8 +13,9 @@
 // `ours-http` (that plus Node's HTTP server, answering a fixed body, no file system, none of our handler).
 // With --node-flags "FLAGS", `ours+flags` (ours with those Node/V8 flags after the CLI's) takes its turn too.
 // `--only rclone` (not run by default: a minute per client and round) times the many-small-files workload
-// instead: rclone on the host through the guest's relay, 4 parallel transfers, each step (upload, list,
-// download, delete) under a capture of its own, every request's turnaround read per mux client.
+// instead: rclone on the host through the guest's relay, 4 parallel transfers, the client's whole life under
+// one capture, every request's turnaround read per mux client and counted in the step (upload, list,
+// download, delete) it was answered in.
 //   npm run build && node dist/bench/turnaround.js [--requests 30] [--rounds 2] [--rate 20 (0: unpaced)] [--only fresh,put,rclone] [--layers]
 //     [--node-flags "--interrupt-budget=16384"] [--baseline OTHER/bench-client.js]
 // With --baseline PATH, `ours-baseline` (ours from another build's bench-client.js bundle, e.g. a copy of
@@ -47,7 +48,7 @@ type Mode = 'fresh' | 'keep-alive' | 'put' | 'rclone';
 const MODES: readonly Mode[] = ['fresh', 'keep-alive', 'put', 'rclone'];
 /** What runs without --only: rclone needs the host's relay and takes a minute per client and round. */
 const DEFAULT_MODES: readonly Mode[] = ['fresh', 'keep-alive', 'put'];
-/** The rclone mode's samples: one per step of the many-small-files workload, each read from its own capture. */
+/** The rclone mode's samples: one per step of the many-small-files workload. */
 const RCLONE_STEPS = ['rclone-up', 'rclone-list', 'rclone-down', 'rclone-delete'] as const;
 type Step = Exclude<Mode, 'rclone'> | (typeof RCLONE_STEPS)[number];
 
