@@ -15,7 +15,7 @@ import {
 } from '../src/wire/constants';
 import { decodeDataHeader, headerSize, type HeaderKind } from '../src/wire/data-header';
 import { LINK_HEADER_SIZE, decodeLinkHeader, decodeLinkMessage, decodeLinkReply } from '../src/wire/link';
-import { timeOfByte, type TcpStream } from './pcap';
+import { stretchAt, timeOfByte, type TcpStream } from './pcap';
 
 /** The RSA-encrypted ticket a client sends after the link (1024-bit key). */
 const TICKET_BYTES = 128;
@@ -114,14 +114,8 @@ export function timedMuxFrames(
   }
   const mux = Buffer.concat(bodies, muxLength);
   const tcpOffsetOf = (muxOffset: number): number => {
-    let low = 0;
-    let high = pieces.length - 1;
-    while (low < high) {
-      const middle = (low + high + 1) >> 1;
-      if (pieces[middle]!.muxOffset <= muxOffset) low = middle;
-      else high = middle - 1;
-    }
-    const piece = pieces[low]!;
+    const piece = stretchAt(pieces, (p) => p.muxOffset, muxOffset);
+    if (piece === undefined) throw new RangeError('no data message holds this mux offset');
     return piece.tcpOffset + (muxOffset - piece.muxOffset);
   };
   const frames: TimedMuxFrame[] = [];

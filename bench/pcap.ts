@@ -215,17 +215,29 @@ export function tcpStreamsOf(
   return streams;
 }
 
-/** When the byte at `offset` of a stream was seen: the time of the segment that brought it. */
-export function timeOfByte(stream: TcpStream, offset: number): number {
-  const { arrivals } = stream;
+/**
+ * The last of `sorted` (ascending by `startOf`) that starts at or before `position`: the stretch a position
+ * falls in. Undefined when there is none.
+ */
+export function stretchAt<T>(
+  sorted: readonly T[],
+  startOf: (item: T) => number,
+  position: number,
+): T | undefined {
   let low = 0;
-  let high = arrivals.length - 1;
+  let high = sorted.length - 1;
   while (low < high) {
     const middle = (low + high + 1) >> 1;
-    if (arrivals[middle]!.offset <= offset) low = middle;
+    const item = sorted[middle];
+    if (item !== undefined && startOf(item) <= position) low = middle;
     else high = middle - 1;
   }
-  const arrival = arrivals[low];
+  return sorted[low];
+}
+
+/** When the byte at `offset` of a stream was seen: the time of the segment that brought it. */
+export function timeOfByte(stream: TcpStream, offset: number): number {
+  const arrival = stretchAt(stream.arrivals, (a) => a.offset, offset);
   if (arrival === undefined) throw new RangeError('timeOfByte: the stream is empty');
   return arrival.timeMs;
 }
