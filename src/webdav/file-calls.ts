@@ -67,8 +67,9 @@ export interface FileCalls {
   /** A folder's entries, read a few at a time (never the whole listing at once), without following links. */
   openFolder(real: string): Promise<FolderReader>;
   /**
-   * Removes a folder and everything in it, never following a link. Through the pool, Node's recursive rm (its
-   * trips run in parallel, which a network file system needs); on the loop, removeTree (remove-tree.ts).
+   * Removes a folder and everything in it, never following a link; one that is gone already is no error.
+   * Through the pool, Node's recursive rm (its trips run in parallel, which a network file system needs); on
+   * the loop, removeTree (remove-tree.ts).
    */
   removeFolder(real: string): Promise<void>;
 }
@@ -156,7 +157,7 @@ export const poolFileCalls: FileCalls = {
         resolve({ next: () => dir.read(), close: () => dir.close() });
       }),
     ),
-  removeFolder: (real) => fsp.rm(real, { recursive: true }),
+  removeFolder: (real) => fsp.rm(real, { recursive: true, force: true }), // a folder gone already: done, as removeTree
 };
 
 /** A synchronous call's result or error as a settled promise, so callers are the same for both forms. */
