@@ -2,10 +2,6 @@ import {
   promises as fsp,
   close,
   closeSync,
-  opendir,
-  opendirSync,
-  rmdir,
-  rmdirSync,
   fchmod,
   fchmodSync,
   fstat,
@@ -24,8 +20,6 @@ import {
   unlinkSync,
   write,
   writeSync,
-  type Dir,
-  type Dirent,
   type Stats,
 } from 'node:fs';
 import { removeTree } from './remove-tree';
@@ -63,9 +57,6 @@ export interface FileCalls {
   close(fd: number): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   unlink(real: string): Promise<void>;
-  rmdir(real: string): Promise<void>;
-  /** A folder's entries, read a few at a time (never the whole listing at once), without following links. */
-  openFolder(real: string): Promise<FolderReader>;
   /**
    * Removes a folder and everything in it, never following a link; one that is gone already is no error.
    * Through the pool, Node's recursive rm (its trips run in parallel, which a network file system needs); on
@@ -73,16 +64,6 @@ export interface FileCalls {
    */
   removeFolder(real: string): Promise<void>;
 }
-
-/** Entries of an open folder, with the types readdir reports (a link is a link, not what it points to). */
-export interface FolderReader {
-  /** The next entry, or null at the end. */
-  next(): Promise<Dirent | null>;
-  close(): Promise<void>;
-}
-
-/** How many entries a folder reader asks the system for at a time. */
-const FOLDER_BATCH = 64;
 
 /** Writes the whole buffer from the descriptor's offset 0, going on after a short write (a nearly full disk). */
 export async function writeAll(calls: FileCalls, fd: number, data: Buffer): Promise<void> {
@@ -149,14 +130,6 @@ export const poolFileCalls: FileCalls = {
   close: (fd) => new Promise((resolve, reject) => close(fd, done(resolve, reject))),
   rename: (from, to) => new Promise((resolve, reject) => rename(from, to, done(resolve, reject))),
   unlink: (real) => new Promise((resolve, reject) => unlink(real, done(resolve, reject))),
-  rmdir: (real) => new Promise((resolve, reject) => rmdir(real, done(resolve, reject))),
-  openFolder: (real) =>
-    new Promise((resolve, reject) =>
-      opendir(real, { bufferSize: FOLDER_BATCH }, (error, dir: Dir) => {
-        if (error !== null) return reject(error);
-        resolve({ next: () => dir.read(), close: () => dir.close() });
-      }),
-    ),
   removeFolder: (real) => fsp.rm(real, { recursive: true, force: true }), // a folder gone already: done, as removeTree
 };
 
@@ -210,11 +183,5 @@ export const directFileCalls: FileCalls = {
   close: (fd) => settled(() => closeSync(fd)),
   rename: (from, to) => settled(() => renameSync(from, to)),
   unlink: (real) => settled(() => unlinkSync(real)),
-  rmdir: (real) => settled(() => rmdirSync(real)),
-  openFolder: (real) =>
-    settled(() => {
-      const dir = opendirSync(real, { bufferSize: FOLDER_BATCH });
-      return { next: () => settled(() => dir.readSync()), close: () => settled(() => dir.closeSync()) };
-    }),
-  removeFolder: (real) => removeTree(directFileCalls, real),
+  removeFolder: (real) => removeTree(real),
 };

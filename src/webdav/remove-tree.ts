@@ -1,15 +1,14 @@
+import { lstatSync, opendirSync, rmdirSync, unlinkSync, type Dir } from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { FileCalls, FolderReader } from './file-calls';
 
 /**
- * Calls made on the event loop (a local share's file calls are synchronous) before the removal lets the
- * loop turn: a tree of 100,000 files is removed in turns of a few milliseconds, and every other connection
- * is served in between.
+ * Calls made on the event loop before the removal lets the loop turn: a tree of 100,000 files is removed in
+ * turns of a few milliseconds, and every other connection is served in between.
  */
 export const CALLS_PER_TURN = 256;
 
-/** Unlinks started together (see emptyOfFiles). */
-const UNLINKS_TOGETHER = 32;
+/** How many entries of a folder are read from the system at a time. */
+const FOLDER_BATCH = 64;
 
 /** How often a folder that is not empty after its entries were removed is read again before giving up. */
 const MAX_FOLDER_READS = 3;
@@ -23,16 +22,17 @@ interface Visit {
 
 /**
  * Removes a folder and everything below it without following a link (a link is removed, not what it points
- * to), for DELETE. Each folder is read a batch of entries at a time, with the types readdir reports: files
- * and links are unlinked as they are read (no lstat each, where Node's recursive rm makes one per entry and
- * sends every call through the thread pool), subfolders are remembered and removed depth first, then the
- * folder itself. What is held is the names of subfolders still to visit, never a folder's whole listing.
- * The namespace lock keeps the guest out meanwhile; a program on the host that adds an entry makes the
- * folder be read again (at most MAX_FOLDER_READS times), one that replaces a file by a folder is met by
- * unlink's EISDIR and the folder is visited, and a subfolder is checked to still be a folder (not a link
- * put there) before it is entered. An entry that vanished meanwhile is not an error.
+ * to): DELETE's removal on a local share, made on the event loop (file-calls.ts). Each folder is read a batch
+ * of entries at a time, with the types readdir reports: files and links are unlinked as they are read (no
+ * lstat each, where Node's recursive rm makes one per entry and sends every call through the thread pool),
+ * subfolders are remembered and removed depth first, then the folder itself. What is held is the names of
+ * subfolders still to visit, never a folder's whole listing. The namespace lock keeps the guest out
+ * meanwhile; a program on the host that adds an entry makes the folder be read again (at most
+ * MAX_FOLDER_READS times), one that replaces a file by a folder is met by unlink's EISDIR and the folder is
+ * visited, and a subfolder is checked to still be a folder (not a link put there) before it is entered. An
+ * entry that vanished meanwhile is not an error.
  */
-export async function removeTree(calls: FileCalls, root: string): Promise<void> {
+export async function removeTree(root: string): Promise<void> {
   let callsThisTurn = 0;
   const spend = async (): Promise<void> => {
     if (++callsThisTurn < CALLS_PER_TURN) return;
@@ -43,18 +43,18 @@ export async function removeTree(calls: FileCalls, root: string): Promise<void> 
   for (let visit = visits.at(-1); visit !== undefined; visit = visits.at(-1)) {
     if (visit.subfolders === undefined) {
       visit.reads++;
-      visit.subfolders = await emptyOfFiles(calls, visit.path, spend);
+      visit.subfolders = await emptyOfFiles(visit.path, spend);
     }
     const subfolder = visit.subfolders.pop();
     if (subfolder !== undefined) {
-      const stats = await calls.lstat(subfolder);
+      const stats = lstatSync(subfolder, { throwIfNoEntry: false });
       await spend();
       if (stats?.isDirectory() === true) visits.push({ path: subfolder, subfolders: undefined, reads: 0 });
-      else if (stats !== undefined) await unlinkIfThere(calls, subfolder); // no longer a folder: a link or a file
+      else if (stats !== undefined) unlinkIfThere(subfolder); // no longer a folder: a link or a file
       continue;
     }
     try {
-      await calls.rmdir(visit.path);
+      rmdirSync(visit.path);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOTEMPTY' || code === 'EEXIST') {
@@ -69,37 +69,24 @@ export async function removeTree(calls: FileCalls, root: string): Promise<void> 
   }
 }
 
-/**
- * Unlinks every entry of a folder that is not a folder; returns the paths of its subfolders. The unlinks of a
- * batch are made together (in parallel where the calls go through the thread pool; one after the other, a
- * tree of 1,000 files took about twice as long there as Node's recursive rm).
- */
-async function emptyOfFiles(calls: FileCalls, folder: string, spend: () => Promise<void>): Promise<string[]> {
+/** Unlinks every entry of a folder that is not a folder; returns the paths of its subfolders. */
+async function emptyOfFiles(folder: string, spend: () => Promise<void>): Promise<string[]> {
   const subfolders: string[] = [];
-  let reader: FolderReader;
+  let dir: Dir;
   try {
-    reader = await calls.openFolder(folder);
+    dir = opendirSync(folder, { bufferSize: FOLDER_BATCH });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return subfolders;
     throw error;
   }
-  let batch: string[] = [];
-  const unlinkBatch = async (): Promise<void> => {
-    const gone = await Promise.all(batch.map((file) => unlinkIfThere(calls, file)));
-    subfolders.push(...batch.filter((_, i) => !gone[i])); // folders after all
-    batch = [];
-  };
   try {
-    for (let entry = await reader.next(); entry !== null; entry = await reader.next()) {
+    for (let entry = dir.readSync(); entry !== null; entry = dir.readSync()) {
       const child = `${folder}/${entry.name}`;
-      if (entry.isDirectory()) subfolders.push(child);
-      else batch.push(child);
-      if (batch.length >= UNLINKS_TOGETHER) await unlinkBatch();
+      if (entry.isDirectory() || !unlinkIfThere(child)) subfolders.push(child);
       await spend();
     }
-    await unlinkBatch();
   } finally {
-    await reader.close();
+    dir.closeSync();
   }
   return subfolders;
 }
@@ -108,17 +95,15 @@ async function emptyOfFiles(calls: FileCalls, folder: string, spend: () => Promi
  * Unlinks a file or link; false when the entry is a folder (readdir could not tell its type, or a program
  * on the host put a folder there since), true once it is gone, or was already.
  */
-async function unlinkIfThere(calls: FileCalls, entry: string): Promise<boolean> {
+function unlinkIfThere(entry: string): boolean {
   try {
-    await calls.unlink(entry);
+    unlinkSync(entry);
     return true;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return true;
-    if (code === 'EISDIR' || code === 'EPERM') {
-      const stats = await calls.lstat(entry);
-      if (stats?.isDirectory() === true) return false;
-    }
+    if ((code === 'EISDIR' || code === 'EPERM') && lstatSync(entry, { throwIfNoEntry: false })?.isDirectory())
+      return false;
     throw error;
   }
 }

@@ -4,18 +4,19 @@ import { directFileCalls, poolFileCalls, type FileCalls } from '../../../src/web
 import { CALLS_PER_TURN, removeTree } from '../../../src/webdav/remove-tree';
 import { makeSandbox, type Sandbox } from './support/temp-share';
 
+let sandbox: Sandbox;
+const inShare = (...names: string[]) => path.join(sandbox.share, ...names);
+
+beforeEach(() => {
+  sandbox = makeSandbox();
+});
+afterEach(() => sandbox.remove());
+
+// DELETE's call: removeTree on the event loop, Node's recursive rm through the pool.
 describe.each([
   ['through the thread pool', poolFileCalls],
   ['on the event loop', directFileCalls],
-] as Array<[string, FileCalls]>)('removeTree %s', (_, calls) => {
-  let sandbox: Sandbox;
-  const inShare = (...names: string[]) => path.join(sandbox.share, ...names);
-
-  beforeEach(() => {
-    sandbox = makeSandbox();
-  });
-  afterEach(() => sandbox.remove());
-
+] as Array<[string, FileCalls]>)('removeFolder %s', (_, calls) => {
   it('removes files, nested and empty folders, and links without following them', async () => {
     mkdirSync(inShare('tree', 'a', 'b', 'c'), { recursive: true });
     mkdirSync(inShare('tree', 'empty'));
@@ -27,21 +28,10 @@ describe.each([
     symlinkSync(inShare('nowhere'), inShare('tree', 'dangling'));
     writeFileSync(inShare('sibling.txt'), 'stays');
 
-    await removeTree(calls, inShare('tree'));
-
-    expect(existsSync(inShare('tree'))).toBe(false);
-    expect(readdirSync(sandbox.share)).toEqual(['sibling.txt']);
-    expect(readdirSync(sandbox.outside)).toEqual(['kept.txt']);
-  });
-
-  it("removeFolder, DELETE's call in this form, removes a tree without following its links", async () => {
-    mkdirSync(inShare('tree', 'sub'), { recursive: true });
-    writeFileSync(path.join(sandbox.outside, 'kept.txt'), 'outside');
-    symlinkSync(sandbox.outside, inShare('tree', 'sub', 'to-outside'));
-
     await calls.removeFolder(inShare('tree'));
 
     expect(existsSync(inShare('tree'))).toBe(false);
+    expect(readdirSync(sandbox.share)).toEqual(['sibling.txt']);
     expect(readdirSync(sandbox.outside)).toEqual(['kept.txt']);
     await expect(calls.removeFolder(inShare('tree'))).resolves.toBeUndefined(); // gone already
   });
@@ -58,19 +48,21 @@ describe.each([
     };
     setImmediate(count);
 
-    await removeTree(calls, inShare('many'));
+    await calls.removeFolder(inShare('many'));
     counting = false;
 
     expect(existsSync(inShare('many'))).toBe(false);
     expect(turns).toBeGreaterThanOrEqual(3);
   });
+});
 
+describe('removeTree', () => {
   it('rejects with the error that stopped it, leaving what it could not remove', async () => {
     mkdirSync(inShare('tree'));
     writeFileSync(inShare('tree', 'a.txt'), 'x');
 
-    await expect(removeTree(calls, inShare('tree', 'a.txt'))).rejects.toMatchObject({ code: 'ENOTDIR' });
-    await expect(removeTree(calls, inShare('missing'))).resolves.toBeUndefined();
+    await expect(removeTree(inShare('tree', 'a.txt'))).rejects.toMatchObject({ code: 'ENOTDIR' });
+    await expect(removeTree(inShare('missing'))).resolves.toBeUndefined();
     expect(existsSync(inShare('tree', 'a.txt'))).toBe(true);
   });
 });
