@@ -15,7 +15,7 @@ import {
 } from '../src/wire/constants';
 import { decodeDataHeader, headerSize, type HeaderKind } from '../src/wire/data-header';
 import { LINK_HEADER_SIZE, decodeLinkHeader, decodeLinkMessage, decodeLinkReply } from '../src/wire/link';
-import { stretchAt, timeOfByte, type TcpStream } from './pcap';
+import { stretchAt, timeOfByte, type TcpConnection, type TcpStream } from './pcap';
 
 /** The RSA-encrypted ticket a client sends after the link (1024-bit key). */
 const TICKET_BYTES = 128;
@@ -49,37 +49,36 @@ export interface MuxTurnarounds {
   readonly incomplete: boolean;
 }
 
+/** The link a client sent first on a connection, and its size on the wire (header and body). */
+function clientLink(toServer: TcpStream): { link: ReturnType<typeof decodeLinkMessage>; bytes: number } {
+  const header = decodeLinkHeader(toServer.bytes.subarray(0, LINK_HEADER_SIZE));
+  const end = LINK_HEADER_SIZE + header.size;
+  return { link: decodeLinkMessage(toServer.bytes.subarray(LINK_HEADER_SIZE, end)), bytes: end };
+}
+
 /** The channel type a client asked for in its link, or undefined if the stream does not start with one. */
 export function linkedChannelType(toServer: TcpStream): number | undefined {
   try {
-    const header = decodeLinkHeader(toServer.bytes.subarray(0, LINK_HEADER_SIZE));
-    return decodeLinkMessage(toServer.bytes.subarray(LINK_HEADER_SIZE, LINK_HEADER_SIZE + header.size))
-      .channelType;
+    return clientLink(toServer).link.channelType;
   } catch {
     return undefined;
   }
 }
 
 /** Where each direction's data messages start, and which header they use, from the two link exchanges. */
-function afterLink(
-  toServer: TcpStream,
-  fromServer: TcpStream,
-): { toServer: number; fromServer: number; kind: HeaderKind } {
-  const clientHeader = decodeLinkHeader(toServer.bytes.subarray(0, LINK_HEADER_SIZE));
-  const link = decodeLinkMessage(
-    toServer.bytes.subarray(LINK_HEADER_SIZE, LINK_HEADER_SIZE + clientHeader.size),
-  );
+function afterLink({ toServer, fromServer }: TcpConnection): {
+  toServer: number;
+  fromServer: number;
+  kind: HeaderKind;
+} {
+  const client = clientLink(toServer);
   const serverHeader = decodeLinkHeader(fromServer.bytes.subarray(0, LINK_HEADER_SIZE));
   const reply = decodeLinkReply(
     fromServer.bytes.subarray(LINK_HEADER_SIZE, LINK_HEADER_SIZE + serverHeader.size),
   );
-  const both = (bit: number): boolean => hasCap(link.commonCaps, bit) && hasCap(reply.commonCaps, bit);
+  const both = (bit: number): boolean => hasCap(client.link.commonCaps, bit) && hasCap(reply.commonCaps, bit);
   return {
-    toServer:
-      LINK_HEADER_SIZE +
-      clientHeader.size +
-      (both(CommonCap.AUTH_SELECTION) ? AUTH_MECHANISM_BYTES : 0) +
-      TICKET_BYTES,
+    toServer: client.bytes + (both(CommonCap.AUTH_SELECTION) ? AUTH_MECHANISM_BYTES : 0) + TICKET_BYTES,
     fromServer: LINK_HEADER_SIZE + serverHeader.size + LINK_RESULT_BYTES,
     kind: both(CommonCap.MINI_HEADER) ? 'mini' : 'full',
   };
@@ -90,7 +89,7 @@ export function timedMuxFrames(
   stream: TcpStream,
   start: number,
   kind: HeaderKind,
-  dataType: number,
+  types: { readonly data: number; readonly compressed: number },
 ): { frames: TimedMuxFrame[]; compressedMessages: number } {
   const { bytes } = stream;
   const size = headerSize(kind);
@@ -103,11 +102,11 @@ export function timedMuxFrames(
     const header = decodeDataHeader(kind, bytes.subarray(at, at + size));
     const bodyAt = at + size;
     if (bodyAt + header.size > bytes.length) break;
-    if (header.type === dataType && header.size > 0) {
+    if (header.type === types.data && header.size > 0) {
       pieces.push({ muxOffset: muxLength, tcpOffset: bodyAt });
       bodies.push(bytes.subarray(bodyAt, bodyAt + header.size));
       muxLength += header.size;
-    } else if (header.type === SpicevmcServerMsg.COMPRESSED_DATA) {
+    } else if (header.type === types.compressed) {
       compressedMessages++;
     }
     at = bodyAt + header.size;
@@ -140,10 +139,17 @@ export function timedMuxFrames(
  * byte the guest sent before an answer to the first byte of that answer. Close frames (size 0) are not
  * requests or answers.
  */
-export function muxTurnarounds(toServer: TcpStream, fromServer: TcpStream): MuxTurnarounds {
-  const starts = afterLink(toServer, fromServer);
-  const guest = timedMuxFrames(fromServer, starts.fromServer, starts.kind, SpicevmcServerMsg.DATA);
-  const client = timedMuxFrames(toServer, starts.toServer, starts.kind, SpicevmcClientMsg.DATA);
+export function muxTurnarounds(channel: TcpConnection): MuxTurnarounds {
+  const { toServer, fromServer } = channel;
+  const starts = afterLink(channel);
+  const guest = timedMuxFrames(fromServer, starts.fromServer, starts.kind, {
+    data: SpicevmcServerMsg.DATA,
+    compressed: SpicevmcServerMsg.COMPRESSED_DATA,
+  });
+  const client = timedMuxFrames(toServer, starts.toServer, starts.kind, {
+    data: SpicevmcClientMsg.DATA,
+    compressed: SpicevmcClientMsg.COMPRESSED_DATA,
+  });
   type Event = { readonly atMs: number; readonly fromGuest: boolean; readonly frame: TimedMuxFrame };
   const events: Event[] = [
     ...guest.frames
@@ -189,9 +195,7 @@ export function muxTurnarounds(toServer: TcpStream, fromServer: TcpStream): MuxT
 }
 
 /** The webdav channel among a capture's SPICE connections (keyed as tcpStreamsOf keys them). */
-export function webdavChannelOf(
-  streams: ReadonlyMap<number, { toServer: TcpStream; fromServer: TcpStream }>,
-): { toServer: TcpStream; fromServer: TcpStream } | undefined {
+export function webdavChannelOf(streams: ReadonlyMap<number, TcpConnection>): TcpConnection | undefined {
   const linked = [...streams.values()].map((pair) => ({ pair, type: linkedChannelType(pair.toServer) }));
   return (
     linked.find((l) => l.type === ChannelType.WEBDAV)?.pair ??

@@ -18,8 +18,6 @@ export interface TcpSegment {
 
 /** One direction of a TCP connection, reassembled: its bytes and when each stretch of them was seen. */
 export interface TcpStream {
-  readonly sourcePort: number;
-  readonly destinationPort: number;
   readonly bytes: Buffer;
   /** Ascending: `offset` is where in `bytes` the segment seen at `timeMs` starts. */
   readonly arrivals: readonly { readonly offset: number; readonly timeMs: number }[];
@@ -120,99 +118,87 @@ export function tcpSegmentsOf(file: Buffer): TcpSegment[] {
   return segments;
 }
 
+/** A TCP connection to the server, both ways. */
+export interface TcpConnection {
+  readonly toServer: TcpStream;
+  readonly fromServer: TcpStream;
+}
+
+/** One direction while it is read. */
+interface Building {
+  chunks: Buffer[];
+  length: number;
+  arrivals: { offset: number; timeMs: number }[];
+  nextSeq: number | undefined;
+  incomplete: boolean;
+}
+
+const building = (): Building => ({
+  chunks: [],
+  length: 0,
+  arrivals: [],
+  nextSeq: undefined,
+  incomplete: false,
+});
+
+/** Reads one segment into its direction. */
+function receive(direction: Building, segment: TcpSegment): void {
+  if (segment.syn) {
+    if (direction.nextSeq !== (segment.seq + 1) >>> 0) Object.assign(direction, building()); // a new connection
+    direction.nextSeq = (segment.seq + 1) >>> 0;
+    return;
+  }
+  if (direction.incomplete || segment.payload.length === 0) return;
+  const expected = direction.nextSeq ?? segment.seq;
+  const ahead = (segment.seq - expected) | 0; // sequence numbers wrap at 2^32
+  if (ahead > 0) {
+    direction.incomplete = true;
+    return;
+  }
+  const fresh = segment.payload.subarray(-ahead);
+  if (fresh.length > 0) {
+    direction.arrivals.push({ offset: direction.length, timeMs: segment.timeMs });
+    direction.chunks.push(fresh);
+    direction.length += fresh.length;
+    direction.nextSeq = (expected + fresh.length) >>> 0;
+  }
+  if (segment.truncated) direction.incomplete = true;
+}
+
+const finished = (direction: Building): TcpStream => ({
+  bytes: Buffer.concat(direction.chunks, direction.length),
+  arrivals: direction.arrivals,
+  incomplete: direction.incomplete,
+});
+
 /**
- * Both directions of every connection to or from `serverPort`, reassembled by sequence number: a
- * retransmission adds only what it has beyond what was seen; a gap (or a truncated packet) ends the stream
- * there, marked incomplete; a new connection from a port seen before replaces the old one. Keyed by the
- * client's port, then `toServer` or `fromServer`.
+ * Both directions of every connection to `serverPort` (on one host: the capture is of loopback), keyed by the
+ * client's port, reassembled by sequence number: a retransmission adds only what it has beyond what was seen;
+ * a gap (or a truncated packet) ends the stream there, marked incomplete; a new connection from a port seen
+ * before (its SYN, not a retransmitted one) replaces the old one.
  */
 export function tcpStreamsOf(
   segments: readonly TcpSegment[],
   serverPort: number,
-): Map<number, { toServer: TcpStream; fromServer: TcpStream }> {
-  interface Building {
-    sourcePort: number;
-    destinationPort: number;
-    chunks: Buffer[];
-    length: number;
-    arrivals: { offset: number; timeMs: number }[];
-    nextSeq: number | undefined;
-    incomplete: boolean;
-  }
-  const building = new Map<string, Building>();
-  const directionOf = (segment: TcpSegment): Building => {
-    const key = `${segment.source}:${segment.sourcePort}>${segment.destination}:${segment.destinationPort}`;
-    let direction = building.get(key);
-    if (direction === undefined) {
-      direction = {
-        sourcePort: segment.sourcePort,
-        destinationPort: segment.destinationPort,
-        chunks: [],
-        length: 0,
-        arrivals: [],
-        nextSeq: undefined,
-        incomplete: false,
-      };
-      building.set(key, direction);
-    }
-    return direction;
-  };
+): Map<number, TcpConnection> {
+  const connections = new Map<number, { toServer: Building; fromServer: Building }>();
   for (const segment of segments) {
-    if (segment.sourcePort !== serverPort && segment.destinationPort !== serverPort) continue;
-    const direction = directionOf(segment);
-    if (segment.syn) {
-      if (direction.nextSeq !== (segment.seq + 1) >>> 0) {
-        // A new connection on a port seen before (not a retransmitted SYN): it replaces the old one.
-        direction.chunks = [];
-        direction.length = 0;
-        direction.arrivals = [];
-        direction.incomplete = false;
-      }
-      direction.nextSeq = (segment.seq + 1) >>> 0;
-      continue;
+    const toServer = segment.destinationPort === serverPort;
+    if (!toServer && segment.sourcePort !== serverPort) continue;
+    const clientPort = toServer ? segment.sourcePort : segment.destinationPort;
+    let connection = connections.get(clientPort);
+    if (connection === undefined) {
+      connection = { toServer: building(), fromServer: building() };
+      connections.set(clientPort, connection);
     }
-    if (direction.incomplete || segment.payload.length === 0) continue;
-    const expected = direction.nextSeq ?? segment.seq;
-    const ahead = (segment.seq - expected) | 0; // sequence numbers wrap at 2^32
-    if (ahead > 0) {
-      direction.incomplete = true;
-      continue;
-    }
-    const fresh = segment.payload.subarray(-ahead);
-    if (fresh.length > 0) {
-      direction.arrivals.push({ offset: direction.length, timeMs: segment.timeMs });
-      direction.chunks.push(fresh);
-      direction.length += fresh.length;
-      direction.nextSeq = (expected + fresh.length) >>> 0;
-    }
-    if (segment.truncated) direction.incomplete = true;
+    receive(toServer ? connection.toServer : connection.fromServer, segment);
   }
-  const streams = new Map<number, { toServer: TcpStream; fromServer: TcpStream }>();
-  const finished = (direction: Building | undefined, from: number, to: number): TcpStream =>
-    direction === undefined
-      ? { sourcePort: from, destinationPort: to, bytes: Buffer.alloc(0), arrivals: [], incomplete: false }
-      : {
-          sourcePort: direction.sourcePort,
-          destinationPort: direction.destinationPort,
-          bytes: Buffer.concat(direction.chunks, direction.length),
-          arrivals: direction.arrivals,
-          incomplete: direction.incomplete,
-        };
-  for (const direction of building.values()) {
-    const clientPort = direction.sourcePort === serverPort ? direction.destinationPort : direction.sourcePort;
-    if (streams.has(clientPort)) continue;
-    const toServer = [...building.values()].find(
-      (d) => d.sourcePort === clientPort && d.destinationPort === serverPort,
-    );
-    const fromServer = [...building.values()].find(
-      (d) => d.sourcePort === serverPort && d.destinationPort === clientPort,
-    );
-    streams.set(clientPort, {
-      toServer: finished(toServer, clientPort, serverPort),
-      fromServer: finished(fromServer, serverPort, clientPort),
-    });
-  }
-  return streams;
+  return new Map(
+    [...connections].map(([port, c]) => [
+      port,
+      { toServer: finished(c.toServer), fromServer: finished(c.fromServer) },
+    ]),
+  );
 }
 
 /**

@@ -95,7 +95,7 @@ function parseOptions(argv: readonly string[]): Options {
 }
 
 /** What one client did for one mode's requests (or one rclone step's). */
-interface Sample {
+interface Sample extends Costs {
   readonly client: string;
   readonly mode: Step;
   readonly turnaroundsMs: readonly number[];
@@ -103,13 +103,17 @@ interface Sample {
   readonly methods: readonly string[];
   /** curl's time to first byte per request; for an rclone step, the step's time. */
   readonly firstByteMs: readonly number[];
+  readonly requests: number;
+}
+
+/** What the client and QEMU spent over a stretch of a run. */
+interface Costs {
   /** The whole client process's CPU (every thread). */
   readonly clientCpuMs: number;
   readonly mainOnCpuMs: number;
   readonly mainWaitMs: number;
   readonly mainSlices: number;
   readonly qemuCpuMs: number;
-  readonly requests: number;
 }
 
 /** The guest command that makes a mode's requests; curl prints one line per request: its time to first byte. */
@@ -135,6 +139,23 @@ function schedstat(pid: number): [number, number, number] {
     .split(' ')
     .map(Number);
   return [run, wait, slices];
+}
+
+/** Starts counting the client's and QEMU's costs; the returned function reads what they spent since. */
+function meterCosts(clientPid: number, qemuPid: number): () => Costs {
+  const sched0 = schedstat(clientPid);
+  const qemu0 = processCpuSeconds(qemuPid);
+  const client0 = processCpuSeconds(clientPid);
+  return () => {
+    const sched1 = schedstat(clientPid);
+    return {
+      clientCpuMs: (processCpuSeconds(clientPid) - client0) * 1000,
+      mainOnCpuMs: (sched1[0] - sched0[0]) / 1e6,
+      mainWaitMs: (sched1[1] - sched0[1]) / 1e6,
+      mainSlices: sched1[2] - sched0[2],
+      qemuCpuMs: (processCpuSeconds(qemuPid) - qemu0) * 1000,
+    };
+  };
 }
 
 /**
@@ -222,9 +243,7 @@ async function measureMode(
   const file = join(workDir, `${client.spec.name}-${mode}.pcap`);
   const capture = await startCapture(qemu.spice.port, file);
   let output: string;
-  const sched0 = schedstat(client.pid);
-  const qemu0 = processCpuSeconds(qemu.pid);
-  const client0 = processCpuSeconds(client.pid);
+  const spent = meterCosts(client.pid, qemu.pid);
   try {
     const result = await qemu.guestExec(guestCommand(mode, options), { timeoutMs: 600_000 });
     if (result.code !== 0) throw new Error(`${mode}: ${result.stderr}`);
@@ -232,9 +251,7 @@ async function measureMode(
   } finally {
     await stopCapture(capture);
   }
-  const sched1 = schedstat(client.pid);
-  const qemuCpuMs = (processCpuSeconds(qemu.pid) - qemu0) * 1000;
-  const clientCpuMs = (processCpuSeconds(client.pid) - client0) * 1000;
+  const costs = spent();
   const lines = output.trim().split('\n');
   const bad = lines.filter((line) => !/^20[014] /.test(line));
   if (bad.length > 0)
@@ -250,11 +267,7 @@ async function measureMode(
     turnaroundsMs: turnaroundsOf(text, qemu.spice.port, 60),
     methods: [],
     firstByteMs: lines.map((line) => Number(line.split(' ')[1]) * 1000),
-    clientCpuMs,
-    mainOnCpuMs: (sched1[0] - sched0[0]) / 1e6,
-    mainWaitMs: (sched1[1] - sched0[1]) / 1e6,
-    mainSlices: sched1[2] - sched0[2],
-    qemuCpuMs,
+    ...costs,
     requests: lines.length,
   };
 }
@@ -281,24 +294,17 @@ async function measureRclone(
     for (const [index, name] of RCLONE_STEPS.entries()) {
       const step = steps[index];
       if (step === undefined) throw new Error(`no rclone step for ${name}`);
-      const sched0 = schedstat(client.pid);
-      const qemu0 = processCpuSeconds(qemu.pid);
-      const client0 = processCpuSeconds(client.pid);
+      const spent = meterCosts(client.pid, qemu.pid);
       const from = Date.now();
       const result = await step.run({ qemu, shell, client: client.spec.name, round });
       const to = Date.now();
-      const sched1 = schedstat(client.pid);
       measured.push({
         client: client.spec.name,
         mode: name,
         from,
         to,
         firstByteMs: [(typeof result === 'number' ? result : result.value) * 1000],
-        clientCpuMs: (processCpuSeconds(client.pid) - client0) * 1000,
-        mainOnCpuMs: (sched1[0] - sched0[0]) / 1e6,
-        mainWaitMs: (sched1[1] - sched0[1]) / 1e6,
-        mainSlices: sched1[2] - sched0[2],
-        qemuCpuMs: (processCpuSeconds(qemu.pid) - qemu0) * 1000,
+        ...spent(),
       });
     }
   } finally {
@@ -306,7 +312,7 @@ async function measureRclone(
   }
   const channel = webdavChannelOf(tcpStreamsOf(tcpSegmentsOf(readFileSync(capture.file)), qemu.spice.port));
   if (channel === undefined) throw new Error(`rclone: no webdav channel in the capture ${capture.file}`);
-  const timed = muxTurnarounds(channel.toServer, channel.fromServer);
+  const timed = muxTurnarounds(channel);
   if (timed.incomplete || timed.compressedMessages > 0)
     console.log(
       `  rclone: the capture ${timed.incomplete ? 'missed bytes' : 'has compressed messages'}: some requests not timed`,

@@ -108,7 +108,7 @@ const frame = (id: string, text: string): Buffer => encodeMuxFrame(id, Buffer.fr
 function turnaroundsOf(packets: readonly Packet[]): ReturnType<typeof muxTurnarounds> {
   const channel = webdavChannelOf(tcpStreamsOf(tcpSegmentsOf(pcapOf(packets)), SERVER));
   if (channel === undefined) throw new Error('no webdav channel in the capture');
-  return muxTurnarounds(channel.toServer, channel.fromServer);
+  return muxTurnarounds(channel);
 }
 
 describe('muxTurnarounds', () => {
