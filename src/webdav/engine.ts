@@ -35,7 +35,8 @@ import { ShareNamespace } from './share-namespace';
 import { resolveShareRoot } from './share-root';
 import { resolveEngineOptions, type EngineOptions, type ShareConfig, type WebdavEngine } from './types';
 import { sendXml } from './xml-response';
-import { DEFAULT_XML_LIMITS, readXml } from './xml/xml-reader';
+import { RecentXmlReads } from './xml/recent-xml-reads';
+import { DEFAULT_XML_LIMITS } from './xml/xml-reader';
 import type { XmlElement } from './xml/xml-node';
 
 type Accepted = Extract<GuardDecision, { kind: 'accept' }>;
@@ -78,9 +79,10 @@ export async function createWebdavEngine(share: ShareConfig, options?: EngineOpt
  * The one WebDAV engine: every request goes through the request guard (target and headers read once), the
  * mount table (which folder, which mode), the If header and lock-token checks, then the dispatch table
  * (method-table.ts), which decides whether the method applies to that resource in that mode and how its
- * handler runs (namespace lock, body). Every XML body is read once, by readXml (saxes, with limits); every
- * body is capped in one place. Locks and dead properties are keyed by the whole path from `/`, so hrefs,
- * lock roots and If headers carry a mount's prefix with no rewriting.
+ * handler runs (namespace lock, body). Every XML body is read once, by readXml (saxes, with limits; a small
+ * body sent before is remembered: recent-xml-reads.ts); every body is capped in one place. Locks and dead
+ * properties are keyed by the whole path from `/`, so hrefs, lock roots and If headers carry a mount's
+ * prefix with no rewriting.
  */
 export async function createMountedEngine(
   specs: readonly MountSpec[],
@@ -88,6 +90,7 @@ export async function createMountedEngine(
   options?: EngineOptions,
 ): Promise<WebdavEngine> {
   const settings = resolveEngineOptions(options);
+  const xmlReads = new RecentXmlReads({ ...DEFAULT_XML_LIMITS, maxBytes: settings.maxXmlBodyBytes });
   const mounts: Mount[] = [];
   for (const spec of specs) {
     const rootReal = await resolveShareRoot(spec.share).catch((error: unknown) => {
@@ -448,7 +451,7 @@ export async function createMountedEngine(
       return { kind: 'read', root: undefined };
     }
     if (isBlank(read.body)) return { kind: 'read', root: undefined };
-    const xml = readXml(read.body, { ...DEFAULT_XML_LIMITS, maxBytes: settings.maxXmlBodyBytes });
+    const xml = xmlReads.read(read.body);
     if (xml.kind === 'ok') return { kind: 'read', root: xml.root };
     const status = xml.kind === 'over-limit' ? xml.status : 400;
     sendText(res, status, `Invalid XML request body: ${xml.reason}. Send a smaller, simpler body.\n`);
