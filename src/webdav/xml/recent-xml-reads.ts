@@ -1,3 +1,4 @@
+import type { XmlElement } from './xml-node';
 import type { XmlLimits, XmlRead } from './xml-reader';
 import { readXml } from './xml-reader';
 
@@ -6,6 +7,13 @@ export const REMEMBERED_BODY_BYTES = 1024;
 
 /** How many bodies are remembered: a client sends the same few, over and over. */
 export const REMEMBERED_BODIES = 16;
+
+/**
+ * Trees of at most this many nodes (elements, text runs, attributes) are remembered. A PROPFIND body naming a
+ * dozen properties, pretty-printed, makes about 30; a kilobyte of `<a/>` makes 250, which cost 290 bytes each
+ * on the heap here.
+ */
+export const REMEMBERED_NODES = 64;
 
 /**
  * readXml with a memory of the last few small bodies it read well, keyed by their exact bytes.
@@ -17,10 +25,10 @@ export const REMEMBERED_BODIES = 16;
  * immutable, so one is handed to every request that sent the same bytes.
  *
  * What it may hold is bounded whatever the guest sends: REMEMBERED_BODIES bodies of at most
- * REMEMBERED_BODY_BYTES each and their trees (a body of a thousand bytes makes at most a few hundred elements),
- * under a few hundred KiB; the least recently used is forgotten first. Only bodies read well are remembered:
- * a refusal costs its reading again, as it always did. The limits are fixed per instance, so a remembered
- * tree is what readXml would answer now.
+ * REMEMBERED_BODY_BYTES each and their trees of at most REMEMBERED_NODES nodes, about 300 KiB at most; the
+ * least recently used is forgotten first. Only bodies read well are remembered: a refusal costs its reading
+ * again, as it always did. The limits are fixed per instance, so a remembered tree is what readXml would
+ * answer now.
  */
 export class RecentXmlReads {
   private readonly reads = new Map<string, XmlRead & { readonly kind: 'ok' }>();
@@ -37,7 +45,7 @@ export class RecentXmlReads {
       return known;
     }
     const read = readXml(body, this.limits);
-    if (read.kind !== 'ok') return read;
+    if (read.kind !== 'ok' || !hasAtMostNodes(read.root, REMEMBERED_NODES)) return read;
     this.reads.set(key, read);
     if (this.reads.size > REMEMBERED_BODIES) {
       const oldest = this.reads.keys().next();
@@ -45,4 +53,16 @@ export class RecentXmlReads {
     }
     return read;
   }
+}
+
+/** Whether the tree has at most `limit` nodes (the root, every element's children and attributes); stops past. */
+function hasAtMostNodes(root: XmlElement, limit: number): boolean {
+  let count = 1;
+  const pending: XmlElement[] = [root];
+  for (let element = pending.pop(); element !== undefined; element = pending.pop()) {
+    count += element.children.length + element.attributes.length;
+    if (count > limit) return false;
+    for (const child of element.children) if (child.kind === 'element') pending.push(child);
+  }
+  return true;
 }

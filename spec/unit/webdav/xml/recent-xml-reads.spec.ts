@@ -2,6 +2,7 @@ import {
   RecentXmlReads,
   REMEMBERED_BODIES,
   REMEMBERED_BODY_BYTES,
+  REMEMBERED_NODES,
 } from '../../../../src/webdav/xml/recent-xml-reads';
 import { DEFAULT_XML_LIMITS, readXml, type XmlRead } from '../../../../src/webdav/xml/xml-reader';
 
@@ -64,6 +65,34 @@ describe('RecentXmlReads', () => {
     expect(rootOf(reads.read(bodies[0] as Buffer))).toBe(trees[0]);
     expect(rootOf(reads.read(bodies[1] as Buffer))).not.toBe(trees[1]);
     expect(rootOf(reads.read(bodies[1] as Buffer))).toEqual(trees[1]);
+  });
+
+  it(`remembers a tree of ${REMEMBERED_NODES} nodes but not one of more, however short its body`, () => {
+    const reads = new RecentXmlReads(DEFAULT_XML_LIMITS);
+    // propfind, prop and n names: 2 + n nodes, in a few hundred bytes.
+    const names = (n: number) =>
+      Buffer.from(
+        `<D:propfind xmlns:D="DAV:" xmlns:x="urn:x"><D:prop>${'<x:a/>'.repeat(n)}</D:prop></D:propfind>`,
+      );
+    const fits = names(REMEMBERED_NODES - 2);
+    const over = names(REMEMBERED_NODES - 1);
+    expect(over.length).toBeLessThanOrEqual(REMEMBERED_BODY_BYTES);
+    expect(rootOf(reads.read(fits))).toBe(rootOf(reads.read(fits)));
+    const first = rootOf(reads.read(over));
+    expect(rootOf(reads.read(over))).toEqual(first);
+    expect(rootOf(reads.read(over))).not.toBe(first);
+  });
+
+  it('counts attributes as nodes: two elements of 32 attributes each are too many', () => {
+    const reads = new RecentXmlReads(DEFAULT_XML_LIMITS);
+    const attributes = Array.from({ length: 32 }, (_, i) => `a${i}=""`).join(' ');
+    const body = Buffer.from(
+      `<D:propfind xmlns:D="DAV:" xmlns:x="urn:x"><D:prop><x:a ${attributes}/><x:b ${attributes}/></D:prop></D:propfind>`,
+    );
+    expect(body.length).toBeLessThanOrEqual(REMEMBERED_BODY_BYTES);
+    const first = rootOf(reads.read(body));
+    expect(rootOf(reads.read(body))).toEqual(first);
+    expect(rootOf(reads.read(body))).not.toBe(first);
   });
 
   it(`reads a body over ${REMEMBERED_BODY_BYTES} bytes every time and keeps none of it`, () => {
