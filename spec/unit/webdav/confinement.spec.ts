@@ -146,6 +146,29 @@ describe.each(['auto', 'pool'] as const)('confinement to the shared folder (file
     expectOutsideUntouched();
   });
 
+  it.each(['COPY', 'MOVE'])(
+    '%s over a folder holding links to outside replaces the folder and leaves the outside alone',
+    async (method) => {
+      await writeFiles(sandbox.share, { 'old/a.txt': 'a', 'old/deep/b.txt': 'b', 'new/c.txt': 'c' });
+      symlinkSync(sandbox.outside, path.join(sandbox.share, 'old', 'out-folder'));
+      symlinkSync(
+        path.join(sandbox.outside, 'victim.txt'),
+        path.join(sandbox.share, 'old', 'deep', 'out-file'),
+      );
+      const res = await davRequest(engine, {
+        method,
+        path: '/new/',
+        headers: { Destination: '/old/', Overwrite: 'T' },
+      });
+      expect(res.status).toBe(204);
+      expect(manifest(sandbox.share).filter((entry) => / old\/(a\.txt|deep|out-)/.test(entry))).toEqual([]);
+      expect((await davRequest(engine, { method: 'GET', path: '/old/c.txt' })).body.toString()).toBe('c');
+      for (const gone of ['/old/a.txt', '/old/deep/b.txt', '/old/out-folder', '/old/deep/out-file'])
+        expect((await davRequest(engine, { method: 'GET', path: gone })).status).toBe(404);
+      expectOutsideUntouched();
+    },
+  );
+
   it('refuses DELETE, MOVE and COPY of the share root itself', async () => {
     expect((await davRequest(engine, { method: 'DELETE', path: '/' })).status).toBe(403);
     expect(

@@ -4,6 +4,7 @@ import type { ShareNamespace } from '../share-namespace';
 import { freshTempName, isTempName } from '../share-temp-files';
 import { fileSystemRefusal } from './file-system-refusal';
 import { LINK_REFUSAL, TOO_DEEP, outcome, type MethodOutcome } from './method-outcome';
+import { removeEntry } from './remove-entry';
 import { isPlan, planTransfer, type TransferRequest } from './transfer-plan';
 import { fitsBelowPathMax, scanTree, type TreeBudget } from './tree-scan';
 
@@ -52,7 +53,7 @@ export async function copyEntry(
   }
   try {
     if (plan.destinationExists) {
-      await fsp.rm(plan.destination, { recursive: true });
+      await removeEntry(space, plan.destination);
       space.temps.deleted(plan.destination);
     }
     await fsp.rename(staging, plan.destination);

@@ -2,6 +2,7 @@ import type { Location } from '../path-confinement';
 import type { ShareNamespace } from '../share-namespace';
 import { fileSystemRefusal } from './file-system-refusal';
 import { outcome, type MethodOutcome } from './method-outcome';
+import { removeEntry } from './remove-entry';
 
 /**
  * DELETE (RFC 4918 §9.6) of a path the engine resolved under the namespace lock, which it holds exclusively
@@ -15,10 +16,8 @@ export async function deleteEntry(space: ShareNamespace, location: Location): Pr
     return outcome(404, 'No such file or folder in the share.');
   if (location.entry === space.rootReal) return outcome(403, 'The shared folder itself cannot be deleted.');
   try {
-    // A link's own stats are not read while resolving: lstat it here (a link is unlinked, never followed).
-    const stats = location.stats ?? (await space.calls.lstat(location.entry));
-    if (stats?.isDirectory() === true) await space.calls.removeFolder(location.entry);
-    else await space.calls.unlink(location.entry);
+    // A link's own stats are not read while resolving: removeEntry lstats it (unlinked, never followed).
+    await removeEntry(space, location.entry, location.stats);
     space.temps.deleted(location.entry);
   } catch (error) {
     const refusal = fileSystemRefusal(error);

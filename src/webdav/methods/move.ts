@@ -2,6 +2,7 @@ import { promises as fsp } from 'node:fs';
 import type { ShareNamespace } from '../share-namespace';
 import { fileSystemRefusal } from './file-system-refusal';
 import { LINK_REFUSAL, TOO_DEEP, outcome, type MethodOutcome } from './method-outcome';
+import { removeEntry } from './remove-entry';
 import { isPlan, planTransfer, type TransferRequest } from './transfer-plan';
 import { fitsBelowPathMax, scanTree } from './tree-scan';
 
@@ -33,7 +34,7 @@ export async function moveEntry(
   }
   try {
     if (plan.destinationExists) {
-      await fsp.rm(plan.destination, { recursive: true });
+      await removeEntry(space, plan.destination);
       space.temps.deleted(plan.destination);
     }
     await fsp.rename(plan.source, plan.destination);
