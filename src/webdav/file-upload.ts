@@ -7,7 +7,7 @@ import { writeAll } from './file-calls';
 import { allowHeader } from './method-table';
 import { fileSystemRefusal } from './methods/file-system-refusal';
 import { sameFile, type ShareNamespace } from './share-namespace';
-import { readSmallBody } from './request-body';
+import { declaredBodyLength, readSmallBody } from './request-body';
 import { freshTempName } from './share-temp-files';
 import { statOrUndefined } from './stat-or-undefined';
 import { writeUploadBody } from './upload-body-writer';
@@ -88,11 +88,9 @@ async function receiveSmallFile(
 
 /** The Content-Length of a body small enough for receiveSmallFile (none and no chunks: empty), else undefined. */
 function declaredSmallLength(req: IncomingMessage): number | undefined {
-  if (req.headers['transfer-encoding'] !== undefined) return undefined;
-  const declared = Number(req.headers['content-length'] ?? 0);
-  return Number.isSafeInteger(declared) && declared >= 0 && declared <= SMALL_UPLOAD_BYTES
-    ? declared
-    : undefined;
+  const declared = declaredBodyLength(req);
+  if (declared === undefined || !Number.isSafeInteger(declared) || declared < 0) return undefined;
+  return declared <= SMALL_UPLOAD_BYTES ? declared : undefined;
 }
 
 async function placeSmallFile(

@@ -24,6 +24,16 @@ const UNIT_BYTES = 64 * 1024;
 const NO_BODY: BodyRead = { kind: 'complete', body: Buffer.alloc(0) };
 
 /**
+ * The body length a request declares: its Content-Length, 0 when it has neither that nor Transfer-Encoding
+ * (RFC 9112 §6.3: no body), undefined for a chunked body (whose length is known only at its end). Node's
+ * parser has already refused a request with both, or with a Content-Length that is not a number.
+ */
+export function declaredBodyLength(req: IncomingMessage): number | undefined {
+  if (req.headers['transfer-encoding'] !== undefined) return undefined;
+  return Number(req.headers['content-length'] ?? 0);
+}
+
+/**
  * Reads a small (XML) request body into memory, refusing more than `maxBytes` (a declared Content-Length
  * beyond it is refused before anything is read; a chunked body as soon as it outgrows it). A body that stops short of its Content-Length simply
  * never completes; the connection's idle timer ends it. A request with neither Transfer-Encoding nor a
@@ -37,9 +47,9 @@ export function readSmallBody(
   maxBytes: number,
   onBytes: (n: number) => void,
 ): Promise<BodyRead> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared === 0 && req.headers['transfer-encoding'] === undefined) return Promise.resolve(NO_BODY);
-  if (declared > maxBytes) return Promise.resolve({ kind: 'too-large' });
+  const declared = declaredBodyLength(req);
+  if (declared === 0) return Promise.resolve(NO_BODY);
+  if (declared !== undefined && declared > maxBytes) return Promise.resolve({ kind: 'too-large' });
   return new Promise((resolve, reject) => {
     // A guest's chunks of one byte each are copied together, not held as a view each (chunk-gatherer.ts).
     const chunks = new ChunkGatherer();
