@@ -1,5 +1,6 @@
-import { lstatSync, opendirSync, rmdirSync, unlinkSync, type Dir } from 'node:fs';
+import { type Dirent, lstatSync, opendirSync, rmdirSync, unlinkSync } from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { pathBelow } from './byte-path';
 
 /**
  * Calls made on the event loop before the removal lets the loop turn: a tree of 100,000 files is removed in
@@ -15,9 +16,26 @@ const MAX_FOLDER_READS = 3;
 
 /** A folder being emptied: the subfolders found in it that are still to be removed, once it has been read. */
 interface Visit {
-  readonly path: string;
-  subfolders: string[] | undefined;
+  readonly path: Buffer;
+  subfolders: Buffer[] | undefined;
   reads: number;
+}
+
+/** A folder's entries read a batch at a time, their names as the bytes on disk. */
+interface ByteNamedDir {
+  readSync(): Dirent<Buffer> | null;
+  closeSync(): void;
+}
+
+/**
+ * Opens a folder whose entries' names come as bytes. Node takes `encoding: 'buffer'` here as readdir does;
+ * @types/node types only the string form of opendir.
+ */
+function openByteNamed(folder: Buffer): ByteNamedDir {
+  return opendirSync(folder, {
+    bufferSize: FOLDER_BATCH,
+    encoding: 'buffer' as BufferEncoding,
+  }) as unknown as ByteNamedDir;
 }
 
 /**
@@ -30,7 +48,8 @@ interface Visit {
  * meanwhile; a program on the host that adds an entry makes the folder be read again (at most
  * MAX_FOLDER_READS times), one that replaces a file by a folder is met by unlink's EISDIR and the folder is
  * visited, and a subfolder is checked to still be a folder (not a link put there) before it is entered. An
- * entry that vanished meanwhile is not an error.
+ * entry that vanished meanwhile is not an error. Paths are bytes (byte-path.ts): a name that is not UTF-8,
+ * which no request can name and no listing shows, is removed like any other.
  */
 export async function removeTree(root: string): Promise<void> {
   let callsThisTurn = 0;
@@ -39,7 +58,7 @@ export async function removeTree(root: string): Promise<void> {
     callsThisTurn = 0;
     await nextTurn();
   };
-  const visits: Visit[] = [{ path: root, subfolders: undefined, reads: 0 }];
+  const visits: Visit[] = [{ path: Buffer.from(root), subfolders: undefined, reads: 0 }];
   for (let visit = visits.at(-1); visit !== undefined; visit = visits.at(-1)) {
     if (visit.subfolders === undefined) {
       visit.reads++;
@@ -70,18 +89,18 @@ export async function removeTree(root: string): Promise<void> {
 }
 
 /** Unlinks every entry of a folder that is not a folder; returns the paths of its subfolders. */
-async function emptyOfFiles(folder: string, spend: () => Promise<void>): Promise<string[]> {
-  const subfolders: string[] = [];
-  let dir: Dir;
+async function emptyOfFiles(folder: Buffer, spend: () => Promise<void>): Promise<Buffer[]> {
+  const subfolders: Buffer[] = [];
+  let dir: ByteNamedDir;
   try {
-    dir = opendirSync(folder, { bufferSize: FOLDER_BATCH });
+    dir = openByteNamed(folder);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return subfolders;
     throw error;
   }
   try {
     for (let entry = dir.readSync(); entry !== null; entry = dir.readSync()) {
-      const child = `${folder}/${entry.name}`;
+      const child = pathBelow(folder, entry.name);
       if (entry.isDirectory() || !unlinkIfThere(child)) subfolders.push(child);
       await spend();
     }
@@ -95,7 +114,7 @@ async function emptyOfFiles(folder: string, spend: () => Promise<void>): Promise
  * Unlinks a file or link; false when the entry is a folder (readdir could not tell its type, or a program
  * on the host put a folder there since), true once it is gone, or was already.
  */
-function unlinkIfThere(entry: string): boolean {
+function unlinkIfThere(entry: Buffer): boolean {
   try {
     unlinkSync(entry);
     return true;

@@ -1,12 +1,13 @@
 import { constants, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { ShareNamespace } from '../share-namespace';
-import { freshTempName, isTempName } from '../share-temp-files';
+import { pathBelow } from '../byte-path';
+import { freshTempName } from '../share-temp-files';
 import { fileSystemRefusal } from './file-system-refusal';
-import { LINK_REFUSAL, TOO_DEEP, outcome, type MethodOutcome } from './method-outcome';
+import { LINK_REFUSAL, PATHS_TOO_LONG, TOO_DEEP, outcome, type MethodOutcome } from './method-outcome';
 import { removeEntry } from './remove-entry';
 import { isPlan, planTransfer, type TransferRequest } from './transfer-plan';
-import { fitsBelowPathMax, scanTree, type TreeBudget } from './tree-scan';
+import { entryNames, fitsBelowPathMax, isGone, lstatIfThere, scanTree, type TreeBudget } from './tree-scan';
 
 export interface CopyRequest extends TransferRequest {
   /** Depth: infinity (true) or 0 (false). */
@@ -32,6 +33,7 @@ export async function copyEntry(
   if (scan.kind === 'link') return outcome(403, LINK_REFUSAL);
   if (scan.kind === 'cancelled') return outcome(499, 'The guest went away; nothing was copied.');
   if (scan.kind === 'over-budget') return overBudget(budget);
+  if (scan.kind === 'too-deep') return outcome(414, `${PATHS_TOO_LONG} Copy it on the host.`);
 
   const staging = path.join(path.dirname(plan.destination), freshTempName());
   const longerTop =
@@ -49,7 +51,9 @@ export async function copyEntry(
       ? outcome(499, 'The guest went away; nothing was copied.')
       : staged === 'over-budget'
         ? overBudget(budget)
-        : staged;
+        : staged === 'source-gone'
+          ? outcome(404, 'The source was removed on the host meanwhile; nothing was copied.')
+          : staged;
   }
   try {
     if (plan.destinationExists) {
@@ -74,30 +78,50 @@ function overBudget(budget: TreeBudget): MethodOutcome {
   );
 }
 
-type Staged = 'complete' | 'over-budget' | 'cancelled';
+type Staged = 'complete' | 'over-budget' | 'cancelled' | 'source-gone';
 
-/** Copies `source` to the new name `target`, counting against the budget again (the host may add files). */
+/**
+ * Copies `source` to the new name `target`, counting against the budget again (the host may add files).
+ * Paths are bytes, as in the scan: every name is copied as it is on disk, UTF-8 or not. An entry the host
+ * removes meanwhile is left out, as if the copy had begun after; the source itself gone is `source-gone`.
+ */
 async function stageCopy(source: string, target: string, deep: boolean, budget: TreeBudget): Promise<Staged> {
   let entries = 0;
   let bytes = 0;
-  const pending: [string, string][] = [[source, target]];
+  const top = Buffer.from(source);
+  const pending: [Buffer, Buffer][] = [[top, Buffer.from(target)]];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     if (budget.cancelled()) return 'cancelled';
     const [from, to] = next;
-    const stats = await fsp.lstat(from);
+    const stats = await lstatIfThere(from);
+    if (stats === undefined) {
+      if (from === top) return 'source-gone';
+      continue;
+    }
     entries++;
     if (stats.isFile()) bytes += stats.size;
     if (entries > budget.maxEntries || bytes > budget.maxBytes) return 'over-budget';
     if (stats.isDirectory()) {
       await fsp.mkdir(to);
       if (deep)
-        for (const name of await fsp.readdir(from))
-          if (!isTempName(name)) pending.push([path.join(from, name), path.join(to, name)]);
+        for (const name of await entryNames(from)) pending.push([pathBelow(from, name), pathBelow(to, name)]);
     } else if (stats.isFile()) {
-      await fsp.copyFile(from, to, constants.COPYFILE_EXCL); // never follows a link at `to`
+      if (!(await copyIfThere(from, to))) continue;
       await fsp.chmod(to, stats.mode & 0o777);
     }
     // Links were refused by the scan; FIFOs, sockets and devices are invisible to the guest and not copied.
   }
   return 'complete';
+}
+
+/** Copies a file to a new name (never following a link there); false when the file was removed meanwhile. */
+async function copyIfThere(from: Buffer, to: Buffer): Promise<boolean> {
+  try {
+    await fsp.copyFile(from, to, constants.COPYFILE_EXCL);
+    return true;
+  } catch (error) {
+    // ENOENT may also mean the staging folder went away: only a source that is gone is skipped.
+    if (isGone(error) && (await lstatIfThere(from)) === undefined) return false;
+    throw error;
+  }
 }

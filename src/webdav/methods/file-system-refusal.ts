@@ -9,7 +9,10 @@ export function fileSystemRefusal(error: unknown): { status: number; message: st
     case 'EROFS':
       return { status: 403, message: 'The host refused the change (permissions).' };
     case 'ENAMETOOLONG':
-      return { status: 414, message: 'A name is longer than the host file system allows (255 bytes).' };
+      return {
+        status: 414,
+        message: 'A name or path is longer than the host allows (255 bytes a name, 4096 a path).',
+      };
     case 'ENOENT':
     case 'ENOTDIR':
       return { status: 409, message: 'The parent folder does not exist; create it first.' };

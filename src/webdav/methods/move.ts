@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import type { ShareNamespace } from '../share-namespace';
 import { fileSystemRefusal } from './file-system-refusal';
-import { LINK_REFUSAL, TOO_DEEP, outcome, type MethodOutcome } from './method-outcome';
+import { LINK_REFUSAL, PATHS_TOO_LONG, TOO_DEEP, outcome, type MethodOutcome } from './method-outcome';
 import { removeEntry } from './remove-entry';
 import { isPlan, planTransfer, type TransferRequest } from './transfer-plan';
 import { fitsBelowPathMax, scanTree } from './tree-scan';
@@ -23,6 +23,7 @@ export async function moveEntry(
     const scan = await scanTree(plan.source, true, { ...limits, maxBytes: Number.POSITIVE_INFINITY });
     if (scan.kind === 'link') return outcome(403, LINK_REFUSAL);
     if (scan.kind === 'cancelled') return outcome(499, 'The guest went away; nothing was moved.');
+    if (scan.kind === 'too-deep') return outcome(414, `${PATHS_TOO_LONG} Move it on the host.`);
     if (scan.kind === 'over-budget')
       return outcome(
         507,

@@ -1,5 +1,5 @@
-import { promises as fsp } from 'node:fs';
-import * as path from 'node:path';
+import { promises as fsp, type Stats } from 'node:fs';
+import { pathBelow } from '../byte-path';
 import { isTempName, TEMP_NAME_BYTES } from '../share-temp-files';
 
 export interface TreeBudget {
@@ -19,32 +19,71 @@ export type TreeScan =
     }
   | { readonly kind: 'link'; readonly at: string }
   | { readonly kind: 'over-budget' }
+  /** Paths in it are longer than the host lets a program name (made on the host, below PATH_MAX's reach). */
+  | { readonly kind: 'too-deep' }
   | { readonly kind: 'cancelled' };
 
 /**
  * Walks a tree without following any link (lstat only), counting entries and regular-file bytes, and stops
  * at the first symbolic link, at the budget, or when the guest leaves. `deep: false` looks at the top entry
- * only (COPY Depth 0). Our temp files are neither counted nor looked into.
+ * only (COPY Depth 0). Our temp files are neither counted nor looked into; an entry removed on the host
+ * while the walk goes on is not counted either.
+ *
+ * Paths are bytes (byte-path.ts): a name that is not UTF-8 is no request's and no listing shows it, but a
+ * move or copy of its folder takes it along, so it is looked at like any other.
  */
 export async function scanTree(top: string, deep: boolean, budget: TreeBudget): Promise<TreeScan> {
   let entries = 0;
   let bytes = 0;
   let longest = 0;
-  const topBytes = Buffer.byteLength(top);
-  const pending = [top];
+  const topPath = Buffer.from(top);
+  const pending: Buffer[] = [topPath];
   for (let current = pending.pop(); current !== undefined; current = pending.pop()) {
     if (budget.cancelled()) return { kind: 'cancelled' };
-    const stats = await fsp.lstat(current);
-    if (stats.isSymbolicLink()) return { kind: 'link', at: current };
+    if (current.length > PATH_MAX_BYTES) return { kind: 'too-deep' };
+    const stats = await lstatIfThere(current);
+    if (stats === undefined) continue;
+    if (stats.isSymbolicLink()) return { kind: 'link', at: current.toString() };
     entries++;
-    longest = Math.max(longest, Buffer.byteLength(current) - topBytes);
+    longest = Math.max(longest, current.length - topPath.length);
     if (stats.isFile()) bytes += stats.size;
     if (entries > budget.maxEntries || bytes > budget.maxBytes) return { kind: 'over-budget' };
     if (!stats.isDirectory() || !deep) continue;
-    for (const name of await fsp.readdir(current))
-      if (!isTempName(name)) pending.push(path.join(current, name));
+    for (const name of await entryNames(current)) pending.push(pathBelow(current, name));
   }
   return { kind: 'fits', entries, bytes, longest };
+}
+
+/**
+ * Whether an error means the entry is gone: removed (or its folder replaced by a file) on the host since
+ * its folder was read. Not a path too long or a loop: a walk that cannot reach an entry must not pass over it.
+ */
+export function isGone(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** The entry's lstat, or undefined when it is gone. */
+export async function lstatIfThere(entry: Buffer): Promise<Stats | undefined> {
+  try {
+    return await fsp.lstat(entry);
+  } catch (error) {
+    if (isGone(error)) return undefined;
+    throw error;
+  }
+}
+
+/** The names in a folder as the bytes on disk, without our temp names; none when it is gone. */
+export async function entryNames(folder: Buffer): Promise<Buffer[]> {
+  let names: Buffer[];
+  try {
+    names = await fsp.readdir(folder, { encoding: 'buffer' });
+  } catch (error) {
+    if (isGone(error)) return [];
+    throw error;
+  }
+  // Temp names are ASCII, so the Latin-1 reading of any name starts with their prefix exactly when it does.
+  return names.filter((name) => !isTempName(name.toString('latin1')));
 }
 
 /** The longest path the kernel takes (PATH_MAX, 4096 with its NUL). */

@@ -1,0 +1,184 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { createWebdavEngine, type WebdavEngine } from '../../../src/webdav';
+import { davRequest } from './support/dav-client';
+import { makeSandbox, type Sandbox } from './support/temp-share';
+
+/**
+ * Names on the host that are not UTF-8 (files from an old archive in Latin-1): no request can name them and
+ * no listing shows them, but a folder that holds them is still the guest's to copy, move and delete whole.
+ * Node reads such a name as a string with U+FFFD in it, which names nothing on disk: COPY and MOVE failed
+ * with a 500 on it, and DELETE left the folder behind with a 409.
+ */
+const LATIN1_FILE = Buffer.from('caf\xe9.txt', 'latin1');
+const LATIN1_FOLDER = Buffer.from('d\xe9j\xe0', 'latin1');
+const INNER_FILE = Buffer.from('r\xe9sum\xe9', 'latin1');
+
+/** `folder`'s entries below it as raw bytes ("a/b"), sorted, with each file's content. */
+function treeOf(folder: Buffer): string[] {
+  const lines: string[] = [];
+  const walk = (current: Buffer, prefix: string) => {
+    for (const entry of readdirSync(current, { encoding: 'buffer', withFileTypes: true })) {
+      const name = `${prefix}${entry.name.toString('latin1')}`;
+      const full = Buffer.concat([current, Buffer.from('/'), entry.name]);
+      if (entry.isDirectory()) {
+        lines.push(`${name}/`);
+        walk(full, `${name}/`);
+      } else lines.push(`${name} = ${readFileSync(full, 'latin1')}`);
+    }
+  };
+  walk(folder, '');
+  return lines.sort();
+}
+
+describe.each(['auto', 'pool'] as const)(
+  'folders holding names that are not UTF-8 (file calls: %s)',
+  (fileCalls) => {
+    let sandbox: Sandbox;
+    let engine: WebdavEngine;
+    const inShare = (...names: Array<string | Buffer>): Buffer =>
+      Buffer.concat(
+        [
+          Buffer.from(sandbox.share),
+          ...names.map((n) => (typeof n === 'string' ? Buffer.from(n) : n)),
+        ].flatMap((part, index) => (index === 0 ? [part] : [Buffer.from('/'), part])),
+      );
+
+    beforeEach(async () => {
+      sandbox = makeSandbox();
+      mkdirSync(inShare('album', LATIN1_FOLDER), { recursive: true });
+      writeFileSync(inShare('album', 'plain.txt'), 'plain');
+      writeFileSync(inShare('album', LATIN1_FILE), 'latin1 name');
+      writeFileSync(inShare('album', LATIN1_FOLDER, INNER_FILE), 'deep');
+      engine = await createWebdavEngine({ root: sandbox.share, readOnly: false }, { fileCalls });
+    });
+
+    afterEach(async () => {
+      await engine.close();
+      sandbox.remove();
+    });
+
+    const original = [
+      'caf\xe9.txt = latin1 name',
+      'd\xe9j\xe0/',
+      'd\xe9j\xe0/r\xe9sum\xe9 = deep',
+      'plain.txt = plain',
+    ];
+
+    it('a listing shows only the names a request can give', async () => {
+      const res = await davRequest(engine, { method: 'PROPFIND', path: '/album/', headers: { Depth: '1' } });
+      expect(res.status).toBe(207);
+      const hrefs = [...res.body.toString().matchAll(/<D:href>([^<]*)<\/D:href>/g)].map((m) => m[1]);
+      expect(hrefs).toEqual([
+        expect.stringMatching(/\/album\/$/),
+        expect.stringMatching(/\/album\/plain\.txt$/),
+      ]);
+    });
+
+    it('COPY of the folder copies every entry under its own bytes, and leaves the source as it was', async () => {
+      const res = await davRequest(engine, {
+        method: 'COPY',
+        path: '/album/',
+        headers: { Destination: '/copy/' },
+      });
+      expect(res.status).toBe(201);
+      expect(treeOf(inShare('copy'))).toEqual(original);
+      expect(treeOf(inShare('album'))).toEqual(original);
+      expect(readdirSync(sandbox.share).sort()).toEqual(['album', 'copy']); // no staging folder left
+    });
+
+    it('MOVE of the folder takes every entry along', async () => {
+      const res = await davRequest(engine, {
+        method: 'MOVE',
+        path: '/album/',
+        headers: { Destination: '/moved/' },
+      });
+      expect(res.status).toBe(201);
+      expect(treeOf(inShare('moved'))).toEqual(original);
+      expect(readdirSync(sandbox.share)).toEqual(['moved']);
+    });
+
+    it('MOVE still refuses a folder holding a link under such a name', async () => {
+      symlinkSync(sandbox.outside, inShare('album', LATIN1_FOLDER, Buffer.from('l\xefnk', 'latin1')));
+      const res = await davRequest(engine, {
+        method: 'MOVE',
+        path: '/album/',
+        headers: { Destination: '/moved/' },
+      });
+      expect(res.status).toBe(403);
+      expect(readdirSync(sandbox.share)).toEqual(['album']);
+    });
+
+    it('DELETE of the folder removes it whole', async () => {
+      const res = await davRequest(engine, { method: 'DELETE', path: '/album/' });
+      expect(res.status).toBe(204);
+      expect(readdirSync(sandbox.share)).toEqual([]);
+    });
+
+    it('COPY and DELETE of a folder leave nothing outside the share', async () => {
+      writeFileSync(path.join(sandbox.outside, 'kept.txt'), 'outside');
+      expect(
+        (await davRequest(engine, { method: 'COPY', path: '/album/', headers: { Destination: '/c/' } }))
+          .status,
+      ).toBe(201);
+      expect((await davRequest(engine, { method: 'DELETE', path: '/c/' })).status).toBe(204);
+      expect(readdirSync(sandbox.outside)).toEqual(['kept.txt']);
+      expect(treeOf(inShare('album'))).toEqual(original);
+    });
+  },
+);
+
+/**
+ * A tree whose paths go past PATH_MAX (4096 bytes), made on the host one relative step at a time (the guest
+ * cannot: MKCOL refuses). No absolute path reaches its bottom, so a walk cannot see all of it.
+ */
+describe.each(['auto', 'pool'] as const)(
+  'a tree deeper than the host lets a path name (file calls: %s)',
+  (fileCalls) => {
+    let sandbox: Sandbox;
+    let engine: WebdavEngine;
+    const LEVEL = 'd'.repeat(200);
+
+    beforeEach(async () => {
+      sandbox = makeSandbox();
+      // A Node process of its own: it changes its working folder one level at a time (chdir takes a
+      // relative path past PATH_MAX; a shell's cd does not).
+      execFileSync(process.execPath, [
+        '-e',
+        `const fs = require('node:fs');
+         process.chdir(process.argv[1]);
+         fs.mkdirSync('deep');
+         process.chdir('deep');
+         for (let i = 0; i < 25; i++) { fs.mkdirSync('${LEVEL}'); process.chdir('${LEVEL}'); }
+         fs.writeFileSync('f.txt', 'bottom');`,
+        sandbox.share,
+      ]);
+      writeFileSync(path.join(sandbox.share, 'other.txt'), 'other');
+      engine = await createWebdavEngine({ root: sandbox.share, readOnly: false }, { fileCalls });
+    });
+
+    afterEach(async () => {
+      await engine?.close();
+      execFileSync('rm', ['-rf', sandbox.base]); // GNU rm walks below PATH_MAX; Node's rm cannot
+    });
+
+    it.each(['COPY', 'MOVE'])('%s of it is refused with 414 and changes nothing', async (method) => {
+      const res = await davRequest(engine, {
+        method,
+        path: '/deep/',
+        headers: { Destination: '/elsewhere/' },
+      });
+      expect(res.status).toBe(414);
+      expect(res.body.toString()).toContain('4096 bytes');
+      expect(readdirSync(sandbox.share).sort()).toEqual(['deep', 'other.txt']);
+    });
+
+    it('DELETE of it answers with a status that says why, not a server failure', async () => {
+      const res = await davRequest(engine, { method: 'DELETE', path: '/deep/' });
+      expect(res.status).toBe(414);
+      expect(res.body.toString()).toContain('4096');
+      expect(readFileSync(path.join(sandbox.share, 'other.txt'), 'utf8')).toBe('other');
+    });
+  },
+);
