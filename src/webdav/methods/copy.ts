@@ -3,11 +3,19 @@ import * as path from 'node:path';
 import type { ShareNamespace } from '../share-namespace';
 import { pathBelow } from '../byte-path';
 import { freshTempName } from '../share-temp-files';
-import { fileSystemRefusal } from './file-system-refusal';
+import { refusedOutcome } from './file-system-refusal';
 import { LINK_REFUSAL, PATHS_TOO_LONG, TOO_DEEP, outcome, type MethodOutcome } from './method-outcome';
 import { removeEntry } from './remove-entry';
 import { isPlan, planTransfer, type TransferRequest } from './transfer-plan';
-import { entryNames, fitsBelowPathMax, isGone, lstatIfThere, scanTree, type TreeBudget } from './tree-scan';
+import {
+  entryNames,
+  fitsBelowPathMax,
+  isGone,
+  isScan,
+  lstatIfThere,
+  scanTree,
+  type TreeBudget,
+} from './tree-scan';
 
 export interface CopyRequest extends TransferRequest {
   /** Depth: infinity (true) or 0 (false). */
@@ -29,7 +37,9 @@ export async function copyEntry(
 ): Promise<MethodOutcome> {
   const plan = await planTransfer(space, request);
   if (!isPlan(plan)) return plan;
-  const scan = await scanTree(plan.source, request.deep, budget);
+  // A folder the host will not let us read (EACCES) is a refusal that says so, not a server failure.
+  const scan = await scanTree(plan.source, request.deep, budget).catch(refusedOutcome);
+  if (!isScan(scan)) return scan;
   if (scan.kind === 'link') return outcome(403, LINK_REFUSAL);
   if (scan.kind === 'cancelled') return outcome(499, 'The guest went away; nothing was copied.');
   if (scan.kind === 'over-budget') return overBudget(budget);
@@ -41,9 +51,7 @@ export async function copyEntry(
   if (!fitsBelowPathMax(longerTop, scan.longest)) return outcome(414, TOO_DEEP);
   const staged = await stageCopy(plan.source, staging, request.deep, budget).catch(async (error: unknown) => {
     await fsp.rm(staging, { recursive: true, force: true });
-    const refusal = fileSystemRefusal(error);
-    if (refusal === undefined) throw error;
-    return outcome(refusal.status, refusal.message);
+    return refusedOutcome(error);
   });
   if (staged !== 'complete') {
     await fsp.rm(staging, { recursive: true, force: true });
@@ -63,9 +71,7 @@ export async function copyEntry(
     await fsp.rename(staging, plan.destination);
   } catch (error) {
     await fsp.rm(staging, { recursive: true, force: true });
-    const refusal = fileSystemRefusal(error);
-    if (refusal === undefined) throw error;
-    return outcome(refusal.status, refusal.message);
+    return refusedOutcome(error);
   }
   return outcome(plan.destinationExists ? 204 : 201);
 }

@@ -1,3 +1,5 @@
+import { outcome, type MethodOutcome } from './method-outcome';
+
 /** A status and sentence for a file system error a guest request can cause; undefined for a real fault. */
 export function fileSystemRefusal(error: unknown): { status: number; message: string } | undefined {
   switch ((error as NodeJS.ErrnoException | undefined)?.code) {
@@ -25,4 +27,11 @@ export function fileSystemRefusal(error: unknown): { status: number; message: st
     default:
       return undefined;
   }
+}
+
+/** The answer for a file system error a guest request can cause; any other error is thrown on (a fault). */
+export function refusedOutcome(error: unknown): MethodOutcome {
+  const refusal = fileSystemRefusal(error);
+  if (refusal === undefined) throw error;
+  return outcome(refusal.status, refusal.message);
 }

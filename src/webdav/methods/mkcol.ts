@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Location } from '../path-confinement';
-import { fileSystemRefusal } from './file-system-refusal';
+import { refusedOutcome } from './file-system-refusal';
 import { outcome, type MethodOutcome } from './method-outcome';
 
 /**
@@ -16,9 +16,7 @@ export async function makeFolder(location: Location): Promise<MethodOutcome> {
   try {
     await fsp.mkdir(location.real); // never follows a link at the final name (EEXIST)
   } catch (error) {
-    const refusal = fileSystemRefusal(error);
-    if (refusal === undefined) throw error;
-    return outcome(refusal.status, refusal.message);
+    return refusedOutcome(error);
   }
   return outcome(201);
 }

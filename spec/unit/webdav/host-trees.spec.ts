@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, promises, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createWebdavEngine, type WebdavEngine } from '../../../src/webdav';
 import { davRequest } from './support/dav-client';
 import { makeSandbox, type Sandbox } from './support/temp-share';
 
 /**
+ * Trees as the host may hold them, walked whole by COPY, MOVE and DELETE.
+ *
  * Names on the host that are not UTF-8 (files from an old archive in Latin-1): no request can name them and
  * no listing shows them, but a folder that holds them is still the guest's to copy, move and delete whole.
  * Node reads such a name as a string with U+FFFD in it, which names nothing on disk: COPY and MOVE failed
@@ -182,3 +184,51 @@ describe.each(['auto', 'pool'] as const)(
     });
   },
 );
+
+/**
+ * A folder the host will not let the client read (mode 0700 of another user, lost+found): COPY and MOVE walk
+ * the tree first and met EACCES there as a server failure (500, "try again"). The specs run as root, which no
+ * mode keeps out, so the refusal is injected at the one call the walk makes for the folder.
+ */
+describe('a folder the host will not let us read', () => {
+  let sandbox: Sandbox;
+  let engine: WebdavEngine;
+
+  beforeEach(async () => {
+    sandbox = makeSandbox();
+    mkdirSync(path.join(sandbox.share, 'album', 'locked'), { recursive: true });
+    writeFileSync(path.join(sandbox.share, 'album', 'locked', 'x.txt'), 'x');
+    writeFileSync(path.join(sandbox.share, 'album', 'plain.txt'), 'plain');
+    engine = await createWebdavEngine({ root: sandbox.share, readOnly: false });
+    const readdir = promises.readdir.bind(promises) as (
+      folder: unknown,
+      options?: unknown,
+    ) => Promise<unknown>;
+    jest
+      .spyOn(promises, 'readdir')
+      .mockImplementation(((folder: unknown, options?: unknown) =>
+        String(folder).endsWith('/locked')
+          ? Promise.reject(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }))
+          : readdir(folder, options)) as unknown as typeof promises.readdir);
+  });
+
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await engine.close();
+    sandbox.remove();
+  });
+
+  it.each(['COPY', 'MOVE'])(
+    '%s of a folder holding it is a 403 that says why, and changes nothing',
+    async (method) => {
+      const res = await davRequest(engine, {
+        method,
+        path: '/album/',
+        headers: { Destination: '/elsewhere/' },
+      });
+      expect(res.status).toBe(403);
+      expect(res.body.toString()).toContain('permissions');
+      expect(readdirSync(sandbox.share)).toEqual(['album']);
+    },
+  );
+});
