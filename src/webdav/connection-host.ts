@@ -151,8 +151,8 @@ export class ConnectionHost {
     if (!res.destroyed) {
       try {
         await this.handler(req, res, exchange);
-      } catch {
-        failResponse(res);
+      } catch (error) {
+        failResponse(res, error);
       }
     }
     await responseOver;
@@ -169,14 +169,27 @@ export class ConnectionHost {
   }
 }
 
-/** Last resort for a request whose handling failed: a 500 if nothing was sent yet, otherwise reset. */
-export function failResponse(res: http.ServerResponse): void {
+/**
+ * Last resort for a request whose handling failed: if nothing was sent yet, a 403 when the host refused access
+ * (a folder on the way the client may not enter or read: no retry will help, so no 500 says "try again"),
+ * else a 500; once the response has begun, a reset.
+ */
+export function failResponse(res: http.ServerResponse, error?: unknown): void {
   if (res.destroyed || res.writableEnded) return;
   if (res.headersSent) {
     res.destroy();
     return;
   }
+  if (isAccessRefusal(error)) {
+    sendText(res, 403, 'The host does not let this client in here (permissions on the host).\n');
+    return;
+  }
   sendText(res, 500, 'The WebDAV server failed while answering this request; try again.\n');
+}
+
+function isAccessRefusal(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EACCES' || code === 'EPERM';
 }
 
 export function sendText(

@@ -1,5 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, promises, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  promises,
+  readdirSync,
+  readFileSync,
+  realpath,
+  realpathSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import * as path from 'node:path';
 import { createWebdavEngine, type WebdavEngine } from '../../../src/webdav';
 import { davRequest } from './support/dav-client';
@@ -232,3 +241,59 @@ describe('a folder the host will not let us read', () => {
     },
   );
 });
+
+/**
+ * A folder on the way the host will not let the client enter (no search permission): resolving any path
+ * through it fails with EACCES, which was the last-resort 500 ("try again") for every method. Injected at
+ * realpath, both forms (the specs run as root).
+ */
+describe.each(['auto', 'pool'] as const)(
+  'a folder the host will not let us enter (file calls: %s)',
+  (fileCalls) => {
+    let sandbox: Sandbox;
+    let engine: WebdavEngine;
+
+    beforeEach(async () => {
+      sandbox = makeSandbox();
+      mkdirSync(path.join(sandbox.share, 'private'));
+      writeFileSync(path.join(sandbox.share, 'private', 'x.txt'), 'x');
+      engine = await createWebdavEngine({ root: sandbox.share, readOnly: false }, { fileCalls });
+      const denied = (candidate: unknown): boolean => String(candidate).includes('/private');
+      const refusal = (): NodeJS.ErrnoException =>
+        Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+      const pooled = realpath.native.bind(realpath) as (candidate: unknown, done: unknown) => void;
+      jest
+        .spyOn(realpath, 'native')
+        .mockImplementation(((candidate: unknown, done: (error: unknown) => void) =>
+          denied(candidate) ? process.nextTick(() => done(refusal())) : pooled(candidate, done)) as never);
+      const direct = realpathSync.native.bind(realpathSync) as (candidate: unknown) => string;
+      jest.spyOn(realpathSync, 'native').mockImplementation(((candidate: unknown) => {
+        if (denied(candidate)) throw refusal();
+        return direct(candidate);
+      }) as never);
+    });
+
+    afterEach(async () => {
+      jest.restoreAllMocks();
+      await engine.close();
+      sandbox.remove();
+    });
+
+    it.each([
+      ['GET', '/private/x.txt', undefined],
+      ['PROPFIND', '/private/x.txt', undefined],
+      ['PUT', '/private/new.txt', 'new'],
+      ['DELETE', '/private/x.txt', undefined],
+    ])('%s %s is a 403 that says why', async (method, target, body) => {
+      const res = await davRequest(engine, {
+        method,
+        path: target,
+        headers: { Depth: '0' },
+        ...(body === undefined ? {} : { body }),
+      });
+      expect(res.status).toBe(403);
+      expect(res.body.toString()).toContain('permissions');
+      expect(readdirSync(path.join(sandbox.share, 'private'))).toEqual(['x.txt']);
+    });
+  },
+);
