@@ -1,6 +1,9 @@
 import {
   promises as fsp,
+  access,
+  accessSync,
   close,
+  constants as fsConstants,
   closeSync,
   fchmod,
   fchmodSync,
@@ -48,6 +51,11 @@ export interface FileCalls {
   realpath(candidate: string): Promise<Realpath>;
   /** Whether anything (a dangling link too) is at the name. */
   isPresent(candidate: string): Promise<boolean>;
+  /**
+   * Whether this process may write the file at `real` (access(2) with W_OK): false for a file the host made
+   * read-only (or another user's). Any other failure is thrown.
+   */
+  isWritable(real: string): Promise<boolean>;
   open(real: string, flags: number | string, mode?: number): Promise<number>;
   fstat(fd: number): Promise<Stats>;
   read(fd: number, buffer: Buffer, length: number, position: number): Promise<number>;
@@ -119,6 +127,14 @@ export const poolFileCalls: FileCalls = {
       }),
     ),
   isPresent: (candidate) => new Promise((resolve) => lstat(candidate, (error) => resolve(error === null))),
+  isWritable: (real) =>
+    new Promise((resolve, reject) =>
+      access(real, fsConstants.W_OK, (error) => {
+        if (error === null) resolve(true);
+        else if (isRefusedWrite(error)) resolve(false);
+        else reject(error);
+      }),
+    ),
   open: (real, flags, mode) =>
     new Promise((resolve, reject) => open(real, flags, mode, valued(resolve, reject))),
   fstat: (fd) => new Promise((resolve, reject) => fstat(fd, valued(resolve, reject))),
@@ -132,6 +148,11 @@ export const poolFileCalls: FileCalls = {
   unlink: (real) => new Promise((resolve, reject) => unlink(real, done(resolve, reject))),
   removeFolder: (real) => fsp.rm(real, { recursive: true, force: true }), // a folder gone already: done, as removeTree
 };
+
+/** access(2)'s answers for a file this process may not write: no permission, or a read-only file system. */
+function isRefusedWrite(error: NodeJS.ErrnoException): boolean {
+  return error.code === 'EACCES' || error.code === 'EPERM' || error.code === 'EROFS';
+}
 
 /** A synchronous call's result or error as a settled promise, so callers are the same for both forms. */
 function settled<T>(call: () => T): Promise<T> {
@@ -172,6 +193,16 @@ export const directFileCalls: FileCalls = {
         return lstatSync(candidate, UNDEFINED_IF_MISSING) !== undefined;
       } catch {
         return false; // as the pool form: any error is "nothing there"
+      }
+    }),
+  isWritable: (real) =>
+    settled(() => {
+      try {
+        accessSync(real, fsConstants.W_OK);
+        return true;
+      } catch (error) {
+        if (isRefusedWrite(error as NodeJS.ErrnoException)) return false;
+        throw error;
       }
     }),
   open: (real, flags, mode) => settled(() => openSync(real, flags, mode)),

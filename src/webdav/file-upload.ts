@@ -159,7 +159,7 @@ async function uploadTarget(
   if (location.kind === 'outside') return refused(403, 'The path leaves the shared folder.');
   // The entry's own stats were read while resolving unless it is a link (then stat its target).
   const existing = location.exists ? (location.stats ?? (await statOrUndefined(location.real))) : undefined;
-  const problem = problemWithStats(existing);
+  const problem = problemWithStats(existing) ?? (await problemWithWriting(space, location.real, existing));
   if (problem) return problem;
   const tempReal = path.join(path.dirname(location.real), freshTempName());
   return { kind: 'target', real: location.real, existing, replaces: location.exists, tempReal };
@@ -233,7 +233,7 @@ async function placeForCommit(
   const location = await space.locate(segments);
   if (location.kind === 'outside' || path.dirname(location.real) !== path.dirname(tempReal))
     return refused(409, MOVED_AWAY);
-  const problem = await problemWithTarget(location.exists ? location.real : undefined);
+  const problem = await problemWithTarget(space, location.exists ? location.real : undefined);
   return problem ?? { kind: 'place', tempReal, target: location.real, replaces: location.exists };
 }
 
@@ -255,9 +255,27 @@ async function stillOurs(handle: fsp.FileHandle, tempReal: string): Promise<bool
   }
 }
 
-async function problemWithTarget(real: string | undefined): Promise<Refusal | undefined> {
+async function problemWithTarget(
+  space: ShareNamespace,
+  real: string | undefined,
+): Promise<Refusal | undefined> {
   if (real === undefined) return undefined;
-  return problemWithStats(await fsp.stat(real).catch(() => undefined));
+  const existing = await fsp.stat(real).catch(() => undefined);
+  return problemWithStats(existing) ?? (await problemWithWriting(space, real, existing));
+}
+
+/**
+ * A file the host made read-only (or one of another user's) is not replaced. The upload would not write into
+ * it but rename a new file over it, which only the folder's permissions govern: a PUT must not get past what
+ * `echo > file` on the host could not.
+ */
+async function problemWithWriting(
+  space: ShareNamespace,
+  real: string,
+  existing: Stats | undefined,
+): Promise<Refusal | undefined> {
+  if (existing?.isFile() !== true || (await space.calls.isWritable(real))) return undefined;
+  return refused(403, 'This file is read-only on the host (no write permission); it was not changed.');
 }
 
 /** A target that is there (its stats) and is no regular file cannot be written. */

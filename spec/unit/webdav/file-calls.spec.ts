@@ -35,6 +35,11 @@ describe.each([
     await expect(calls.isPresent(inShare('file.txt/under'))).resolves.toBe(false);
   });
 
+  it('isWritable: true for a file this process may write; a missing one is an error, not a no', async () => {
+    await expect(calls.isWritable(inShare('file.txt'))).resolves.toBe(true);
+    await expect(calls.isWritable(inShare('missing'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('open, fstat, read and close a file', async () => {
     const fd = await calls.open(inShare('file.txt'), 'r');
     try {

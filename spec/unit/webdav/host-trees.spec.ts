@@ -11,6 +11,7 @@ import {
 } from 'node:fs';
 import * as path from 'node:path';
 import { createWebdavEngine, type WebdavEngine } from '../../../src/webdav';
+import { directFileCalls, poolFileCalls } from '../../../src/webdav/file-calls';
 import { davRequest } from './support/dav-client';
 import { makeSandbox, type Sandbox } from './support/temp-share';
 
@@ -297,3 +298,50 @@ describe.each(['auto', 'pool'] as const)(
     });
   },
 );
+
+/**
+ * A file the host made read-only (chmod a-w, or another user's): an upload renames a new file over the name,
+ * which only the folder's permissions govern, so a PUT replaced what `echo > file` on the host could not. The
+ * specs run as root, whom access(2) lets write anything, so the answer for that file is injected.
+ */
+describe.each(['auto', 'pool'] as const)('a file the host made read-only (file calls: %s)', (fileCalls) => {
+  let sandbox: Sandbox;
+  let engine: WebdavEngine;
+  const readOnly = (): string => path.join(sandbox.share, 'kept.txt');
+
+  beforeEach(async () => {
+    sandbox = makeSandbox();
+    writeFileSync(readOnly(), 'kept');
+    writeFileSync(path.join(sandbox.share, 'open.txt'), 'open');
+    engine = await createWebdavEngine({ root: sandbox.share, readOnly: false }, { fileCalls });
+    for (const calls of [poolFileCalls, directFileCalls]) {
+      const asked = calls.isWritable.bind(calls);
+      jest
+        .spyOn(calls, 'isWritable')
+        .mockImplementation((real) => (real === readOnly() ? Promise.resolve(false) : asked(real)));
+    }
+  });
+
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await engine.close();
+    sandbox.remove();
+  });
+
+  it.each([
+    ['small', {}],
+    ['streamed', { 'Transfer-Encoding': 'chunked' }],
+  ])('a %s PUT over it is a 403 that says why, and the file keeps its bytes', async (_, headers) => {
+    const res = await davRequest(engine, { method: 'PUT', path: '/kept.txt', headers, body: 'replaced' });
+    expect(res.status).toBe(403);
+    expect(res.body.toString()).toContain('read-only on the host');
+    expect(readFileSync(readOnly(), 'utf8')).toBe('kept');
+    expect(readdirSync(sandbox.share).sort()).toEqual(['kept.txt', 'open.txt']); // no temp file left
+  });
+
+  it('a PUT over a writable file beside it still replaces it', async () => {
+    const res = await davRequest(engine, { method: 'PUT', path: '/open.txt', body: 'replaced' });
+    expect(res.status).toBe(204);
+    expect(readFileSync(path.join(sandbox.share, 'open.txt'), 'utf8')).toBe('replaced');
+  });
+});
