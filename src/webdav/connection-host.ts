@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ConnectionSerializer } from './connection-serializer';
 import { ConnectionTimers } from './connection-timers';
+import { isAccessRefusal } from './file-calls';
 import { HardenedResponse } from './hardened-response';
 import type { RequestRecord, ResolvedEngineOptions } from './types';
 
@@ -185,11 +186,6 @@ export function failResponse(res: http.ServerResponse, error?: unknown): void {
     return;
   }
   sendText(res, 500, 'The WebDAV server failed while answering this request; try again.\n');
-}
-
-function isAccessRefusal(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'EACCES' || code === 'EPERM';
 }
 
 export function sendText(

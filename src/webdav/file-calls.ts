@@ -149,9 +149,15 @@ export const poolFileCalls: FileCalls = {
   removeFolder: (real) => fsp.rm(real, { recursive: true, force: true }), // a folder gone already: done, as removeTree
 };
 
+/** Errors that mean the host does not let this process at an entry: permissions (mode, owner, immutable). */
+export function isAccessRefusal(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EACCES' || code === 'EPERM';
+}
+
 /** access(2)'s answers for a file this process may not write: no permission, or a read-only file system. */
 function isRefusedWrite(error: NodeJS.ErrnoException): boolean {
-  return error.code === 'EACCES' || error.code === 'EPERM' || error.code === 'EROFS';
+  return isAccessRefusal(error) || error.code === 'EROFS';
 }
 
 /** A synchronous call's result or error as a settled promise, so callers are the same for both forms. */

@@ -4,7 +4,7 @@ import { parseByteRange } from './byte-range';
 import { sendText } from './connection-host';
 import { contentTypeFor } from './content-type';
 import { entityTag } from './entity-tag';
-import { poolFileCalls, type FileCalls } from './file-calls';
+import { isAccessRefusal, poolFileCalls, type FileCalls } from './file-calls';
 import { headerText } from './header-value';
 import { allowHeader } from './method-table';
 import { MUX_MAX_PAYLOAD } from '../wire/constants';
@@ -66,6 +66,12 @@ export async function serveFile(
 ): Promise<void> {
   const opened = await space.lock.shared(() => openForReading(space, segments));
   if (opened.kind === 'missing') return sendText(res, 404, 'Not found.\n');
+  if (opened.kind === 'unreadable')
+    return sendText(
+      res,
+      403,
+      'The host does not let this client read this file (permissions on the host).\n',
+    );
   if (opened.kind === 'folder')
     return sendText(res, 405, 'This is a folder; list it with PROPFIND.\n', {
       Allow: allowHeader('folder', space.readOnly),
@@ -87,6 +93,8 @@ interface OpenFile {
 type Opened =
   | { readonly kind: 'file'; readonly fd: number; readonly stats: Stats; readonly calls: FileCalls }
   | { readonly kind: 'folder' }
+  /** Listed, but the host will not let this process open it (mode 0600 of another user). */
+  | { readonly kind: 'unreadable' }
   | { readonly kind: 'missing' };
 
 /**
@@ -104,8 +112,8 @@ async function openForReading(space: ShareNamespace, segments: readonly string[]
   let fd: number;
   try {
     fd = await calls.open(location.real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch {
-    return { kind: 'missing' };
+  } catch (error) {
+    return { kind: isAccessRefusal(error) ? 'unreadable' : 'missing' };
   }
   const stats = await calls.fstat(fd).catch(() => undefined);
   if (stats?.isFile() === true && sameFile(stats, named)) return { kind: 'file', fd, stats, calls };

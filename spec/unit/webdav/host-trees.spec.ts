@@ -345,3 +345,44 @@ describe.each(['auto', 'pool'] as const)('a file the host made read-only (file c
     expect(readFileSync(path.join(sandbox.share, 'open.txt'), 'utf8')).toBe('replaced');
   });
 });
+
+/**
+ * A file listed in its folder that the host will not let the client open (0600 of another user): GET said
+ * 404 "Not found" for a name the listing had just shown. Injected at open, both forms (root opens anything).
+ */
+describe.each(['auto', 'pool'] as const)(
+  'a file the host will not let us read (file calls: %s)',
+  (fileCalls) => {
+    let sandbox: Sandbox;
+    let engine: WebdavEngine;
+    const secret = (): string => path.join(sandbox.share, 'secret.txt');
+
+    beforeEach(async () => {
+      sandbox = makeSandbox();
+      writeFileSync(secret(), 'secret');
+      engine = await createWebdavEngine({ root: sandbox.share, readOnly: false }, { fileCalls });
+      for (const calls of [poolFileCalls, directFileCalls]) {
+        const opened = calls.open.bind(calls);
+        jest
+          .spyOn(calls, 'open')
+          .mockImplementation((real, flags, mode) =>
+            real === secret()
+              ? Promise.reject(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }))
+              : opened(real, flags, mode),
+          );
+      }
+    });
+
+    afterEach(async () => {
+      jest.restoreAllMocks();
+      await engine.close();
+      sandbox.remove();
+    });
+
+    it.each(['GET', 'HEAD'])('%s of it is a 403, not a 404', async (method) => {
+      const res = await davRequest(engine, { method, path: '/secret.txt' });
+      expect(res.status).toBe(403);
+      if (method === 'GET') expect(res.body.toString()).toContain('permissions');
+    });
+  },
+);
