@@ -274,7 +274,9 @@ async function problemWithWriting(
   real: string,
   existing: Stats | undefined,
 ): Promise<Refusal | undefined> {
-  if (existing?.isFile() !== true || (await space.calls.isWritable(real))) return undefined;
+  if (existing?.isFile() !== true) return undefined;
+  // Gone since it was seen (the host removed it): then nothing is replaced, and the upload may go on.
+  if (await space.calls.isWritable(real).catch(() => true)) return undefined;
   return refused(403, 'This file is read-only on the host (no write permission); it was not changed.');
 }
 
