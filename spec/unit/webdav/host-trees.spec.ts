@@ -228,6 +228,19 @@ describe('a folder the host will not let us read', () => {
     sandbox.remove();
   });
 
+  it('a listing of it is a 403 that says why, not an empty folder', async () => {
+    const res = await davRequest(engine, {
+      method: 'PROPFIND',
+      path: '/album/locked/',
+      headers: { Depth: '1' },
+    });
+    expect(res.status).toBe(403);
+    expect(res.body.toString()).toContain('permissions');
+    const parent = await davRequest(engine, { method: 'PROPFIND', path: '/album/', headers: { Depth: '1' } });
+    expect(parent.status).toBe(207); // the folder itself is still listed where it lies
+    expect(parent.body.toString()).toContain('/album/locked/');
+  });
+
   it.each(['COPY', 'MOVE'])(
     '%s of a folder holding it is a 403 that says why, and changes nothing',
     async (method) => {

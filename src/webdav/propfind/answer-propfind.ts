@@ -1,6 +1,7 @@
 import { promises as fsp, type Dirent, type Stats } from 'node:fs';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { sendText } from '../connection-host';
+import { isAccessRefusal } from '../file-calls';
 import { headerText } from '../header-value';
 import type { Location } from '../path-confinement';
 import {
@@ -115,6 +116,13 @@ export async function answerPropfind(input: PropfindInput, res: ServerResponse):
     const answer = propfindAnswer(res);
     const writer = new MultistatusWriter(input.request, input.state, answer);
     const children = await readChildren(location.real, selfPath);
+    // An empty listing would say the folder is empty; the host keeps its entries from this client.
+    if (children === 'unreadable')
+      return sendText(
+        res,
+        403,
+        'The host does not let this client list this folder (permissions on the host).\n',
+      );
     // What the guest can multiply (locks, dead properties, requested names) is counted before anything is
     // sent, so an answer that would outgrow the cap because of it is still a clean 507.
     if (writer.stateBytes([selfPath, ...children.map(({ path }) => path)]) > MAX_PROPFIND_RESPONSE_BYTES)
@@ -175,8 +183,14 @@ interface Child {
   readonly path: string;
 }
 
-/** A folder's entries, upload temp files left out (an unreadable folder is listed without children). */
-async function readChildren(folderReal: string, folderPath: string): Promise<readonly Child[]> {
+/**
+ * A folder's entries, upload temp files left out; 'unreadable' when the host will not let this process read
+ * the folder (permissions), and none when it went away meanwhile.
+ */
+async function readChildren(
+  folderReal: string,
+  folderPath: string,
+): Promise<readonly Child[] | 'unreadable'> {
   try {
     const dirents = await fsp.readdir(folderReal, { withFileTypes: true });
     return dirents
@@ -185,8 +199,8 @@ async function readChildren(folderReal: string, folderPath: string): Promise<rea
         dirent,
         path: folderPath === '/' ? `/${dirent.name}` : `${folderPath}/${dirent.name}`,
       }));
-  } catch {
-    return [];
+  } catch (error) {
+    return isAccessRefusal(error) ? 'unreadable' : [];
   }
 }
 
