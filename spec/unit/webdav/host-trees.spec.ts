@@ -16,7 +16,9 @@ import { davRequest } from './support/dav-client';
 import { makeSandbox, type Sandbox } from './support/temp-share';
 
 /**
- * Trees as the host may hold them, walked whole by COPY, MOVE and DELETE.
+ * What the host may hold that the guest never made: names that are not UTF-8, trees deeper than PATH_MAX,
+ * and folders and files the host's permissions keep from the client. Each gets an answer that says what it
+ * is, never the last-resort 500.
  *
  * Names on the host that are not UTF-8 (files from an old archive in Latin-1): no request can name them and
  * no listing shows them, but a folder that holds them is still the guest's to copy, move and delete whole.
