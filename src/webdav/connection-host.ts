@@ -172,8 +172,9 @@ export class ConnectionHost {
 
 /**
  * Last resort for a request whose handling failed: if nothing was sent yet, a 403 when the host refused access
- * (a folder on the way the client may not enter or read: no retry will help, so no 500 says "try again"),
- * else a 500; once the response has begun, a reset.
+ * (a folder on the way the client may not enter or list, a file it may not open, a tree it may not walk: no
+ * retry will help, so no 500 says "try again"), else a 500; once the response has begun, a reset. Reads and
+ * walks let such errors come here; writes answer theirs where they clean up (methods/file-system-refusal.ts).
  */
 export function failResponse(res: http.ServerResponse, error?: unknown): void {
   if (res.destroyed || res.writableEnded) return;
@@ -182,7 +183,12 @@ export function failResponse(res: http.ServerResponse, error?: unknown): void {
     return;
   }
   if (isAccessRefusal(error)) {
-    sendText(res, 403, 'The host does not let this client in here (permissions on the host).\n');
+    sendText(
+      res,
+      403,
+      'The host keeps this from the user running spice-webdav (permissions on the host); change them there ' +
+        'if the guest should have it.\n',
+    );
     return;
   }
   sendText(res, 500, 'The WebDAV server failed while answering this request; try again.\n');

@@ -66,12 +66,6 @@ export async function serveFile(
 ): Promise<void> {
   const opened = await space.lock.shared(() => openForReading(space, segments));
   if (opened.kind === 'missing') return sendText(res, 404, 'Not found.\n');
-  if (opened.kind === 'unreadable')
-    return sendText(
-      res,
-      403,
-      'The host does not let this client read this file (permissions on the host).\n',
-    );
   if (opened.kind === 'folder')
     return sendText(res, 405, 'This is a folder; list it with PROPFIND.\n', {
       Allow: allowHeader('folder', space.readOnly),
@@ -93,8 +87,6 @@ interface OpenFile {
 type Opened =
   | { readonly kind: 'file'; readonly fd: number; readonly stats: Stats; readonly calls: FileCalls }
   | { readonly kind: 'folder' }
-  /** Listed, but the host will not let this process open it (mode 0600 of another user). */
-  | { readonly kind: 'unreadable' }
   | { readonly kind: 'missing' };
 
 /**
@@ -113,7 +105,10 @@ async function openForReading(space: ShareNamespace, segments: readonly string[]
   try {
     fd = await calls.open(location.real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
-    return { kind: isAccessRefusal(error) ? 'unreadable' : 'missing' };
+    // Listed, but the host will not let this process open it (0600 of another user): the engine's 403
+    // (connection-host.ts), not a 404 for a name the listing shows.
+    if (isAccessRefusal(error)) throw error;
+    return { kind: 'missing' };
   }
   const stats = await calls.fstat(fd).catch(() => undefined);
   if (stats?.isFile() === true && sameFile(stats, named)) return { kind: 'file', fd, stats, calls };

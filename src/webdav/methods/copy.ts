@@ -7,15 +7,7 @@ import { refusedOutcome } from './file-system-refusal';
 import { LINK_REFUSAL, PATHS_TOO_LONG, TOO_DEEP, outcome, type MethodOutcome } from './method-outcome';
 import { removeEntry } from './remove-entry';
 import { isPlan, planTransfer, type TransferRequest } from './transfer-plan';
-import {
-  entryNames,
-  fitsBelowPathMax,
-  isGone,
-  isScan,
-  lstatIfThere,
-  scanTree,
-  type TreeBudget,
-} from './tree-scan';
+import { entryNames, fitsBelowPathMax, isGone, lstatIfThere, scanTree, type TreeBudget } from './tree-scan';
 
 export interface CopyRequest extends TransferRequest {
   /** Depth: infinity (true) or 0 (false). */
@@ -37,9 +29,7 @@ export async function copyEntry(
 ): Promise<MethodOutcome> {
   const plan = await planTransfer(space, request);
   if (!isPlan(plan)) return plan;
-  // A folder the host will not let us read (EACCES) is a refusal that says so, not a server failure.
-  const scan = await scanTree(plan.source, request.deep, budget).catch(refusedOutcome);
-  if (!isScan(scan)) return scan;
+  const scan = await scanTree(plan.source, request.deep, budget);
   if (scan.kind === 'link') return outcome(403, LINK_REFUSAL);
   if (scan.kind === 'cancelled') return outcome(499, 'The guest went away; nothing was copied.');
   if (scan.kind === 'over-budget') return overBudget(budget);

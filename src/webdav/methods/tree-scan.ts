@@ -1,7 +1,6 @@
 import { promises as fsp, type Stats } from 'node:fs';
 import { pathBelow } from '../byte-path';
 import { isTempName, TEMP_NAME_BYTES } from '../share-temp-files';
-import type { MethodOutcome } from './method-outcome';
 
 export interface TreeBudget {
   readonly maxEntries: number;
@@ -53,11 +52,6 @@ export async function scanTree(top: string, deep: boolean, budget: TreeBudget): 
     for (const name of await entryNames(current)) pending.push(pathBelow(current, name));
   }
   return { kind: 'fits', entries, bytes, longest };
-}
-
-/** A scan, as opposed to the refusal a caller answers when the scan met a file system error (refusedOutcome). */
-export function isScan(result: TreeScan | MethodOutcome): result is TreeScan {
-  return 'kind' in result;
 }
 
 /**

@@ -116,13 +116,6 @@ export async function answerPropfind(input: PropfindInput, res: ServerResponse):
     const answer = propfindAnswer(res);
     const writer = new MultistatusWriter(input.request, input.state, answer);
     const children = await readChildren(location.real, selfPath);
-    // An empty listing would say the folder is empty; the host keeps its entries from this client.
-    if (children === 'unreadable')
-      return sendText(
-        res,
-        403,
-        'The host does not let this client list this folder (permissions on the host).\n',
-      );
     // What the guest can multiply (locks, dead properties, requested names) is counted before anything is
     // sent, so an answer that would outgrow the cap because of it is still a clean 507.
     if (writer.stateBytes([selfPath, ...children.map(({ path }) => path)]) > MAX_PROPFIND_RESPONSE_BYTES)
@@ -184,13 +177,10 @@ interface Child {
 }
 
 /**
- * A folder's entries, upload temp files left out; 'unreadable' when the host will not let this process read
- * the folder (permissions), and none when it went away meanwhile.
+ * A folder's entries, upload temp files left out; none when it went away meanwhile. A folder the host will not
+ * let this process read is the engine's 403 (connection-host.ts), not an empty listing that says it is empty.
  */
-async function readChildren(
-  folderReal: string,
-  folderPath: string,
-): Promise<readonly Child[] | 'unreadable'> {
+async function readChildren(folderReal: string, folderPath: string): Promise<readonly Child[]> {
   try {
     const dirents = await fsp.readdir(folderReal, { withFileTypes: true });
     return dirents
@@ -200,7 +190,8 @@ async function readChildren(
         path: folderPath === '/' ? `/${dirent.name}` : `${folderPath}/${dirent.name}`,
       }));
   } catch (error) {
-    return isAccessRefusal(error) ? 'unreadable' : [];
+    if (isAccessRefusal(error)) throw error;
+    return [];
   }
 }
 
