@@ -6,6 +6,7 @@ import { sendText } from './connection-host';
 import { writeAll } from './file-calls';
 import { allowHeader } from './method-table';
 import { fileSystemRefusal } from './methods/file-system-refusal';
+import type { Location } from './path-confinement';
 import { sameFile, type ShareNamespace } from './share-namespace';
 import { declaredBodyLength, readSmallBody } from './request-body';
 import { freshTempName } from './share-temp-files';
@@ -157,9 +158,8 @@ async function uploadTarget(
 ): Promise<UploadTarget | Refusal> {
   const location = await space.locate(segments);
   if (location.kind === 'outside') return refused(403, 'The path leaves the shared folder.');
-  // The entry's own stats were read while resolving unless it is a link (then stat its target).
-  const existing = location.exists ? (location.stats ?? (await statOrUndefined(location.real))) : undefined;
-  const problem = problemWithStats(existing) ?? (await problemWithWriting(space, location.real, existing));
+  const existing = await existingAt(location);
+  const problem = await problemWithTarget(space, location.real, existing);
   if (problem) return problem;
   const tempReal = path.join(path.dirname(location.real), freshTempName());
   return { kind: 'target', real: location.real, existing, replaces: location.exists, tempReal };
@@ -188,6 +188,8 @@ type Place = {
   readonly tempReal: string;
   readonly target: string;
   readonly replaces: boolean;
+  /** What is at the target now, if anything: its permission bits are kept. */
+  readonly existing: Stats | undefined;
 };
 
 async function commitUpload(
@@ -201,10 +203,7 @@ async function commitUpload(
     return place;
   }
   try {
-    if (place.replaces) {
-      const existing = await fsp.stat(place.target);
-      await upload.handle.chmod(existing.mode & 0o777); // keep rwx, drop setuid/setgid/sticky
-    }
+    if (place.existing !== undefined) await upload.handle.chmod(place.existing.mode & 0o777); // keep rwx, drop setuid/setgid/sticky
     await upload.handle.close();
     await fsp.rename(place.tempReal, place.target);
     space.temps.remove(upload.id);
@@ -233,8 +232,9 @@ async function placeForCommit(
   const location = await space.locate(segments);
   if (location.kind === 'outside' || path.dirname(location.real) !== path.dirname(tempReal))
     return refused(409, MOVED_AWAY);
-  const problem = await problemWithTarget(space, location.exists ? location.real : undefined);
-  return problem ?? { kind: 'place', tempReal, target: location.real, replaces: location.exists };
+  const existing = await existingAt(location);
+  const problem = await problemWithTarget(space, location.real, existing);
+  return problem ?? { kind: 'place', tempReal, target: location.real, replaces: location.exists, existing };
 }
 
 /** Closes the descriptor and removes the temp file wherever our own MOVEs took it (if DELETE did not). */
@@ -255,12 +255,18 @@ async function stillOurs(handle: fsp.FileHandle, tempReal: string): Promise<bool
   }
 }
 
+/** The stats of what is at a resolved target: the entry's own, read while resolving, unless it is a link. */
+async function existingAt(location: Extract<Location, { kind: 'inside' }>): Promise<Stats | undefined> {
+  if (!location.exists) return undefined;
+  return location.stats ?? (await statOrUndefined(location.real));
+}
+
+/** What keeps an upload from replacing the target (`existing`: its stats, if anything is there). */
 async function problemWithTarget(
   space: ShareNamespace,
-  real: string | undefined,
+  real: string,
+  existing: Stats | undefined,
 ): Promise<Refusal | undefined> {
-  if (real === undefined) return undefined;
-  const existing = await fsp.stat(real).catch(() => undefined);
   return problemWithStats(existing) ?? (await problemWithWriting(space, real, existing));
 }
 
