@@ -29,6 +29,11 @@ const LATIN1_FILE = Buffer.from('caf\xe9.txt', 'latin1');
 const LATIN1_FOLDER = Buffer.from('d\xe9j\xe0', 'latin1');
 const INNER_FILE = Buffer.from('r\xe9sum\xe9', 'latin1');
 
+/** A COPY or MOVE of `from` to `to` (a Destination of the same server). */
+function transfer(engine: WebdavEngine, method: string, from: string, to: string) {
+  return davRequest(engine, { method, path: from, headers: { Destination: to } });
+}
+
 /** `folder`'s entries below it as raw bytes ("a/b"), sorted, with each file's content. */
 function treeOf(folder: Buffer): string[] {
   const lines: string[] = [];
@@ -91,11 +96,7 @@ describe.each(['auto', 'pool'] as const)(
     });
 
     it('COPY of the folder copies every entry under its own bytes, and leaves the source as it was', async () => {
-      const res = await davRequest(engine, {
-        method: 'COPY',
-        path: '/album/',
-        headers: { Destination: '/copy/' },
-      });
+      const res = await transfer(engine, 'COPY', '/album/', '/copy/');
       expect(res.status).toBe(201);
       expect(treeOf(inShare('copy'))).toEqual(original);
       expect(treeOf(inShare('album'))).toEqual(original);
@@ -103,11 +104,7 @@ describe.each(['auto', 'pool'] as const)(
     });
 
     it('MOVE of the folder takes every entry along', async () => {
-      const res = await davRequest(engine, {
-        method: 'MOVE',
-        path: '/album/',
-        headers: { Destination: '/moved/' },
-      });
+      const res = await transfer(engine, 'MOVE', '/album/', '/moved/');
       expect(res.status).toBe(201);
       expect(treeOf(inShare('moved'))).toEqual(original);
       expect(readdirSync(sandbox.share)).toEqual(['moved']);
@@ -115,11 +112,7 @@ describe.each(['auto', 'pool'] as const)(
 
     it('MOVE still refuses a folder holding a link under such a name', async () => {
       symlinkSync(sandbox.outside, inShare('album', LATIN1_FOLDER, Buffer.from('l\xefnk', 'latin1')));
-      const res = await davRequest(engine, {
-        method: 'MOVE',
-        path: '/album/',
-        headers: { Destination: '/moved/' },
-      });
+      const res = await transfer(engine, 'MOVE', '/album/', '/moved/');
       expect(res.status).toBe(403);
       expect(readdirSync(sandbox.share)).toEqual(['album']);
     });
@@ -132,10 +125,7 @@ describe.each(['auto', 'pool'] as const)(
 
     it('COPY and DELETE of a folder leave nothing outside the share', async () => {
       writeFileSync(path.join(sandbox.outside, 'kept.txt'), 'outside');
-      expect(
-        (await davRequest(engine, { method: 'COPY', path: '/album/', headers: { Destination: '/c/' } }))
-          .status,
-      ).toBe(201);
+      expect((await transfer(engine, 'COPY', '/album/', '/c/')).status).toBe(201);
       expect((await davRequest(engine, { method: 'DELETE', path: '/c/' })).status).toBe(204);
       expect(readdirSync(sandbox.outside)).toEqual(['kept.txt']);
       expect(treeOf(inShare('album'))).toEqual(original);
@@ -178,11 +168,7 @@ describe.each(['auto', 'pool'] as const)(
     });
 
     it.each(['COPY', 'MOVE'])('%s of it is refused with 414 and changes nothing', async (method) => {
-      const res = await davRequest(engine, {
-        method,
-        path: '/deep/',
-        headers: { Destination: '/elsewhere/' },
-      });
+      const res = await transfer(engine, method, '/deep/', '/elsewhere/');
       expect(res.status).toBe(414);
       expect(res.body.toString()).toContain('4096 bytes');
       expect(readdirSync(sandbox.share).sort()).toEqual(['deep', 'other.txt']);
@@ -246,11 +232,7 @@ describe('a folder the host will not let us read', () => {
   it.each(['COPY', 'MOVE'])(
     '%s of a folder holding it is a 403 that says why, and changes nothing',
     async (method) => {
-      const res = await davRequest(engine, {
-        method,
-        path: '/album/',
-        headers: { Destination: '/elsewhere/' },
-      });
+      const res = await transfer(engine, method, '/album/', '/elsewhere/');
       expect(res.status).toBe(403);
       expect(res.body.toString()).toContain('permissions');
       expect(readdirSync(sandbox.share)).toEqual(['album']);
