@@ -29,6 +29,11 @@ const LATIN1_FILE = Buffer.from('caf\xe9.txt', 'latin1');
 const LATIN1_FOLDER = Buffer.from('d\xe9j\xe0', 'latin1');
 const INNER_FILE = Buffer.from('r\xe9sum\xe9', 'latin1');
 
+/** The error the host's permissions give (the specs run as root, which they never stop, so it is injected). */
+function accessRefused(): NodeJS.ErrnoException {
+  return Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+}
+
 /** A COPY or MOVE of `from` to `to` (a Destination of the same server). */
 function transfer(engine: WebdavEngine, method: string, from: string, to: string) {
   return davRequest(engine, { method, path: from, headers: { Destination: to } });
@@ -206,7 +211,7 @@ describe('a folder the host will not let us read', () => {
       .spyOn(promises, 'readdir')
       .mockImplementation(((folder: unknown, options?: unknown) =>
         String(folder).endsWith('/locked')
-          ? Promise.reject(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }))
+          ? Promise.reject(accessRefused())
           : readdir(folder, options)) as unknown as typeof promises.readdir);
   });
 
@@ -257,16 +262,16 @@ describe.each(['auto', 'pool'] as const)(
       writeFileSync(path.join(sandbox.share, 'private', 'x.txt'), 'x');
       engine = await createWebdavEngine({ root: sandbox.share, readOnly: false }, { fileCalls });
       const denied = (candidate: unknown): boolean => String(candidate).includes('/private');
-      const refusal = (): NodeJS.ErrnoException =>
-        Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
       const pooled = realpath.native.bind(realpath) as (candidate: unknown, done: unknown) => void;
       jest
         .spyOn(realpath, 'native')
         .mockImplementation(((candidate: unknown, done: (error: unknown) => void) =>
-          denied(candidate) ? process.nextTick(() => done(refusal())) : pooled(candidate, done)) as never);
+          denied(candidate)
+            ? process.nextTick(() => done(accessRefused()))
+            : pooled(candidate, done)) as never);
       const direct = realpathSync.native.bind(realpathSync) as (candidate: unknown) => string;
       jest.spyOn(realpathSync, 'native').mockImplementation(((candidate: unknown) => {
-        if (denied(candidate)) throw refusal();
+        if (denied(candidate)) throw accessRefused();
         return direct(candidate);
       }) as never);
     });
@@ -363,9 +368,7 @@ describe.each(['auto', 'pool'] as const)(
         jest
           .spyOn(calls, 'open')
           .mockImplementation((real, flags, mode) =>
-            real === secret()
-              ? Promise.reject(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }))
-              : opened(real, flags, mode),
+            real === secret() ? Promise.reject(accessRefused()) : opened(real, flags, mode),
           );
       }
     });
