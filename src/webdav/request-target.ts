@@ -1,8 +1,9 @@
 /**
  * Turns an HTTP request target (or a Destination header) into the list of path segments inside the share.
  * Pure: no file system access. Everything a guest can put in a URL is decoded exactly once, strictly, and
- * every way of spelling "go up" (raw `..`, `%2e%2e`, `%2f`, `%5c`, absolute-form targets) is resolved here,
- * so later layers only ever see plain names.
+ * every way of spelling "go up" (raw `..`, `%2e%2e`, `%2f`, absolute-form targets) is resolved here, so later
+ * layers only ever see plain names. A backslash is an ordinary character of a name, as on the host's file
+ * system: `a%5Cb` names the file `a\b`, never `a/b` (listings spell such a name that way too).
  */
 export type ParsedTarget =
   | { readonly kind: 'inside'; readonly segments: readonly string[]; readonly trailingSlash: boolean }
@@ -30,8 +31,8 @@ function resolveSegments(pathPart: string): ParsedTarget {
     const decoded = strictDecode(rawSegment);
     if (decoded === undefined) return { kind: 'malformed', reason: 'malformed %-escape in path' };
     if (decoded.includes('\0')) return { kind: 'malformed', reason: 'NUL byte in path' };
-    // A decoded '/' or '\' would be a separator to the library and to Windows clients: treat it as one.
-    for (const name of decoded.split(/[\\/]/)) {
+    // A decoded '/' cannot be part of a name on the host: it separates, as a raw one would.
+    for (const name of decoded.split('/')) {
       if (name === '' || name === '.') continue;
       if (name === '..') {
         if (resolved.length === 0) return { kind: 'escapes', reason: 'path climbs above the share root' };

@@ -12,7 +12,6 @@ const TRAVERSALS = [
   '/%2e%2e/outside/secret.txt',
   '/%2e%2e%2foutside%2fsecret.txt',
   '/..%2foutside%2fsecret.txt',
-  '/..%5coutside%5csecret.txt',
   '/%252e%252e/outside/secret.txt',
   '/sub/../../outside/secret.txt',
   '/../share-evil/secret2.txt',
@@ -85,6 +84,19 @@ describe.each(['auto', 'pool'] as const)('confinement to the shared folder (file
       expect((await davRequest(engine, { method: 'GET', path: '/file.txt' })).body.toString()).toBe('inside');
     },
   );
+
+  // On the host a backslash is a character like any other: `..\outside\secret.txt` is one name in the share.
+  it('takes a backslash as part of a name: it neither climbs nor separates', async () => {
+    await writeFiles(sandbox.share, { 'x/y': 'under x', 'x\\y': 'one name' });
+    expect((await davRequest(engine, { method: 'GET', path: '/x%5Cy' })).body.toString()).toBe('one name');
+    expect((await raw('DELETE', '/x%5Cy')).status).toBe(204);
+    const names = () => manifest(sandbox.share).map((line) => line.split(' ')[1]);
+    expect(names()).toContain('x/y');
+    expect(names()).not.toContain('x\\y');
+    expect((await raw('PUT', '/..%5coutside%5csecret.txt', {}, 'kept in')).status).toBe(201);
+    expect(names()).toContain('..\\outside\\secret.txt');
+    expectOutsideUntouched();
+  });
 
   it('never serves, lists or writes through a symlink that leaves the share', async () => {
     for (const target of ['/link-file', '/link-out/secret.txt', '/dangling-out']) {

@@ -12,12 +12,13 @@ describe('parseRequestTarget', () => {
     ['http://host', []],
     ['/%252e%252e/x', ['%2e%2e', 'x']],
     ['/a%2fb', ['a', 'b']],
-    ['/a%5cb', ['a', 'b']],
+    ['/a%5cb', ['a\\b']],
+    ['/..%5cx', ['..\\x']],
   ])('%s → %j', (raw, segments) => {
     expect(parseRequestTarget(raw)).toMatchObject({ kind: 'inside', segments });
   });
 
-  it.each(['/..', '/../x', '/%2e%2e/x', '/..%2fx', '/..%5cx', '/a/../../x', 'http://h/../../etc/passwd'])(
+  it.each(['/..', '/../x', '/%2e%2e/x', '/..%2fx', '/a/../../x', 'http://h/../../etc/passwd'])(
     '%s escapes',
     (raw) => {
       expect(parseRequestTarget(raw).kind).toBe('escapes');
@@ -54,7 +55,7 @@ describe('parseRequestTarget', () => {
         if (parsed.kind !== 'inside') return;
         for (const segment of parsed.segments) {
           expect(['', '.', '..']).not.toContain(segment);
-          expect(segment).not.toMatch(/[/\\\0]/);
+          expect(segment).not.toMatch(/[/\0]/);
         }
       }),
     );
