@@ -208,3 +208,13 @@ export function sendText(
   res.setHeader('Content-Length', body.length);
   res.end(body);
 }
+
+/**
+ * An answer without a body. A 204 carries no Content-Length (RFC 9110 §8.6: a server must not send one with
+ * it; Node's server then adds no framing either); any other status says 0, so the connection stays usable.
+ */
+export function sendEmpty(res: http.ServerResponse, status: number): void {
+  res.statusCode = status;
+  if (status !== 204) res.setHeader('Content-Length', 0);
+  res.end();
+}

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ConnectionHost, sendText, type Exchange } from './connection-host';
+import { ConnectionHost, sendEmpty, sendText, type Exchange } from './connection-host';
 import { davCapabilities, type DavCapabilities } from './dav-capabilities';
 import { receiveFile } from './file-upload';
 import { serveFile } from './file-response';
@@ -345,12 +345,7 @@ export async function createMountedEngine(
     res.once('close', () => (gone = true));
     const result = await runNamespaceMethod(dispatch, placement, location, () => gone);
     if (result.status >= 200 && result.status < 300) afterNamespaceChange(dispatch.request);
-    if (result.message === undefined) {
-      res.statusCode = result.status;
-      res.setHeader('Content-Length', 0);
-      res.end();
-      return;
-    }
+    if (result.message === undefined) return sendEmpty(res, result.status);
     // A 405 here means the name changed kind since the table looked (MKCOL raced a PUT): say what it is now.
     const now = result.status === 405 ? ((await resourceKind(placement)) ?? 'missing') : undefined;
     const extra = now === undefined ? {} : { Allow: allowHeader(now, dispatch.readOnly) };

@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import type { Stats } from 'node:fs';
-import { sendText } from './connection-host';
+import { sendEmpty, sendText } from './connection-host';
 import { writeAll } from './file-calls';
 import { allowHeader } from './method-table';
 import { fileSystemRefusal } from './methods/file-system-refusal';
@@ -129,9 +129,7 @@ async function placeSmallFile(
 
 /** 201 for a new file, 204 for a replaced one, no body. */
 function answerCommitted(res: ServerResponse, replaced: boolean): void {
-  res.statusCode = replaced ? 204 : 201;
-  res.setHeader('Content-Length', 0);
-  res.end();
+  sendEmpty(res, replaced ? 204 : 201);
 }
 
 /** The refusal a file-system error a guest can cause deserves; any other error is a fault and rethrown. */

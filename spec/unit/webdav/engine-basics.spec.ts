@@ -168,6 +168,20 @@ describe('WebDAV engine basics', () => {
     }
   });
 
+  // RFC 9110 §8.6: a server must not send Content-Length with a 204; the connection must go on without it.
+  it('answers 204 without Content-Length, and the connection goes on after it', async () => {
+    const pipelined = [
+      'PUT /hello.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nnew',
+      'COPY /hello.txt HTTP/1.1\r\nHost: h\r\nDestination: /docs/a.txt\r\n\r\n',
+      'DELETE /docs/a.txt HTTP/1.1\r\nHost: h\r\n\r\n',
+      'GET /hello.txt HTTP/1.1\r\nHost: h\r\n\r\n',
+    ].join('');
+    const text = await rawExchange(engine, pipelined, (received) => received.endsWith('\r\n\r\nnew'));
+    const heads = text.split(/(?=HTTP\/1\.1 )/);
+    expect(heads.map((head) => head.slice(9, 12))).toEqual(['204', '204', '204', '200']);
+    for (const head of heads.slice(0, 3)) expect(head).not.toMatch(/content-length|transfer-encoding/i);
+  });
+
   it('reports each finished request', async () => {
     const records: RequestRecord[] = [];
     const unsubscribe = engine.onRequest((record) => records.push(record));
