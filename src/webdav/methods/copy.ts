@@ -5,7 +5,7 @@ import { pathBelow } from '../byte-path';
 import { freshTempName } from '../share-temp-files';
 import { refusedOutcome } from './file-system-refusal';
 import { LINK_REFUSAL, PATHS_TOO_LONG, TOO_DEEP, outcome, type MethodOutcome } from './method-outcome';
-import { removeEntry } from './remove-entry';
+import { replaceEntry } from './replace-entry';
 import { isPlan, planTransfer, type TransferRequest } from './transfer-plan';
 import { entryNames, fitsBelowPathMax, isGone, lstatIfThere, scanTree, type TreeBudget } from './tree-scan';
 
@@ -54,11 +54,7 @@ export async function copyEntry(
           : staged;
   }
   try {
-    if (plan.destinationExists) {
-      await removeEntry(space, plan.destination);
-      space.temps.deleted(plan.destination);
-    }
-    await fsp.rename(staging, plan.destination);
+    await replaceEntry(space, staging, await fsp.lstat(staging), plan.destination);
   } catch (error) {
     await fsp.rm(staging, { recursive: true, force: true });
     return refusedOutcome(error);

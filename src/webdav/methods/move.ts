@@ -1,16 +1,16 @@
-import { promises as fsp } from 'node:fs';
 import type { ShareNamespace } from '../share-namespace';
 import { refusedOutcome } from './file-system-refusal';
 import { LINK_REFUSAL, PATHS_TOO_LONG, TOO_DEEP, outcome, type MethodOutcome } from './method-outcome';
-import { removeEntry } from './remove-entry';
+import { replaceEntry } from './replace-entry';
 import { isPlan, planTransfer, type TransferRequest } from './transfer-plan';
 import { fitsBelowPathMax, scanTree } from './tree-scan';
 
 /**
  * MOVE (RFC 4918 §9.9); the engine holds the namespace lock exclusively around it: every refusal comes before anything changes; a folder is
  * first walked (without following links, within `maxEntries`) to refuse one that contains a symbolic link,
- * whose meaning a move could change; then the destination is replaced and the entry renamed. Uploads in
- * progress below the source move along with it.
+ * whose meaning a move could change; then the entry is renamed over the destination (replace-entry.ts: a
+ * rename that fails, say to another file system inside the share, leaves the destination as it was). Uploads
+ * in progress below the source move along with it.
  */
 export async function moveEntry(
   space: ShareNamespace,
@@ -34,11 +34,7 @@ export async function moveEntry(
       return outcome(414, TOO_DEEP);
   }
   try {
-    if (plan.destinationExists) {
-      await removeEntry(space, plan.destination);
-      space.temps.deleted(plan.destination);
-    }
-    await fsp.rename(plan.source, plan.destination);
+    await replaceEntry(space, plan.source, plan.sourceStats, plan.destination);
     space.temps.moved(plan.source, plan.destination);
   } catch (error) {
     return refusedOutcome(error);
