@@ -4,6 +4,7 @@ import { davCapabilities, type DavCapabilities } from './dav-capabilities';
 import { receiveFile } from './file-upload';
 import { serveFile } from './file-response';
 import { headerText } from './header-value';
+import { CHANGED_SINCE, evaluateConditions, hasConditions } from './http-preconditions';
 import { answerLock, answerUnlock, lockDiscoveryXml } from './locks/lock-handlers';
 import { LockTable } from './locks/lock-table';
 import { hrefOfPath } from './locks/lock-xml';
@@ -32,6 +33,7 @@ import type { Location } from './path-confinement';
 import { displayPath } from './request-target';
 import { ResourceStateStore } from './resource-state-store';
 import { ShareNamespace } from './share-namespace';
+import { statOrUndefined } from './stat-or-undefined';
 import { resolveShareRoot } from './share-root';
 import { resolveEngineOptions, type EngineOptions, type ShareConfig, type WebdavEngine } from './types';
 import { sendXml } from './xml-response';
@@ -215,6 +217,10 @@ export async function createMountedEngine(
       sendText(res, across.status, across.message + '\n');
       return undefined;
     }
+    if (await failsConditions(req, start, resolved)) {
+      sendText(res, 412, CHANGED_SINCE + '\n');
+      return undefined;
+    }
     const preconditions = await checkPreconditions(
       { locks, locate: locateReusing(resolved) },
       {
@@ -228,6 +234,27 @@ export async function createMountedEngine(
     if (preconditions.status === 412) sendText(res, 412, preconditions.message + '\n');
     else sendXml(res, 423, preconditions.xml);
     return undefined;
+  }
+
+  /**
+   * HTTP's conditions (If-Match, If-None-Match, If-Unmodified-Since) on any method but GET, HEAD and PUT, which
+   * judge them where they read or replace the file; here against the entry as resolved under the lock the
+   * method holds (DELETE, COPY, MOVE, ...), so nothing changes between the check and the change.
+   */
+  async function failsConditions(
+    req: IncomingMessage,
+    start: Omit<Dispatch, 'preconditions'>,
+    resolved: Resolved | undefined,
+  ): Promise<boolean> {
+    const { spec, placement, request } = start;
+    if (spec.route === 'get' || spec.route === 'head' || spec.route === 'put') return false;
+    if (placement.kind !== 'mount' || !hasConditions(req.headers)) return false;
+    const location = resolved?.location ?? (await locate(request.segments));
+    const current =
+      location.kind === 'inside' && location.exists
+        ? (location.stats ?? (await statOrUndefined(location.real)))
+        : undefined;
+    return evaluateConditions(req.headers, current, false) === 'failed';
   }
 
   /** `locate`, except that the request's own path is answered by its resolution under the lock it holds. */

@@ -1,11 +1,12 @@
 import { constants, type Stats } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseByteRange } from './byte-range';
-import { sendText } from './connection-host';
+import { sendEmpty, sendText } from './connection-host';
 import { contentTypeFor } from './content-type';
 import { entityTag } from './entity-tag';
 import { isAccessRefusal, poolFileCalls, type FileCalls } from './file-calls';
 import { headerText } from './header-value';
+import { CHANGED_SINCE, evaluateConditions } from './http-preconditions';
 import { allowHeader } from './method-table';
 import { MUX_MAX_PAYLOAD } from '../wire/constants';
 import { responseDrain } from './response-drain';
@@ -129,12 +130,9 @@ async function sendOpenedFile(
   res.setHeader('ETag', etag);
   res.setHeader('Last-Modified', lastModified);
   res.setHeader('Accept-Ranges', 'bytes');
-  const precondition = evaluatePreconditions(req, etag, stats);
-  if (precondition !== undefined) {
-    res.statusCode = precondition;
-    res.end();
-    return;
-  }
+  const verdict = evaluateConditions(req.headers, stats, true);
+  if (verdict === 'not-modified') return sendEmpty(res, 304);
+  if (verdict === 'failed') return sendText(res, 412, CHANGED_SINCE + '\n');
 
   const range = rangeApplies(req, etag, lastModified)
     ? parseByteRange(req.headers.range, stats.size)
@@ -197,25 +195,6 @@ async function sendRange(file: OpenFile, res: ServerResponse, start: number, end
     largeReads.giveAllBack();
     throw error;
   }
-}
-
-function evaluatePreconditions(req: IncomingMessage, etag: string, stats: Stats): number | undefined {
-  const ifMatch = req.headers['if-match'];
-  if (ifMatch !== undefined && !matchesTag(ifMatch, etag, false)) return 412;
-  const ifNoneMatch = req.headers['if-none-match'];
-  if (ifNoneMatch !== undefined) return matchesTag(ifNoneMatch, etag, true) ? 304 : undefined;
-  const ifModifiedSince = Date.parse(req.headers['if-modified-since'] ?? '');
-  if (!Number.isNaN(ifModifiedSince) && Math.floor(stats.mtimeMs / 1000) * 1000 <= ifModifiedSince)
-    return 304;
-  return undefined;
-}
-
-function matchesTag(header: string, etag: string, weak: boolean): boolean {
-  const bare = (tag: string) => (weak ? tag.replace(/^W\//, '') : tag);
-  return header
-    .split(',')
-    .map((tag) => tag.trim())
-    .some((tag) => tag === '*' || bare(tag) === bare(etag));
 }
 
 /** If-Range: serve the range only while the validator still matches, else the whole file. */

@@ -1,9 +1,10 @@
 import { promises as fsp } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import type { Stats } from 'node:fs';
 import { sendEmpty, sendText } from './connection-host';
 import { writeAll } from './file-calls';
+import { CHANGED_SINCE, evaluateConditions } from './http-preconditions';
 import { allowHeader } from './method-table';
 import { fileSystemRefusal } from './methods/file-system-refusal';
 import type { Location } from './path-confinement';
@@ -44,7 +45,7 @@ export async function receiveFile(
 ): Promise<void> {
   const small = declaredSmallLength(req);
   if (small !== undefined) return receiveSmallFile(req, res, space, segments, onBytes, small);
-  const opened = await space.lock.exclusive(() => openUpload(space, segments));
+  const opened = await space.lock.exclusive(() => openUpload(space, segments, req.headers));
   if (opened.kind === 'refused') return answerRefusal(res, opened);
 
   try {
@@ -56,7 +57,7 @@ export async function receiveFile(
     if (refusal === undefined) throw error;
     return sendText(res, refusal.status, refusal.message + '\n');
   }
-  const outcome = await space.lock.exclusive(() => commitUpload(space, segments, opened));
+  const outcome = await space.lock.exclusive(() => commitUpload(space, segments, req.headers, opened));
   if (outcome.kind === 'refused') return answerRefusal(res, outcome);
   answerCommitted(res, outcome.replaced);
 }
@@ -82,7 +83,7 @@ async function receiveSmallFile(
   if (read === undefined) return; // the guest went away before the body was complete
   // Neither can happen (the parser stops a body at its Content-Length, at most FREE_BODY_BYTES here).
   if (read.kind !== 'complete') throw new Error(`a small upload's body was refused: ${read.kind}`);
-  const outcome = await space.lock.exclusive(() => placeSmallFile(space, segments, read.body));
+  const outcome = await space.lock.exclusive(() => placeSmallFile(space, segments, req.headers, read.body));
   if (outcome.kind === 'refused') return answerRefusal(res, outcome);
   answerCommitted(res, outcome.replaced);
 }
@@ -97,10 +98,11 @@ function declaredSmallLength(req: IncomingMessage): number | undefined {
 async function placeSmallFile(
   space: ShareNamespace,
   segments: readonly string[],
+  headers: IncomingHttpHeaders,
   body: Buffer,
 ): Promise<Commit> {
   const calls = space.calls; // on the event loop where the share is local (file-calls.ts)
-  const target = await uploadTarget(space, segments);
+  const target = await uploadTarget(space, segments, headers);
   if (target.kind === 'refused') return target;
   const { tempReal, existing } = target;
   let fd: number;
@@ -149,22 +151,30 @@ type UploadTarget = {
   readonly tempReal: string;
 };
 
-/** Resolves an upload's target (to be called under the namespace lock) and refuses what cannot be written. */
+/**
+ * Resolves an upload's target (to be called under the namespace lock) and refuses what cannot be written, or
+ * may not be by the request's conditions (If-Match and the like: 412).
+ */
 async function uploadTarget(
   space: ShareNamespace,
   segments: readonly string[],
+  headers: IncomingHttpHeaders,
 ): Promise<UploadTarget | Refusal> {
   const location = await space.locate(segments);
   if (location.kind === 'outside') return refused(403, 'The path leaves the shared folder.');
   const existing = await existingAt(location);
-  const problem = await problemWithTarget(space, location.real, existing);
+  const problem = await problemWithTarget(space, location.real, existing, headers);
   if (problem) return problem;
   const tempReal = path.join(path.dirname(location.real), freshTempName());
   return { kind: 'target', real: location.real, existing, replaces: location.exists, tempReal };
 }
 
-async function openUpload(space: ShareNamespace, segments: readonly string[]): Promise<Opened | Refusal> {
-  const target = await uploadTarget(space, segments);
+async function openUpload(
+  space: ShareNamespace,
+  segments: readonly string[],
+  headers: IncomingHttpHeaders,
+): Promise<Opened | Refusal> {
+  const target = await uploadTarget(space, segments, headers);
   if (target.kind === 'refused') return target;
   const { tempReal } = target;
   let handle: fsp.FileHandle;
@@ -193,9 +203,10 @@ type Place = {
 async function commitUpload(
   space: ShareNamespace,
   segments: readonly string[],
+  headers: IncomingHttpHeaders,
   upload: Opened,
 ): Promise<Commit> {
-  const place = await placeForCommit(space, segments, upload);
+  const place = await placeForCommit(space, segments, headers, upload);
   if (place.kind === 'refused') {
     await discardUpload(space, upload);
     return place;
@@ -218,11 +229,13 @@ async function commitUpload(
 
 /**
  * Where the finished upload goes, resolved again now: the temp file must still be ours (same device and
- * inode as the descriptor) and in the folder the target now resolves to.
+ * inode as the descriptor) and in the folder the target now resolves to, and the request's conditions must
+ * still hold for what is there now (the host may have changed it while the body streamed).
  */
 async function placeForCommit(
   space: ShareNamespace,
   segments: readonly string[],
+  headers: IncomingHttpHeaders,
   upload: Opened,
 ): Promise<Place | Refusal> {
   const tempReal = space.temps.where(upload.id);
@@ -231,7 +244,7 @@ async function placeForCommit(
   if (location.kind === 'outside' || path.dirname(location.real) !== path.dirname(tempReal))
     return refused(409, MOVED_AWAY);
   const existing = await existingAt(location);
-  const problem = await problemWithTarget(space, location.real, existing);
+  const problem = await problemWithTarget(space, location.real, existing, headers);
   return problem ?? { kind: 'place', tempReal, target: location.real, replaces: location.exists, existing };
 }
 
@@ -259,13 +272,19 @@ async function existingAt(location: Extract<Location, { kind: 'inside' }>): Prom
   return location.stats ?? (await statOrUndefined(location.real));
 }
 
-/** What keeps an upload from replacing the target (`existing`: its stats, if anything is there). */
+/**
+ * What keeps an upload from replacing the target (`existing`: its stats, if anything is there): what it is,
+ * the host's permissions, then the request's conditions (RFC 9110 §13.2.1: only where the upload could go on).
+ */
 async function problemWithTarget(
   space: ShareNamespace,
   real: string,
   existing: Stats | undefined,
+  headers: IncomingHttpHeaders,
 ): Promise<Refusal | undefined> {
-  return problemWithStats(existing) ?? (await problemWithWriting(space, real, existing));
+  const problem = problemWithStats(existing) ?? (await problemWithWriting(space, real, existing));
+  if (problem !== undefined) return problem;
+  return evaluateConditions(headers, existing, false) === 'failed' ? refused(412, CHANGED_SINCE) : undefined;
 }
 
 /**
