@@ -160,7 +160,7 @@ export async function createMountedEngine(
     const body = await readBody(req, res, exchange, spec);
     if (body.kind === 'refused') return;
     const lock = placement.mount.space.lock;
-    const task = async () => {
+    const task = async (leaveLock: () => void = () => undefined) => {
       const location = await placement.mount.space.locate(placement.inner);
       const kind = await kindOfLocation(location);
       if (kind !== undefined && !isAllowed(spec, kind, readOnly)) return refuse(res, spec, kind, readOnly);
@@ -168,7 +168,7 @@ export async function createMountedEngine(
       const resolved = { segments: request.segments, location };
       const checked = await checkRequest(req, res, { ...start, kind }, resolved);
       if (checked === undefined) return;
-      return answer(req, res, exchange, checked, placement, body.root, resolved);
+      return answer(req, res, exchange, checked, placement, body.root, resolved, leaveLock);
     };
     return mode === 'shared' ? lock.shared(task) : lock.exclusive(task);
   }
@@ -189,7 +189,9 @@ export async function createMountedEngine(
     const space = placement.mount.space;
     switch (dispatch.spec.namespaceLock) {
       case 'shared':
-        return space.lock.shared(() => answer(req, res, exchange, dispatch, placement, body.root, undefined));
+        return space.lock.shared((leaveLock) =>
+          answer(req, res, exchange, dispatch, placement, body.root, undefined, leaveLock),
+        );
       case 'exclusive':
         return space.lock.exclusive(() =>
           answer(req, res, exchange, dispatch, placement, body.root, undefined),
@@ -264,7 +266,10 @@ export async function createMountedEngine(
       sameSegments(segments, resolved.segments) ? Promise.resolve(resolved.location) : locate(segments);
   }
 
-  /** The answer of a method the table accepted for a path inside a mount. */
+  /**
+   * The answer of a method the table accepted for a path inside a mount. `leaveLock` gives up the namespace
+   * lock the answer runs under before it ends (PROPFIND, once it only waits for the guest to read).
+   */
   async function answer(
     req: IncomingMessage,
     res: ServerResponse,
@@ -273,6 +278,7 @@ export async function createMountedEngine(
     placement: InMount,
     xml: XmlElement | undefined,
     resolved: Resolved | undefined,
+    leaveLock: () => void = () => undefined,
   ): Promise<void> {
     const { request, spec } = dispatch;
     const space = placement.mount.space;
@@ -296,6 +302,7 @@ export async function createMountedEngine(
           request: propfind,
           locate: locateHere,
           state: propfindState,
+          leaveLock,
         };
         return answerPropfind(input, res);
       }

@@ -12,8 +12,12 @@ export class NamespaceLock {
   private writer = false;
   private readonly queue: Waiter[] = [];
 
-  /** Runs `task` alongside other shared tasks, never alongside an exclusive one. */
-  shared<T>(task: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `task` alongside other shared tasks, never alongside an exclusive one. The task may give the lock up
+   * before it ends (`leave`), once what is left of it needs no protection: a listing that is only waiting for
+   * the guest to read its answer must not hold every writer, and every request queued behind one, meanwhile.
+   */
+  shared<T>(task: (leave: () => void) => Promise<T>): Promise<T> {
     return this.run('shared', task);
   }
 
@@ -22,15 +26,21 @@ export class NamespaceLock {
     return this.run('exclusive', task);
   }
 
-  private run<T>(kind: Waiter['kind'], task: () => Promise<T>): Promise<T> {
+  private run<T>(kind: Waiter['kind'], task: (leave: () => void) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({
         kind,
         start: () => {
+          let held = true;
+          const leave = () => {
+            if (!held) return;
+            held = false;
+            this.release(kind);
+          };
           Promise.resolve()
-            .then(task)
+            .then(() => task(leave))
             .then(resolve, reject)
-            .finally(() => this.release(kind));
+            .finally(leave);
         },
       });
       this.pump();

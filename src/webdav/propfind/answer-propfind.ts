@@ -61,6 +61,13 @@ export interface PropfindInput {
   readonly locate: (segments: readonly string[]) => Promise<Location>;
   /** Dead properties and locks, when the engine keeps any; without it none exist. */
   readonly state?: PropfindState;
+  /**
+   * Gives up the namespace lock the answer was started under. Called before the answer first waits for the
+   * guest to read (past HELD_ANSWER_BYTES): from then on it only stats entries already listed, by path, each
+   * checked as before (visibility.ts), and one guest that stops reading must not stall every writer, and every
+   * request queued behind a writer, until its connection times out.
+   */
+  readonly leaveLock?: () => void;
 }
 
 /** What the engine keeps about share paths ("/a/b", "/" for the root) beyond the file system. */
@@ -105,7 +112,7 @@ export async function answerPropfind(input: PropfindInput, res: ServerResponse):
   const base = `${origin}/${input.segments.map(encodeSegment).join('/')}`;
   const selfPath = `/${input.segments.join('/')}`;
   if (depth !== '1' || !stats.isDirectory()) {
-    const writer = new MultistatusWriter(input.request, input.state, propfindAnswer(res));
+    const writer = new MultistatusWriter(input.request, input.state, propfindAnswer(res, input.leaveLock));
     await addSelf(writer, location.real, base, selfPath, input.segments, stats);
     return writer.finish();
   }
@@ -113,7 +120,7 @@ export async function answerPropfind(input: PropfindInput, res: ServerResponse):
   const endTurn = await listingTurns.acquire();
   try {
     if (res.destroyed) return;
-    const answer = propfindAnswer(res);
+    const answer = propfindAnswer(res, input.leaveLock);
     const writer = new MultistatusWriter(input.request, input.state, answer);
     const children = await readChildren(location.real, selfPath);
     // What the guest can multiply (locks, dead properties, requested names) is counted before anything is
@@ -134,12 +141,9 @@ export async function answerPropfind(input: PropfindInput, res: ServerResponse):
   }
 }
 
-function propfindAnswer(res: ServerResponse): StreamedAnswer {
-  return new StreamedAnswer(res, 207, {
-    'Content-Type': 'application/xml; charset=utf-8',
-    DAV: '1,2',
-    'MS-Author-Via': 'DAV',
-  });
+function propfindAnswer(res: ServerResponse, beforeWaiting: (() => void) | undefined): StreamedAnswer {
+  const headers = { 'Content-Type': 'application/xml; charset=utf-8', DAV: '1,2', 'MS-Author-Via': 'DAV' };
+  return new StreamedAnswer(res, 207, headers, beforeWaiting);
 }
 
 /** The entry of the resource the PROPFIND names. */

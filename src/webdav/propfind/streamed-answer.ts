@@ -43,10 +43,15 @@ export class StreamedAnswer {
   /** Set once `heldPieces` refused a piece: the answer is not held back any more. */
   private overBudget = false;
 
+  /**
+   * @param beforeWaiting runs before the answer first waits for the socket to drain, i.e. for the guest to
+   *   read (PROPFIND gives up its namespace lock there).
+   */
   constructor(
     private readonly res: ServerResponse,
     private readonly status: number,
     private readonly headers: OutgoingHttpHeaders,
+    private readonly beforeWaiting: () => void = () => undefined,
   ) {
     this.reserved = new ResponseHolds(heldPieces, res);
   }
@@ -133,6 +138,7 @@ export class StreamedAnswer {
     let ready = true;
     for (const piece of this.take()) if (!this.isClosed) ready = this.res.write(piece);
     if (ready || this.isClosed) return;
+    this.beforeWaiting();
     await responseDrain(this.res); // once closed, isClosed says so to the next write
   }
 }
