@@ -123,7 +123,8 @@ export function readXml(body: Buffer, limits: XmlLimits = DEFAULT_XML_LIMITS): X
   };
   const endRun = (): void => {
     const open = stack.at(-1);
-    if (open !== undefined && run.length > 0) open.children.push({ kind: 'text', text: run.join('') });
+    if (open !== undefined && run.length > 0)
+      open.children.push({ kind: 'text', text: detached(run.join('')) });
     run = [];
     runBytes = 0;
   };
@@ -180,8 +181,8 @@ export function readXml(body: Buffer, limits: XmlLimits = DEFAULT_XML_LIMITS): X
   });
   parser.on('opentag', (tag) => {
     stack.push({
-      namespace: tag.uri,
-      local: tag.local,
+      namespace: detached(tag.uri),
+      local: detached(tag.local),
       attributes: attributesOf(tag),
       children: [],
     });
@@ -213,9 +214,24 @@ function attributesOf(tag: SaxesTagNS): XmlAttribute[] {
   const list: XmlAttribute[] = [];
   for (const attribute of Object.values(tag.attributes) as SaxesAttributeNS[]) {
     if (attribute.prefix === 'xmlns' || attribute.name === 'xmlns') continue;
-    list.push({ namespace: attribute.uri, local: attribute.local, value: attribute.value });
+    list.push({
+      namespace: detached(attribute.uri),
+      local: detached(attribute.local),
+      value: detached(attribute.value),
+    });
   }
   return list;
+}
+
+/**
+ * The string as a copy of its own. saxes hands out names, values and text as slices of the whole decoded
+ * body, and V8 keeps a slice of 13 characters or more as a view that holds its parent alive: a stored
+ * 20-character property value kept its 1 MiB PROPPATCH body, so the property budgets counted a thousandth
+ * of what was held, and a guest's PROPPATCHes or LOCK owners ran the process out of heap (session 22). Every
+ * string the tree keeps goes through here; shorter ones are copies already.
+ */
+function detached(text: string): string {
+  return text.length < 13 ? text : Buffer.from(text, 'utf8').toString('utf8');
 }
 
 function overLimit(status: 400 | 413, reason: string, work: number): XmlRead {
