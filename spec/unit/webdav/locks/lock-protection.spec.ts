@@ -50,6 +50,24 @@ describe('lock protection', () => {
     expect(firstUnsatisfied([exclusive, one, two], new Set([one.token]))).toBe(exclusive);
   });
 
+  // 10,000 shared locks on `/` and a request submitting the last one's token held the event loop for over a
+  // minute: every shared lock looked for a submitted holder among all the others.
+  it('judges many shared locks with work linear in their number', () => {
+    const table = new LockTable(5000);
+    const shared = Array.from({ length: 4000 }, () => lock(table, '/', { scope: 'shared' }));
+    const last = shared.at(-1)?.token ?? '';
+    let lookups = 0;
+    const submitted = new (class extends Set<string> {
+      override has(token: string): boolean {
+        lookups += 1;
+        return super.has(token);
+      }
+    })([last]);
+    expect(firstUnsatisfied(shared, submitted)).toBeUndefined();
+    expect(firstUnsatisfied(shared, new Set())).toBe(shared[0]);
+    expect(lookups).toBeLessThanOrEqual(2 * shared.length);
+  });
+
   it('knows the parent of a share path', () => {
     expect(parentOf('/a/b')).toBe('/a');
     expect(parentOf('/a')).toBe('/');
