@@ -55,7 +55,8 @@ export async function receiveFile(
     if (req.destroyed && !req.complete) return; // the guest went away
     const refusal = fileSystemRefusal(error);
     if (refusal === undefined) throw error;
-    return sendText(res, refusal.status, refusal.message + '\n');
+    // The body's rest is still coming and will not be read: the connection ends after this answer.
+    return sendText(res, refusal.status, refusal.message + '\n', { Connection: 'close' });
   }
   const outcome = await space.lock.exclusive(() => commitUpload(space, segments, req.headers, opened));
   if (outcome.kind === 'refused') return answerRefusal(res, outcome);

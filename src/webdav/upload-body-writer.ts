@@ -37,7 +37,8 @@ export interface WritableHandle {
 /**
  * Writes a request body into a descriptor we keep (closing it is the caller's job) and settles when every
  * byte is on its way to the disk: resolves after the body ended and the last batch was written; rejects when
- * a write fails (the body is destroyed then, as the rest can go nowhere) or when the body is cut off before
+ * a write fails (the body is paused then, unread: the caller answers and closes the connection) or when the
+ * body is cut off before
  * its end (after any write in flight has finished, so the caller may close the descriptor).
  *
  * Chunks are gathered into batches of `batchBytes`, without copying (but for small ones: chunk-gatherer.ts);
@@ -93,7 +94,9 @@ export function writeUploadBody(
       writing = true;
       writeAllOf(handle, pieces).then(afterWrite, (error: unknown) => {
         writing = false;
-        body.destroy();
+        // The rest can go nowhere, but the connection stays: the caller answers (507 for a full disk) and
+        // closes it after the answer. Destroying the body here took the connection down unanswered.
+        body.pause();
         settle(error);
       });
     };

@@ -24,6 +24,14 @@ export function fileSystemRefusal(error: unknown): { status: number; message: st
       return { status: 409, message: 'Something else appeared at this name; try again.' };
     case 'EXDEV':
       return { status: 502, message: 'The destination is on another file system; move it on the host.' };
+    case 'EFBIG':
+      return { status: 413, message: 'The file is larger than the host file system allows.' };
+    case 'EBUSY':
+      return {
+        status: 409,
+        message:
+          'The host is using this folder (a mount point, or a file system busy); change it on the host.',
+      };
     default:
       return undefined;
   }
