@@ -44,6 +44,13 @@ export interface LoopState<S = unknown> {
   /** Clients that want more credit than the global cap allowed, in the order they asked (fairness). */
   readonly waiting: readonly ClientId[];
   readonly readingPaused: boolean;
+  /**
+   * Connections refused since the last tick (a guest that floods new connection ids past `maxClients` gets a
+   * close frame for each, but one event per tick: the first, then on the tick how many more).
+   */
+  readonly refusedSinceTick: number;
+  /** The last connection refused (the id a tick's count of more refusals names). */
+  readonly lastRefusedId: ClientId;
   /** What the last input asked the outside world to do. */
   readonly effects: readonly Effect<S>[];
 }
@@ -56,6 +63,8 @@ export const initialLoopState: LoopState<never> = {
   nextGeneration: 1,
   waiting: [],
   readingPaused: false,
+  refusedSinceTick: 0,
+  lastRefusedId: '',
   effects: [],
 };
 

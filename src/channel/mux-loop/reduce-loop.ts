@@ -73,6 +73,8 @@ class Step<S> {
   private nextGeneration: number;
   private waiting: ClientId[];
   private readingPaused: boolean;
+  private refusedSinceTick: number;
+  private lastRefusedId: ClientId;
   private readonly effects: Effect<S>[] = [];
   private readonly wantCredit: ClientId[] = [];
 
@@ -87,6 +89,8 @@ class Step<S> {
     this.nextGeneration = state.nextGeneration;
     this.waiting = [...state.waiting];
     this.readingPaused = state.readingPaused;
+    this.refusedSinceTick = state.refusedSinceTick;
+    this.lastRefusedId = state.lastRefusedId;
   }
 
   emit(event: LoopEvent): void {
@@ -113,13 +117,11 @@ class Step<S> {
       return;
     }
     if (this.clients.size >= this.limits.maxClients) {
-      // Tell the guest at once instead of leaving its HTTP client hanging.
+      // Tell the guest at once instead of leaving its HTTP client hanging; tell the user once per tick.
       this.effects.push({ kind: 'send-frames', id, payloads: CLOSE });
-      this.emit({
-        kind: 'client-refused',
-        id,
-        reason: `more than ${this.limits.maxClients} open connections`,
-      });
+      if (this.refusedSinceTick === 0) this.emit({ kind: 'client-refused', id, reason: this.refusal() });
+      this.refusedSinceTick += 1;
+      this.lastRefusedId = id;
       return;
     }
     const opened: ClientState = {
@@ -177,8 +179,24 @@ class Step<S> {
     this.wantCredit.push(key.id);
   }
 
-  /** Time passed: close sessions that are stuck holding request bytes, and collect forgotten ones. */
+  private refusal(): string {
+    return `more than ${this.limits.maxClients} open connections`;
+  }
+
+  /**
+   * Time passed: report the connections refused since the last tick beyond the first, close sessions that are
+   * stuck holding request bytes, and collect forgotten ones.
+   */
   tick(): void {
+    if (this.refusedSinceTick > 1) {
+      const more = this.refusedSinceTick - 1;
+      this.emit({
+        kind: 'client-refused',
+        id: this.lastRefusedId,
+        reason: `${more} more connection${more === 1 ? '' : 's'} refused since: ${this.refusal()}`,
+      });
+    }
+    this.refusedSinceTick = 0;
     const { stalledTicks, idleTicks } = this.limits;
     for (const client of [...this.clients.values()]) {
       const aged: ClientState = {
@@ -359,6 +377,8 @@ class Step<S> {
       nextGeneration: this.nextGeneration,
       waiting: this.waiting,
       readingPaused: this.readingPaused,
+      refusedSinceTick: this.refusedSinceTick,
+      lastRefusedId: this.lastRefusedId,
       effects: this.effects,
     };
   }

@@ -193,6 +193,13 @@ function closeSocket(socket: Socket): void {
   socket.end();
 }
 
+/**
+ * Bytes waiting in the SPICE socket's write buffer above which reading pauses until it drains. Response frames
+ * hold credits until written, so they alone stay under 4 MiB (LoopLimits.creditsTotal of 64 KiB each); above
+ * this bound the rest is frames the guest caused without a credit.
+ */
+export const UNSENT_BYTES_READING_PAUSES = 6 * 1024 * 1024;
+
 function readMessages(socket: Socket, outcome: LinkOutcome, options: ChannelOptions) {
   return socketChunks(socket, outcome.leftover, outcome.ended).pipe(
     // Bodies as the pieces they arrived in: a 64 KiB data message spans two socket reads and is not joined.
@@ -207,7 +214,10 @@ function readMessages(socket: Socket, outcome: LinkOutcome, options: ChannelOpti
  * (held-replies.ts: bounded, coalesced) and reading pauses, so a server that sends and never reads gets TCP
  * back-pressure instead of an ever-growing queue; on 'drain' the held replies go out first (before the mux
  * frames the flush tracker releases on the same event) and reading resumes. The layer above may pause
- * reading too (its own buffers); the socket reads only when neither wants it paused.
+ * reading too (its own buffers); the socket reads only when neither wants it paused. Reading pauses as well
+ * while more than UNSENT_BYTES_READING_PAUSES wait in the socket's write buffer: frames that answer the guest
+ * without a credit (a refused connection's close) would otherwise pile up there without bound while a server
+ * that does not read (its guest does not read the port) goes on delivering the guest's new connections.
  */
 function messageHandling(
   socket: Socket,
@@ -257,6 +267,7 @@ function messageHandling(
       if (below && belowHighWater === index) belowHighWater += 1;
     }
     socket.uncork();
+    if (socket.writableLength > UNSENT_BYTES_READING_PAUSES) updateReading();
     return belowHighWater;
   };
 
@@ -297,7 +308,8 @@ function messageHandling(
 
   const updateReading = () => {
     if (socket.destroyed) return;
-    if (pausedAbove || heldReplyCount(held) > 0) socket.pause();
+    if (pausedAbove || heldReplyCount(held) > 0 || socket.writableLength > UNSENT_BYTES_READING_PAUSES)
+      socket.pause();
     else socket.resume();
   };
 
