@@ -1,4 +1,18 @@
-import { catchError, defer, EMPTY, filter, first, map, merge, type Observable, of, timeout } from 'rxjs';
+import {
+  catchError,
+  concat,
+  defer,
+  EMPTY,
+  filter,
+  finalize,
+  first,
+  map,
+  merge,
+  type Observable,
+  of,
+  Subject,
+  timeout,
+} from 'rxjs';
 import type { ShareSpec } from '../../channel/mux-loop/loop-messages';
 import type { SharingCommand, SharingEvent } from '../sharing/sharing-types';
 import { describeShare } from './describe-share';
@@ -58,7 +72,28 @@ export function executeControl(request: ControlRequest, target: ControlTarget): 
   }
 }
 
+/** Per target, what completes once the last command in line is done (completed at once when none is). */
+const lastInLine = new WeakMap<ControlTarget, Observable<never>>();
+
+/**
+ * Sends a command and answers with its outcome, the first event that reports one. Commands that await an
+ * outcome run one at a time per target (control-socket clients and the terminal alike): two clients' `share`
+ * at once each took the first outcome reported, so one could get the other's (session 22).
+ */
 function sendAndAwait(
+  target: ControlTarget,
+  command: SharingCommand,
+  outcome: (event: SharingEvent) => ControlReply | undefined,
+): Observable<ControlReply> {
+  return defer(() => {
+    const before = lastInLine.get(target) ?? EMPTY;
+    const done = new Subject<never>(); // once completed, completes every later subscriber at once
+    lastInLine.set(target, done);
+    return concat(before, awaitOutcome(target, command, outcome)).pipe(finalize(() => done.complete()));
+  });
+}
+
+function awaitOutcome(
   target: ControlTarget,
   command: SharingCommand,
   outcome: (event: SharingEvent) => ControlReply | undefined,

@@ -1,4 +1,4 @@
-import { Subject } from 'rxjs';
+import { mergeMap, Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import type { SharingCommand, SharingEvent } from '../../../../src/edge/sharing/sharing-types';
 import { executeControl, type ControlTarget } from '../../../../src/edge/control/execute-control';
@@ -48,6 +48,35 @@ describe('executeControl', () => {
         r: { ok: false, error: 'cannot share /gone: no such folder' },
       });
     });
+  });
+
+  // Two clients' share commands at once each took the first outcome reported (session 22): B, whose folder
+  // did not exist, was told A's folder was shared. The second now waits until the first has its answer.
+  it('runs commands that await an outcome one at a time, each answered by its own', () => {
+    const sent: SharingCommand[] = [];
+    scheduler().run(({ hot, cold, expectObservable }) => {
+      const events$ = hot<SharingEvent>('--a--f', {
+        a: { kind: 'sharing-started', share: { path: '/a', readOnly: false } },
+        f: { kind: 'share-failed', share: { path: '/gone', readOnly: false }, message: 'no such folder' },
+      });
+      const target: ControlTarget = {
+        events$,
+        send: (c) => sent.push(c),
+        status: () => statusReport(INITIAL_STATUS, 0),
+      };
+      const first = executeControl({ kind: 'share', path: '/a', readOnly: false }, target);
+      const second = cold('-(x|)').pipe(
+        mergeMap(() => executeControl({ kind: 'share', path: '/gone', readOnly: false }, target)),
+      );
+      expectObservable(first).toBe('   --(r|)', { r: { ok: true, shared: { path: '/a', readOnly: false } } });
+      expectObservable(second).toBe('  -----(r|)', {
+        r: { ok: false, error: 'cannot share /gone: no such folder' },
+      });
+    });
+    expect(sent).toEqual([
+      { kind: 'share', path: '/a', readOnly: false },
+      { kind: 'share', path: '/gone', readOnly: false },
+    ]);
   });
 
   it('reports a stop', () => {
