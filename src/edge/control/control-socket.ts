@@ -1,7 +1,7 @@
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { createInterface } from 'node:readline';
-import { concatMap, from, Subject } from 'rxjs';
+import { StringDecoder } from 'node:string_decoder';
+import { concatMap, EMPTY, finalize, type Observable, of, Subject } from 'rxjs';
 import { parseControlJson } from './control-request';
 import { executeControl, type ControlReply, type ControlTarget } from './execute-control';
 
@@ -41,32 +41,88 @@ export async function openControlSocket(
   };
 }
 
+/** The longest request line taken: far above any real request, far below what would cost memory. */
+export const MAX_CONTROL_LINE_BYTES = 64 * 1024;
+
+/** Requests read and not yet answered on one connection before it stops reading (a client that never reads). */
+const MAX_UNANSWERED_LINES = 16;
+
+/**
+ * One client: lines in, one reply per request line out, in order. Reading pauses while replies back up (a
+ * client that sends and never reads) and a line over MAX_CONTROL_LINE_BYTES ends the connection after an error
+ * reply. A client that goes away, at any moment, only ends its own connection: the share goes on (readline,
+ * used until session 22, re-emitted the socket's ECONNRESET as an unhandled error that ended the process, and
+ * held a line of any length).
+ */
 function serveConnection(socket: Socket, target: ControlTarget, cwd: string, connections: Set<Socket>): void {
   connections.add(socket);
   socket.on('error', () => socket.destroy());
   const lines = new Subject<string>();
+  let unanswered = 0;
+  const updateReading = (): void => {
+    if (socket.destroyed) return;
+    if (unanswered >= MAX_UNANSWERED_LINES || socket.writableNeedDrain) socket.pause();
+    else socket.resume();
+  };
+  socket.on('drain', updateReading);
   const replies = lines
     .pipe(
       concatMap((line) => {
         const parsed = parseControlJson(line, cwd);
-        if (parsed.kind === 'empty') return [];
-        if (parsed.kind === 'invalid') return [{ ok: false, error: parsed.message } satisfies ControlReply];
-        return from(executeControl(parsed.request, target));
+        const reply$: Observable<ControlReply> =
+          parsed.kind === 'empty'
+            ? EMPTY
+            : parsed.kind === 'invalid'
+              ? of({ ok: false, error: parsed.message })
+              : executeControl(parsed.request, target);
+        return reply$.pipe(
+          finalize(() => {
+            unanswered -= 1;
+            updateReading();
+          }),
+        );
       }),
     )
     .subscribe({
       next: (reply) => {
         if (!socket.destroyed) socket.write(`${JSON.stringify(reply)}\n`);
+        updateReading();
       },
       // Every line answered and the client sent no more: close our side too.
       complete: () => socket.end(),
     });
-  const reader = createInterface({ input: socket, crlfDelay: Infinity });
-  reader.on('line', (line) => lines.next(line));
-  reader.once('close', () => lines.complete());
+  const take = (line: string): void => {
+    unanswered += 1;
+    lines.next(line.endsWith('\r') ? line.slice(0, -1) : line);
+    updateReading();
+  };
+  const decoder = new StringDecoder('utf8');
+  let partial = '';
+  socket.on('data', (chunk: Buffer) => {
+    partial += decoder.write(chunk);
+    let newline = partial.indexOf('\n');
+    while (newline !== -1) {
+      take(partial.slice(0, newline));
+      partial = partial.slice(newline + 1);
+      newline = partial.indexOf('\n');
+    }
+    if (Buffer.byteLength(partial, 'utf8') > MAX_CONTROL_LINE_BYTES) {
+      partial = '';
+      socket.pause();
+      socket.removeAllListeners('data');
+      const error = `a request line is longer than ${MAX_CONTROL_LINE_BYTES} bytes; send one JSON object per line`;
+      socket.end(`${JSON.stringify({ ok: false, error } satisfies ControlReply)}\n`);
+      replies.unsubscribe();
+    }
+  });
+  socket.once('end', () => {
+    const last = partial + decoder.end();
+    partial = '';
+    if (last !== '') take(last);
+    lines.complete();
+  });
   socket.once('close', () => {
     connections.delete(socket);
-    reader.close();
     replies.unsubscribe();
   });
 }

@@ -5,7 +5,12 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subject } from 'rxjs';
-import { openControlSocket, type ControlSocket } from '../../../../src/edge/control/control-socket';
+import {
+  MAX_CONTROL_LINE_BYTES,
+  openControlSocket,
+  type ControlSocket,
+} from '../../../../src/edge/control/control-socket';
+import { until } from '../../webdav/support/until';
 import type { ControlTarget } from '../../../../src/edge/control/execute-control';
 import { INITIAL_STATUS, statusReport } from '../../../../src/edge/control/sharing-status';
 import type { SharingCommand, SharingEvent } from '../../../../src/edge/sharing/sharing-types';
@@ -87,5 +92,44 @@ describe('control socket', () => {
       { ok: true, stopped: true },
       { ok: true, status: expect.objectContaining({ shared: null }) },
     ]);
+  });
+
+  // A script that sends and quits without reading (or a client killed meanwhile) made readline re-emit the
+  // socket's ECONNRESET as an unhandled error, which ended the process and the share (session 22).
+  it('outlives a client that goes away without reading its replies', async () => {
+    let statusCalls = 0;
+    const { target } = slowTarget();
+    const counting: ControlTarget = { ...target, status: () => (statusCalls++, target.status()) };
+    const path = join(dir, 'sw.sock');
+    control = await openControlSocket(path, counting, '/w');
+    const uncaught: unknown[] = [];
+    const record = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', record);
+    try {
+      const client = connect(path);
+      client.pause(); // the replies stay unread: closing then resets the connection
+      client.write('{"command":"status"}\n'.repeat(5));
+      await until(() => statusCalls === 5);
+      client.destroy();
+      expect(JSON.parse(await ask(path, '{"command":"status"}'))).toMatchObject({ ok: true });
+    } finally {
+      process.off('uncaughtException', record);
+    }
+    expect(uncaught).toEqual([]);
+  });
+
+  it('refuses a request line over the limit, ends that connection, and answers the next client', async () => {
+    const { target } = slowTarget();
+    const path = join(dir, 'sw.sock');
+    control = await openControlSocket(path, target, '/w');
+    const client = connect({ path, allowHalfOpen: true });
+    let received = '';
+    client.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
+    client.write('{"command":"status","padding":"' + 'x'.repeat(MAX_CONTROL_LINE_BYTES + 10));
+    await ended;
+    client.destroy();
+    expect(JSON.parse(received)).toEqual({ ok: false, error: expect.stringContaining('longer than') });
+    expect(JSON.parse(await ask(path, '{"command":"status"}'))).toMatchObject({ ok: true });
   });
 });
