@@ -35,23 +35,32 @@ export function readableFileProblem(path: string): string | undefined {
 
 /** Why a unix socket cannot be created at `path`, or undefined when its folder is there and writable. */
 export function socketPathProblem(path: string): string | undefined {
+  const bytes = Buffer.byteLength(path);
+  if (bytes > MAX_SOCKET_PATH_BYTES)
+    return `the path is ${bytes} bytes, more than the ${MAX_SOCKET_PATH_BYTES} a unix socket's may have; choose a shorter path`;
   const folder = dirname(path);
   let isFolder: boolean;
   try {
     isFolder = statSync(folder).isDirectory();
   } catch (err) {
     return errnoCode(err) === 'ENOENT'
-      ? `its folder ${folder} does not exist`
-      : `its folder ${folder} cannot be read (${errnoCode(err)})`;
+      ? `its folder ${folder} does not exist; create it or choose another path`
+      : `its folder ${folder} cannot be read (${errnoCode(err)}); choose another path`;
   }
-  if (!isFolder) return `${folder} is not a folder`;
+  if (!isFolder) return `${folder} is not a folder; choose another path`;
   try {
     accessSync(folder, constants.W_OK | constants.X_OK);
   } catch {
-    return `your user may not create files in ${folder}`;
+    return `your user may not create files in ${folder}; choose another path`;
   }
   return undefined;
 }
+
+/**
+ * The longest path a unix socket may have on Linux (sun_path holds 108 bytes with the closing NUL). Longer,
+ * Node binds a socket at the path cut short and fails later, leaving that file behind.
+ */
+const MAX_SOCKET_PATH_BYTES = 107;
 
 function errnoCode(err: unknown): string {
   return (err as NodeJS.ErrnoException).code ?? 'unknown error';

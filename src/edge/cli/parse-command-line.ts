@@ -280,7 +280,7 @@ export function parseCommandLine(
   const control = path('control', parsed.control);
   const controlProblem = control === undefined ? undefined : socketPathProblem(control);
   if (controlProblem !== undefined) {
-    throw new UsageError(`--control ${control}: ${controlProblem}; create it or choose another path.`);
+    throw new UsageError(`--control ${control}: ${controlProblem}.`);
   }
   const passwordFile = path('password-file', parsed['password-file']);
   const caFile = path('ca-file', parsed['ca-file']);

@@ -132,6 +132,7 @@ describe('parseCommandLine', () => {
       ['--control', '/nonexistent/folder/sw.sock'],
       /its folder \/nonexistent\/folder does not exist; create it/,
     ],
+    [['--control', `/tmp/${'x'.repeat(120)}.sock`], /the path is 130 bytes, more than the 107 a unix socket/],
     [['--password', 'x'], /There is no --password.*--password-file FILE or the SPICE_PASSWORD/],
     [['--password=x'], /There is no --password/],
     [['--ca-file', '/nonexistent/ca.pem'], /--ca-file \/nonexistent\/ca.pem: it does not exist; give the CA/],
