@@ -483,7 +483,9 @@ export async function createMountedEngine(
     const xml = xmlReads.read(read.body);
     if (xml.kind === 'ok') return { kind: 'read', root: xml.root };
     const status = xml.kind === 'over-limit' ? xml.status : 400;
-    sendText(res, status, `Invalid XML request body: ${xml.reason}. Send a smaller, simpler body.\n`);
+    const advice =
+      xml.kind === 'over-limit' ? 'Send a smaller, simpler body.' : 'Send well-formed XML in UTF-8.';
+    sendText(res, status, `Invalid XML request body: ${xml.reason}. ${advice}\n`);
     return { kind: 'refused' };
   }
 

@@ -154,6 +154,21 @@ describe('WebDAV engine basics', () => {
     expect(res.status).toBe(400);
   });
 
+  it('says what is wrong with a body that is not UTF-8, and what to send instead', async () => {
+    const utf16 = Buffer.from(
+      '\uFEFF<?xml version="1.0" encoding="UTF-16"?><D:propfind xmlns:D="DAV:"/>',
+      'utf16le',
+    );
+    const res = await davRequest(engine, {
+      method: 'PROPFIND',
+      path: '/',
+      headers: { Depth: '0' },
+      body: utf16,
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.toString()).toMatch(/not UTF-8 .*Send well-formed XML in UTF-8\./);
+  });
+
   it('keeps one connection alive for several requests', async () => {
     const client = keepAliveClient(engine);
     try {

@@ -91,7 +91,8 @@ export function readXml(body: Buffer, limits: XmlLimits = DEFAULT_XML_LIMITS): X
   try {
     text = UTF8.decode(body);
   } catch {
-    return { kind: 'invalid', reason: 'the body is not UTF-8', work };
+    // XML may declare another encoding (UTF-16, Latin-1); WebDAV clients send UTF-8, and so must the others.
+    return { kind: 'invalid', reason: 'the body is not UTF-8 (the only encoding read here)', work };
   }
 
   const parser = new SaxesParser({ xmlns: true, position: false });
