@@ -237,10 +237,20 @@ export function classifyConnectError(
       },
     );
   }
+  if (endpoint.kind === 'unix' && (code === 'EACCES' || code === 'EPERM')) {
+    return new SpiceConnectionError(
+      'unreachable',
+      `Your user may not open ${where} (${code}): run spice-webdav as a user who may (libvirt's sockets ` +
+        'belong to root or the libvirt-qemu group), or have QEMU listen on a socket you own.',
+      { cause: error },
+    );
+  }
   if (endpoint.kind === 'tcp' && endpoint.secure && tcpConnected) {
+    // OpenSSL's text spans lines ("...wrong version number:../deps/...:\n"): one line of it is enough.
+    const reason = displayText(error.message.split('\n')[0] ?? error.message).replace(/:+$/, '');
     return new SpiceConnectionError(
       'tls',
-      `The TLS handshake with ${where} failed (${error.message}): is ${endpoint.port} really QEMU's SPICE tls-port?`,
+      `The TLS handshake with ${where} failed (${reason}): is ${endpoint.port} really QEMU's SPICE tls-port?`,
       { cause: error },
     );
   }
