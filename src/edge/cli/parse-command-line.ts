@@ -357,7 +357,9 @@ export function parseCommandLine(
   }
   const tlsPort = parsed['tls-port'];
   if (tlsPort !== undefined && (!Number.isInteger(tlsPort) || tlsPort < 1 || tlsPort > 65535)) {
-    throw new UsageError(`--tls-port ${tlsPort} is not a port number (1-65535).`);
+    // yargs reads a number option that is no number as NaN: show what was typed instead.
+    const shown = Number.isNaN(tlsPort) ? JSON.stringify(typedValue(argv, 'tls-port') ?? '') : tlsPort;
+    throw new UsageError(`--tls-port ${shown} is not a port number (1-65535).`);
   }
   const tls: SpiceTlsOptions = {
     ...(caFile === undefined ? {} : { caFile }),
@@ -441,4 +443,14 @@ function withOptionalValues(argv: readonly string[]): string[] {
     }
     return arg === '--reconnect' ? '--reconnect=' : arg;
   });
+}
+
+/** What was typed for `--name VALUE` or `--name=VALUE` (the last one), or undefined. */
+function typedValue(argv: readonly string[], name: string): string | undefined {
+  let value: string | undefined;
+  for (const [index, arg] of argv.entries()) {
+    if (arg === `--${name}`) value = argv[index + 1];
+    else if (arg.startsWith(`--${name}=`)) value = arg.slice(name.length + 3);
+  }
+  return value;
 }

@@ -133,6 +133,8 @@ describe('parseCommandLine', () => {
       /its folder \/nonexistent\/folder does not exist; create it/,
     ],
     [['--control', `/tmp/${'x'.repeat(120)}.sock`], /the path is 130 bytes, more than the 107 a unix socket/],
+    [['--tls-port', 'abc'], /--tls-port "abc" is not a port number \(1-65535\)/],
+    [['--tls-port=70000'], /--tls-port 70000 is not a port number/],
     [['--password', 'x'], /There is no --password.*--password-file FILE or the SPICE_PASSWORD/],
     [['--password=x'], /There is no --password/],
     [['--ca-file', '/nonexistent/ca.pem'], /--ca-file \/nonexistent\/ca.pem: it does not exist; give the CA/],
