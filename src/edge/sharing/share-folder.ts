@@ -10,6 +10,7 @@ import {
   type Observable,
   of,
   take,
+  takeUntil,
 } from 'rxjs';
 import { mapToMany } from '../../channel/map-to-many';
 import { resolveLoopLimits } from '../../channel/mux-loop/loop-limits';
@@ -74,7 +75,13 @@ function shareOverSpice(
     return connectSession(options).pipe(
       connect((session$) => {
         const link$ = session$.pipe(filter(isWebdavLink), take(1));
-        const shareCommands$ = merge(initialShare(link$, options), commands$);
+        // A command sent before the channel is up (a `share` read-only of another folder, a `stop`) wins over
+        // the start-up share, which would otherwise replace it the moment the channel came up.
+        const shareCommands$ = commands$.pipe(
+          connect((commands) =>
+            merge<SharingCommand[]>(initialShare(link$, options).pipe(takeUntil(commands)), commands),
+          ),
+        );
         return shareCommands$.pipe(
           shareEngines(createEngine, options.engine),
           connect((sharing$) => {
@@ -102,7 +109,10 @@ function shareOverSpice(
   });
 }
 
-/** The share the options ask for, once the webdav channel is up (a later command replaces it). */
+/**
+ * The share the options ask for, once the webdav channel is up: unless a command came first, and a later one
+ * replaces it.
+ */
 function initialShare(link$: Observable<WebdavLink>, options: SpiceShareOptions): Observable<SharingCommand> {
   return link$.pipe(
     mergeMap((): Observable<SharingCommand> => {

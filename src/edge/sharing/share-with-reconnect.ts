@@ -1,4 +1,4 @@
-import { defer, finalize, type Observable, startWith } from 'rxjs';
+import { defer, type Observable, startWith, tap } from 'rxjs';
 import { withReconnect } from './reconnect';
 import type { SharingCommand, SharingEvent, SpiceShareOptions } from './sharing-types';
 
@@ -7,8 +7,10 @@ const INITIAL_SHARE_KEYS = ['share', 'shares'];
 
 /**
  * shareFolder with `options.reconnect`: each attempt is a fresh shareFolder run (new SPICE session, new loop,
- * new engine). What the guest sees after a reconnect is what it saw before: the last share command sent at
- * run time is replayed; if there was none, the initial share of the options applies again.
+ * new engine). What the guest sees after a reconnect is what it saw before: what was last shared (or stopped)
+ * is replayed as a command; if nothing was, the initial share of the options applies again. A command that
+ * failed changed nothing, so it is not replayed (it was, until session 22, and the guest then got 503 after
+ * a reconnect while `status` still named the folder shared before).
  */
 export function shareWithReconnect(
   options: SpiceShareOptions,
@@ -18,19 +20,23 @@ export function shareWithReconnect(
   return defer(() => {
     const reconnect = options.reconnect ?? { mode: 'off' };
     const once: SpiceShareOptions = { ...options, reconnect: undefined };
-    let lastCommand: SharingCommand | undefined;
-    const tracking = commands$.subscribe((command) => {
-      lastCommand = command;
-    });
+    let shared: SharingCommand | undefined;
     return withReconnect<SharingEvent>(
       (attempt) => {
-        const replay = attempt === 0 ? undefined : lastCommand;
-        if (replay === undefined) return shareOnce(once, commands$);
-        return shareOnce(withoutInitialShare(once), commands$.pipe(startWith(replay)));
+        const replay = attempt === 0 ? undefined : shared;
+        const run =
+          replay === undefined
+            ? shareOnce(once, commands$)
+            : shareOnce(withoutInitialShare(once), commands$.pipe(startWith(replay)));
+        return run.pipe(
+          tap((event) => {
+            shared = commandThatShares(event) ?? shared;
+          }),
+        );
       },
       reconnect,
       (event) => event.kind === 'channel-ready',
-    ).pipe(finalize(() => tracking.unsubscribe()));
+    );
   });
 }
 
@@ -38,4 +44,14 @@ function withoutInitialShare(options: SpiceShareOptions): SpiceShareOptions {
   const copy: Record<string, unknown> = { ...options };
   for (const key of INITIAL_SHARE_KEYS) delete copy[key];
   return copy as unknown as SpiceShareOptions;
+}
+
+/** The command that makes the guest see what `event` says it now sees; undefined for any other event. */
+function commandThatShares(event: SharingEvent): SharingCommand | undefined {
+  if (event.kind === 'sharing-stopped') return { kind: 'stop' };
+  if (event.kind !== 'sharing-started') return undefined;
+  const spec = event.share;
+  return 'shares' in spec
+    ? { kind: 'share-folders', shares: spec.shares }
+    : { kind: 'share', path: spec.path, readOnly: spec.readOnly };
 }

@@ -161,6 +161,22 @@ describe('shareFolder', () => {
     });
   });
 
+  // A script's `share /two read-only` sent while the client was still connecting was answered, then replaced
+  // by the start-up share (/one, writable) the moment the channel came up (session 22).
+  it('a command sent before the channel is up wins over the start-up share', () => {
+    scheduler.run(({ hot, expectObservable, flush }) => {
+      const f = fixture();
+      const share: SharingCommand = { kind: 'share', path: '/two' };
+      const session = hot<SessionEvent>('   c-m-w-----o---a-----', f.session);
+      const commands = hot<SharingCommand>('-t--------------------', { t: share });
+      const unsub = '                      ^-------------------!';
+      const expected = '                    ctm-w-----o---(ai)--';
+      expectObservable(f.run(session, commands), unsub).toBe(expected, events);
+      flush();
+      expect(f.engineLog).toEqual(['14: serve /two', '20: close /two']);
+    });
+  });
+
   it('a share that fails leaves the current one in place', () => {
     scheduler.run(({ hot, expectObservable, flush }) => {
       const f = fixture();
