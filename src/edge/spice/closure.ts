@@ -37,7 +37,8 @@ export function classifyClosure(
       'kicked',
       `The SPICE server at ${where} dropped this session but is still running: most likely another SPICE client ` +
         '(virt-manager, remote-viewer, another spice-webdav) connected, and SPICE serves one client at a time. ' +
-        'Close the other client and connect again; spice-webdav does not reconnect by itself so it does not fight over the VM.',
+        'Close the other client and connect again (without --reconnect=always, spice-webdav does not reconnect ' +
+        'after this by itself, so that it does not fight the other client over the VM).',
       { cause: closed },
     );
   }
