@@ -140,8 +140,10 @@ describe('spice-webdav control while running', () => {
       { ok: false, error: expect.stringContaining('"readOnly" must be true or false') },
       { ok: true, shared: { path: other, readOnly: true } },
     ]);
-    run.child.kill('SIGTERM');
+    // A closed terminal (SIGHUP) stops as cleanly as SIGTERM: exit 0, the socket file removed.
+    run.child.kill('SIGHUP');
     expect((await run.exited).code).toBe(0);
+    expect(() => statSync(socketPath)).toThrow();
   });
 
   it('reports several folders as a list of {name, path, readOnly} in events and status', async () => {

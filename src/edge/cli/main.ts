@@ -25,7 +25,7 @@ const log = (line: string): void => {
   process.stderr.write(`spice-webdav: ${line}\n`);
 };
 
-/** The CLI: parse, run until SIGINT/SIGTERM or a fatal error, exit with a code that says what happened. */
+/** The CLI: parse, run until SIGINT/SIGTERM/SIGHUP or a fatal error, exit with a code that says what happened. */
 export function main(argv: readonly string[]): void {
   let command: CliCommand;
   try {
@@ -187,6 +187,8 @@ async function runConnect(command: ConnectCommand): Promise<void> {
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
+  // The terminal closed: stop as cleanly (the control socket's file removed, the guest's connections closed).
+  process.once('SIGHUP', () => stop('SIGHUP'));
 }
 
 /** A .vv file's inline CA goes to a private temp file for the TLS layer, removed when we exit. */

@@ -67,9 +67,10 @@ Examples:
 While it runs: type share DIR [read-only], stop or status (when stdin is a terminal), or send
 {"command":"status"} lines to the --control socket.
 Inside a Linux guest with spice-webdavd: http://127.0.0.1:9843/ (davfs2) or dav://localhost:9843/ (GNOME Files).
-Exit codes: 0 stopped by SIGINT/SIGTERM, 1 unexpected error, 2 usage, 10 refused, 11 unreachable, 12 TLS,
-13 password refused or missing, 14 no webdav port, 15 kicked by another client, 16 server gone, 17 protocol error,
-18 libvirt not reachable or refused access, 19 no such (running) domain, 20 domain without a reachable SPICE display.`;
+Exit codes: 0 stopped by SIGINT/SIGTERM/SIGHUP, 1 unexpected error, 2 usage, 10 refused,
+11 unreachable, 12 TLS, 13 password refused or missing, 14 no webdav port, 15 kicked by another client,
+16 server gone, 17 protocol error, 18 libvirt not reachable or refused access,
+19 no such (running) domain, 20 domain without a reachable SPICE display.`;
 
 const DEMO_EPILOG = `Boots a tiny test VM under QEMU, shares a folder into it and has the guest list, read and write it.
 Without --share-dir it shares a new temporary folder and removes it at the end; with --share-dir DIR the

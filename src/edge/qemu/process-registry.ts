@@ -41,6 +41,7 @@ function installHooks(): void {
   process.on('exit', killEverything);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
 }
 
 /** A QEMU's temp dir, just made: removed if the process is interrupted before untrackQemu. */
