@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { Stats } from 'node:fs';
 import { sendEmpty, sendText } from './connection-host';
 import { writeAll } from './file-calls';
+import { applyRequestedMtime } from './client-mtime';
 import { CHANGED_SINCE, evaluateConditions } from './http-preconditions';
 import { allowHeader } from './method-table';
 import { fileSystemRefusal } from './methods/file-system-refusal';
@@ -60,7 +61,7 @@ export async function receiveFile(
   }
   const outcome = await space.lock.exclusive(() => commitUpload(space, segments, req.headers, opened));
   if (outcome.kind === 'refused') return answerRefusal(res, outcome);
-  answerCommitted(res, outcome.replaced);
+  answerCommitted(res, outcome);
 }
 
 /**
@@ -86,7 +87,7 @@ async function receiveSmallFile(
   if (read.kind !== 'complete') throw new Error(`a small upload's body was refused: ${read.kind}`);
   const outcome = await space.lock.exclusive(() => placeSmallFile(space, segments, req.headers, read.body));
   if (outcome.kind === 'refused') return answerRefusal(res, outcome);
-  answerCommitted(res, outcome.replaced);
+  answerCommitted(res, outcome);
 }
 
 /** The Content-Length of a body small enough for receiveSmallFile (none and no chunks: empty), else undefined. */
@@ -127,11 +128,19 @@ async function placeSmallFile(
     await calls.unlink(tempReal).catch(() => undefined); // still ours: we hold the lock
     return refusalOf(error);
   }
-  return { kind: 'committed', replaced: target.replaces };
+  return {
+    kind: 'committed',
+    replaced: target.replaces,
+    mtimeSet: await applyRequestedMtime(target.real, headers),
+  };
 }
 
-/** 201 for a new file, 204 for a replaced one, no body. */
-function answerCommitted(res: ServerResponse, replaced: boolean): void {
+/** 201 for a new file, 204 for a replaced one, no body; `X-OC-Mtime: accepted` when its time was set. */
+function answerCommitted(
+  res: ServerResponse,
+  { replaced, mtimeSet }: { replaced: boolean; mtimeSet: boolean },
+): void {
+  if (mtimeSet) res.setHeader('X-OC-Mtime', 'accepted');
   sendEmpty(res, replaced ? 204 : 201);
 }
 
@@ -191,7 +200,14 @@ async function openUpload(
   return { kind: 'opened', handle, id: space.temps.add(tempReal) };
 }
 
-type Commit = { readonly kind: 'committed'; readonly replaced: boolean } | Refusal;
+type Commit =
+  | {
+      readonly kind: 'committed';
+      readonly replaced: boolean;
+      /** The time X-OC-Mtime asked for was given to the file. */
+      readonly mtimeSet: boolean;
+    }
+  | Refusal;
 type Place = {
   readonly kind: 'place';
   readonly tempReal: string;
@@ -225,7 +241,11 @@ async function commitUpload(
     if (known === undefined) throw error;
     return { kind: 'refused', ...known };
   }
-  return { kind: 'committed', replaced: place.replaces };
+  return {
+    kind: 'committed',
+    replaced: place.replaces,
+    mtimeSet: await applyRequestedMtime(place.target, headers),
+  };
 }
 
 /**
