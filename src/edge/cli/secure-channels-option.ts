@@ -1,4 +1,6 @@
-import { parseSecureChannels, type SecureChannels } from '../spice/secure-channels';
+import { ChannelType } from '../../wire/constants';
+import { channelName } from '../spice/link-failure';
+import { listsChannel, parseSecureChannels, type SecureChannels } from '../spice/secure-channels';
 import type { SpiceTarget } from '../spice/target';
 import { UsageError } from './usage-error';
 
@@ -20,6 +22,19 @@ export function withSecureChannels(
   if (secureChannels === undefined) return target;
   if (target.kind === 'unix') {
     throw new UsageError('--secure-channels does not apply to a unix socket: it never leaves this machine.');
+  }
+  if (target.tlsPort === undefined) {
+    // Checked here, before connecting: found after the main channel linked, it took the VM's one SPICE
+    // session away from an open viewer only to fail.
+    const needed = [ChannelType.MAIN, ChannelType.WEBDAV].filter((type) =>
+      listsChannel(secureChannels, type),
+    );
+    if (needed.length > 0)
+      throw new UsageError(
+        `--secure-channels requires TLS for the ${needed.map(channelName).join(' and ')} channel, and no TLS ` +
+          "port is known: give the VM's SPICE tls-port (--tls-port, tls-port= in the URI or the .vv file) with " +
+          'its CA certificate (--ca-file).',
+      );
   }
   return { ...target, secureChannels };
 }

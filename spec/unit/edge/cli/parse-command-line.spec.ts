@@ -50,7 +50,7 @@ describe('parseCommandLine', () => {
     expect(parse(['spice://vm?port=5900&tls-port=5901', '--secure-channels', 'main,webdav'])).toMatchObject({
       target: { kind: 'tcp', host: 'vm', port: 5900, tlsPort: 5901, secureChannels: ['main', 'webdav'] },
     });
-    expect(parse(['vm:5900', '--spice-secure-channels', 'all'])).toMatchObject({
+    expect(parse(['vm:5900', '--tls-port', '5901', '--spice-secure-channels', 'all'])).toMatchObject({
       target: { secureChannels: 'all' },
     });
     expect(parse(['vm:5900'])).toMatchObject({ target: { kind: 'tcp', host: 'vm', port: 5900 } });
@@ -133,6 +133,11 @@ describe('parseCommandLine', () => {
       /its folder \/nonexistent\/folder does not exist; create it/,
     ],
     [['--control', `/tmp/${'x'.repeat(120)}.sock`], /the path is 130 bytes, more than the 107 a unix socket/],
+    [
+      ['--secure-channels', 'webdav'],
+      /--secure-channels requires TLS for the webdav channel, and no TLS port/,
+    ],
+    [['--secure-channels', 'all'], /requires TLS for the main and webdav channel/],
     [['--tls-port', 'abc'], /--tls-port "abc" is not a port number \(1-65535\)/],
     [['--tls-port=70000'], /--tls-port 70000 is not a port number/],
     [['--password', 'x'], /There is no --password.*--password-file FILE or the SPICE_PASSWORD/],
