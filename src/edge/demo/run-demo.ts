@@ -40,6 +40,7 @@ export async function runDemo(command: Extract<CliCommand, { kind: 'demo' }>): P
   // before this cleanup (the demo's folder and a QEMU still booting were left behind).
   process.on('SIGINT', interrupted);
   process.on('SIGTERM', interrupted);
+  process.on('SIGHUP', interrupted); // the terminal closed: the same cleanup
 
   try {
     say('spice-webdav demo: a host folder, shared into a virtual machine over SPICE.\n');
@@ -134,6 +135,7 @@ export async function runDemo(command: Extract<CliCommand, { kind: 'demo' }>): P
   } finally {
     process.removeListener('SIGINT', interrupted);
     process.removeListener('SIGTERM', interrupted);
+    process.removeListener('SIGHUP', interrupted);
     await cleanUp();
   }
 }
