@@ -111,7 +111,8 @@ function serveConnection(socket: Socket, target: ControlTarget, cwd: string, con
       socket.pause();
       socket.removeAllListeners('data');
       const error = `a request line is longer than ${MAX_CONTROL_LINE_BYTES} bytes; send one JSON object per line`;
-      socket.end(`${JSON.stringify({ ok: false, error } satisfies ControlReply)}\n`);
+      // Then closed whole: what else the client sends is not read, and must not keep it waiting.
+      socket.end(`${JSON.stringify({ ok: false, error } satisfies ControlReply)}\n`, () => socket.destroy());
       replies.unsubscribe();
     }
   });
