@@ -35,8 +35,11 @@ export async function replaceEntry(
   try {
     await fsp.rename(from, destination);
   } catch (error) {
-    await fsp.rename(aside, destination);
-    space.temps.moved(aside, destination);
+    // Put back; the guest hears why the move failed (the put-back renames within one folder, as the set-aside).
+    await fsp.rename(aside, destination).then(
+      () => space.temps.moved(aside, destination),
+      () => undefined,
+    );
     throw error;
   }
   space.temps.deleted(aside);
