@@ -24,7 +24,8 @@ export function requestedMtime(headers: IncomingHttpHeaders): number | undefined
 export async function applyRequestedMtime(real: string, headers: IncomingHttpHeaders): Promise<boolean> {
   const seconds = requestedMtime(headers);
   if (seconds === undefined) return false;
-  return fsp.utimes(real, new Date(), seconds).then(
+  // lutimes: never through a link, should a process on the host have swapped one in since the rename.
+  return fsp.lutimes(real, new Date(), seconds).then(
     () => true,
     () => false, // the content is in place: a time that could not be set is not worth failing the upload
   );
