@@ -48,6 +48,8 @@ export interface FakeSpicePeer {
   keepAliveClient(): ClientId;
   /** Says that `id`'s connection was closed in the guest (a frame of no bytes), as spice-webdavd does. */
   closeClient(id: ClientId): Promise<void>;
+  /** The webdav channel's socket, once linked: for attacks that write raw frames or stop reading. */
+  webdavSocket(): Promise<net.Socket>;
   close(): Promise<void>;
 }
 
@@ -301,6 +303,7 @@ export async function startFakeSpicePeer(bytesPerSecond = 0): Promise<FakeSpiceP
   return {
     port,
     keepAliveClient: newClient,
+    webdavSocket: () => webdav,
     async closeClient(id) {
       await sendMuxStream(await webdav, [encodeMuxHeader(id, 0)], sendPacer);
     },

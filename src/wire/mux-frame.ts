@@ -117,6 +117,17 @@ export function writeMuxHeaders(
   }
 }
 
+/**
+ * Close frames for `ids`, in order, as one buffer: the guest reads the port as a byte stream, so several
+ * frames can travel in one SPICE message, and a burst of them (refusals in a flood) costs one write, not one
+ * each.
+ */
+export function encodeCloseFrames(ids: readonly ClientId[]): Buffer {
+  const frames = Buffer.alloc(ids.length * MUX_HEADER_SIZE); // zeroed: every size field reads 0
+  ids.forEach((id, index) => idBytes(id).copy(frames, index * MUX_HEADER_SIZE));
+  return frames;
+}
+
 /** One frame. An empty payload is a close frame. Throws RangeError for a payload over 65535 bytes. */
 export function encodeMuxFrame(id: ClientId, payload: Buffer): Buffer {
   return Buffer.concat([encodeMuxHeader(id, payload.length), payload]);

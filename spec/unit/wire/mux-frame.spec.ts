@@ -5,6 +5,7 @@ import {
   clientIdFromBytes,
   clientIdToBytes,
   demuxStep,
+  encodeCloseFrames,
   encodeMuxFrame,
   encodeMuxHeader,
   initialMuxDemuxState,
@@ -65,6 +66,22 @@ describe('encodeMuxFrame', () => {
   it('accepts 65535 bytes and refuses 65536', () => {
     expect(encodeMuxFrame('0000000000000001', Buffer.alloc(MUX_MAX_PAYLOAD)).readUInt16LE(8)).toBe(0xffff);
     expect(() => encodeMuxFrame('0000000000000001', Buffer.alloc(MUX_MAX_PAYLOAD + 1))).toThrow(RangeError);
+  });
+});
+
+describe('encodeCloseFrames', () => {
+  it('writes a close frame per id, in order, back to back', () => {
+    const ids = [clientIdFromBigInt(5n), clientIdFromBigInt(-2n), clientIdFromBigInt(5n)];
+    expect(encodeCloseFrames(ids)).toEqual(
+      Buffer.concat(ids.map((id) => encodeMuxFrame(id, Buffer.alloc(0)))),
+    );
+    expect(demuxAll([encodeCloseFrames(ids)]).frames.map((f) => [f.id, f.payload.length])).toEqual(
+      ids.map((id) => [id, 0]),
+    );
+  });
+
+  it('writes nothing for no ids', () => {
+    expect(encodeCloseFrames([])).toHaveLength(0);
   });
 });
 

@@ -103,16 +103,20 @@ export type Effect<S = unknown> =
   /** End one session's input stream and tear it down. */
   | { readonly kind: 'close-session'; readonly key: SessionKey }
   /**
-   * Write mux frames of one client to the guest, in order: one effect per session output (a batch), so the edge
-   * handles a batch in one trip. An empty payload is a close frame; it is always alone and has no `key`, which
-   * is absent for frames that belong to no live session (they hold no credit).
+   * Write mux frames of one session to the guest, in order: one effect per session output (a batch), so the
+   * edge handles a batch in one trip. Every payload is non-empty (an empty one would close the connection).
    */
   | {
       readonly kind: 'send-frames';
       readonly id: ClientId;
       readonly payloads: readonly Buffer[];
-      readonly key?: SessionKey;
+      readonly key: SessionKey;
     }
+  /**
+   * Tell the guest these connections are closed: a close frame each, in order. They hold no credit, so
+   * consecutive closes of one step travel together (a flood of refusals is one write per step, not one each).
+   */
+  | { readonly kind: 'close-frames'; readonly ids: readonly ClientId[] }
   /** Guest bytes of one frame just handed to a session (the edge reports them as traffic). */
   | {
       readonly kind: 'frame-delivered';

@@ -4,13 +4,14 @@ import {
   type ClientId,
   type MuxPiecedFrame,
 } from '../../wire/mux-frame';
+import { MUX_HEADER_SIZE, MUX_MAX_PAYLOAD } from '../../wire/constants';
 import { distributeCredits } from './distribute-credits';
 import type { LoopLimits } from './loop-limits';
 import type { Effect, LoopEvent, LoopInput, SessionKey, SessionOutput } from './loop-messages';
 import { bufferedTotal, sameKey, type ClientState, type LoopState, type Serving } from './loop-state';
 
-/** The payloads of a close frame (an empty one). */
-const CLOSE: readonly Buffer[] = [Buffer.alloc(0)];
+/** Close frames that fit one SPICE data message of the size every client sends (65,535 bytes of frames). */
+const CLOSE_FRAMES_PER_WRITE = Math.floor(MUX_MAX_PAYLOAD / MUX_HEADER_SIZE);
 
 /**
  * The select loop's reducer: one pure step from (state, input) to the next state and the effects to run.
@@ -77,6 +78,8 @@ class Step<S> {
   private lastRefusedId: ClientId;
   private readonly effects: Effect<S>[] = [];
   private readonly wantCredit: ClientId[] = [];
+  /** The last close-frames effect and its (still growing) list of ids. */
+  private lastCloseFrames: { readonly effect: Effect<S>; readonly ids: ClientId[] } | undefined;
 
   constructor(
     state: LoopState<S>,
@@ -95,6 +98,23 @@ class Step<S> {
 
   emit(event: LoopEvent): void {
     this.effects.push({ kind: 'event', event });
+  }
+
+  /** A close frame to `id`, joined to the close frames just before it: order is kept, writes are fewer. */
+  private closeFrame(id: ClientId): void {
+    const open = this.lastCloseFrames;
+    if (
+      open !== undefined &&
+      this.effects[this.effects.length - 1] === open.effect &&
+      open.ids.length < CLOSE_FRAMES_PER_WRITE
+    ) {
+      open.ids.push(id);
+      return;
+    }
+    const ids = [id];
+    const effect: Effect<S> = { kind: 'close-frames', ids };
+    this.effects.push(effect);
+    this.lastCloseFrames = { effect, ids };
   }
 
   demux(data: Buffer): void {
@@ -118,7 +138,7 @@ class Step<S> {
     }
     if (this.clients.size >= this.limits.maxClients) {
       // Tell the guest at once instead of leaving its HTTP client hanging; tell the user once per tick.
-      this.effects.push({ kind: 'send-frames', id, payloads: CLOSE });
+      this.closeFrame(id);
       if (this.refusedSinceTick === 0) this.emit({ kind: 'client-refused', id, reason: this.refusal() });
       this.refusedSinceTick += 1;
       this.lastRefusedId = id;
@@ -300,7 +320,7 @@ class Step<S> {
     this.clients.delete(client.key.id);
     this.waiting = this.waiting.filter((id) => id !== client.key.id);
     this.effects.push({ kind: 'close-session', key: client.key });
-    if (sendZeroFrame) this.effects.push({ kind: 'send-frames', id: client.key.id, payloads: CLOSE });
+    if (sendZeroFrame) this.closeFrame(client.key.id);
     this.emit({
       kind: 'client-closed',
       id: client.key.id,

@@ -41,10 +41,10 @@ export type ServedSessionFactory<S> = (
   server: S | null,
 ) => Observable<SessionOutput>;
 
-/** The effects the loop hands to the edge: frames to write and delivered, socket reading to pause or resume, events. */
+/** The effects the loop hands to the edge: frames to write (and close frames) and delivered, socket reading to pause or resume, events. */
 export type EdgeEffect = Extract<
   Effect,
-  { kind: 'send-frames' | 'frame-delivered' | 'pause-reading' | 'resume-reading' | 'event' }
+  { kind: 'send-frames' | 'close-frames' | 'frame-delivered' | 'pause-reading' | 'resume-reading' | 'event' }
 >;
 
 /**

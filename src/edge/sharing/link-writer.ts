@@ -27,11 +27,12 @@ function perform(link: WebdavLink, effect: EdgeEffect): readonly SentFrames[] {
       const { payloads, key } = effect;
       // Once written, frames' bytes no longer need their buffers: a GET's read buffers are then reused.
       const belowHighWater = link.sendFrames(effect.id, payloads, () => framesWritten(payloads));
-      // A zero frame closes a connection: it holds no credit, so there is nothing to give back.
-      return key === undefined || payloads[0]?.length === 0
-        ? []
-        : [{ key, frames: payloads.length, belowHighWater }];
+      return [{ key, frames: payloads.length, belowHighWater }];
     }
+    case 'close-frames':
+      // They hold no credit: there is nothing to give back once written.
+      link.sendCloseFrames(effect.ids);
+      return [];
     case 'pause-reading':
       link.pauseReading();
       return [];

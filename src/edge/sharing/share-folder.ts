@@ -178,11 +178,12 @@ function sharingEvent(step: SharingStep): readonly SharingEvent[] {
 function effectEvent(effect: EdgeEffect): readonly SharingEvent[] {
   switch (effect.kind) {
     case 'send-frames':
-      return effect.payloads[0]?.length === 0 ? [] : trafficEvents(effect.id, 'out', effect.payloads);
+      return trafficEvents(effect.id, 'out', effect.payloads);
     case 'frame-delivered':
       return [trafficEvent(effect.id, 'in', effect.bytes, announcedLengthOfPieces(effect.pieces))];
     case 'event':
       return [effect.event];
+    case 'close-frames':
     case 'pause-reading':
     case 'resume-reading':
       return [];

@@ -4,7 +4,7 @@ import { Observable, Subscription, type Observer } from 'rxjs';
 import { ChannelType, MUX_HEADER_SIZE, PortEvent, SpicevmcClientMsg } from '../../wire/constants';
 import type { ChannelRef } from '../../wire/messages/main';
 import { encodeAttachChannels } from '../../wire/messages/main';
-import { writeMuxHeaders, type ClientId } from '../../wire/mux-frame';
+import { encodeCloseFrames, writeMuxHeaders, type ClientId } from '../../wire/mux-frame';
 import type { ServerMessage } from '../../wire/messages/server-message';
 import { ChannelClosedError } from './channel-closed-error';
 import { classifyClosure, type ClosureContext } from './closure';
@@ -49,6 +49,11 @@ export interface WebdavLink extends LinkedChannel {
    * (the payloads' buffers are then free to reuse).
    */
   sendFrames(id: ClientId, payloads: readonly Buffer[], written?: () => void): number;
+  /**
+   * Close frames for `ids`, in order, in one SPICEVMC_DATA message (at most 6,553 of them: 65,530 bytes).
+   * Returns as send does.
+   */
+  sendCloseFrames(ids: readonly ClientId[]): boolean;
 }
 
 export type SessionEvent =
@@ -246,6 +251,7 @@ function webdavEvent(event: ChannelEvent): SessionEvent | undefined {
             },
             written,
           ),
+        sendCloseFrames: (ids) => link.send({ type: SpicevmcClientMsg.DATA, body: encodeCloseFrames(ids) }),
       };
     }
     case 'ping-answered':

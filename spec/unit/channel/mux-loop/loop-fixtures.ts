@@ -46,9 +46,10 @@ export function show(effect: ShownEffect): string {
   switch (effect.kind) {
     case 'send-frames':
       // Frames written in one batch read "send A:first|second".
-      return effect.payloads[0]?.length === 0
-        ? `close ${nameOf(effect.id)}`
-        : `send ${nameOf(effect.id)}:${effect.payloads.map((payload) => payload.toString()).join('|')}`;
+      return `send ${nameOf(effect.id)}:${effect.payloads.map((payload) => payload.toString()).join('|')}`;
+    case 'close-frames':
+      // Close frames written together read "close A B".
+      return `close ${effect.ids.map(nameOf).join(' ')}`;
     case 'pause-reading':
       return 'pause';
     case 'resume-reading':

@@ -24,14 +24,12 @@ export function fakeLink(
     sendAll: (messages) => messages.length,
     sendBatch: (_type, bodies) => bodies.length,
     sendFrames: (id, payloads) => {
-      for (const payload of payloads) {
-        writes.push(
-          payload.length === 0
-            ? `${now()}: close ${nameOf(id)}`
-            : `${now()}: send ${nameOf(id)}:${payload.toString()}`,
-        );
-      }
+      for (const payload of payloads) writes.push(`${now()}: send ${nameOf(id)}:${payload.toString()}`);
       return payloads.length;
+    },
+    sendCloseFrames: (ids) => {
+      for (const id of ids) writes.push(`${now()}: close ${nameOf(id)}`);
+      return true;
     },
     pauseReading: () => writes.push(`${now()}: pause`),
     resumeReading: () => writes.push(`${now()}: resume`),
