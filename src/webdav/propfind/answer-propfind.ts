@@ -1,4 +1,4 @@
-import { promises as fsp, type Dirent, type Stats } from 'node:fs';
+import { promises as fsp, type Dir, type Dirent, type Stats } from 'node:fs';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { sendText } from '../connection-host';
 import { isAccessRefusal } from '../file-calls';
@@ -34,8 +34,17 @@ import {
 import { StreamedAnswer } from './streamed-answer';
 import { TurnQueue } from '../turn-queue';
 
-/** How many entries of a folder are stat'ed at once: enough to keep the thread pool busy, bounded memory. */
+/** How many entries of a folder are read and stat'ed at once: enough to keep the thread pool busy, bounded memory. */
 const STAT_BATCH = 128;
+
+/**
+ * A listing of a folder of up to this many entries keeps them from its first pass (it reads the folder once);
+ * a larger folder is read again as the answer goes, so its names are never held whole (a million is ~330 MB).
+ */
+const KEPT_ENTRIES = 4096;
+
+/** Entries one read of a folder asks the kernel for (one thread-pool trip each). */
+const READ_BATCH = 1024;
 
 /**
  * The largest multistatus we send. Entries cost a bounded amount each (requested names are capped, dead
@@ -122,13 +131,26 @@ export async function answerPropfind(input: PropfindInput, res: ServerResponse):
     if (res.destroyed) return;
     const answer = propfindAnswer(res, input.leaveLock);
     const writer = new MultistatusWriter(input.request, input.state, answer);
-    const children = await readChildren(location.real, selfPath);
     // What the guest can multiply (locks, dead properties, requested names) is counted before anything is
-    // sent, so an answer that would outgrow the cap because of it is still a clean 507.
-    if (writer.stateBytes([selfPath, ...children.map(({ path }) => path)]) > MAX_PROPFIND_RESPONSE_BYTES)
-      return refuseTooLarge(res);
+    // sent, so an answer that would outgrow the cap because of it is still a clean 507. The folder is read
+    // in pieces for that (a first pass); a folder of up to KEPT_ENTRIES is kept from it for the answer,
+    // a larger one read again as the answer goes, so no listing holds more than that many names.
+    let stateBytes = writer.stateBytes(selfPath);
+    const kept: Child[] = [];
+    let keptAll = true;
+    for await (const batch of folderChildren(location.real, selfPath)) {
+      if (res.destroyed) return;
+      for (const { path } of batch) stateBytes += writer.stateBytes(path);
+      if (stateBytes > MAX_PROPFIND_RESPONSE_BYTES) return refuseTooLarge(res);
+      if (keptAll && kept.length + batch.length <= KEPT_ENTRIES) kept.push(...batch);
+      else {
+        keptAll = false;
+        kept.length = 0;
+      }
+    }
     await addSelf(writer, location.real, base, selfPath, input.segments, stats);
     const prefix = base.endsWith('/') ? base : `${base}/`;
+    const children = keptAll ? [kept] : folderChildren(location.real, selfPath);
     const complete = await addChildren(writer, input.rootReal, location.real, prefix, children);
     if (!complete) {
       if (answer.isStarted || answer.isClosed) return answer.abort();
@@ -181,26 +203,38 @@ interface Child {
 }
 
 /**
- * A folder's entries, upload temp files left out; none when it went away meanwhile. A folder the host will not
- * let this process read is the engine's 403 (connection-host.ts), not an empty listing that says it is empty.
+ * A folder's entries in batches of up to STAT_BATCH, upload temp files left out, read as they are asked for
+ * (the directory stays open until the last batch or until the caller stops); none when it went away
+ * meanwhile. A folder the host will not let this process read is the engine's 403 (connection-host.ts), not
+ * an empty listing that says it is empty.
  */
-async function readChildren(folderReal: string, folderPath: string): Promise<readonly Child[]> {
+async function* folderChildren(folderReal: string, folderPath: string): AsyncGenerator<readonly Child[]> {
+  let folder: Dir;
   try {
-    const dirents = await fsp.readdir(folderReal, { withFileTypes: true });
-    return dirents
-      .filter((dirent) => !isUploadTempName(dirent.name))
-      .map((dirent) => ({
-        dirent,
-        path: folderPath === '/' ? `/${dirent.name}` : `${folderPath}/${dirent.name}`,
-      }));
+    folder = await fsp.opendir(folderReal, { bufferSize: READ_BATCH });
   } catch (error) {
     if (isAccessRefusal(error)) throw error;
-    return [];
+    return;
+  }
+  try {
+    let batch: Child[] = [];
+    // read() rather than the Dir's own iterator: a third of the cost per entry, measured.
+    for (let dirent = await folder.read(); dirent !== null; dirent = await folder.read()) {
+      if (isUploadTempName(dirent.name)) continue;
+      batch.push({ dirent, path: folderPath === '/' ? `/${dirent.name}` : `${folderPath}/${dirent.name}` });
+      if (batch.length < STAT_BATCH) continue;
+      yield batch;
+      batch = [];
+    }
+    if (batch.length > 0) yield batch;
+  } finally {
+    // At the end, on an error, and when the caller stops early (return() on the generator).
+    await folder.close().catch(() => undefined);
   }
 }
 
 /**
- * Adds a folder's visible entries in batches; false (and stops) once the answer outgrows its cap, or the
+ * Adds a folder's visible entries batch by batch; false (and stops) once the answer outgrows its cap, or the
  * guest went away.
  */
 async function addChildren(
@@ -208,24 +242,26 @@ async function addChildren(
   rootReal: string,
   folderReal: string,
   prefix: string,
-  children: readonly Child[],
+  children: Iterable<readonly Child[]> | AsyncIterable<readonly Child[]>,
 ): Promise<boolean> {
-  for (let i = 0; i < children.length; i += STAT_BATCH) {
-    const batch = children.slice(i, i + STAT_BATCH);
-    const stats = await Promise.all(
-      batch.map(({ dirent }) => visibleStats(rootReal, `${folderReal}/${dirent.name}`, dirent)),
-    );
-    for (const [j, { dirent, path }] of batch.entries()) {
-      const entryStats = stats[j];
-      if (entryStats === undefined) continue;
-      await writer.add({
-        href: hrefOf(prefix + encodeSegment(dirent.name), entryStats.isDirectory()),
-        path,
-        displayName: dirent.name,
-        stats: entryStats,
-        space: await writer.spaceOf(`${folderReal}/${dirent.name}`, entryStats),
-      });
-      if (writer.bytes > MAX_PROPFIND_RESPONSE_BYTES || writer.isClosed) return false;
+  for await (const whole of children) {
+    for (let i = 0; i < whole.length; i += STAT_BATCH) {
+      const batch = whole.slice(i, i + STAT_BATCH);
+      const stats = await Promise.all(
+        batch.map(({ dirent }) => visibleStats(rootReal, `${folderReal}/${dirent.name}`, dirent)),
+      );
+      for (const [j, { dirent, path }] of batch.entries()) {
+        const entryStats = stats[j];
+        if (entryStats === undefined) continue;
+        await writer.add({
+          href: hrefOf(prefix + encodeSegment(dirent.name), entryStats.isDirectory()),
+          path,
+          displayName: dirent.name,
+          stats: entryStats,
+          space: await writer.spaceOf(`${folderReal}/${dirent.name}`, entryStats),
+        });
+        if (writer.bytes > MAX_PROPFIND_RESPONSE_BYTES || writer.isClosed) return false;
+      }
     }
   }
   return true;
@@ -238,6 +274,11 @@ async function addChildren(
 class MultistatusWriter {
   private readonly scope = new NamespaceScope('n');
   private readonly requested: readonly PropertyName[];
+  private readonly named: ReadonlySet<string>;
+  /** Whether each entry's answer lists its locks. */
+  private readonly listsLocks: boolean;
+  /** The requested names' empty elements: the least each entry's answer carries for them. */
+  private readonly perEntryBytes: number;
   /** Set only when the request names a quota property: no statfs for the listings that do not. */
   private readonly spaces: SpaceOfFileSystems | undefined;
 
@@ -249,6 +290,14 @@ class MultistatusWriter {
     this.requested =
       request.kind === 'prop' ? request.names : request.kind === 'allprop' ? request.include : [];
     for (const name of this.requested) this.scope.prefixOf(name.namespace);
+    this.named = new Set(this.requested.map(propertyKey));
+    this.listsLocks =
+      request.kind === 'allprop' ||
+      this.named.has(propertyKey({ namespace: DAV_NAMESPACE, local: 'lockdiscovery' }));
+    this.perEntryBytes = this.requested.reduce(
+      (sum, name) => sum + emptyPropertyXml(name, this.scope).length,
+      0,
+    );
     this.spaces = this.requested.some(isQuotaProperty) ? new SpaceOfFileSystems() : undefined;
     this.opening = `<?xml version="1.0" encoding="utf-8"?><D:multistatus xmlns:D="DAV:"${this.scope.declarations()}>`;
   }
@@ -265,25 +314,17 @@ class MultistatusWriter {
   }
 
   /**
-   * About how many bytes the state and the request add to the entries at `paths` (lock discovery, dead
-   * properties, the requested names): the part of an answer the guest can inflate. Stops counting past the cap.
+   * About how many bytes the state and the request add to the entry at `path` (lock discovery, dead
+   * properties, the requested names): the part of an answer the guest can inflate.
    */
-  stateBytes(paths: readonly string[]): number {
-    const { request, state } = this;
-    const perEntry = this.requested.reduce((sum, name) => sum + emptyPropertyXml(name, this.scope).length, 0);
-    const named = new Set(this.requested.map(propertyKey));
-    const listsLocks =
-      request.kind === 'allprop' ||
-      named.has(propertyKey({ namespace: DAV_NAMESPACE, local: 'lockdiscovery' }));
-    let total = 0;
-    for (const path of paths) {
-      total += perEntry + (listsLocks && state !== undefined ? state.lockDiscoveryXml(path).length : 0);
-      for (const property of state?.deadProperties(path) ?? []) {
-        if (request.kind === 'propname') total += emptyPropertyXml(property, this.scope).length;
-        else if (request.kind === 'allprop' || named.has(propertyKey(property)))
-          total += deadPropertyXml(property, new NamespaceScope('e', this.scope)).length;
-      }
-      if (total > MAX_PROPFIND_RESPONSE_BYTES) break;
+  stateBytes(path: string): number {
+    const { request, state, named } = this;
+    let total =
+      this.perEntryBytes + (this.listsLocks && state !== undefined ? state.lockDiscoveryXml(path).length : 0);
+    for (const property of state?.deadProperties(path) ?? []) {
+      if (request.kind === 'propname') total += emptyPropertyXml(property, this.scope).length;
+      else if (request.kind === 'allprop' || named.has(propertyKey(property)))
+        total += deadPropertyXml(property, new NamespaceScope('e', this.scope)).length;
     }
     return total;
   }
