@@ -25,7 +25,8 @@ import { moveEntry } from './methods/move';
 import { MountTable, kindOfLocation, resourceKind, type Mount, type Placement } from './mounts';
 import { answerMountsPropfind, answerMountsText } from './mounts-listing';
 import { answerProppatch, readPropertyUpdate, refuseProppatch } from './properties/proppatch';
-import { answerPropfind, type PropfindState } from './propfind/answer-propfind';
+import { answerPropfind, listingTurns, mayList, type PropfindState } from './propfind/answer-propfind';
+import { requestGone, type GoneSignal } from './request-gone';
 import { readPropfindBody } from './propfind/propfind-request';
 import { readSmallBody } from './request-body';
 import { guardRequest, type GuardDecision } from './request-guard';
@@ -160,6 +161,7 @@ export async function createMountedEngine(
     const body = await readBody(req, res, exchange, spec);
     if (body.kind === 'refused') return;
     const lock = placement.mount.space.lock;
+    const over = requestGone(res);
     const task = async (leaveLock: () => void = () => undefined) => {
       const location = await placement.mount.space.locate(placement.inner);
       const kind = await kindOfLocation(location);
@@ -170,7 +172,35 @@ export async function createMountedEngine(
       if (checked === undefined) return;
       return answer(req, res, exchange, checked, placement, body.root, resolved, leaveLock);
     };
-    return mode === 'shared' ? lock.shared(task) : lock.exclusive(task);
+    await inListingTurn(req, spec, over, () =>
+      mode === 'shared' ? lock.shared(task, over) : lock.exclusive(task, over),
+    );
+  }
+
+  /**
+   * Runs `work` (which takes the namespace lock) in a listing turn when the request is a PROPFIND that may
+   * list a folder (Depth other than 0). The turn is taken before the lock, never under it: eight listings
+   * stalled by their readers hold every turn, and a ninth waiting for one while holding the shared lock kept
+   * every writer, and every request queued behind a writer, waiting as long (an attacker's finding, session
+   * 23). A request whose answer is over before its turn comes (its connection gone) gives up waiting.
+   */
+  async function inListingTurn(
+    req: IncomingMessage,
+    spec: MethodSpec,
+    over: GoneSignal,
+    work: () => Promise<unknown>,
+  ): Promise<void> {
+    if (spec.route !== 'propfind' || !mayList(req.headers)) {
+      await work();
+      return;
+    }
+    const endTurn = await listingTurns.acquire(over);
+    if (endTurn === undefined) return;
+    try {
+      await work();
+    } finally {
+      endTurn();
+    }
   }
 
   /** The rest of a request whose kind the table already judged (or whose handler judges it under its lock). */
@@ -187,15 +217,21 @@ export async function createMountedEngine(
     const { placement } = dispatch;
     if (placement.kind !== 'mount') return answerOutsideMounts(req, res, dispatch, body.root);
     const space = placement.mount.space;
+    const over = requestGone(res);
     switch (dispatch.spec.namespaceLock) {
       case 'shared':
-        return space.lock.shared((leaveLock) =>
-          answer(req, res, exchange, dispatch, placement, body.root, undefined, leaveLock),
+        return inListingTurn(req, dispatch.spec, over, () =>
+          space.lock.shared(
+            (leaveLock) => answer(req, res, exchange, dispatch, placement, body.root, undefined, leaveLock),
+            over,
+          ),
         );
       case 'exclusive':
-        return space.lock.exclusive(() =>
-          answer(req, res, exchange, dispatch, placement, body.root, undefined),
+        await space.lock.exclusive(
+          () => answer(req, res, exchange, dispatch, placement, body.root, undefined),
+          over,
         );
+        return;
       case 'phases':
       case 'none':
         return answer(req, res, exchange, dispatch, placement, body.root, undefined);
@@ -452,7 +488,7 @@ export async function createMountedEngine(
     spec: MethodSpec,
   ): Promise<Body> {
     if (spec.body === 'stream' || spec.body === 'none') return { kind: 'read', root: undefined };
-    const read = await readSmallBody(req, settings.maxXmlBodyBytes, exchange.consumed);
+    const read = await readSmallBody(req, settings.maxXmlBodyBytes, exchange.consumed, requestGone(res));
     if (read.kind === 'too-large') {
       sendText(res, 413, `The request body is larger than ${settings.maxXmlBodyBytes} bytes.\n`, {
         Connection: 'close',

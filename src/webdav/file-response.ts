@@ -7,6 +7,7 @@ import { entityTag } from './entity-tag';
 import { isAccessRefusal, poolFileCalls, type FileCalls } from './file-calls';
 import { headerText } from './header-value';
 import { CHANGED_SINCE, evaluateConditions } from './http-preconditions';
+import { requestGone } from './request-gone';
 import { allowHeader } from './method-table';
 import { MUX_MAX_PAYLOAD } from '../wire/constants';
 import { responseDrain } from './response-drain';
@@ -65,7 +66,8 @@ export async function serveFile(
   space: ShareNamespace,
   segments: readonly string[],
 ): Promise<void> {
-  const opened = await space.lock.shared(() => openForReading(space, segments));
+  const opened = await space.lock.shared(() => openForReading(space, segments), requestGone(res));
+  if (opened === undefined) return; // the guest went away while it waited
   if (opened.kind === 'missing') return sendText(res, 404, 'Not found.\n');
   if (opened.kind === 'folder')
     return sendText(res, 405, 'This is a folder; list it with PROPFIND.\n', {

@@ -11,6 +11,7 @@ import { fileSystemRefusal } from './methods/file-system-refusal';
 import type { Location } from './path-confinement';
 import { sameFile, type ShareNamespace } from './share-namespace';
 import { declaredBodyLength, readSmallBody } from './request-body';
+import { requestGone } from './request-gone';
 import { freshTempName } from './share-temp-files';
 import { statOrUndefined } from './stat-or-undefined';
 import { writeUploadBody } from './upload-body-writer';
@@ -46,7 +47,10 @@ export async function receiveFile(
 ): Promise<void> {
   const small = declaredSmallLength(req);
   if (small !== undefined) return receiveSmallFile(req, res, space, segments, onBytes, small);
-  const opened = await space.lock.exclusive(() => openUpload(space, segments, req.headers));
+  // A request whose connection is gone while it waits for the lock never takes effect (request-gone.ts).
+  const over = requestGone(res);
+  const opened = await space.lock.exclusive(() => openUpload(space, segments, req.headers), over);
+  if (opened === undefined) return;
   if (opened.kind === 'refused') return answerRefusal(res, opened);
 
   try {
@@ -59,7 +63,11 @@ export async function receiveFile(
     // The body's rest is still coming and will not be read: the connection ends after this answer.
     return sendText(res, refusal.status, refusal.message + '\n', { Connection: 'close' });
   }
-  const outcome = await space.lock.exclusive(() => commitUpload(space, segments, req.headers, opened));
+  const outcome = await space.lock.exclusive(() => commitUpload(space, segments, req.headers, opened), over);
+  if (outcome === undefined) {
+    await space.lock.exclusive(() => discardUpload(space, opened));
+    return;
+  }
   if (outcome.kind === 'refused') return answerRefusal(res, outcome);
   answerCommitted(res, outcome);
 }
@@ -85,7 +93,11 @@ async function receiveSmallFile(
   if (read === undefined) return; // the guest went away before the body was complete
   // Neither can happen (the parser stops a body at its Content-Length, at most FREE_BODY_BYTES here).
   if (read.kind !== 'complete') throw new Error(`a small upload's body was refused: ${read.kind}`);
-  const outcome = await space.lock.exclusive(() => placeSmallFile(space, segments, req.headers, read.body));
+  const outcome = await space.lock.exclusive(
+    () => placeSmallFile(space, segments, req.headers, read.body),
+    requestGone(res),
+  );
+  if (outcome === undefined) return; // the guest went away while it waited: nothing is written
   if (outcome.kind === 'refused') return answerRefusal(res, outcome);
   answerCommitted(res, outcome);
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { ChunkGatherer } from './chunk-gatherer';
 import { HoldBudget } from './hold-budget';
+import type { GoneSignal } from './request-gone';
 
 export type BodyRead =
   | { readonly kind: 'complete'; readonly body: Buffer }
@@ -14,8 +15,9 @@ export const FREE_BODY_BYTES = 64 * 1024;
 /**
  * The bytes bodies read whole hold beyond FREE_BODY_BYTES each, across every connection, in units of 64 KiB:
  * 128 (8 MiB). Each connection may read an XML body of up to 1 MiB, and a guest can open 256 connections and
- * stop each body just short of its end: 256 MiB held for the idle timer's 10 minutes. With the budget, the
- * same guest holds 256 × 64 KiB + 8 MiB (24 MiB); a body that finds the budget spent is refused (503).
+ * stop each body just short of its end, or send it whole while the namespace lock is held by a long MOVE:
+ * 256 MiB held. With the budget, held from the first byte until the answer is over, the same guest holds
+ * 256 × 64 KiB + 8 MiB (24 MiB); a body that finds the budget spent is refused (503).
  */
 export const largeBodyUnits = new HoldBudget(128);
 const UNIT_BYTES = 64 * 1024;
@@ -46,6 +48,7 @@ export function readSmallBody(
   req: IncomingMessage,
   maxBytes: number,
   onBytes: (n: number) => void,
+  heldUntil?: GoneSignal,
 ): Promise<BodyRead> {
   const declared = declaredBodyLength(req);
   if (declared === 0) return Promise.resolve(NO_BODY);
@@ -80,7 +83,7 @@ export function readSmallBody(
       chunks.add(chunk);
     };
     const onEnd = () => {
-      cleanup();
+      cleanup(heldUntil);
       const total = chunks.bytes;
       const pieces = chunks.take();
       resolve({
@@ -92,9 +95,16 @@ export function readSmallBody(
       cleanup();
       reject(new Error('request aborted while reading its body'));
     };
-    // The units go back once the body is handed over (or refused): the caller parses it at once.
-    const cleanup = () => {
-      for (const release of units.splice(0)) release();
+    // The units go back once the body is refused, or once it is handed over: then, with `heldUntil`, only
+    // once the request is gone (its answer is over). A body that waits for the namespace lock is held all that time,
+    // and without its units counted, requests waiting behind a long MOVE held 1 MiB each, without bound.
+    const cleanup = (keepUntil?: GoneSignal) => {
+      const held = units.splice(0);
+      const releaseAll = () => {
+        for (const release of held) release();
+      };
+      if (keepUntil === undefined || keepUntil.gone) releaseAll();
+      else if (held.length > 0) keepUntil.onGone(releaseAll);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onAbort);

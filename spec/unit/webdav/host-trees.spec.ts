@@ -213,6 +213,17 @@ describe('a folder the host will not let us read', () => {
         String(folder).endsWith('/locked')
           ? Promise.reject(accessRefused())
           : readdir(folder, options)) as unknown as typeof promises.readdir);
+    // Listings read folders in batches (opendir); tree copies and deletes read them whole (readdir).
+    const opendir = promises.opendir.bind(promises) as (
+      folder: unknown,
+      options?: unknown,
+    ) => Promise<unknown>;
+    jest
+      .spyOn(promises, 'opendir')
+      .mockImplementation(((folder: unknown, options?: unknown) =>
+        String(folder).endsWith('/locked')
+          ? Promise.reject(accessRefused())
+          : opendir(folder, options)) as unknown as typeof promises.opendir);
   });
 
   afterEach(async () => {

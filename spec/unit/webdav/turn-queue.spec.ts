@@ -1,4 +1,5 @@
 import { TurnQueue } from '../../../src/webdav/turn-queue';
+import { fakeGone } from './support/fake-gone';
 
 describe('TurnQueue', () => {
   it('gives `limit` turns at once, then one per ended turn, first come first served', async () => {
@@ -21,5 +22,29 @@ describe('TurnQueue', () => {
     await fourth;
     expect(order).toEqual(['third', 'fourth']);
     expect(queue.waitingCount).toBe(0);
+  });
+
+  it('lets a waiter whose request is gone leave: it gets no turn, and the next waiter gets the freed one', async () => {
+    const queue = new TurnQueue(1);
+    const first = await queue.acquire();
+    const gone = fakeGone();
+    const dropped = queue.acquire(gone);
+    const next = queue.acquire();
+    expect(queue.waitingCount).toBe(2);
+    gone.leave();
+    expect(await dropped).toBeUndefined();
+    expect(queue.waitingCount).toBe(1);
+    first();
+    (await next)();
+    expect(queue.inUse).toBe(0);
+    expect(gone.listeners).toBe(0);
+  });
+
+  it('gives a request already gone no turn, even when one is free', async () => {
+    const queue = new TurnQueue(1);
+    const gone = fakeGone();
+    gone.leave();
+    expect(await queue.acquire(gone)).toBeUndefined();
+    expect(queue.inUse).toBe(0);
   });
 });

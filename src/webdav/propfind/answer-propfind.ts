@@ -55,12 +55,18 @@ const READ_BATCH = 1024;
 export const MAX_PROPFIND_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 /**
- * Folder listings (Depth 1) in progress at once, across all connections. A listing holds its folder's names
- * and a batch of stats until its answer has left, which waits for the guest: 200 connections listing a folder
- * of 1,300 files behind a guest that read nothing grew the process by over 300 MiB (measured, session 8).
- * Further listings wait for a turn, holding nothing but their request.
+ * Folder listings (Depth 1) in progress at once, across all connections. A listing holds a batch of names
+ * and stats until its answer has left, which waits for the guest: 200 connections listing a folder of 1,300
+ * files behind a guest that read nothing grew the process by over 300 MiB (measured, session 8). Further
+ * listings wait for a turn, holding nothing but their request, and never the namespace lock: the engine takes
+ * the turn first, for every PROPFIND that may list (mayList).
  */
 export const listingTurns = new TurnQueue(8);
+
+/** Whether a PROPFIND may list a folder, and so needs a listing turn: any Depth but 0 (none means 1). */
+export function mayList(headers: IncomingHttpHeaders): boolean {
+  return (headerText(headers['depth']) ?? '1').trim() !== '0';
+}
 
 export interface PropfindInput {
   readonly rootReal: string;
@@ -125,42 +131,37 @@ export async function answerPropfind(input: PropfindInput, res: ServerResponse):
     await addSelf(writer, location.real, base, selfPath, input.segments, stats);
     return writer.finish();
   }
-  // A listing waiting for its turn holds nothing but its request (not even its answer's first piece).
-  const endTurn = await listingTurns.acquire();
-  try {
+  // The caller holds a listing turn (mayList), taken before the namespace lock.
+  if (res.destroyed) return;
+  const answer = propfindAnswer(res, input.leaveLock);
+  const writer = new MultistatusWriter(input.request, input.state, answer);
+  // What the guest can multiply (locks, dead properties, requested names) is counted before anything is
+  // sent, so an answer that would outgrow the cap because of it is still a clean 507. The folder is read
+  // in pieces for that (a first pass); a folder of up to KEPT_ENTRIES is kept from it for the answer,
+  // a larger one read again as the answer goes, so no listing holds more than that many names.
+  let stateBytes = writer.stateBytes(selfPath);
+  const kept: Child[] = [];
+  let keptAll = true;
+  for await (const batch of folderChildren(location.real, selfPath)) {
     if (res.destroyed) return;
-    const answer = propfindAnswer(res, input.leaveLock);
-    const writer = new MultistatusWriter(input.request, input.state, answer);
-    // What the guest can multiply (locks, dead properties, requested names) is counted before anything is
-    // sent, so an answer that would outgrow the cap because of it is still a clean 507. The folder is read
-    // in pieces for that (a first pass); a folder of up to KEPT_ENTRIES is kept from it for the answer,
-    // a larger one read again as the answer goes, so no listing holds more than that many names.
-    let stateBytes = writer.stateBytes(selfPath);
-    const kept: Child[] = [];
-    let keptAll = true;
-    for await (const batch of folderChildren(location.real, selfPath)) {
-      if (res.destroyed) return;
-      for (const { path } of batch) stateBytes += writer.stateBytes(path);
-      if (stateBytes > MAX_PROPFIND_RESPONSE_BYTES) return refuseTooLarge(res);
-      if (keptAll && kept.length + batch.length <= KEPT_ENTRIES) kept.push(...batch);
-      else {
-        keptAll = false;
-        kept.length = 0;
-      }
+    for (const { path } of batch) stateBytes += writer.stateBytes(path);
+    if (stateBytes > MAX_PROPFIND_RESPONSE_BYTES) return refuseTooLarge(res);
+    if (keptAll && kept.length + batch.length <= KEPT_ENTRIES) kept.push(...batch);
+    else {
+      keptAll = false;
+      kept.length = 0;
     }
-    await addSelf(writer, location.real, base, selfPath, input.segments, stats);
-    const prefix = base.endsWith('/') ? base : `${base}/`;
-    const children = keptAll ? [kept] : folderChildren(location.real, selfPath);
-    const complete = await addChildren(writer, input.rootReal, location.real, prefix, children);
-    if (!complete) {
-      if (answer.isStarted || answer.isClosed) return answer.abort();
-      answer.discard();
-      return refuseTooLarge(res);
-    }
-    await writer.finish();
-  } finally {
-    endTurn();
   }
+  await addSelf(writer, location.real, base, selfPath, input.segments, stats);
+  const prefix = base.endsWith('/') ? base : `${base}/`;
+  const children = keptAll ? [kept] : folderChildren(location.real, selfPath);
+  const complete = await addChildren(writer, input.rootReal, location.real, prefix, children);
+  if (!complete) {
+    if (answer.isStarted || answer.isClosed) return answer.abort();
+    answer.discard();
+    return refuseTooLarge(res);
+  }
+  await writer.finish();
 }
 
 function propfindAnswer(res: ServerResponse, beforeWaiting: (() => void) | undefined): StreamedAnswer {
