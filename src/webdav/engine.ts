@@ -34,6 +34,7 @@ import type { Location } from './path-confinement';
 import { displayPath } from './request-target';
 import { ResourceStateStore } from './resource-state-store';
 import { ShareNamespace } from './share-namespace';
+import { overlappingFolders } from './multi-share/share-name';
 import { statOrUndefined } from './stat-or-undefined';
 import { resolveShareRoot } from './share-root';
 import { resolveEngineOptions, type EngineOptions, type ShareConfig, type WebdavEngine } from './types';
@@ -106,6 +107,9 @@ export async function createMountedEngine(
       space: new ShareNamespace(rootReal, spec.share.readOnly, settings.fileCalls),
     });
   }
+  // Checked again here with links resolved: the share list's check saw the paths as written.
+  const overlap = overlappingFolders(mounts.map((m) => ({ name: m.name ?? '', folder: m.space.rootReal })));
+  if (overlap !== undefined) throw new Error(overlap);
   const single = specs.length === 1 && specs[0]?.name === undefined ? mounts[0] : undefined;
   const table = single === undefined ? MountTable.named(mounts) : MountTable.single(single);
   const stateStore = new ResourceStateStore(settings.maxStatefulPaths);

@@ -1,3 +1,5 @@
+import { posix } from 'node:path';
+
 /** One folder of a multi-folder share: served at /NAME/ in the guest. */
 export interface NamedShare {
   readonly name: string;
@@ -20,7 +22,10 @@ export function shareNameProblem(name: string): string | undefined {
   return undefined;
 }
 
-/** Checks a whole list: every name valid and no two alike (names are compared as the guest sees them). */
+/**
+ * Checks a whole list: every name valid, no two alike (names are compared as the guest sees them), and no
+ * folder the same as or inside another as written (the engine checks again with links resolved).
+ */
 export function checkShareList(shares: readonly NamedShare[]): string | undefined {
   if (shares.length === 0) return 'no folder to share';
   const seen = new Set<string>();
@@ -31,6 +36,31 @@ export function checkShareList(shares: readonly NamedShare[]): string | undefine
     const folded = share.name.toLowerCase();
     if (seen.has(folded)) return `the share name "${share.name}" is used twice`;
     seen.add(folded);
+  }
+  return overlappingFolders(shares.map((share) => ({ name: share.name, folder: posix.resolve(share.path) })));
+}
+
+/**
+ * Why folders cannot be shared together, if one is the same as or inside another: each share has its own
+ * namespace lock and upload temp files, so a request through one could rename a folder under a request
+ * through the other between its check and its use (an attacker left an upload's temp file behind that way,
+ * hidden from listings, in session 23). `folder`s are absolute and normalized.
+ */
+export function overlappingFolders(
+  shares: readonly { readonly name: string; readonly folder: string }[],
+): string | undefined {
+  const within = (inner: string, outer: string) =>
+    inner === outer || inner.startsWith(outer.endsWith('/') ? outer : `${outer}/`);
+  for (const [i, a] of shares.entries()) {
+    for (const b of shares.slice(i + 1)) {
+      const [outer, inner] = within(b.folder, a.folder) ? [a, b] : [b, a];
+      if (!within(inner.folder, outer.folder)) continue;
+      const what =
+        inner.folder === outer.folder
+          ? `are the same folder (${outer.folder})`
+          : `overlap (${inner.folder} is inside ${outer.folder})`;
+      return `shares "${outer.name}" and "${inner.name}" ${what}; share folders that do not contain each other, or the outer one alone`;
+    }
   }
   return undefined;
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatEvent, formatEventJson } from '../../../../src/edge/cli/format-event';
@@ -11,17 +11,26 @@ const parse = (args: string[], env: NodeJS.ProcessEnv = {}) => parseCommandLine(
 
 describe('CLI options for operators', () => {
   let dir: string;
-  beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'spice-webdav-cli-ops-'))));
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'spice-webdav-cli-ops-'));
+    for (const folder of ['docs', 'media']) mkdirSync(join(dir, folder));
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('takes --share NAME=DIR[:ro] repeatedly, each with its own read-only flag', () => {
-    const command = parse(['127.0.0.1:5900', '--share', `docs=${dir}`, '--share', `media=${dir}:ro`]);
+    const command = parse([
+      '127.0.0.1:5900',
+      '--share',
+      `docs=${dir}/docs`,
+      '--share',
+      `media=${dir}/media:ro`,
+    ]);
     expect(command).toMatchObject({
       kind: 'connect',
       share: undefined,
       shares: [
-        { name: 'docs', path: dir, readOnly: false },
-        { name: 'media', path: dir, readOnly: true },
+        { name: 'docs', path: `${dir}/docs`, readOnly: false },
+        { name: 'media', path: `${dir}/media`, readOnly: true },
       ],
     });
     expect(parseShareOption('a=rel/dir:rw', '/home/me')).toEqual({
@@ -34,6 +43,8 @@ describe('CLI options for operators', () => {
   it.each([
     [['--share', 'nodir'], /NAME=DIR/],
     [['--share', 'a=/x', '--share', 'A=/y'], /used twice/],
+    [['--share', 'a=/x', '--share', 'b=/x/y/'], /shares "a" and "b" overlap \(\/x\/y is inside \/x\)/],
+    [['--share', 'rw=/x', '--share', 'ro=/x/.:ro'], /are the same folder \(\/x\)/],
     [['--share', 'a/b=/x'], /slash/],
     [['--share', 'a='], /folder is missing/],
     [['--share', 'a=/x', '--share-dir', '/'], /either --share-dir/],

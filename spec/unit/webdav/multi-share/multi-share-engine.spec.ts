@@ -1,4 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RequestRecord, WebdavEngine } from '../../../../src/webdav';
@@ -217,5 +225,41 @@ describe('multi-share engine (a virtual root over several folders)', () => {
     await expect(
       createMultiShareEngine([{ name: 'gone', path: join(base, 'missing'), readOnly: false }]),
     ).rejects.toThrow(/share "gone"/);
+  });
+
+  it('refuses folders that are the same or hold one another: their locks would not protect each other', async () => {
+    // Each mount has its own namespace lock and temp files: a MOVE through one under a PUT through the other
+    // left the upload's temp file behind, hidden (an attacker's finding, session 23).
+    await expect(
+      createMultiShareEngine([
+        { name: 'rw', path: docs, readOnly: false },
+        { name: 'ro', path: docs, readOnly: true },
+      ]),
+    ).rejects.toThrow(/shares "rw" and "ro" are the same folder/);
+    mkdirSync(join(docs, 'inner'), { recursive: true });
+    await expect(
+      createMultiShareEngine([
+        { name: 'inner', path: join(docs, 'inner'), readOnly: false },
+        { name: 'media', path: media, readOnly: false },
+        { name: 'outer', path: `${docs}/`, readOnly: false },
+      ]),
+    ).rejects.toThrow(
+      /shares "outer" and "inner" overlap \(.*inner is inside .*\); share folders that do not contain/,
+    );
+    // Through a link: the paths as written differ, the folders do not (the engine resolves them).
+    symlinkSync(docs, join(base, 'docs-link'));
+    await expect(
+      createMultiShareEngine([
+        { name: 'one', path: docs, readOnly: false },
+        { name: 'two', path: join(base, 'docs-link'), readOnly: false },
+      ]),
+    ).rejects.toThrow(/shares "one" and "two" are the same folder/);
+    // A name that merely starts like another folder's is no overlap.
+    mkdirSync(`${docs}-more`, { recursive: true });
+    const side = await createMultiShareEngine([
+      { name: 'docs', path: docs, readOnly: false },
+      { name: 'more', path: `${docs}-more`, readOnly: false },
+    ]);
+    await side.close();
   });
 });
