@@ -18,6 +18,7 @@ import { parseCommandLine, type CliCommand } from './parse-command-line';
 import { passwordRefusalMessage } from './password-refusal';
 import { TerminalOutput } from './terminal-output';
 import { UsageError } from './usage-error';
+import { whenOutputClosed } from './output-closed';
 
 const PROGRESS_INTERVAL_MS = 250;
 
@@ -81,6 +82,8 @@ async function runConnect(command: ConnectCommand): Promise<void> {
   };
 
   if (command.vvDeletionProblem !== undefined) say(command.vvDeletionProblem);
+  const rootProblem = runningAsRootProblem(command);
+  if (rootProblem !== undefined) say(rootProblem);
 
   const commands = new Subject<SharingCommand>();
   const events = new Subject<SharingEvent>();
@@ -189,6 +192,23 @@ async function runConnect(command: ConnectCommand): Promise<void> {
   process.once('SIGTERM', () => stop('SIGTERM'));
   // The terminal closed: stop as cleanly (the control socket's file removed, the guest's connections closed).
   process.once('SIGHUP', () => stop('SIGHUP'));
+  // Whoever read the log went away (`| head`): stop as cleanly; there is no one left to tell.
+  whenOutputClosed(() => finish());
+}
+
+/**
+ * Root is not kept out by permission bits: the guest could replace a file the host made read-only and write
+ * into a read-only folder, and what it creates belongs to root. Said once at start, for a writable share.
+ */
+function runningAsRootProblem(command: ConnectCommand): string | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const writable =
+    (command.share !== undefined && !command.share.readOnly) || command.shares.some((s) => !s.readOnly);
+  if (!writable) return undefined;
+  return (
+    "warning: running as root, so the host's file permissions do not hold for the guest (it can replace " +
+    "read-only files, and what it writes belongs to root); run as the folder's owner (User= in the systemd unit)."
+  );
 }
 
 /** A .vv file's inline CA goes to a private temp file for the TLS layer, removed when we exit. */

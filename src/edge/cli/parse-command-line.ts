@@ -5,6 +5,7 @@ import type { SpiceTarget, SpiceTlsOptions } from '../spice/target';
 import { looksLikeVvFile, readVvFile } from '../vv-file/read-vv-file';
 import { parseShareOptions } from './parse-share-option';
 import { parseTarget } from './parse-target';
+import { parseHostSubject } from '../spice/host-subject';
 import { readPassword, type PasswordSource } from './read-password';
 import { UsageError } from './usage-error';
 import { reconnectModeFromOption } from './reconnect-option';
@@ -76,6 +77,30 @@ const DEMO_EPILOG = `Boots a tiny test VM under QEMU, shares a folder into it an
 Without --share-dir it shares a new temporary folder and removes it at the end; with --share-dir DIR the
 guest reads DIR and writes one file into it, from-the-guest.txt (said before the VM boots).`;
 
+/**
+ * An option given more than once takes its last value, as in most command lines: the systemd unit adds the
+ * user's EXTRA_ARGS after its own `--reconnect`, and `--reconnect=always` there must win. yargs gives an
+ * array for a repeated option, which crashed the checks after it ("value.trim is not a function").
+ */
+/** A malformed --host-subject is a usage error (exit 2) before anything connects, not a failure later. */
+function hostSubjectProblem(subject: string | undefined): void {
+  if (subject === undefined) return;
+  try {
+    parseHostSubject(subject);
+  } catch (error) {
+    throw new UsageError(`--host-subject: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function lastGiven(value: string | readonly string[]): string {
+  return typeof value === 'string' ? value : (value[value.length - 1] ?? '');
+}
+
+/** lastGiven for a number option. */
+function lastNumber(value: number | readonly number[]): number {
+  return typeof value === 'number' ? value : (value[value.length - 1] ?? Number.NaN);
+}
+
 export function commandLineParser(version: string) {
   return (
     yargs()
@@ -93,6 +118,7 @@ export function commandLineParser(version: string) {
       .command('demo', 'boot a tiny test VM and share a folder into it, explaining each step')
       .option('connect', {
         type: 'string',
+        coerce: lastGiven,
         alias: 'c',
         describe:
           'libvirt URI (qemu:///system, qemu+ssh://user@host/system): the target is then a DOMAIN name, id or UUID',
@@ -104,34 +130,41 @@ export function commandLineParser(version: string) {
       })
       .option('direct', {
         type: 'string',
+        coerce: lastGiven,
         describe: 'SPICE server HOST:PORT (the same as the positional address)',
       })
       .option('tls-port', {
         type: 'number',
+        coerce: lastNumber,
         describe: "the server's TLS port (QEMU -spice tls-port=)",
       })
       .option('secure-channels', {
         type: 'string',
+        coerce: lastGiven,
         alias: 'spice-secure-channels',
         describe:
           'channels that must use TLS, e.g. main,webdav or all (default with a TLS port: all; the password goes only over TLS)',
       })
       .option('ca-file', {
         type: 'string',
+        coerce: lastGiven,
         alias: 'spice-ca-file',
         describe: 'CA certificate (PEM) for TLS',
       })
       .option('host-subject', {
         type: 'string',
+        coerce: lastGiven,
         alias: 'spice-host-subject',
         describe: 'expected server certificate subject, e.g. "C=XX,L=city,O=org,CN=host"',
       })
       .option('password-file', {
         type: 'string',
+        coerce: lastGiven,
         describe: 'file holding the SPICE password (else $SPICE_PASSWORD, which a .vv file never gets)',
       })
       .option('share-dir', {
         type: 'string',
+        coerce: lastGiven,
         alias: 'spice-shared-dir',
         describe: 'folder to share with the guest',
       })
@@ -149,6 +182,7 @@ export function commandLineParser(version: string) {
       })
       .option('control', {
         type: 'string',
+        coerce: lastGiven,
         describe: 'unix socket (mode 0600) taking JSON-line commands: share, stop, status',
       })
       .option('log-format', {
@@ -158,12 +192,14 @@ export function commandLineParser(version: string) {
       })
       .option('reconnect', {
         type: 'string',
+        coerce: lastGiven,
         describe:
           'connect again (with backoff) when the SPICE server goes away or the connection is cut; ' +
           '--reconnect=always also when another SPICE client took over',
       })
       .option('compression', {
         type: 'string',
+        coerce: lastGiven,
         describe:
           'auto|on|off: have the SPICE server LZ4-compress what the guest sends (auto, the default: only over ' +
           'a link that leaves this machine, where it pays)',
@@ -192,6 +228,7 @@ function demoParser(version: string) {
     )
     .option('share-dir', {
       type: 'string',
+      coerce: lastGiven,
       alias: 'spice-shared-dir',
       describe: 'share this folder (the guest writes from-the-guest.txt into it)',
     })
@@ -285,6 +322,7 @@ export function parseCommandLine(
   }
   const passwordFile = path('password-file', parsed['password-file']);
   const caFile = path('ca-file', parsed['ca-file']);
+  hostSubjectProblem(parsed['host-subject']);
   const caProblem = caFile === undefined ? undefined : readableFileProblem(caFile);
   if (caProblem !== undefined) {
     throw new UsageError(

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { firstValueFrom, filter, ReplaySubject, type Subscription, timeout } from 'rxjs';
+import { whenOutputClosed } from '../cli/output-closed';
 import type { CliCommand } from '../cli/parse-command-line';
 import { buildGuest, checkQemuAvailable, startQemu, type RunningQemu } from '../qemu/launcher';
 import { shareFolder } from '../sharing/share-folder';
@@ -41,6 +42,8 @@ export async function runDemo(command: Extract<CliCommand, { kind: 'demo' }>): P
   process.on('SIGINT', interrupted);
   process.on('SIGTERM', interrupted);
   process.on('SIGHUP', interrupted); // the terminal closed: the same cleanup
+  // Its reader went away (`demo | head -3`): the same cleanup, with no one left to tell.
+  whenOutputClosed(interrupted);
 
   try {
     say('spice-webdav demo: a host folder, shared into a virtual machine over SPICE.\n');

@@ -98,8 +98,59 @@ describe('parseCommandLine', () => {
       ['-c', 'qemu:///system', 'vm', '--secure-channels', 'main'],
       /--secure-channels does not go with -c yet/,
     ],
+    [
+      ['vm:5900', '--tls-port', '5901', '--host-subject', 'bad'],
+      /--host-subject: The host subject "bad" is malformed/,
+    ],
   ])('refuses %j with a usage error that says what to do', (args, message) => {
     expect(() => parse(args)).toThrow(message);
+  });
+
+  it('takes the last value of an option given twice, as the systemd unit adds EXTRA_ARGS after its own', () => {
+    // Each of these was an array to the checks after yargs: "value.trim is not a function", exit 1.
+    expect(
+      parse(['-c', 'qemu:///a', '-c', 'qemu:///system', 'vm', '--wait', '--reconnect', '--reconnect=always']),
+    ).toMatchObject({
+      reconnect: 'always',
+      target: { kind: 'libvirt', uri: 'qemu:///system', domain: 'vm' },
+    });
+    const other = join(dir, 'other');
+    mkdirSync(other, { recursive: true });
+    expect(
+      parse([
+        'vm:5900',
+        '--share-dir',
+        dir,
+        '--share-dir',
+        other,
+        '--compression',
+        'off',
+        '--compression',
+        'on',
+        '--control',
+        join(dir, 'a.sock'),
+        '--control',
+        join(dir, 'b.sock'),
+        '--tls-port',
+        '5901',
+        '--tls-port',
+        '5902',
+        '--secure-channels',
+        'main',
+        '--secure-channels',
+        'all',
+        '--host-subject',
+        'CN=a',
+        '--host-subject',
+        'CN=b',
+      ]),
+    ).toMatchObject({
+      share: { path: other },
+      compression: 'on',
+      control: join(dir, 'b.sock'),
+      target: { tlsPort: 5902, secureChannels: 'all' },
+      tls: { hostSubject: 'CN=b' },
+    });
   });
 
   it('never lets --reconnect take the address: a value only with =', () => {
