@@ -122,7 +122,12 @@ export async function createMountedEngine(
   const host = new ConnectionHost((req, res, exchange) => handle(req, res, exchange), { settings });
 
   async function handle(req: IncomingMessage, res: ServerResponse, exchange: Exchange): Promise<void> {
-    const request = guardRequest({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    const request = guardRequest({
+      method: req.method ?? '',
+      url: req.url ?? '',
+      headers: req.headers,
+      anyHost: settings.acceptAnyHost,
+    });
     if (request.kind === 'reject') {
       if (request.path !== undefined) exchange.describe(request.path);
       return sendText(res, request.status, request.message + '\n');

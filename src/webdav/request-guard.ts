@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { headerText } from './header-value';
+import { isLocalHostHeader } from './local-host-header';
 import { ABSOLUTE_URL, displayPath, parseRequestTarget } from './request-target';
 import { isTempName } from './share-temp-files';
 
@@ -24,16 +25,25 @@ export interface GuardedRequest {
   readonly method: string;
   readonly url: string;
   readonly headers: IncomingHttpHeaders;
+  /** Take a Host header of any name (EngineOptions.acceptAnyHost), not only local ones. */
+  readonly anyHost?: boolean;
 }
 
 /**
  * Decides, from the request line and headers alone, whether a request's target and headers can be read, and
- * reads them once: the path into plain segments (bad %-escapes, NUL and fragments: 400; climbing above `/`:
+ * reads them once: the Host (a local name, or 421: local-host-header.ts), the path into plain segments (bad %-escapes, NUL and fragments: 400; climbing above `/`:
  * 403), names we reserve or the host cannot hold, the Destination and Overwrite of COPY and MOVE. Pure.
  * Which methods apply where is the dispatch table's business (method-table.ts), not the guard's.
  */
 export function guardRequest(request: GuardedRequest): GuardDecision {
   const method = request.method.toUpperCase();
+  const host = headerText(request.headers['host']);
+  if (request.anyHost !== true && !isLocalHostHeader(host))
+    return reject(
+      421,
+      `This WebDAV server answers requests addressed to localhost, not to "${host ?? ''}"; ` +
+        'open http://localhost:9843/ in the guest (a page that renamed itself to this address cannot reach it).',
+    );
   // RFC 9110 §9.3.7: `OPTIONS *` asks about the server as a whole; its capabilities are those of `/`.
   const url = method === 'OPTIONS' && request.url === '*' ? '/' : request.url;
   const target = parseRequestTarget(url);

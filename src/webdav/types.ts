@@ -50,6 +50,12 @@ export interface EngineOptions {
    * in the pool.
    */
   readonly fileCalls?: 'auto' | 'pool';
+  /**
+   * Answer requests whatever name their Host header gives. Default false: only local names (an address,
+   * localhost, a one-label name); any other gets 421, since a guest web page could otherwise reach the share
+   * by DNS rebinding (local-host-header.ts).
+   */
+  readonly acceptAnyHost?: boolean;
 }
 
 export interface ResolvedEngineOptions {
@@ -61,6 +67,7 @@ export interface ResolvedEngineOptions {
   readonly maxCopyEntries: number;
   readonly maxCopyBytes: number;
   readonly fileCalls: 'auto' | 'pool';
+  readonly acceptAnyHost: boolean;
 }
 
 export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngineOptions {
@@ -73,5 +80,6 @@ export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngin
     maxCopyEntries: options.maxCopyEntries ?? 100_000,
     maxCopyBytes: options.maxCopyBytes ?? 4 * 1024 ** 3,
     fileCalls: options.fileCalls ?? 'auto',
+    acceptAnyHost: options.acceptAnyHost ?? false,
   };
 }

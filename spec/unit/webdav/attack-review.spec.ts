@@ -89,7 +89,7 @@ describe('attack review of the issue 11 engine', () => {
       });
       client.on('close', () => resolve());
     });
-    client.write('OPTIONS / HTTP/1.1\r\nHost: guest.invalid\r\n\r\n'.repeat(flood));
+    client.write('OPTIONS / HTTP/1.1\r\nHost: localhost:9843\r\n\r\n'.repeat(flood));
     await over;
     client.destroy();
     expect(answers).toBeLessThanOrEqual(MAX_PIPELINED_REQUESTS);

@@ -102,7 +102,7 @@ describe('WebDAV engine basics', () => {
     const copy = await davRequest(engine, {
       method: 'COPY',
       path: '/new.txt',
-      headers: { Destination: 'http://guest.invalid/made/copy.txt' },
+      headers: { Destination: 'http://localhost:9843/made/copy.txt' },
     });
     expect(copy.status).toBe(201);
     const move = await davRequest(engine, {

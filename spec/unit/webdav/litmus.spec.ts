@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import * as net from 'node:net';
 import { createWebdavEngine, type WebdavEngine } from '../../../src/webdav';
@@ -38,7 +39,8 @@ const PLACES = [
     create: (root: string) =>
       createMultiShareEngine([
         { name: 'docs', path: root, readOnly: false },
-        { name: 'other', path: root, readOnly: true },
+        // A second folder beside it (shares may not overlap): the sandbox's outside folder, read-only.
+        { name: 'other', path: join(root, '..', 'outside'), readOnly: true },
       ]),
   },
 ] as const;

@@ -99,7 +99,7 @@ describe('macOS Finder', () => {
     const move = await davRequest(engine, {
       method: 'MOVE',
       path: '/docs/._keep.txt',
-      headers: { ...FINDER, Destination: 'http://guest.invalid/docs/._kept.txt' },
+      headers: { ...FINDER, Destination: 'http://localhost:9843/docs/._kept.txt' },
     });
     expect(move.status).toBe(201);
     const remove = await davRequest(engine, { method: 'DELETE', path: '/docs/.DS_Store', headers: FINDER });

@@ -126,14 +126,14 @@ describe('Windows mini-redirector', () => {
 
   it('renames with MOVE Overwrite: F, and never replaces an existing name', async () => {
     const taken = await request('MOVE', '/folder/inside.txt', {
-      Destination: 'http://guest.invalid/taken.txt',
+      Destination: 'http://localhost:9843/taken.txt',
       Overwrite: 'F',
     });
     expect(taken.status).toBe(412);
     expect(readFileSync(path.join(sandbox.share, 'taken.txt'), 'utf8')).toBe('taken');
 
     const renamed = await request('MOVE', '/folder/inside.txt', {
-      Destination: 'http://guest.invalid/folder/renamed.txt',
+      Destination: 'http://localhost:9843/folder/renamed.txt',
       Overwrite: 'F',
     });
     expect(renamed.status).toBe(201);

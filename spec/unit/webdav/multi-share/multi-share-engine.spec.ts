@@ -98,7 +98,7 @@ describe('multi-share engine (a virtual root over several folders)', () => {
     const move = await davRequest(engine, {
       method: 'MOVE',
       path: '/docs/a.txt',
-      headers: { Destination: 'http://guest.invalid/docs/sub/b.txt' },
+      headers: { Destination: 'http://localhost:9843/docs/sub/b.txt' },
     });
     expect(move.status).toBe(201);
     expect(readFileSync(join(docs, 'sub', 'b.txt'), 'utf8')).toBe('alpha');
@@ -118,7 +118,7 @@ describe('multi-share engine (a virtual root over several folders)', () => {
     const withToken = await davRequest(engine, {
       method: 'PUT',
       path: '/docs/a.txt',
-      headers: { If: `<http://guest.invalid/docs/a.txt> (${token})` },
+      headers: { If: `<http://localhost:9843/docs/a.txt> (${token})` },
       body: 'with token',
     });
     expect([200, 201, 204]).toContain(withToken.status);

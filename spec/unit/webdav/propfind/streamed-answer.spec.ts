@@ -46,7 +46,8 @@ function countedPropfind(engine: WebdavEngine, depth: string): Promise<Counted> 
       {
         method: 'PROPFIND',
         path: '/',
-        host: 'guest.invalid',
+        host: 'localhost',
+        port: 9843,
         headers: { Depth: depth },
         createConnection: () => client,
       },

@@ -72,7 +72,7 @@ export function keepAliveClient(engine: WebdavEngine): {
     request: (request) => {
       const body = request.body === undefined ? Buffer.alloc(0) : Buffer.from(request.body);
       const headerLines = Object.entries({
-        Host: 'guest.invalid',
+        Host: 'localhost:9843',
         'Content-Length': body.length,
         ...request.headers,
       })
@@ -100,7 +100,7 @@ export function startTwoPartPut(
   let finish: (rest: string) => void = () => undefined;
   const response = new Promise<DavResponse>((resolve, reject) => {
     const req = http.request(
-      { method: 'PUT', path, host: 'guest.invalid', createConnection: () => connect(engine) },
+      { method: 'PUT', path, host: 'localhost', port: 9843, createConnection: () => connect(engine) },
       (res) => collectResponse(res, resolve, reject),
     );
     req.on('error', reject);
@@ -129,7 +129,8 @@ function sendOver(create: () => Duplex, request: DavRequest): Promise<DavRespons
       {
         method: request.method,
         path: request.path,
-        host: 'guest.invalid',
+        host: 'localhost',
+        port: 9843,
         headers: request.headers,
         createConnection: create,
       },

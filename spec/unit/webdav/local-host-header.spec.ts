@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createWebdavEngine, type WebdavEngine } from '../../../src/webdav';
+import { isLocalHostHeader } from '../../../src/webdav/local-host-header';
+import { rawExchange, statusesIn } from './support/dav-client';
+import { makeSandbox, writeFiles, type Sandbox } from './support/temp-share';
+
+describe('isLocalHostHeader', () => {
+  it.each([
+    undefined,
+    '',
+    'localhost',
+    'localhost:9843',
+    'LOCALHOST.',
+    'dav.localhost:9843',
+    '127.0.0.1:9843',
+    '10.0.2.15',
+    '[::1]:9843',
+    '[fe80::1]',
+    'myvm',
+    'WIN-GUEST:9843',
+  ])('takes %j: an address, localhost, or a one-label name', (host) => {
+    expect(isLocalHostHeader(host)).toBe(true);
+  });
+
+  it.each([
+    'evil.example',
+    'evil.example:9843',
+    'attacker.test.',
+    'localhost.evil.example',
+    '127.0.0.1.nip.io',
+    '[localhost:9843]',
+    'localhost:9843:80',
+    '[::1',
+    '[::1]x',
+    'localhost:port',
+  ])('refuses %j: a name a web page could make resolve to 127.0.0.1, or a malformed one', (host) => {
+    expect(isLocalHostHeader(host)).toBe(false);
+  });
+});
+
+/**
+ * A web page in the guest can rebind its own name to 127.0.0.1 and reach spice-webdavd's port with requests its
+ * browser sends as same-origin (a new user's finding, session 23: PUT and DELETE under `Host: evil.example`
+ * were carried out). Such a Host gets 421 before anything is looked at.
+ */
+describe('a request addressed to a name that is not local', () => {
+  let sandbox: Sandbox;
+  let engine: WebdavEngine;
+
+  beforeEach(async () => {
+    sandbox = makeSandbox();
+    await writeFiles(sandbox.share, { 'a.txt': 'alpha' });
+  });
+
+  afterEach(async () => {
+    await engine.close();
+    sandbox.remove();
+  });
+
+  /** One whole answer: its headers and the Content-Length bytes after them. */
+  const answered = (received: string): boolean => {
+    const head = /^HTTP\/1\.1 [^]*?\r\n\r\n/.exec(received);
+    const length = /Content-Length: (\d+)/i.exec(head?.[0] ?? '');
+    return head !== null && received.length >= head[0].length + Number(length?.[1] ?? 0);
+  };
+  const request = (host: string) =>
+    `DELETE /a.txt HTTP/1.1\r\nHost: ${host}\r\nOrigin: http://${host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`;
+
+  it('is refused (421), and changes nothing', async () => {
+    engine = await createWebdavEngine({ root: sandbox.share, readOnly: false });
+    const raw = await rawExchange(engine, request('evil.example:9843'), answered);
+    expect(statusesIn(raw)).toEqual([421]);
+    expect(raw).toContain('addressed to localhost');
+    expect(readFileSync(join(sandbox.share, 'a.txt'), 'utf8')).toBe('alpha');
+    const kept = await rawExchange(engine, request('localhost:9843'), answered);
+    expect(statusesIn(kept)).toEqual([204]);
+  });
+
+  it('is served when the engine is told to accept any host name', async () => {
+    engine = await createWebdavEngine({ root: sandbox.share, readOnly: false }, { acceptAnyHost: true });
+    expect(statusesIn(await rawExchange(engine, request('dav.example.org'), answered))).toEqual([204]);
+  });
+});
