@@ -128,7 +128,8 @@ export class ConnectionHost {
       this.publish({
         method: req.method ?? '',
         path,
-        status: res.statusCode,
+        // Node's default 200 is no answer when none was sent: a request whose client left before it.
+        status: res.headersSent ? res.statusCode : 0,
         bytesIn,
         bytesOut: res.bytesOut,
         ms: Date.now() - started,
@@ -215,6 +216,7 @@ export function sendText(
  */
 export function sendEmpty(res: http.ServerResponse, status: number): void {
   res.statusCode = status;
-  if (status !== 204) res.setHeader('Content-Length', 0);
+  // RFC 9110 §8.6: never on a 204; on a 304 only the length a 200 would have had, so none.
+  if (status !== 204 && status !== 304) res.setHeader('Content-Length', 0);
   res.end();
 }

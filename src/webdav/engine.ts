@@ -138,6 +138,12 @@ export async function createMountedEngine(
     const spec = methodSpec(request.method);
     if (spec === undefined) return refuseUnknownMethod(res, request.method, placement, readOnly);
     const start = { spec, request, placement, readOnly };
+    // Another folder's Destination is another repository whatever this one allows: a COPY out of a read-only
+    // folder into a writable one is a 502 (copy by reading and writing), not "read-only" (403).
+    const across =
+      request.destination === undefined ? undefined : crossMountRefusal(placement, request.destination);
+    if (across !== undefined) return sendText(res, across.status, across.message + '\n');
+    if (placement.kind === 'no-mount' && spec.writes) return refuse(res, spec, 'mounts', readOnly);
     if (placement.kind === 'mount' && placement.inner.length > 0) {
       if (spec.namespaceLock === 'shared' || spec.namespaceLock === 'exclusive')
         return answerUnderLock(req, res, exchange, start, placement, spec.namespaceLock);
@@ -257,13 +263,7 @@ export async function createMountedEngine(
     start: Omit<Dispatch, 'preconditions'>,
     resolved: Resolved | undefined,
   ): Promise<Dispatch | undefined> {
-    const { request, placement } = start;
-    const across =
-      request.destination === undefined ? undefined : crossMountRefusal(placement, request.destination);
-    if (across !== undefined) {
-      sendText(res, across.status, across.message + '\n');
-      return undefined;
-    }
+    const { request } = start;
     if (await failsConditions(req, start, resolved)) {
       sendText(res, 412, CHANGED_SINCE + '\n');
       return undefined;
@@ -440,7 +440,7 @@ export async function createMountedEngine(
     const { request } = dispatch;
     const space = placement.mount.space;
     const segments = placement.inner;
-    // crossMountRefusal made sure the Destination lies in the same mount, below its root.
+    // crossMountRefusal (in handle) made sure the Destination lies in the same mount, below its root.
     const destination = request.destination?.slice(request.segments.length - segments.length) ?? [];
     const overwrite = headerText(request.headers['overwrite']) !== 'F';
     switch (dispatch.spec.route) {

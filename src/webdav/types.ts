@@ -11,6 +11,7 @@ export interface RequestRecord {
   readonly method: string;
   /** The decoded, normalised path inside the share ('/' for the root), or the raw target if it was refused. */
   readonly path: string;
+  /** The status sent, or 0 when the connection closed before an answer was (the client gave up). */
   readonly status: number;
   /** Request body bytes the engine consumed. */
   readonly bytesIn: number;

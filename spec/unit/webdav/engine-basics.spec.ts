@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { createWebdavEngine, type RequestRecord, type WebdavEngine } from '../../../src/webdav';
-import { davRequest, keepAliveClient, rawExchange } from './support/dav-client';
+import { connect, davRequest, keepAliveClient, rawExchange } from './support/dav-client';
 import { makeSandbox, writeFiles, type Sandbox } from './support/temp-share';
 
 describe('WebDAV engine basics', () => {
@@ -36,6 +36,27 @@ describe('WebDAV engine basics', () => {
       headers: { 'If-None-Match': String(first.headers.etag) },
     });
     expect(again.status).toBe(304);
+    // RFC 9110 §8.6: a 304 carries no Content-Length other than the 200's (a cache would store a length of 0).
+    expect(again.headers['content-length']).toBeUndefined();
+    const head = await davRequest(engine, {
+      method: 'HEAD',
+      path: '/hello.txt',
+      headers: { 'If-None-Match': String(first.headers.etag) },
+    });
+    expect([head.status, head.headers['content-length']]).toEqual([304, undefined]);
+  });
+
+  it('records a request whose client left before the answer with status 0, not 200', async () => {
+    const records: RequestRecord[] = [];
+    const unsubscribe = engine.onRequest((record) => records.push(record));
+    const client = connect(engine);
+    // A body that never comes whole: the request waits, and the client leaves.
+    client.write('PROPPATCH /hello.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\n<?xml');
+    await new Promise((resolve) => setImmediate(resolve));
+    client.destroy();
+    while (records.length < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    unsubscribe();
+    expect(records).toEqual([expect.objectContaining({ method: 'PROPPATCH', status: 0 })]);
   });
 
   it('reports the real total in Content-Range', async () => {

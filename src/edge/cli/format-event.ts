@@ -94,7 +94,7 @@ export function formatEvent(event: SharingEvent, verbose: boolean): string | und
       return undefined; // one per frame: progress and status use them, the log would drown in them
     case 'request':
       return verbose
-        ? `${event.method} ${displayText(event.path)} ${event.status} (in ${kib(event.bytesIn)}, out ${kib(event.bytesOut)} queued, ${event.ms} ms)`
+        ? `${event.method} ${displayText(event.path)} ${event.status === 0 ? 'not answered (the guest closed the connection)' : event.status} (in ${kib(event.bytesIn)}, out ${kib(event.bytesOut)} queued, ${event.ms} ms)`
         : event.status >= 500
           ? `${event.method} ${displayText(event.path)} failed with ${event.status}`
           : undefined;

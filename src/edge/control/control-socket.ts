@@ -98,27 +98,33 @@ function serveConnection(socket: Socket, target: ControlTarget, cwd: string, con
   };
   const decoder = new StringDecoder('utf8');
   let partial = '';
+  const tooLong = (text: string): boolean => Buffer.byteLength(text, 'utf8') > MAX_CONTROL_LINE_BYTES;
+  const refuseLongLine = (): void => {
+    partial = '';
+    socket.pause();
+    socket.removeAllListeners('data');
+    const error = `a request line is longer than ${MAX_CONTROL_LINE_BYTES} bytes; send one JSON object per line`;
+    // Then closed whole: what else the client sends is not read, and must not keep it waiting.
+    socket.end(`${JSON.stringify({ ok: false, error } satisfies ControlReply)}\n`, () => socket.destroy());
+    replies.unsubscribe();
+  };
   socket.on('data', (chunk: Buffer) => {
     partial += decoder.write(chunk);
     let newline = partial.indexOf('\n');
     while (newline !== -1) {
-      take(partial.slice(0, newline));
+      // Every line is measured whole, however its bytes arrived (a long line ending in this chunk too).
+      const line = partial.slice(0, newline);
+      if (tooLong(line)) return refuseLongLine();
+      take(line);
       partial = partial.slice(newline + 1);
       newline = partial.indexOf('\n');
     }
-    if (Buffer.byteLength(partial, 'utf8') > MAX_CONTROL_LINE_BYTES) {
-      partial = '';
-      socket.pause();
-      socket.removeAllListeners('data');
-      const error = `a request line is longer than ${MAX_CONTROL_LINE_BYTES} bytes; send one JSON object per line`;
-      // Then closed whole: what else the client sends is not read, and must not keep it waiting.
-      socket.end(`${JSON.stringify({ ok: false, error } satisfies ControlReply)}\n`, () => socket.destroy());
-      replies.unsubscribe();
-    }
+    if (tooLong(partial)) refuseLongLine();
   });
   socket.once('end', () => {
     const last = partial + decoder.end();
     partial = '';
+    if (tooLong(last)) return refuseLongLine();
     if (last !== '') take(last);
     lines.complete();
   });

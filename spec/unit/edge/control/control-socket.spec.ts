@@ -118,18 +118,25 @@ describe('control socket', () => {
     expect(uncaught).toEqual([]);
   });
 
-  it('refuses a request line over the limit, ends that connection, and answers the next client', async () => {
-    const { target } = slowTarget();
-    const path = join(dir, 'sw.sock');
-    control = await openControlSocket(path, target, '/w');
-    const client = connect({ path, allowHalfOpen: true });
-    let received = '';
-    client.on('data', (chunk: Buffer) => (received += chunk.toString()));
-    const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
-    client.write('{"command":"status","padding":"' + 'x'.repeat(MAX_CONTROL_LINE_BYTES + 10));
-    await ended;
-    client.destroy();
-    expect(JSON.parse(received)).toEqual({ ok: false, error: expect.stringContaining('longer than') });
-    expect(JSON.parse(await ask(path, '{"command":"status"}'))).toMatchObject({ ok: true });
-  });
+  it.each([
+    ['unfinished', ''],
+    // Whole, with its newline, in one write: it was measured only when it was still unfinished at a chunk's end.
+    ['whole in one write', '"}\n'],
+  ])(
+    'refuses a request line over the limit (%s), ends that connection, and answers the next client',
+    async (_how, end) => {
+      const { target } = slowTarget();
+      const path = join(dir, 'sw.sock');
+      control = await openControlSocket(path, target, '/w');
+      const client = connect({ path, allowHalfOpen: true });
+      let received = '';
+      client.on('data', (chunk: Buffer) => (received += chunk.toString()));
+      const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
+      client.write('{"command":"status","padding":"' + 'x'.repeat(MAX_CONTROL_LINE_BYTES + 10) + end);
+      await ended;
+      client.destroy();
+      expect(JSON.parse(received)).toEqual({ ok: false, error: expect.stringContaining('longer than') });
+      expect(JSON.parse(await ask(path, '{"command":"status"}'))).toMatchObject({ ok: true });
+    },
+  );
 });

@@ -108,6 +108,23 @@ describe('multi-share engine (a virtual root over several folders)', () => {
       headers: { Destination: '/My%20Media/b.txt' },
     });
     expect(across.status).toBe(502);
+    // Out of the read-only folder into the writable one: another repository too, not "read-only" (403).
+    const outOf = await davRequest(engine, {
+      method: 'COPY',
+      path: '/My%20Media/song.ogg',
+      headers: { Destination: '/docs/song.ogg' },
+    });
+    expect([outOf.status, existsSync(join(docs, 'song.ogg'))]).toEqual([502, false]);
+  });
+
+  it('says a write at the top level is refused because the top level is fixed, not read-only', async () => {
+    for (const method of ['PUT', 'MKCOL']) {
+      const res = await davRequest(engine, { method, path: '/new-top' });
+      expect([res.status, res.body.toString()]).toEqual([
+        403,
+        expect.stringContaining('The top level only lists the shared folders'),
+      ]);
+    }
   });
 
   it('locks and unlocks inside a share with the lock root under the prefix', async () => {
