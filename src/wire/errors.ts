@@ -47,7 +47,7 @@ const linkErrorAdvice: Readonly<Record<LinkErrorName, string>> = {
   NEED_UNSECURED:
     'the server does not allow TLS for this channel: connect to its plain port (--port or port= in the URI) instead of the TLS port',
   PERMISSION_DENIED:
-    'the SPICE server refused the password: it is wrong or has expired; check --password-file / SPICE_PASSWORD',
+    'the SPICE server refused the password: it is wrong or has expired; check it (the CLI reads --password-file or SPICE_PASSWORD; the library, the `password` option)',
   BAD_CONNECTION_ID:
     'the SPICE server no longer knows this session (another client probably took over the VM, or the main channel closed); reconnect',
   CHANNEL_NOT_AVAILABLE:

@@ -31,7 +31,7 @@ describe('linkErrorFor', () => {
 
   it('points at the password for PERMISSION_DENIED', () => {
     expect(linkErrorFor(LinkErrorCode.PERMISSION_DENIED).message).toBe(
-      'the SPICE server refused the password: it is wrong or has expired; check --password-file / SPICE_PASSWORD',
+      'the SPICE server refused the password: it is wrong or has expired; check it (the CLI reads --password-file or SPICE_PASSWORD; the library, the `password` option)',
     );
   });
 
