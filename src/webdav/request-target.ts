@@ -29,7 +29,13 @@ function resolveSegments(pathPart: string): ParsedTarget {
   const resolved: string[] = [];
   for (const rawSegment of pathPart.split('/')) {
     const decoded = strictDecode(rawSegment);
-    if (decoded === undefined) return { kind: 'malformed', reason: 'malformed %-escape in path' };
+    if (decoded === undefined)
+      return {
+        kind: 'malformed',
+        reason: /%(?![0-9a-f]{2})/i.test(rawSegment)
+          ? 'malformed %-escape in path'
+          : 'the %-escaped path is not UTF-8 (names are UTF-8 here)',
+      };
     if (decoded.includes('\0')) return { kind: 'malformed', reason: 'NUL byte in path' };
     // A decoded '/' cannot be part of a name on the host: it separates, as a raw one would.
     for (const name of decoded.split('/')) {

@@ -96,7 +96,7 @@ export function decodeLinkHeader(buf: Buffer): LinkHeader {
   if (magic !== SPICE_MAGIC) {
     throw new WireError(
       'malformed',
-      `the peer is not a SPICE server: its link header starts with 0x${magic.toString(16).padStart(8, '0')} instead of "REDQ"`,
+      `the peer is not a SPICE server: it began with ${describeMagic(buf.subarray(0, 4))} instead of "REDQ"`,
     );
   }
   const major = reader.u32();
@@ -238,4 +238,10 @@ export function encodeAuthMechanism(mechanism: number): Buffer {
 /** The 4-byte link result (SpiceLinkErr) that ends the handshake. */
 export function decodeLinkResult(buf: Buffer): number {
   return new BinaryReader(buf, 'SPICE link result').u32();
+}
+
+/** The first bytes of a peer that is no SPICE server, as text when they are printable ("HTTP", "SSH-"). */
+function describeMagic(bytes: Buffer): string {
+  const printable = [...bytes].every((byte) => byte >= 0x20 && byte < 0x7f);
+  return printable ? `"${bytes.toString('latin1')}"` : `0x${bytes.toString('hex')}`;
 }

@@ -32,6 +32,11 @@ describe('parseRequestTarget', () => {
     },
   );
 
+  it('says which is wrong: a broken escape, or well-formed escapes that are not UTF-8', () => {
+    expect(parseRequestTarget('/%zz')).toMatchObject({ reason: 'malformed %-escape in path' });
+    expect(parseRequestTarget('/%FF.txt')).toMatchObject({ reason: expect.stringContaining('not UTF-8') });
+  });
+
   it('never yields a segment that could climb, separate or truncate', () => {
     const piece = fc.constantFrom(
       'a',

@@ -83,9 +83,16 @@ describe('decodeLinkHeader', () => {
     });
   });
 
-  it('rejects a wrong magic as malformed', () => {
+  it('rejects a wrong magic as malformed, showing printable bytes as text', () => {
     expect(wireErrorKind(() => decodeLinkHeader(hex('48545450 02000000 02000000 b6000000')))).toBe(
       'malformed',
+    );
+    // An HTTP server's answer begins "HTTP": said as such, not as the bytes read little-endian.
+    expect(() => decodeLinkHeader(Buffer.from('HTTP/1.1 400 Bad'))).toThrow(
+      /it began with "HTTP" instead of "REDQ"/,
+    );
+    expect(() => decodeLinkHeader(hex('16030100 02000000 02000000 b6000000'))).toThrow(
+      /began with 0x16030100/,
     );
   });
 

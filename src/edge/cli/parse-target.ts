@@ -24,7 +24,11 @@ export function parseTarget(text: string, extraTlsPort?: number): SpiceTarget {
   }
   const { host, port } = splitHostPort(trimmed, text);
   if (port === undefined) {
-    throw new UsageError(`"${text}" has no port: write HOST:PORT, e.g. 127.0.0.1:5900.`);
+    // A path where the address goes: the folder was meant for --share-dir.
+    const folderHint = /[/~]|^\./.test(trimmed)
+      ? ` To share the folder ${text}, give it with --share-dir.`
+      : '';
+    throw new UsageError(`"${text}" has no port: write HOST:PORT, e.g. 127.0.0.1:5900.${folderHint}`);
   }
   return withTlsPort({ kind: 'tcp', host, port }, extraTlsPort);
 }

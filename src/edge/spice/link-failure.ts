@@ -63,7 +63,7 @@ export function classifyLinkFailure(
     if (channelType === ChannelType.MAIN) {
       return new SpiceConnectionError(
         'protocol',
-        `${where} closed the connection during the SPICE handshake (${error.message}): is this QEMU's SPICE port, and is the VM still running?`,
+        `${where} closed the connection during the SPICE handshake (${error.message}): is this QEMU's SPICE port (not its TLS port: give that with --tls-port or ?tls-port=), and is the VM still running?`,
         { cause: error },
       );
     }

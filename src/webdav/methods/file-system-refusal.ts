@@ -16,8 +16,9 @@ export function fileSystemRefusal(error: unknown): { status: number; message: st
         message: 'A name or path is longer than the host allows (255 bytes a name, 4096 a path).',
       };
     case 'ENOENT':
-    case 'ENOTDIR':
       return { status: 409, message: 'The parent folder does not exist; create it first.' };
+    case 'ENOTDIR':
+      return { status: 409, message: 'A name on the way is a file, not a folder.' };
     case 'EEXIST':
     case 'ENOTEMPTY':
     case 'EISDIR': // a folder made at the name (on the host) between our check and the rename over it

@@ -289,5 +289,9 @@ describe('parseCommandLine', () => {
   it('takes the address as typed: a bare number is no address (and never the demo)', () => {
     expect(() => parse(['5900'])).toThrow(/"5900" has no port/);
     expect(() => parse(['0x10'])).toThrow(/"0x10" has no port/);
+    // A folder where the address goes: --share-dir was meant.
+    expect(() => parse(['~/Shared'])).toThrow(
+      /"~\/Shared" has no port.*To share the folder ~\/Shared, give it with --share-dir/,
+    );
   });
 });
