@@ -40,8 +40,18 @@ export function parseControlText(line: string, cwd: string, home?: string): Pars
     case 'help':
     case '?':
       return request({ kind: 'help' });
-    case 'share':
-      return shareFromWords(text.slice(word.length).trim(), rest, cwd, home);
+    case 'share': {
+      const argument = text.slice(word.length).trim();
+      if (!/["']/.test(argument)) return shareFromWords(argument, rest, cwd, home);
+      // Quoted as a shell would take it: `share "/srv/with space" ro`, `share 'docs=/srv/my docs'`.
+      const quoted = shellWords(argument);
+      if (quoted === undefined)
+        return invalid('a quote is not closed; write share "DIR WITH SPACES" [read-only]');
+      return shareFromWords(quoted.join(' '), quoted, cwd, home, true);
+    }
+    case 'quit':
+    case 'exit':
+      return invalid('to quit, press Ctrl-C (stop only stops sharing)');
     default:
       return invalid(`unknown command "${word}"; type help for the list`);
   }
@@ -52,6 +62,7 @@ function shareFromWords(
   words: readonly string[],
   cwd: string,
   home: string | undefined,
+  quoted = false,
 ): ParsedControl {
   if (argument === '') return invalid('share needs a folder: share DIR [read-only]');
   if (words.length > 0 && words.every((w) => /^[^=/]+=/.test(w))) {
@@ -63,9 +74,53 @@ function shareFromWords(
   }
   const last = words.at(-1) ?? '';
   const readOnly = words.length > 1 && READ_ONLY_WORDS.has(last.toLowerCase());
+  if (quoted) {
+    // Quoted words are whole: one folder, then at most the read-only word.
+    if (words.length > (readOnly ? 2 : 1))
+      return invalid('share takes one folder: quote it whole, share "DIR WITH SPACES" [read-only]');
+    return request({ kind: 'share', path: resolve(cwd, expandHome(words[0] ?? '', home)), readOnly });
+  }
   // Everything else is the folder, spaces included.
   const dir = readOnly ? argument.slice(0, argument.length - last.length).trim() : argument;
   return request({ kind: 'share', path: resolve(cwd, expandHome(dir, home)), readOnly });
+}
+
+/**
+ * Words as a POSIX shell splits them: whitespace separates, '...' keeps everything, "..." keeps all but `\"`
+ * and `\\`, a backslash outside quotes keeps the next character. Undefined when a quote is not closed.
+ */
+export function shellWords(text: string): string[] | undefined {
+  const words: string[] = [];
+  let word: string | undefined;
+  for (let i = 0; i < text.length; i += 1) {
+    const char = text[i] as string;
+    if (/\s/.test(char)) {
+      if (word !== undefined) words.push(word);
+      word = undefined;
+    } else if (char === "'") {
+      const end = text.indexOf("'", i + 1);
+      if (end < 0) return undefined;
+      word = (word ?? '') + text.slice(i + 1, end);
+      i = end;
+    } else if (char === '"') {
+      let inner = '';
+      let j = i + 1;
+      for (; j < text.length && text[j] !== '"'; j += 1) {
+        if (text[j] === '\\' && (text[j + 1] === '"' || text[j + 1] === '\\')) j += 1;
+        inner += text[j];
+      }
+      if (j >= text.length) return undefined;
+      word = (word ?? '') + inner;
+      i = j;
+    } else if (char === '\\' && i + 1 < text.length) {
+      word = (word ?? '') + text[i + 1];
+      i += 1;
+    } else {
+      word = (word ?? '') + char;
+    }
+  }
+  if (word !== undefined) words.push(word);
+  return words;
 }
 
 /**

@@ -19,6 +19,20 @@ describe('control requests', () => {
         ],
       },
     ],
+    // Quoted as a shell would (a new user typed quotes and got them in the path, session 23).
+    ['share "/srv/with space"', { kind: 'share', path: '/srv/with space', readOnly: false }],
+    ["share '/srv/it''s' ro", { kind: 'share', path: '/srv/its', readOnly: true }],
+    ['share "/srv/a \\"b\\"" read-only', { kind: 'share', path: '/srv/a "b"', readOnly: true }],
+    [
+      "share 'docs=/srv/my docs' music=/m:ro",
+      {
+        kind: 'share-folders',
+        shares: [
+          { name: 'docs', path: '/srv/my docs', readOnly: false },
+          { name: 'music', path: '/m', readOnly: true },
+        ],
+      },
+    ],
   ])('reads the terminal line %j', (line, request) => {
     expect(parseControlText(line, '/home/me')).toEqual({ kind: 'request', request });
   });
@@ -31,6 +45,15 @@ describe('control requests', () => {
     });
     expect(parseControlText('share', '/')).toMatchObject({ kind: 'invalid', message: /needs a folder/ });
     expect(parseControlText('share a=/x A=/y', '/')).toMatchObject({ kind: 'invalid', message: /twice/ });
+    expect(parseControlText('share "/srv/open', '/')).toMatchObject({
+      kind: 'invalid',
+      message: /not closed/,
+    });
+    expect(parseControlText('share "/a" "/b"', '/')).toMatchObject({
+      kind: 'invalid',
+      message: /one folder/,
+    });
+    expect(parseControlText('quit', '/')).toMatchObject({ kind: 'invalid', message: /Ctrl-C/ });
   });
 
   it.each([
