@@ -76,20 +76,23 @@ class Pacer {
   }
 }
 
-function mainInit(): Buffer {
+/** MAIN_INIT with the peer's session id (also for specs that play a server). */
+export function mainInit(): Buffer {
   const body = Buffer.alloc(32);
   body.writeUInt32LE(SESSION_ID, 0);
   return encodeMessage('mini', { type: MainServerMsg.INIT, body });
 }
 
-function channelsList(): Buffer {
+/** CHANNELS_LIST naming the webdav port channel. */
+export function channelsList(): Buffer {
   return encodeMessage('mini', {
     type: MainServerMsg.CHANNELS_LIST,
     body: Buffer.concat([u32(1), Buffer.of(ChannelType.WEBDAV, 0)]),
   });
 }
 
-function portInit(): Buffer {
+/** PORT_INIT of an opened org.spice-space.webdav.0. */
+export function portInit(): Buffer {
   const name = Buffer.from('org.spice-space.webdav.0\0', 'latin1');
   const body = Buffer.concat([u32(name.length), u32(9), Buffer.of(1), name]);
   return encodeMessage('mini', { type: PortServerMsg.INIT, body });

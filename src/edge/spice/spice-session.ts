@@ -10,8 +10,14 @@ import { ChannelClosedError } from './channel-closed-error';
 import { classifyClosure, type ClosureContext } from './closure';
 import { SpiceConnectionError, noWebdavPortError } from './errors';
 import { probeServer } from './server-probe';
-import { openChannel, type ChannelEvent, type ChannelOptions, type LinkedChannel } from './spice-channel';
-import type { SpiceEndpoint, SpiceTarget, SpiceTlsOptions } from './target';
+import {
+  DEFAULT_LINK_TIMEOUT_MS,
+  openChannel,
+  type ChannelEvent,
+  type ChannelOptions,
+  type LinkedChannel,
+} from './spice-channel';
+import { describeEndpoint, type SpiceEndpoint, type SpiceTarget, type SpiceTlsOptions } from './target';
 import { webdavAdvertisesLz4, webdavChannelCaps, type CompressionMode } from './webdav-caps';
 
 /** Main carries the 250 KiB network-test PING; 1 MiB leaves room without letting a bad peer make us buffer more. */
@@ -95,10 +101,22 @@ export function connectSpice(options: SpiceSessionOptions): Observable<SessionEv
     const mainClosedPromise = new Promise<void>((resolve) => (mainClosed = resolve));
     let mainLink: LinkedChannel | undefined;
     let sessionId: number | undefined;
+    /** A CHANNELS_LIST that came before MAIN_INIT (whose session id the webdav link needs): taken up then. */
+    let earlyList: readonly ChannelRef[] | undefined;
+    /**
+     * From main's link until the webdav channel is asked for: a server that links and then never sends MAIN_INIT
+     * or CHANNELS_LIST would leave us waiting, silently, for ever (a hostile-server review, session 23).
+     */
+    let setupTimer: ReturnType<typeof setTimeout> | undefined;
+    const stopSetupTimer = () => {
+      if (setupTimer !== undefined) clearTimeout(setupTimer);
+      setupTimer = undefined;
+    };
 
     const fail = (error: unknown) => {
       if (failing) return;
       failing = true;
+      stopSetupTimer();
       channels.unsubscribe();
       subscriber.error(error);
     };
@@ -106,6 +124,7 @@ export function connectSpice(options: SpiceSessionOptions): Observable<SessionEv
     const onClosed = (closed: ChannelClosedError, ifMainStaysUp?: SpiceConnectionError) => {
       if (failing) return;
       failing = true;
+      stopSetupTimer();
       void explainClosure(closed, mainClosedPromise, context, ifMainStaysUp).then((error) => {
         channels.unsubscribe();
         subscriber.error(error);
@@ -132,6 +151,8 @@ export function connectSpice(options: SpiceSessionOptions): Observable<SessionEv
 
     const openWebdav = (channel: ChannelRef, connectionId: number) => {
       webdavOpened = true;
+      stopSetupTimer(); // the webdav channel's own connect and link timeouts apply from here
+
       channels.add(
         openChannel({
           ...channelOptions(ChannelType.WEBDAV, channel.id, connectionId, WEBDAV_MAX_BODY_SIZE),
@@ -161,6 +182,19 @@ export function connectSpice(options: SpiceSessionOptions): Observable<SessionEv
       );
     };
 
+    /** The first list decides whether there is a webdav port; a later one may bring it (hot-plug). */
+    const onChannelsList = (list: readonly ChannelRef[]) => {
+      earlyList = undefined;
+      const webdav = list.find((channel) => channel.type === ChannelType.WEBDAV);
+      const isFirstList = !firstListSeen;
+      firstListSeen = true;
+      if (webdav !== undefined && !webdavOpened && sessionId !== undefined) {
+        openWebdav(webdav, sessionId);
+      } else if (webdav === undefined && isFirstList) {
+        fail(noWebdavPortError('the SPICE server lists no webdav channel'));
+      }
+    };
+
     const onMainMessage = (message: ServerMessage) => {
       switch (message.kind) {
         case 'main-init':
@@ -168,19 +202,13 @@ export function connectSpice(options: SpiceSessionOptions): Observable<SessionEv
           subscriber.next({ kind: 'main-linked', sessionId: message.sessionId, endpoint: mainLink.endpoint });
           mainLink.send(encodeAttachChannels());
           sessionId = message.sessionId;
+          if (earlyList !== undefined) onChannelsList(earlyList);
           return;
-        case 'channels-list': {
+        case 'channels-list':
           subscriber.next({ kind: 'channels', list: message.channels });
-          const webdav = message.channels.find((channel) => channel.type === ChannelType.WEBDAV);
-          const isFirstList = !firstListSeen;
-          firstListSeen = true;
-          if (webdav !== undefined && !webdavOpened && sessionId !== undefined) {
-            openWebdav(webdav, sessionId);
-          } else if (webdav === undefined && isFirstList) {
-            fail(noWebdavPortError('the SPICE server lists no webdav channel'));
-          }
+          if (sessionId === undefined) earlyList = message.channels;
+          else onChannelsList(message.channels);
           return;
-        }
         case 'notify':
           subscriber.next({ kind: 'notify', message: message.message, severity: message.severity });
           return;
@@ -197,8 +225,20 @@ export function connectSpice(options: SpiceSessionOptions): Observable<SessionEv
         channelObserver({
           onEvent: (event) => {
             if (failing) return;
-            if (event.kind === 'linked') mainLink = event;
-            else if (event.kind === 'ping-answered') subscriber.next({ ...event, channel: 'main' });
+            if (event.kind === 'linked') {
+              mainLink = event;
+              const setupMs = options.linkTimeoutMs ?? DEFAULT_LINK_TIMEOUT_MS;
+              setupTimer = setTimeout(() => {
+                fail(
+                  new SpiceConnectionError(
+                    'protocol',
+                    `The SPICE server at ${describeEndpoint(event.endpoint)} linked the main channel but sent no ` +
+                      `${sessionId === undefined ? 'MAIN_INIT' : 'CHANNELS_LIST'} within ${setupMs / 1000} s: ` +
+                      "is this QEMU's SPICE server? Please report it with the QEMU and spice-server versions.",
+                  ),
+                );
+              }, setupMs);
+            } else if (event.kind === 'ping-answered') subscriber.next({ ...event, channel: 'main' });
             else onMainMessage(event.message);
           },
           onClosed: (closed) => {
@@ -212,6 +252,7 @@ export function connectSpice(options: SpiceSessionOptions): Observable<SessionEv
 
     return () => {
       failing = true;
+      stopSetupTimer();
       channels.unsubscribe();
     };
   });
