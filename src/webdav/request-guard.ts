@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { headerText } from './header-value';
-import { isLocalHostHeader } from './local-host-header';
+import { isLocalHostHeader, isLocalOrigin } from './local-host-header';
 import { ABSOLUTE_URL, displayPath, parseRequestTarget } from './request-target';
 import { isTempName } from './share-temp-files';
 
@@ -43,6 +43,13 @@ export function guardRequest(request: GuardedRequest): GuardDecision {
       421,
       `This WebDAV server answers requests addressed to localhost, not to "${host ?? ''}"; ` +
         'open http://localhost:9843/ in the guest (a page that renamed itself to this address cannot reach it).',
+    );
+  const origin = headerText(request.headers['origin']);
+  if (request.anyHost !== true && origin !== undefined && !isLocalOrigin(origin))
+    return reject(
+      403,
+      `Requests from web pages are refused (Origin "${origin}"); WebDAV clients send none. ` +
+        'Open the share with a file manager or a WebDAV client in the guest.',
     );
   // RFC 9110 §9.3.7: `OPTIONS *` asks about the server as a whole; its capabilities are those of `/`.
   const url = method === 'OPTIONS' && request.url === '*' ? '/' : request.url;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createWebdavEngine, type WebdavEngine } from '../../../src/webdav';
-import { isLocalHostHeader } from '../../../src/webdav/local-host-header';
+import { isLocalHostHeader, isLocalOrigin } from '../../../src/webdav/local-host-header';
 import { rawExchange, statusesIn } from './support/dav-client';
 import { makeSandbox, writeFiles, type Sandbox } from './support/temp-share';
 
@@ -19,6 +19,12 @@ describe('isLocalHostHeader', () => {
     '[fe80::1]',
     'myvm',
     'WIN-GUEST:9843',
+    // The loopback names of /etc/hosts on RHEL, Fedora, SUSE, Debian; an empty port; a short address.
+    'localhost.localdomain',
+    'localhost6.localdomain6:9843',
+    'ip6-localhost',
+    'localhost:',
+    '127.1',
   ])('takes %j: an address, localhost, or a one-label name', (host) => {
     expect(isLocalHostHeader(host)).toBe(true);
   });
@@ -34,9 +40,22 @@ describe('isLocalHostHeader', () => {
     '[::1',
     '[::1]x',
     'localhost:port',
+    'myvm.local',
   ])('refuses %j: a name a web page could make resolve to 127.0.0.1, or a malformed one', (host) => {
     expect(isLocalHostHeader(host)).toBe(false);
   });
+});
+
+describe('isLocalOrigin', () => {
+  it.each(['http://localhost:9843', 'http://127.0.0.1', 'http://[::1]:9843', 'http://localhost.localdomain'])(
+    'takes %j: a page of this machine itself',
+    (origin) => expect(isLocalOrigin(origin)).toBe(true),
+  );
+
+  // A one-label name is fine as a Host, but as a page's origin LLMNR or NetBIOS may have answered for it.
+  it.each(['http://evil.example', 'http://wpad', 'null', 'file://', 'not a url'])('refuses %j', (origin) =>
+    expect(isLocalOrigin(origin)).toBe(false),
+  );
 });
 
 /**
@@ -75,6 +94,15 @@ describe('a request addressed to a name that is not local', () => {
     expect(readFileSync(join(sandbox.share, 'a.txt'), 'utf8')).toBe('alpha');
     const kept = await rawExchange(engine, request('localhost:9843'), answered);
     expect(statusesIn(kept)).toEqual([204]);
+  });
+
+  it('from a web page of another origin, even under a one-label Host, is refused (403)', async () => {
+    engine = await createWebdavEngine({ root: sandbox.share, readOnly: false });
+    const fromPage = `DELETE /a.txt HTTP/1.1\r\nHost: wpad:9843\r\nOrigin: http://wpad:9843\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`;
+    const raw = await rawExchange(engine, fromPage, answered);
+    expect(statusesIn(raw)).toEqual([403]);
+    expect(raw).toContain('Requests from web pages are refused');
+    expect(readFileSync(join(sandbox.share, 'a.txt'), 'utf8')).toBe('alpha');
   });
 
   it('is served when the engine is told to accept any host name', async () => {

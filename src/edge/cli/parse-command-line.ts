@@ -1,6 +1,7 @@
+import { realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import yargs, { type Argv } from 'yargs';
-import type { NamedShare } from '../../webdav/multi-share/share-name';
+import { overlappingFolders, type NamedShare } from '../../webdav/multi-share/share-name';
 import type { SpiceTarget, SpiceTlsOptions } from '../spice/target';
 import { looksLikeVvFile, readVvFile } from '../vv-file/read-vv-file';
 import { parseShareOptions } from './parse-share-option';
@@ -315,6 +316,12 @@ export function parseCommandLine(
   }
   const shares = parseShareOptions(shareOptions, process.cwd(), home);
   for (const share of shares) checkShareFolder(`--share ${share.name}=${share.path}`, share.path);
+  // As the engine will see them, links resolved: an overlap through a link is a usage error before the VM's
+  // one SPICE session is taken, not a share that fails after connecting.
+  const overlap = overlappingFolders(
+    shares.map((share) => ({ name: share.name, folder: realpathSync(share.path) })),
+  );
+  if (overlap !== undefined) throw new UsageError(`--share: ${overlap}.`);
   const control = path('control', parsed.control);
   const controlProblem = control === undefined ? undefined : socketPathProblem(control);
   if (controlProblem !== undefined) {

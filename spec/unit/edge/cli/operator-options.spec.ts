@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatEvent, formatEventJson } from '../../../../src/edge/cli/format-event';
@@ -52,6 +52,13 @@ describe('CLI options for operators', () => {
     [['--log-format', 'xml'], /Invalid values|choices/i],
   ])('refuses %j with advice', (args, message) => {
     expect(() => parse(['127.0.0.1:5900', ...args])).toThrow(message);
+  });
+
+  it('refuses folders that overlap through a link before connecting', () => {
+    symlinkSync(join(dir, 'docs'), join(dir, 'docs-link'));
+    expect(() =>
+      parse(['127.0.0.1:5900', '--share', `a=${dir}/docs`, '--share', `b=${dir}/docs-link`]),
+    ).toThrow(/--share: shares "a" and "b" are the same folder/);
   });
 
   it('takes --log-format json and --control PATH', () => {
