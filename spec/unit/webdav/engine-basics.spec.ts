@@ -138,10 +138,12 @@ describe('WebDAV engine basics', () => {
   });
 
   it('refuses a PUT whose parent folder is missing or a file with 409, and leaves no temp file', async () => {
-    for (const target of ['/nowhere/new.txt', '/hello.txt/new.txt']) {
-      const res = await davRequest(engine, { method: 'PUT', path: target, body: 'x' });
-      expect(res.status).toBe(409);
-      expect(res.body.toString()).toBe('The parent folder does not exist; create it first.\n');
+    for (const [target, why] of [
+      ['/nowhere/new.txt', 'The parent folder does not exist; create it first.'],
+      ['/hello.txt/new.txt', 'A name on the way is a file, not a folder.'],
+    ]) {
+      const res = await davRequest(engine, { method: 'PUT', path: target as string, body: 'x' });
+      expect([res.status, res.body.toString()]).toEqual([409, `${why}\n`]);
     }
     expect(readdirSync(sandbox.share).sort()).toEqual(['docs', 'hello.txt']);
   });
