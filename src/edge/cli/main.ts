@@ -19,8 +19,17 @@ import { passwordRefusalMessage } from './password-refusal';
 import { TerminalOutput } from './terminal-output';
 import { UsageError } from './usage-error';
 import { whenOutputClosed } from './output-closed';
+import { RepeatLimiter, type RepeatVerdict } from './repeat-limiter';
 
 const PROGRESS_INTERVAL_MS = 250;
+
+/** Events the server or the guest can repeat at will: logged at most 10 times in 10 s each (repeat-limiter.ts). */
+const REPEATABLE: ReadonlySet<SharingEvent['kind']> = new Set([
+  'port-opened',
+  'port-closed',
+  'server-notice',
+]);
+const SHOW: RepeatVerdict = { show: true, leftOut: 0 };
 
 const log = (line: string): void => {
   process.stderr.write(`spice-webdav: ${line}\n`);
@@ -85,6 +94,7 @@ async function runConnect(command: ConnectCommand): Promise<void> {
   const rootProblem = runningAsRootProblem(command);
   if (rootProblem !== undefined) say(rootProblem);
 
+  const repeats = new RepeatLimiter();
   const commands = new Subject<SharingCommand>();
   const events = new Subject<SharingEvent>();
   let status = INITIAL_STATUS;
@@ -126,10 +136,16 @@ async function runConnect(command: ConnectCommand): Promise<void> {
       const now = Date.now();
       status = reduceStatus(status, event, now);
       progress = reduceProgress(progress, event, now);
+      const verdict = REPEATABLE.has(event.kind) ? repeats.judge(event.kind, now) : SHOW;
+      if (!verdict.show) {
+        events.next(event);
+        return;
+      }
       if (command.logFormat === 'json') {
         const line = formatEventJson(event, new Date(now));
         if (line !== undefined) output.data(line);
       } else {
+        if (verdict.leftOut > 0) say(`(${verdict.leftOut} more like the next line were not shown)`);
         const line = formatEvent(event, command.verbose);
         if (line !== undefined) say(line);
       }
