@@ -203,27 +203,16 @@ describe('a folder the host will not let us read', () => {
     writeFileSync(path.join(sandbox.share, 'album', 'locked', 'x.txt'), 'x');
     writeFileSync(path.join(sandbox.share, 'album', 'plain.txt'), 'plain');
     engine = await createWebdavEngine({ root: sandbox.share, readOnly: false });
-    const readdir = promises.readdir.bind(promises) as (
-      folder: unknown,
-      options?: unknown,
-    ) => Promise<unknown>;
-    jest
-      .spyOn(promises, 'readdir')
-      .mockImplementation(((folder: unknown, options?: unknown) =>
-        String(folder).endsWith('/locked')
-          ? Promise.reject(accessRefused())
-          : readdir(folder, options)) as unknown as typeof promises.readdir);
     // Listings read folders in batches (opendir); tree copies and deletes read them whole (readdir).
-    const opendir = promises.opendir.bind(promises) as (
-      folder: unknown,
-      options?: unknown,
-    ) => Promise<unknown>;
-    jest
-      .spyOn(promises, 'opendir')
-      .mockImplementation(((folder: unknown, options?: unknown) =>
-        String(folder).endsWith('/locked')
-          ? Promise.reject(accessRefused())
-          : opendir(folder, options)) as unknown as typeof promises.opendir);
+    for (const call of ['readdir', 'opendir'] as const) {
+      const real = promises[call].bind(promises) as (folder: unknown, options?: unknown) => Promise<unknown>;
+      jest
+        .spyOn(promises, call)
+        .mockImplementation(((folder: unknown, options?: unknown) =>
+          String(folder).endsWith('/locked')
+            ? Promise.reject(accessRefused())
+            : real(folder, options)) as never);
+    }
   });
 
   afterEach(async () => {
