@@ -1,7 +1,6 @@
-import { promises as fsp, type Dir, type Dirent, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { sendText } from '../connection-host';
-import { isAccessRefusal } from '../file-calls';
 import { headerText } from '../header-value';
 import type { Location } from '../path-confinement';
 import {
@@ -10,7 +9,7 @@ import {
   propertyKey,
   type DeadProperty,
 } from '../properties/dead-property';
-import { isUploadTempName } from '../atomic-file-writer';
+import { CHILD_BATCH, folderChildren, type Child } from '../folder-children';
 import { locatedVisibleStats, visibleStats } from '../visibility';
 import { sendXml } from '../xml-response';
 import { escapeXml } from '../xml/xml-escape';
@@ -34,17 +33,14 @@ import {
 import { StreamedAnswer } from './streamed-answer';
 import { TurnQueue } from '../turn-queue';
 
-/** How many entries of a folder are read and stat'ed at once: enough to keep the thread pool busy, bounded memory. */
-const STAT_BATCH = 128;
+/** How many entries of a folder are stat'ed at once: enough to keep the thread pool busy, bounded memory. */
+const STAT_BATCH = CHILD_BATCH;
 
 /**
  * A listing of a folder of up to this many entries keeps them from its first pass (it reads the folder once);
  * a larger folder is read again as the answer goes, so its names are never held whole (a million is ~330 MB).
  */
 const KEPT_ENTRIES = 4096;
-
-/** Entries one read of a folder asks the kernel for (one thread-pool trip each). */
-const READ_BATCH = 1024;
 
 /**
  * The largest multistatus we send. Entries cost a bounded amount each (requested names are capped, dead
@@ -194,44 +190,6 @@ function refuseTooLarge(res: ServerResponse): void {
     `The listing would be larger than ${MAX_PROPFIND_RESPONSE_BYTES / (1024 * 1024)} MiB; ` +
       'ask for fewer properties, or list with Depth 0.\n',
   );
-}
-
-/** A folder entry the guest may see, by name; its stat comes later, batch by batch. */
-interface Child {
-  readonly dirent: Dirent;
-  /** The share path, for dead properties and locks. */
-  readonly path: string;
-}
-
-/**
- * A folder's entries in batches of up to STAT_BATCH, upload temp files left out, read as they are asked for
- * (the directory stays open until the last batch or until the caller stops); none when it went away
- * meanwhile. A folder the host will not let this process read is the engine's 403 (connection-host.ts), not
- * an empty listing that says it is empty.
- */
-async function* folderChildren(folderReal: string, folderPath: string): AsyncGenerator<readonly Child[]> {
-  let folder: Dir;
-  try {
-    folder = await fsp.opendir(folderReal, { bufferSize: READ_BATCH });
-  } catch (error) {
-    if (isAccessRefusal(error)) throw error;
-    return;
-  }
-  try {
-    let batch: Child[] = [];
-    // read() rather than the Dir's own iterator: a third of the cost per entry, measured.
-    for (let dirent = await folder.read(); dirent !== null; dirent = await folder.read()) {
-      if (isUploadTempName(dirent.name)) continue;
-      batch.push({ dirent, path: folderPath === '/' ? `/${dirent.name}` : `${folderPath}/${dirent.name}` });
-      if (batch.length < STAT_BATCH) continue;
-      yield batch;
-      batch = [];
-    }
-    if (batch.length > 0) yield batch;
-  } finally {
-    // At the end, on an error, and when the caller stops early (return() on the generator).
-    await folder.close().catch(() => undefined);
-  }
 }
 
 /**
