@@ -8,7 +8,7 @@ import { isAccessRefusal, poolFileCalls, type FileCalls } from './file-calls';
 import { headerText } from './header-value';
 import { CHANGED_SINCE, evaluateConditions } from './http-preconditions';
 import { requestGone } from './request-gone';
-import { allowHeader } from './method-table';
+import { folderIndexHtml, readFolderIndex, type IndexEntry } from './folder-index';
 import { MUX_MAX_PAYLOAD } from '../wire/constants';
 import { responseDrain } from './response-drain';
 import { HoldBudget, ResponseHolds } from './hold-budget';
@@ -66,13 +66,16 @@ export async function serveFile(
   space: ShareNamespace,
   segments: readonly string[],
 ): Promise<void> {
-  const opened = await space.lock.shared(() => openForReading(space, segments), requestGone(res));
+  const opened = await space.lock.shared(async () => {
+    const found = await openForReading(space, segments);
+    // A folder's page is read under the same lock that judged it a folder.
+    return found.kind === 'folder'
+      ? { kind: 'index' as const, ...(await readFolderIndex(space.rootReal, found.real)) }
+      : found;
+  }, requestGone(res));
   if (opened === undefined) return; // the guest went away while it waited
   if (opened.kind === 'missing') return sendText(res, 404, 'Not found.\n');
-  if (opened.kind === 'folder')
-    return sendText(res, 405, 'This is a folder; list it with PROPFIND.\n', {
-      Allow: allowHeader('folder', space.readOnly),
-    });
+  if (opened.kind === 'index') return sendFolderPage(req, res, opened.entries, opened.more);
   const { fd, stats, calls } = opened;
   try {
     await sendOpenedFile(req, res, { fd, calls }, stats, segments.at(-1) ?? '');
@@ -89,8 +92,30 @@ interface OpenFile {
 
 type Opened =
   | { readonly kind: 'file'; readonly fd: number; readonly stats: Stats; readonly calls: FileCalls }
-  | { readonly kind: 'folder' }
+  | { readonly kind: 'folder'; readonly real: string }
   | { readonly kind: 'missing' };
+
+/**
+ * A folder asked for with GET (a browser in the guest): a page of links, not the 405 a WebDAV client never
+ * sees. The links are absolute, from the path as the request named it, so a folder named without its
+ * trailing slash links right too. It runs nothing and loads nothing (CSP), whatever the names hold.
+ */
+function sendFolderPage(
+  req: IncomingMessage,
+  res: ServerResponse,
+  entries: readonly IndexEntry[],
+  more: boolean,
+): void {
+  const requested = (req.url ?? '/').split('?')[0] ?? '/';
+  const path = requested.startsWith('/') ? requested : new URL(requested, 'http://localhost').pathname;
+  const body = Buffer.from(folderIndexHtml(path.endsWith('/') ? path : `${path}/`, entries, more), 'utf8');
+  res.statusCode = 200;
+  res.setHeader('Content-Type', 'text/html; charset=utf-8');
+  res.setHeader('Content-Security-Policy', "default-src 'none'");
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Content-Length', body.length);
+  res.end(body);
+}
 
 /**
  * Opens the resolved real path (under the namespace lock, so no guest request changes what it names), with
@@ -102,7 +127,7 @@ async function openForReading(space: ShareNamespace, segments: readonly string[]
   const location = await space.locate(segments);
   if (location.kind !== 'inside' || !location.exists) return { kind: 'missing' };
   const named = location.stats ?? (await statOrUndefined(location.real)); // the entry's, if no link
-  if (named?.isDirectory()) return { kind: 'folder' };
+  if (named?.isDirectory()) return { kind: 'folder', real: location.real };
   if (!named?.isFile()) return { kind: 'missing' };
   let fd: number;
   try {

@@ -50,8 +50,8 @@ const EXISTING: readonly ResourceKind[] = ['file', 'folder', 'root'];
 // prettier-ignore
 export const METHOD_TABLE: readonly MethodSpec[] = [
   { method: 'OPTIONS',   route: 'options',   accepts: [...EXISTING, 'mounts', 'missing'], writes: false, namespaceLock: 'none',      body: 'empty' },
-  { method: 'GET',       route: 'get',       accepts: ['file', 'mounts'],                 writes: false, namespaceLock: 'phases',    body: 'none' },
-  { method: 'HEAD',      route: 'head',      accepts: ['file', 'mounts'],                 writes: false, namespaceLock: 'phases',    body: 'none' },
+  { method: 'GET',       route: 'get',       accepts: [...EXISTING, 'mounts'],            writes: false, namespaceLock: 'phases',    body: 'none' },
+  { method: 'HEAD',      route: 'head',      accepts: [...EXISTING, 'mounts'],            writes: false, namespaceLock: 'phases',    body: 'none' },
   { method: 'PROPFIND',  route: 'propfind',  accepts: [...EXISTING, 'mounts'],            writes: false, namespaceLock: 'shared',    body: 'xml' },
   { method: 'PUT',       route: 'put',       accepts: ['file', 'missing'],                writes: true,  namespaceLock: 'phases',    body: 'stream' },
   { method: 'PROPPATCH', route: 'proppatch', accepts: EXISTING,                           writes: true,  namespaceLock: 'shared',    body: 'xml' },

@@ -22,7 +22,7 @@ describe('read-only share', () => {
     expect((await davRequest(engine, { method: 'HEAD', path: '/hello.txt' })).status).toBe(200);
     const options = await davRequest(engine, { method: 'OPTIONS', path: '/' });
     expect(options.status).toBe(200);
-    expect(options.headers.allow).toBe('OPTIONS, PROPFIND');
+    expect(options.headers.allow).toBe('OPTIONS, GET, HEAD, PROPFIND');
     expect(
       (await davRequest(engine, { method: 'PROPFIND', path: '/', headers: { Depth: '1' } })).status,
     ).toBe(207);

@@ -10,6 +10,7 @@ import {
   type DeadProperty,
 } from '../properties/dead-property';
 import { CHILD_BATCH, folderChildren, type Child } from '../folder-children';
+import { encodeSegment } from '../uri-segment';
 import { locatedVisibleStats, visibleStats } from '../visibility';
 import { sendXml } from '../xml-response';
 import { escapeXml } from '../xml/xml-escape';
@@ -375,16 +376,4 @@ function propstat(properties: readonly string[], status: string, declarations: s
 
 function hrefOf(url: string, isFolder: boolean): string {
   return isFolder && !url.endsWith('/') ? `${url}/` : url;
-}
-
-/**
- * A name as one path segment of an URI: every character outside RFC 3986's unreserved and sub-delims (and
- * : @) percent-encoded as UTF-8, controls included; never throws (a lone surrogate becomes U+FFFD's bytes).
- */
-function encodeSegment(segment: string): string {
-  return segment.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@]/gu, (c) =>
-    [...Buffer.from(c, 'utf8')]
-      .map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`)
-      .join(''),
-  );
 }
