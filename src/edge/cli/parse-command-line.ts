@@ -78,11 +78,6 @@ const DEMO_EPILOG = `Boots a tiny test VM under QEMU, shares a folder into it an
 Without --share-dir it shares a new temporary folder and removes it at the end; with --share-dir DIR the
 guest reads DIR and writes one file into it, from-the-guest.txt (said before the VM boots).`;
 
-/**
- * An option given more than once takes its last value, as in most command lines: the systemd unit adds the
- * user's EXTRA_ARGS after its own `--reconnect`, and `--reconnect=always` there must win. yargs gives an
- * array for a repeated option, which crashed the checks after it ("value.trim is not a function").
- */
 /** A malformed --host-subject is a usage error (exit 2) before anything connects, not a failure later. */
 function hostSubjectProblem(subject: string | undefined): void {
   if (subject === undefined) return;
@@ -93,6 +88,11 @@ function hostSubjectProblem(subject: string | undefined): void {
   }
 }
 
+/**
+ * An option given more than once takes its last value, as in most command lines: the systemd unit adds the
+ * user's EXTRA_ARGS after its own `--reconnect`, and `--reconnect=always` there must win. yargs gives an
+ * array for a repeated option, which crashed the checks after it ("value.trim is not a function").
+ */
 function lastGiven(value: string | readonly string[]): string {
   return typeof value === 'string' ? value : (value[value.length - 1] ?? '');
 }
@@ -319,7 +319,7 @@ export function parseCommandLine(
   // As the engine will see them, links resolved: an overlap through a link is a usage error before the VM's
   // one SPICE session is taken, not a share that fails after connecting.
   const overlap = overlappingFolders(
-    shares.map((share) => ({ name: share.name, folder: realpathSync(share.path) })),
+    shares.map((share) => ({ name: share.name, folder: realFolder(share.path) })),
   );
   if (overlap !== undefined) throw new UsageError(`--share: ${overlap}.`);
   const control = path('control', parsed.control);
@@ -465,6 +465,15 @@ const EXAMPLE_VALUES: Readonly<Record<string, string>> = {
   'password-file': '~/.config/vm-password',
   'ca-file': 'ca-cert.pem',
 };
+
+/** The folder with links resolved; as given if it went away since it was checked (the engine says so then). */
+function realFolder(folder: string): string {
+  try {
+    return realpathSync(folder);
+  } catch {
+    return folder;
+  }
+}
 
 /** `given` is the option as the user gave it (with ~ expanded), for the message. */
 function checkShareFolder(given: string, folder: string): void {

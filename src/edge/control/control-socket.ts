@@ -96,9 +96,12 @@ function serveConnection(socket: Socket, target: ControlTarget, cwd: string, con
     lines.next(line.endsWith('\r') ? line.slice(0, -1) : line);
     updateReading();
   };
+  // Lines are cut on the newline byte, which UTF-8 never uses inside a character, and measured in bytes as
+  // they arrive: a line sent a byte at a time costs no more than one sent whole (measuring the text so far
+  // on every chunk was quadratic).
   const decoder = new StringDecoder('utf8');
   let partial = '';
-  const tooLong = (text: string): boolean => Buffer.byteLength(text, 'utf8') > MAX_CONTROL_LINE_BYTES;
+  let partialBytes = 0;
   const refuseLongLine = (): void => {
     partial = '';
     socket.pause();
@@ -109,22 +112,22 @@ function serveConnection(socket: Socket, target: ControlTarget, cwd: string, con
     replies.unsubscribe();
   };
   socket.on('data', (chunk: Buffer) => {
-    partial += decoder.write(chunk);
-    let newline = partial.indexOf('\n');
-    while (newline !== -1) {
-      // Every line is measured whole, however its bytes arrived (a long line ending in this chunk too).
-      const line = partial.slice(0, newline);
-      if (tooLong(line)) return refuseLongLine();
+    let start = 0;
+    for (let newline = chunk.indexOf(0x0a); newline !== -1; newline = chunk.indexOf(0x0a, start)) {
+      if (partialBytes + newline - start > MAX_CONTROL_LINE_BYTES) return refuseLongLine();
+      const line = partial + decoder.write(chunk.subarray(start, newline)) + decoder.end();
+      partial = '';
+      partialBytes = 0;
+      start = newline + 1;
       take(line);
-      partial = partial.slice(newline + 1);
-      newline = partial.indexOf('\n');
     }
-    if (tooLong(partial)) refuseLongLine();
+    partialBytes += chunk.length - start;
+    if (partialBytes > MAX_CONTROL_LINE_BYTES) return refuseLongLine();
+    partial += decoder.write(chunk.subarray(start));
   });
   socket.once('end', () => {
     const last = partial + decoder.end();
     partial = '';
-    if (tooLong(last)) return refuseLongLine();
     if (last !== '') take(last);
     lines.complete();
   });

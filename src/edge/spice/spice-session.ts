@@ -152,7 +152,6 @@ export function connectSpice(options: SpiceSessionOptions): Observable<SessionEv
     const openWebdav = (channel: ChannelRef, connectionId: number) => {
       webdavOpened = true;
       stopSetupTimer(); // the webdav channel's own connect and link timeouts apply from here
-
       channels.add(
         openChannel({
           ...channelOptions(ChannelType.WEBDAV, channel.id, connectionId, WEBDAV_MAX_BODY_SIZE),

@@ -118,6 +118,23 @@ describe('control socket', () => {
     expect(uncaught).toEqual([]);
   });
 
+  it('reads a line sent a few bytes at a time, a character split between writes included', async () => {
+    const { target } = slowTarget();
+    const path = join(dir, 'sw.sock');
+    control = await openControlSocket(path, target, '/w');
+    const bytes = Buffer.from('{"command":"status","é":1}\n', 'utf8');
+    const client = connect({ path });
+    const reply = new Promise<string>((resolve) =>
+      client.once('data', (chunk: Buffer) => resolve(chunk.toString())),
+    );
+    for (let at = 0; at < bytes.length; at += 3) {
+      client.write(bytes.subarray(at, at + 3)); // "é" is two bytes: some cut falls inside it
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(JSON.parse(await reply)).toEqual({ ok: false, error: 'status takes no other field: "é"' });
+    client.destroy();
+  });
+
   it.each([
     ['unfinished', ''],
     // Whole, with its newline, in one write: it was measured only when it was still unfinished at a chunk's end.
