@@ -1,10 +1,7 @@
+import { LeavableQueue } from './leavable-queue';
 import type { GoneSignal } from './request-gone';
 
-type Waiter = {
-  readonly kind: 'shared' | 'exclusive';
-  /** Undefined once the waiter gave up: what its task would have held is let go at once. */
-  start: (() => void) | undefined;
-};
+type Waiter = { readonly kind: 'shared' | 'exclusive'; readonly start: () => void };
 
 /**
  * A readers/writer lock over one share's namespace (which name means which file or folder). Every guest
@@ -21,8 +18,7 @@ type Waiter = {
 export class NamespaceLock {
   private readers = 0;
   private writer = false;
-  private queue: Waiter[] = [];
-  private abandonedInQueue = 0;
+  private readonly queue = new LeavableQueue<Waiter>();
 
   /**
    * Runs `task` alongside other shared tasks, never alongside an exclusive one. The task may give the lock up
@@ -45,7 +41,7 @@ export class NamespaceLock {
 
   /** Waiters in the queue that have not given up (specs, diagnostics). */
   get waiting(): number {
-    return this.queue.length - this.abandonedInQueue;
+    return this.queue.size;
   }
 
   private run<T>(
@@ -55,17 +51,9 @@ export class NamespaceLock {
   ): Promise<T | undefined> {
     if (abandoned?.gone === true) return Promise.resolve(undefined);
     return new Promise<T | undefined>((resolve, reject) => {
-      const giveUp = () => {
-        if (waiter.start === undefined) return;
-        waiter.start = undefined;
-        this.abandonedInQueue += 1;
-        resolve(undefined);
-        this.compact();
-        this.pump();
-      };
       let stopListening: (() => void) | undefined;
       let started = false;
-      const waiter: Waiter = {
+      const leaveLine = this.queue.add({
         kind,
         start: () => {
           started = true;
@@ -81,11 +69,15 @@ export class NamespaceLock {
             .then(resolve, reject)
             .finally(leave);
         },
-      };
-      this.queue.push(waiter);
+      });
       this.pump();
       // Only a waiter that did not start at once listens (a listener per request costs; most never wait).
-      if (!started) stopListening = abandoned?.onGone(giveUp);
+      if (!started)
+        stopListening = abandoned?.onGone(() => {
+          if (!leaveLine()) return;
+          resolve(undefined);
+          this.pump(); // an exclusive waiter that left may have held readers back
+        });
     });
   }
 
@@ -95,23 +87,11 @@ export class NamespaceLock {
     this.pump();
   }
 
-  /** Drops the waiters that gave up once they are half the queue: linear in all, whatever the order. */
-  private compact(): void {
-    if (this.abandonedInQueue * 2 < this.queue.length) return;
-    this.queue = this.queue.filter((waiter) => waiter.start !== undefined);
-    this.abandonedInQueue = 0;
-  }
-
   private pump(): void {
-    for (let next = this.queue[0]; next !== undefined; next = this.queue[0]) {
-      if (next.start === undefined) {
-        this.queue.shift();
-        this.abandonedInQueue -= 1;
-        continue;
-      }
+    for (let next = this.queue.peek(); next !== undefined; next = this.queue.peek()) {
       if (this.writer) return;
       if (next.kind === 'exclusive' && this.readers > 0) return;
-      this.queue.shift();
+      this.queue.take();
       if (next.kind === 'shared') this.readers++;
       else this.writer = true;
       next.start();

@@ -1,7 +1,5 @@
+import { LeavableQueue } from './leavable-queue';
 import type { GoneSignal } from './request-gone';
-
-/** A caller waiting for a turn; `grant` is undefined once it gave up. */
-type TurnWaiter = { grant: ((end: () => void) => void) | undefined };
 
 /**
  * At most `limit` holders at once; the others wait, first come, first served. For work whose memory is
@@ -10,8 +8,8 @@ type TurnWaiter = { grant: ((end: () => void) => void) | undefined };
  */
 export class TurnQueue {
   private held = 0;
-  private waiters: TurnWaiter[] = [];
-  private abandonedWaiting = 0;
+  /** Callers waiting, each as what hands it the turn. */
+  private readonly waiters = new LeavableQueue<(end: () => void) => void>();
 
   constructor(readonly limit: number) {}
 
@@ -26,25 +24,13 @@ export class TurnQueue {
       return Promise.resolve(this.ender());
     }
     return new Promise((resolve) => {
-      const waiter: TurnWaiter = {
-        grant: (end) => {
-          stopListening?.();
-          resolve(end);
-        },
-      };
-      const giveUp = () => {
-        if (waiter.grant === undefined) return;
-        waiter.grant = undefined;
-        this.abandonedWaiting += 1;
-        resolve(undefined);
-        // Dropped once they are half the queue: linear in all, whatever the order.
-        if (this.abandonedWaiting * 2 >= this.waiters.length) {
-          this.waiters = this.waiters.filter((w) => w.grant !== undefined);
-          this.abandonedWaiting = 0;
-        }
-      };
-      const stopListening = abandoned?.onGone(giveUp);
-      this.waiters.push(waiter);
+      const leaveLine = this.waiters.add((end) => {
+        stopListening?.();
+        resolve(end);
+      });
+      const stopListening = abandoned?.onGone(() => {
+        if (leaveLine()) resolve(undefined);
+      });
     });
   }
 
@@ -55,7 +41,7 @@ export class TurnQueue {
 
   /** Callers waiting for a turn (specs, diagnostics). */
   get waitingCount(): number {
-    return this.waiters.length - this.abandonedWaiting;
+    return this.waiters.size;
   }
 
   private ender(): () => void {
@@ -63,13 +49,10 @@ export class TurnQueue {
     return () => {
       if (ended) return;
       ended = true;
-      for (let next = this.waiters.shift(); next !== undefined; next = this.waiters.shift()) {
-        if (next.grant === undefined) {
-          this.abandonedWaiting -= 1;
-          continue;
-        }
-        // The turn passes straight to the next waiter: the count stays.
-        next.grant(this.ender());
+      const next = this.waiters.take();
+      // The turn passes straight to the next waiter: the count stays.
+      if (next !== undefined) {
+        next(this.ender());
         return;
       }
       this.held -= 1;
