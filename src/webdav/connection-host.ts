@@ -35,6 +35,10 @@ export const MAX_PIPELINED_REQUESTS = 64;
 
 interface Connection {
   pending: number;
+  /** Ends once it has no request left to answer (`retire`). */
+  retiring: boolean;
+  /** Responses of its requests not yet over. */
+  readonly unanswered: Set<http.ServerResponse>;
   readonly duplex: Duplex;
   readonly timers: ConnectionTimers;
   readonly serializer: ConnectionSerializer;
@@ -73,7 +77,14 @@ export class ConnectionHost {
       return;
     }
     const timers = new ConnectionTimers(this.options.settings, () => duplex.destroy());
-    const connection: Connection = { pending: 0, duplex, timers, serializer: new ConnectionSerializer() };
+    const connection: Connection = {
+      pending: 0,
+      retiring: false,
+      unanswered: new Set(),
+      duplex,
+      timers,
+      serializer: new ConnectionSerializer(),
+    };
     this.connections.set(duplex, connection);
     duplex.once('close', () => {
       timers.stop();
@@ -90,16 +101,36 @@ export class ConnectionHost {
     return () => this.listeners.delete(listener);
   }
 
+  /** Cuts every connection, answers in progress included; later `serve` calls destroy the duplex at once. */
   async close(): Promise<void> {
     this.closed = true;
-    const closing = [...this.connections.values()].map(({ duplex }) => {
-      const done = duplex.closed
-        ? Promise.resolve()
-        : new Promise<void>((resolve) => duplex.once('close', resolve));
-      duplex.destroy();
-      return done;
-    });
-    await Promise.all(closing);
+    await Promise.all([...this.connections.values()].map(({ duplex }) => closedOrCut(duplex)));
+  }
+
+  /**
+   * Takes no more connections, and ends each one once it has no request left to answer: an idle one at once, a
+   * busy one after its last answer, so a download or an upload the guest started goes on to its end instead of
+   * being cut (spice-webdavd ignores a close from our side, so the guest program would wait for its own
+   * timeout). Answers not begun yet say `Connection: close`. Resolves once every connection has closed; the
+   * connections' own timers still end one that stops moving, and `close()` still cuts them all.
+   */
+  async retire(): Promise<void> {
+    this.closed = true;
+    await Promise.all(
+      [...this.connections.values()].map((connection) => {
+        const closed = closedOrCut(connection.duplex, 'wait');
+        connection.retiring = true;
+        for (const res of connection.unanswered) if (!res.headersSent) res.shouldKeepAlive = false;
+        // Idle: no request being answered, none begun (its head still arriving) and no byte waiting to be read.
+        // A request that has begun is answered, then the connection ends as after any last answer.
+        const idle =
+          connection.pending === 0 &&
+          !connection.timers.awaitingHeaders() &&
+          connection.duplex.readableLength === 0;
+        if (idle) connection.duplex.destroy();
+        return closed;
+      }),
+    );
   }
 
   private accept(req: http.IncomingMessage, res: HardenedResponse): void {
@@ -110,6 +141,8 @@ export class ConnectionHost {
       return;
     }
     connection?.timers.requestStarted();
+    connection?.unanswered.add(res);
+    if (connection?.retiring === true) res.shouldKeepAlive = false;
     let bytesIn = 0;
     let path = req.url ?? '';
     if (connection) res.onProgress = connection.timers.activity;
@@ -123,7 +156,13 @@ export class ConnectionHost {
       },
     };
     res.once('close', () => {
-      if (connection) connection.pending--;
+      if (connection) {
+        connection.pending--;
+        connection.unanswered.delete(res);
+        // Its last answer is written: the connection ends once that has left (end, not destroy, on a socket).
+        if (connection.retiring && connection.pending === 0 && !connection.duplex.writableEnded)
+          connection.duplex.end();
+      }
       connection?.timers.requestFinished();
       this.publish({
         method: req.method ?? '',
@@ -169,6 +208,15 @@ export class ConnectionHost {
       }
     }
   }
+}
+
+/** Resolves once the duplex has closed; unless told to wait, it is destroyed first. */
+function closedOrCut(duplex: Duplex, mode: 'cut' | 'wait' = 'cut'): Promise<void> {
+  const done = duplex.closed
+    ? Promise.resolve()
+    : new Promise<void>((resolve) => duplex.once('close', resolve));
+  if (mode === 'cut') duplex.destroy();
+  return done;
 }
 
 /**

@@ -28,6 +28,12 @@ export interface WebdavEngine {
   onRequest(listener: (record: RequestRecord) => void): () => void;
   /** Ends every connection the engine serves; later `serve` calls destroy the duplex at once. */
   close(): Promise<void>;
+  /**
+   * Takes no more connections and ends each one once its answers are over (idle ones at once): what a share
+   * that is replaced or stopped does, so the guest's transfers in progress finish. Resolves once every
+   * connection has closed. Optional for engines an embedder supplies: without it, `close()` is used.
+   */
+  retire?(): Promise<void>;
 }
 
 export interface EngineOptions {

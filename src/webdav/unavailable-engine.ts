@@ -21,5 +21,6 @@ export function createUnavailableEngine(reason: string, options?: EngineOptions)
     serve: (connection) => host.serve(connection),
     onRequest: (listener) => host.onRequest(listener),
     close: () => host.close(),
+    retire: () => host.retire(),
   };
 }

@@ -1,7 +1,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createUnavailableEngine, createWebdavEngine, type WebdavEngine } from '../../../src/webdav';
-import { connect, davRequest, keepAliveClient, rawExchange, statusesIn } from './support/dav-client';
+import {
+  connect,
+  davRequest,
+  keepAliveClient,
+  rawExchange,
+  startTwoPartPut,
+  statusesIn,
+} from './support/dav-client';
 import { makeSandbox, writeFiles, type Sandbox } from './support/temp-share';
 
 function closed(duplex: { once(event: 'close', listener: () => void): unknown; destroyed: boolean }) {
@@ -41,6 +48,25 @@ describe('connections', () => {
     const text = await rawExchange(engine, requests, (received) => statusesIn(received).length === 4);
     expect(statusesIn(text)).toEqual([201, 200, 204, 404]);
     expect(text).toContain('\r\n\r\nfresh');
+  });
+
+  it('retire: an idle connection ends at once, an upload in progress is answered (Connection: close) and written', async () => {
+    const idle = keepAliveClient(engine);
+    expect((await idle.request({ method: 'GET', path: '/keep.txt' })).status).toBe(200);
+    const put = startTwoPartPut(engine, '/late.txt', 'half ');
+    await eventually(() => existsSync(sandbox.share) && readdirSync(sandbox.share).length > 1); // its temp file
+    let retired = false;
+    const retiring = engine.retire?.().then(() => (retired = true));
+    await closed(idle.connection);
+    expect(retired).toBe(false);
+    put.finish('and the rest');
+    const answer = await put.response;
+    expect(answer.status).toBe(201);
+    expect(answer.headers.connection).toBe('close');
+    await retiring;
+    expect(readFileSync(path.join(sandbox.share, 'late.txt'), 'utf8')).toBe('half and the rest');
+    const after = connect(engine);
+    await closed(after);
   });
 
   it('destroys a connection whose request headers never complete', async () => {

@@ -80,7 +80,11 @@ export type LoopEvent =
   | { readonly kind: 'port-opened' }
   | { readonly kind: 'port-closed'; readonly droppedClients: number }
   | { readonly kind: 'sharing-started'; readonly share: ShareSpec }
-  | { readonly kind: 'sharing-stopped'; readonly droppedClients: number }
+  /**
+   * `droppedClients`: connections of the 503 stand-in closed (none while a folder was shared);
+   * `finishingClients`: connections of the stopped share, left to finish the answer they are in on it.
+   */
+  | { readonly kind: 'sharing-stopped'; readonly droppedClients: number; readonly finishingClients: number }
   | { readonly kind: 'client-opened'; readonly id: ClientId }
   | {
       readonly kind: 'client-closed';

@@ -4,6 +4,8 @@ import type { Effect, SessionKey, ShareSpec } from './loop-messages';
 
 export interface ClientState {
   readonly key: SessionKey;
+  /** Opened while nothing was shared: served by the edge's 503 stand-in, dropped when a share starts. */
+  readonly standIn: boolean;
   /** Credits granted to the session and not yet used. */
   readonly granted: number;
   /** Frames sent and not yet flushed to the socket. */

@@ -21,13 +21,13 @@ export function reduceLoop<S>(state: LoopState<S>, input: LoopInput<S>, limits: 
   const step = new Step<S>(state, limits);
   switch (input.kind) {
     case 'port-opened':
-      step.dropAllClients('none');
+      step.dropAllClients();
       step.resetDemux();
       step.portOpen = true;
       step.emit({ kind: 'port-opened' });
       break;
     case 'port-closed': {
-      const dropped = step.dropAllClients('none');
+      const dropped = step.dropAllClients();
       step.resetDemux();
       step.portOpen = false;
       step.emit({ kind: 'port-closed', droppedClients: dropped });
@@ -43,16 +43,18 @@ export function reduceLoop<S>(state: LoopState<S>, input: LoopInput<S>, limits: 
       step.tick();
       break;
     case 'sharing-started': {
-      // Sessions opened under the previous share (or the 503 stand-in) must not go on serving it.
-      step.dropAllClients('zero-frame');
+      // Sessions of the 503 stand-in must not go on answering 503; those of the previous share finish what they
+      // are answering on it (the edge retires its engine, which ends them), and the guest's next connection, or
+      // its next request on the same id, is served by this share.
+      step.dropStandInClients();
       step.serving = { share: input.share, server: input.server };
       step.emit({ kind: 'sharing-started', share: input.share });
       break;
     }
     case 'sharing-stopped': {
-      const dropped = step.dropAllClients('zero-frame');
+      const dropped = step.dropStandInClients();
       step.serving = null;
-      step.emit({ kind: 'sharing-stopped', droppedClients: dropped });
+      step.emit({ kind: 'sharing-stopped', droppedClients: dropped, finishingClients: step.clientCount() });
       break;
     }
     case 'session-output':
@@ -146,6 +148,7 @@ class Step<S> {
     }
     const opened: ClientState = {
       key: { id, generation: this.nextGeneration++ },
+      standIn: this.serving === null,
       granted: 0,
       inFlight: 0,
       parked: false,
@@ -294,11 +297,26 @@ class Step<S> {
     this.removeClient(client, error === undefined ? 'server' : 'error', error, true);
   }
 
-  /** Drops every session; with 'zero-frame' the guest is told (the port is still open). */
-  dropAllClients(tell: 'zero-frame' | 'none'): number {
+  /** Drops the sessions the 503 stand-in serves, telling the guest; returns how many. */
+  dropStandInClients(): number {
+    let count = 0;
+    for (const client of [...this.clients.values()]) {
+      if (!client.standIn) continue;
+      this.removeClient(client, 'server', undefined, true);
+      count += 1;
+    }
+    return count;
+  }
+
+  clientCount(): number {
+    return this.clients.size;
+  }
+
+  /** Drops every session without telling the guest: its daemon is gone or starting again. */
+  dropAllClients(): number {
     const count = this.clients.size;
     for (const client of [...this.clients.values()]) {
-      this.removeClient(client, 'server', undefined, tell === 'zero-frame');
+      this.removeClient(client, 'server', undefined, false);
     }
     return count;
   }

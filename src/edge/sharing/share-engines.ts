@@ -5,11 +5,12 @@ import {
   finalize,
   from,
   merge,
+  mergeMap,
   Observable,
   type OperatorFunction,
   of,
-  switchMap,
   take,
+  takeUntil,
 } from 'rxjs';
 import type { LoopInput, ShareSpec } from '../../channel/mux-loop/loop-messages';
 import type { EngineOptions, WebdavEngine } from '../../webdav/types';
@@ -29,8 +30,9 @@ export const isShareChange = (step: SharingStep): step is ShareChange =>
 /**
  * The engines' lifecycle as a resource of the command stream. Commands are taken one at a time: the engine
  * for a share is made (the folder checked) before the loop hears of it, and a share that fails leaves the
- * current one in place. A new share or a stop closes the engine it replaces; unsubscribing closes the current
- * one, and an engine whose creation finishes after that is closed at once.
+ * current one in place. A new share or a stop retires the engine it replaces (its guest connections finish the
+ * answers they are in, then it is closed); unsubscribing closes every engine at once, and an engine whose
+ * creation finishes after that is closed at once.
  */
 export function shareEngines(
   createEngine: EngineFactory,
@@ -39,15 +41,17 @@ export function shareEngines(
   return (commands$) =>
     commands$.pipe(
       concatMap((command) => prepare(command, createEngine, options)),
-      connect((prepared$) =>
-        merge(
+      connect((prepared$) => {
+        const changes$ = prepared$.pipe(filter(isShareChange));
+        return merge(
           prepared$.pipe(filter((step): step is ShareFailed => step.kind === 'share-failed')),
-          prepared$.pipe(
-            filter(isShareChange),
-            switchMap((change) => (change.kind === 'sharing-started' ? serving(change) : of(change))),
+          changes$.pipe(
+            mergeMap((change) =>
+              change.kind === 'sharing-started' ? serving(change, changes$) : of(change),
+            ),
           ),
-        ),
-      ),
+        );
+      }),
     );
 }
 
@@ -80,10 +84,29 @@ function prepare(
   });
 }
 
-/** The engine of a share while it is current: its `sharing-started`, then its requests; closed when replaced. */
-function serving(started: Extract<ShareChange, { kind: 'sharing-started' }>): Observable<SharingStep> {
+/**
+ * The engine of a share: its `sharing-started`, then its requests. The next share change retires it (its
+ * connections finish the answers in progress, whose requests are still reported); once it has no connection
+ * left it is closed, and so it is at once when the whole stream is unsubscribed.
+ */
+function serving(
+  started: Extract<ShareChange, { kind: 'sharing-started' }>,
+  changes$: Observable<ShareChange>,
+): Observable<SharingStep> {
   const engine = started.server;
-  return merge(of(started), requestsOf(engine)).pipe(finalize(() => void engine.close()));
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => (closing ??= engine.close().catch(() => undefined));
+  // An engine that cannot retire (an embedder's, without `retire`) is closed instead.
+  const retire = (): Promise<void> =>
+    engine.retire === undefined ? close() : engine.retire().catch(() => undefined);
+  const retired$ = changes$.pipe(
+    take(1),
+    concatMap(() => from(retire())),
+  );
+  return merge(of(started), requestsOf(engine)).pipe(
+    takeUntil(retired$),
+    finalize(() => void close()),
+  );
 }
 
 /** Every request an engine finishes, as events. */

@@ -1,3 +1,4 @@
+import { filter, map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { selectLoop } from '../../../../src/channel/mux-loop/select-loop';
 import { resolveLoopLimits, type LoopLimits } from '../../../../src/channel/mux-loop/loop-limits';
@@ -171,7 +172,70 @@ describe('selectLoop', () => {
     });
   });
 
-  it('stopping the share closes every client with a zero frame', () => {
+  it('a share change leaves the clients of the previous share to it (its engine ends them), and new ids get the new share', () => {
+    scheduler.run(({ hot, cold, expectObservable, flush }) => {
+      const inputs = hot<LoopInput>('o-1-a-2-s-b', {
+        o: portOpened,
+        1: { kind: 'sharing-started', share: { path: '/one', readOnly: false }, server: 'one' },
+        a: frames(['A', 'x']),
+        2: { kind: 'sharing-started', share: { path: '/two', readOnly: false }, server: 'two' },
+        s: { kind: 'sharing-stopped' },
+        b: frames(['B', 'y']),
+      });
+      const s = fakeSessions(scheduler, cold, {});
+      const loop = selectLoop(inputs, s.factory, limits);
+      const expected = '             o-1-a-2-s-b';
+      expectObservable(showAll(loop)).toBe(expected, {
+        o: 'port-opened',
+        1: 'sharing-started',
+        a: 'client-opened A',
+        2: 'sharing-started',
+        s: 'sharing-stopped',
+        b: 'client-opened B',
+      });
+      flush();
+      expect(s.subscriptions).toEqual({ A1: ['opened@4'], B1: ['opened@10'] });
+    });
+  });
+
+  it('a stop says how many clients were left to finish on the stopped share', () => {
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const inputs = hot<LoopInput>('o-1-a-s', {
+        o: portOpened,
+        1: { kind: 'sharing-started', share: { path: '/one', readOnly: false }, server: 'one' },
+        a: frames(['A', 'x'], ['B', 'y']),
+        s: { kind: 'sharing-stopped' },
+      });
+      const stops = selectLoop(inputs, fakeSessions(scheduler, cold, {}).factory, limits).pipe(
+        filter((effect) => effect.kind === 'event' && effect.event.kind === 'sharing-stopped'),
+        map((effect) => (effect.kind === 'event' ? effect.event : undefined)),
+      );
+      expectObservable(stops).toBe('------s', {
+        s: { kind: 'sharing-stopped', droppedClients: 0, finishingClients: 2 },
+      });
+    });
+  });
+
+  it('starting a share closes the clients the 503 stand-in served, with a zero frame', () => {
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      const inputs = hot<LoopInput>('o-a-1', {
+        o: portOpened,
+        a: frames(['A', 'x']),
+        1: { kind: 'sharing-started', share: { path: '/one', readOnly: false }, server: 'one' },
+      });
+      const s = fakeSessions(scheduler, cold, {});
+      const expected = '             o-a-(cd1)';
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, {
+        o: 'port-opened',
+        a: 'client-opened A',
+        c: 'close A',
+        d: 'client-closed A',
+        1: 'sharing-started',
+      });
+    });
+  });
+
+  it('stopping the share closes every client of the stand-in with a zero frame', () => {
     scheduler.run(({ hot, cold, expectObservable }) => {
       const inputs = hot<LoopInput>('o-a-s-----', {
         o: portOpened,
