@@ -37,6 +37,12 @@ interface Connection {
   pending: number;
   /** Ends once it has no request left to answer (`retire`). */
   retiring: boolean;
+  /**
+   * Once retiring: how many more requests it may still have answered (those parsed, or begun, when it was
+   * retired). Any later one gets a 503: a guest that pipelines request after request must not go on using a
+   * share the user replaced or stopped.
+   */
+  answersLeft: number;
   /** Responses of its requests not yet over. */
   readonly unanswered: Set<http.ServerResponse>;
   readonly duplex: Duplex;
@@ -80,6 +86,7 @@ export class ConnectionHost {
     const connection: Connection = {
       pending: 0,
       retiring: false,
+      answersLeft: 0,
       unanswered: new Set(),
       duplex,
       timers,
@@ -120,14 +127,18 @@ export class ConnectionHost {
       [...this.connections.values()].map((connection) => {
         const closed = closedOrCut(connection.duplex, 'wait');
         connection.retiring = true;
-        for (const res of connection.unanswered) if (!res.headersSent) res.shouldKeepAlive = false;
         // Idle: no request being answered, none begun (its head still arriving) and no byte waiting to be read.
         // A request that has begun is answered, then the connection ends as after any last answer.
-        const idle =
-          connection.pending === 0 &&
-          !connection.timers.awaitingHeaders() &&
-          connection.duplex.readableLength === 0;
-        if (idle) connection.duplex.destroy();
+        const begun = connection.timers.awaitingHeaders() || connection.duplex.readableLength > 0;
+        connection.answersLeft = begun ? 1 : 0;
+        if (connection.pending === 0 && !begun) {
+          connection.duplex.destroy();
+        } else if (!begun) {
+          // The last answer says so if it has not begun (Node then ends the connection after it). Only the last:
+          // Node drops the requests pipelined behind an answer that closes, after our handlers ran for them.
+          const last = [...connection.unanswered].pop();
+          if (last !== undefined && !last.headersSent) last.shouldKeepAlive = false;
+        }
         return closed;
       }),
     );
@@ -142,7 +153,12 @@ export class ConnectionHost {
     }
     connection?.timers.requestStarted();
     connection?.unanswered.add(res);
-    if (connection?.retiring === true) res.shouldKeepAlive = false;
+    let refused = false;
+    if (connection?.retiring === true) {
+      refused = connection.answersLeft === 0;
+      if (!refused) connection.answersLeft -= 1;
+      if (connection.answersLeft === 0) res.shouldKeepAlive = false;
+    }
     let bytesIn = 0;
     let path = req.url ?? '';
     if (connection) res.onProgress = connection.timers.activity;
@@ -174,7 +190,9 @@ export class ConnectionHost {
         ms: Date.now() - started,
       });
     });
-    const run = () => this.handle(req, res, exchange);
+    const run = refused
+      ? () => this.handle(req, res, exchange, retiredHandler)
+      : () => this.handle(req, res, exchange, this.handler);
     if (connection) void connection.serializer.run(run);
     else void run();
   }
@@ -184,6 +202,7 @@ export class ConnectionHost {
     req: http.IncomingMessage,
     res: http.ServerResponse,
     exchange: Exchange,
+    handler: RequestHandler,
   ): Promise<void> {
     const responseOver = new Promise<void>((resolve) => {
       if (res.closed || res.destroyed) resolve();
@@ -191,7 +210,7 @@ export class ConnectionHost {
     });
     if (!res.destroyed) {
       try {
-        await this.handler(req, res, exchange);
+        await handler(req, res, exchange);
       } catch (error) {
         failResponse(res, error);
       }
@@ -209,6 +228,12 @@ export class ConnectionHost {
     }
   }
 }
+
+/** What a request that began after its connection was retired gets: the share it was sent to is gone. */
+const retiredHandler: RequestHandler = async (_req, res) =>
+  sendText(res, 503, 'This folder is no longer shared on this connection; send the request again.\n', {
+    'Retry-After': '1',
+  });
 
 /** Resolves once the duplex has closed; unless told to wait, it is destroyed first. */
 function closedOrCut(duplex: Duplex, mode: 'cut' | 'wait' = 'cut'): Promise<void> {

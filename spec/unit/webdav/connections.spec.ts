@@ -69,6 +69,44 @@ describe('connections', () => {
     await closed(after);
   });
 
+  it('retire: a request pipelined after it gets a 503, so a guest cannot go on using a stopped share', async () => {
+    await writeFiles(sandbox.share, { 'big.txt': 'x'.repeat(4 * 1024 * 1024) });
+    const client = connect(engine);
+    client.on('error', () => undefined);
+    client.pause();
+    client.write('GET /big.txt HTTP/1.1\r\nHost: localhost:9843\r\n\r\n');
+    await eventually(() => client.readableLength > 0); // the download has begun, and waits for its reader
+    const retiring = engine.retire?.();
+    client.write('PUT /second.txt HTTP/1.1\r\nHost: localhost:9843\r\nContent-Length: 2\r\n\r\nef');
+    let text = '';
+    client.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+    client.resume();
+    await retiring;
+    await closed(client);
+    expect(statusesIn(text)).toEqual([200, 503]);
+    expect(text).toMatch(/503 [^]*Connection: close/);
+    expect(existsSync(path.join(sandbox.share, 'second.txt'))).toBe(false);
+  });
+
+  it('retire: an upload in progress is answered with Connection: close, and a request sent after it is not acted on', async () => {
+    const client = connect(engine);
+    client.on('error', () => undefined);
+    let text = '';
+    client.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+    const head = (name: string) =>
+      `PUT /${name} HTTP/1.1\r\nHost: localhost:9843\r\nTransfer-Encoding: chunked\r\n\r\n`;
+    client.write(head('first.txt') + '2\r\nab\r\n');
+    await eventually(() => readdirSync(sandbox.share).length > 1); // its temp file: the PUT is being answered
+    client.write('2\r\ncd\r\n');
+    const retiring = engine.retire?.();
+    client.write('0\r\n\r\n' + head('second.txt') + '2\r\nef\r\n0\r\n\r\n');
+    await retiring;
+    await closed(client);
+    expect(statusesIn(text)).toEqual([201]);
+    expect(readFileSync(path.join(sandbox.share, 'first.txt'), 'utf8')).toBe('abcd');
+    expect(existsSync(path.join(sandbox.share, 'second.txt'))).toBe(false);
+  });
+
   it('destroys a connection whose request headers never complete', async () => {
     const client = connect(engine);
     client.on('error', () => undefined);
