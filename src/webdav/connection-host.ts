@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import type { Duplex } from 'node:stream';
+import { ConnectionCut } from './connection-cut';
 import { ConnectionSerializer } from './connection-serializer';
 import { ConnectionTimers } from './connection-timers';
 import { isAccessRefusal } from './file-calls';
@@ -35,14 +36,11 @@ export const MAX_PIPELINED_REQUESTS = 64;
 
 interface Connection {
   pending: number;
-  /** Ends once it has no request left to answer (`retire`). */
-  retiring: boolean;
   /**
-   * Once retiring: how many more requests it may still have answered (those parsed, or begun, when it was
-   * retired). Any later one gets a 503: a guest that pipelines request after request must not go on using a
-   * share the user replaced or stopped.
+   * Retired while an answer was being sent (`retire`): that answer goes on to its end, then the connection
+   * ends; any other request it has or gets is answered 503 without being acted on.
    */
-  answersLeft: number;
+  retiring: boolean;
   /** Responses of its requests not yet over. */
   readonly unanswered: Set<http.ServerResponse>;
   readonly duplex: Duplex;
@@ -86,7 +84,6 @@ export class ConnectionHost {
     const connection: Connection = {
       pending: 0,
       retiring: false,
-      answersLeft: 0,
       unanswered: new Set(),
       duplex,
       timers,
@@ -97,6 +94,9 @@ export class ConnectionHost {
       timers.stop();
       this.connections.delete(duplex);
     });
+    // Node's server takes a connection's errors while it serves it; ours too (a cut: ConnectionCut), so that
+    // no error event of a connection is ever unhandled, whatever Node has detached.
+    duplex.on('error', () => undefined);
     this.server.emit('connection', duplex);
     // After Node attached its parser: for native TCP sockets Node reads the handle directly and no 'data'
     // events fire, so there only body consumption and response writes count as activity.
@@ -115,33 +115,34 @@ export class ConnectionHost {
   }
 
   /**
-   * Takes no more connections, and ends each one once it has no request left to answer: an idle one at once, a
-   * busy one after its last answer, so a download or an upload the guest started goes on to its end instead of
-   * being cut (spice-webdavd ignores a close from our side, so the guest program would wait for its own
-   * timeout). Answers not begun yet say `Connection: close`. Resolves once every connection has closed; the
-   * connections' own timers still end one that stops moving, and `close()` still cuts them all.
+   * Takes no more connections and ends every one, except that an answer already being sent (a download, a
+   * listing: its headers are out and what is left is reading) goes on to its end, for at most `graceMs`: a
+   * download cut in the middle leaves the guest program waiting for its own timeout, since spice-webdavd does
+   * not pass a close from our side on. Nothing else is acted on after this: a request whose answer had not
+   * begun (an upload, a request waiting for the lock, one whose head was still arriving) is cut as by
+   * `close()`, and one the guest pipelines behind a finishing answer gets a 503. So no write reaches the share
+   * after a stop, and a share that replaces this one on the same folder never has two engines writing to it.
+   * Resolves once every connection has closed.
    */
-  async retire(): Promise<void> {
+  async retire(graceMs: number): Promise<void> {
     this.closed = true;
-    await Promise.all(
-      [...this.connections.values()].map((connection) => {
-        const closed = closedOrCut(connection.duplex, 'wait');
+    const closing = [...this.connections.values()].map((connection) => {
+      const closed = closedOrCut(connection.duplex, 'wait');
+      const [current] = connection.unanswered;
+      if (current !== undefined && current.headersSent && !current.writableEnded) {
         connection.retiring = true;
-        // Idle: no request being answered, none begun (its head still arriving) and no byte waiting to be read.
-        // A request that has begun is answered, then the connection ends as after any last answer.
-        const begun = connection.timers.awaitingHeaders() || connection.duplex.readableLength > 0;
-        connection.answersLeft = begun ? 1 : 0;
-        if (connection.pending === 0 && !begun) {
-          connection.duplex.destroy();
-        } else if (!begun) {
-          // The last answer says so if it has not begun (Node then ends the connection after it). Only the last:
-          // Node drops the requests pipelined behind an answer that closes, after our handlers ran for them.
-          const last = [...connection.unanswered].pop();
-          if (last !== undefined && !last.headersSent) last.shouldKeepAlive = false;
-        }
-        return closed;
-      }),
-    );
+      } else {
+        connection.duplex.destroy();
+      }
+      return closed;
+    });
+    const grace = setTimeout(() => void this.close(), graceMs);
+    grace.unref();
+    try {
+      await Promise.all(closing);
+    } finally {
+      clearTimeout(grace);
+    }
   }
 
   private accept(req: http.IncomingMessage, res: HardenedResponse): void {
@@ -153,12 +154,7 @@ export class ConnectionHost {
     }
     connection?.timers.requestStarted();
     connection?.unanswered.add(res);
-    let refused = false;
-    if (connection?.retiring === true) {
-      refused = connection.answersLeft === 0;
-      if (!refused) connection.answersLeft -= 1;
-      if (connection.answersLeft === 0) res.shouldKeepAlive = false;
-    }
+
     let bytesIn = 0;
     let path = req.url ?? '';
     if (connection) res.onProgress = connection.timers.activity;
@@ -175,7 +171,8 @@ export class ConnectionHost {
       if (connection) {
         connection.pending--;
         connection.unanswered.delete(res);
-        // Its last answer is written: the connection ends once that has left (end, not destroy, on a socket).
+        // The answer it was retired in is written, and the 503s of any requests pipelined behind it (the first
+        // says Connection: close): the connection ends once they have left (end, not destroy, on a socket).
         if (connection.retiring && connection.pending === 0 && !connection.duplex.writableEnded)
           connection.duplex.end();
       }
@@ -190,9 +187,9 @@ export class ConnectionHost {
         ms: Date.now() - started,
       });
     });
-    const run = refused
-      ? () => this.handle(req, res, exchange, retiredHandler)
-      : () => this.handle(req, res, exchange, this.handler);
+    // Decided when its turn comes: a request parsed before its connection was retired is not acted on either.
+    const run = () =>
+      this.handle(req, res, exchange, connection?.retiring === true ? retiredHandler : this.handler);
     if (connection) void connection.serializer.run(run);
     else void run();
   }
@@ -230,17 +227,19 @@ export class ConnectionHost {
 }
 
 /** What a request that began after its connection was retired gets: the share it was sent to is gone. */
-const retiredHandler: RequestHandler = async (_req, res) =>
-  sendText(res, 503, 'This folder is no longer shared on this connection; send the request again.\n', {
+const retiredHandler: RequestHandler = async (_req, res) => {
+  res.shouldKeepAlive = false;
+  sendText(res, 503, 'The share changed on the host; send the request again on a new connection.\n', {
     'Retry-After': '1',
   });
+};
 
-/** Resolves once the duplex has closed; unless told to wait, it is destroyed first. */
+/** Resolves once the duplex has closed; unless told to wait, it is cut first (what it had queued is dropped). */
 function closedOrCut(duplex: Duplex, mode: 'cut' | 'wait' = 'cut'): Promise<void> {
   const done = duplex.closed
     ? Promise.resolve()
     : new Promise<void>((resolve) => duplex.once('close', resolve));
-  if (mode === 'cut') duplex.destroy();
+  if (mode === 'cut') duplex.destroy(new ConnectionCut());
   return done;
 }
 

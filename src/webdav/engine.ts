@@ -556,7 +556,7 @@ export async function createMountedEngine(
     serve: (connection) => host.serve(connection),
     onRequest: (listener) => host.onRequest(listener),
     close: () => host.close(),
-    retire: () => host.retire(),
+    retire: () => host.retire(settings.retireGraceMs),
   };
 }
 

@@ -29,9 +29,10 @@ export interface WebdavEngine {
   /** Ends every connection the engine serves; later `serve` calls destroy the duplex at once. */
   close(): Promise<void>;
   /**
-   * Takes no more connections and ends each one once its answers are over (idle ones at once): what a share
-   * that is replaced or stopped does, so the guest's transfers in progress finish. Resolves once every
-   * connection has closed. Optional for engines an embedder supplies: without it, `close()` is used.
+   * What a share that is replaced or stopped does: no more connections, every one ended, except that an answer
+   * already being sent (a download, a listing) finishes, for at most `retireGraceMs`; nothing else is acted
+   * on. Resolves once every connection has closed. Optional for engines an embedder supplies: without it,
+   * `close()` is used.
    */
   retire?(): Promise<void>;
 }
@@ -63,6 +64,11 @@ export interface EngineOptions {
    * by DNS rebinding (local-host-header.ts).
    */
   readonly acceptAnyHost?: boolean;
+  /**
+   * How long a download or listing already being sent may go on after its share was replaced or stopped
+   * (`retire`), before it is cut. Default 30 s.
+   */
+  readonly retireGraceMs?: number;
 }
 
 export interface ResolvedEngineOptions {
@@ -75,6 +81,7 @@ export interface ResolvedEngineOptions {
   readonly maxCopyBytes: number;
   readonly fileCalls: 'auto' | 'pool';
   readonly acceptAnyHost: boolean;
+  readonly retireGraceMs: number;
 }
 
 export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngineOptions {
@@ -88,5 +95,6 @@ export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngin
     maxCopyBytes: options.maxCopyBytes ?? 4 * 1024 ** 3,
     fileCalls: options.fileCalls ?? 'auto',
     acceptAnyHost: options.acceptAnyHost ?? false,
+    retireGraceMs: options.retireGraceMs ?? 30_000,
   };
 }

@@ -7,6 +7,7 @@ import { resolveEngineOptions, type EngineOptions, type WebdavEngine } from './t
  */
 export function createUnavailableEngine(reason: string, options?: EngineOptions): WebdavEngine {
   const text = `No folder is shared right now: ${reason}\n`;
+  const settings = resolveEngineOptions(options);
   const host = new ConnectionHost(
     async (req, res) => {
       // The body is not needed; close the connection if it is large rather than reading it all.
@@ -14,13 +15,13 @@ export function createUnavailableEngine(reason: string, options?: EngineOptions)
       const extra = declared > 64 * 1024 || req.headers['transfer-encoding'] ? { Connection: 'close' } : {};
       sendText(res, 503, text, { 'Retry-After': '5', ...extra });
     },
-    { settings: resolveEngineOptions(options) },
+    { settings },
   );
   return {
     share: { root: '', readOnly: true },
     serve: (connection) => host.serve(connection),
     onRequest: (listener) => host.onRequest(listener),
     close: () => host.close(),
-    retire: () => host.retire(),
+    retire: () => host.retire(settings.retireGraceMs),
   };
 }

@@ -81,10 +81,10 @@ export type LoopEvent =
   | { readonly kind: 'port-closed'; readonly droppedClients: number }
   | { readonly kind: 'sharing-started'; readonly share: ShareSpec }
   /**
-   * `droppedClients`: connections of the 503 stand-in closed (none while a folder was shared);
-   * `finishingClients`: connections of the stopped share, left to finish the answer they are in on it.
+   * `droppedClients`: connections of the 503 stand-in closed (none while a folder was shared). Those of the
+   * stopped share are ended by its engine (client-closed events follow), a download being sent after it ends.
    */
-  | { readonly kind: 'sharing-stopped'; readonly droppedClients: number; readonly finishingClients: number }
+  | { readonly kind: 'sharing-stopped'; readonly droppedClients: number }
   | { readonly kind: 'client-opened'; readonly id: ClientId }
   | {
       readonly kind: 'client-closed';

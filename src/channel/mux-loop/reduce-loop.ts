@@ -43,9 +43,9 @@ export function reduceLoop<S>(state: LoopState<S>, input: LoopInput<S>, limits: 
       step.tick();
       break;
     case 'sharing-started': {
-      // Sessions of the 503 stand-in must not go on answering 503; those of the previous share finish what they
-      // are answering on it (the edge retires its engine, which ends them), and the guest's next connection, or
-      // its next request on the same id, is served by this share.
+      // Sessions of the 503 stand-in must not go on answering 503. Those of the previous share are left to its
+      // engine, which the edge retires: it ends them, letting a download being sent finish first, and the
+      // guest's next request, on a new connection or the same id, is served by this share.
       step.dropStandInClients();
       step.serving = { share: input.share, server: input.server };
       step.emit({ kind: 'sharing-started', share: input.share });
@@ -54,7 +54,7 @@ export function reduceLoop<S>(state: LoopState<S>, input: LoopInput<S>, limits: 
     case 'sharing-stopped': {
       const dropped = step.dropStandInClients();
       step.serving = null;
-      step.emit({ kind: 'sharing-stopped', droppedClients: dropped, finishingClients: step.clientCount() });
+      step.emit({ kind: 'sharing-stopped', droppedClients: dropped });
       break;
     }
     case 'session-output':
@@ -306,10 +306,6 @@ class Step<S> {
       count += 1;
     }
     return count;
-  }
-
-  clientCount(): number {
-    return this.clients.size;
   }
 
   /** Drops every session without telling the guest: its daemon is gone or starting again. */

@@ -30,9 +30,9 @@ export const isShareChange = (step: SharingStep): step is ShareChange =>
 /**
  * The engines' lifecycle as a resource of the command stream. Commands are taken one at a time: the engine
  * for a share is made (the folder checked) before the loop hears of it, and a share that fails leaves the
- * current one in place. A new share or a stop retires the engine it replaces (its guest connections finish the
- * answers they are in, then it is closed); unsubscribing closes every engine at once, and an engine whose
- * creation finishes after that is closed at once.
+ * current one in place. A new share or a stop retires the engine it replaces (downloads being sent finish, then
+ * it is closed); unsubscribing closes every engine at once, and an engine whose creation finishes after that
+ * is closed at once.
  */
 export function shareEngines(
   createEngine: EngineFactory,
@@ -85,9 +85,9 @@ function prepare(
 }
 
 /**
- * The engine of a share: its `sharing-started`, then its requests. The next share change retires it (its
- * connections finish the answers in progress, whose requests are still reported); once it has no connection
- * left it is closed, and so it is at once when the whole stream is unsubscribed.
+ * The engine of a share: its `sharing-started`, then its requests. The next share change retires it (every
+ * connection ends, but a download or listing being sent finishes, its request still reported); once it has no
+ * connection left it is closed, and so it is at once when the whole stream is unsubscribed.
  */
 function serving(
   started: Extract<ShareChange, { kind: 'sharing-started' }>,
@@ -99,12 +99,14 @@ function serving(
   // An engine that cannot retire (an embedder's, without `retire`) is closed instead.
   const retire = (): Promise<void> =>
     engine.retire === undefined ? close() : engine.retire().catch(() => undefined);
-  const retired$ = changes$.pipe(
-    take(1),
-    concatMap(() => from(retire())),
+  // The next change retires it; a change after that closes it if it still has a download finishing, so at most
+  // one engine is ever retiring (each holds its own stores, up to their limits).
+  const ended$ = changes$.pipe(
+    take(2),
+    mergeMap((_change, index) => from(index === 0 ? retire() : close())),
   );
   return merge(of(started), requestsOf(engine)).pipe(
-    takeUntil(retired$),
+    takeUntil(ended$),
     finalize(() => void close()),
   );
 }

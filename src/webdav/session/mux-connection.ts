@@ -1,4 +1,5 @@
 import { Duplex } from 'node:stream';
+import { ConnectionCut } from '../connection-cut';
 
 /**
  * The HTTP server's side of one mux client, as a Duplex the engine serves like a socket.
@@ -40,7 +41,10 @@ export class MuxConnection extends Duplex {
    * `consumed` runs when the server has taken them all in.
    */
   deliver(pieces: readonly Buffer[], consumed: () => void): void {
-    if (this.destroyed || this.readableEnded) return;
+    if (this.destroyed || this.readableEnded) {
+      consumed(); // dropped: the session's share of the guest's buffered bytes is free again
+      return;
+    }
     if (this.unreadDelivery !== undefined || this.waitingDeliveries.length > 0) {
       this.waitingDeliveries.push({ pieces, consumed });
     } else {
@@ -123,7 +127,13 @@ export class MuxConnection extends Duplex {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    // Like a socket whose far end went away: nothing more will be written, what is queued may still go out.
+    // Like a socket whose far end went away: nothing more will be written, what is queued may still go out,
+    // unless the connection is cut on purpose (its session then ends now, not once the guest has read it all).
+    if (error instanceof ConnectionCut) {
+      this.chunks.length = 0;
+      this.headOffset = 0;
+      this.queuedBytes = 0;
+    }
     this.ended = true;
     this.releaseWrite();
     this.unreadDelivery = undefined;

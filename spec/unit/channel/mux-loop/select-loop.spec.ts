@@ -198,7 +198,7 @@ describe('selectLoop', () => {
     });
   });
 
-  it('a stop says how many clients were left to finish on the stopped share', () => {
+  it("a stop leaves the share's clients to its engine: droppedClients counts the stand-in's only", () => {
     scheduler.run(({ hot, cold, expectObservable }) => {
       const inputs = hot<LoopInput>('o-1-a-s', {
         o: portOpened,
@@ -211,7 +211,7 @@ describe('selectLoop', () => {
         map((effect) => (effect.kind === 'event' ? effect.event : undefined)),
       );
       expectObservable(stops).toBe('------s', {
-        s: { kind: 'sharing-stopped', droppedClients: 0, finishingClients: 2 },
+        s: { kind: 'sharing-stopped', droppedClients: 0 },
       });
     });
   });

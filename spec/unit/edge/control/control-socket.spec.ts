@@ -25,7 +25,7 @@ function slowTarget(): { target: ControlTarget; answer: () => void } {
   let answering = false;
   const outcome = (command: SharingCommand): SharingEvent =>
     command.kind === 'stop'
-      ? { kind: 'sharing-stopped', droppedClients: 0, finishingClients: 0 }
+      ? { kind: 'sharing-stopped', droppedClients: 0 }
       : command.kind === 'share'
         ? { kind: 'sharing-started', share: { path: command.path, readOnly: command.readOnly ?? false } }
         : { kind: 'sharing-started', share: { shares: command.shares } };

@@ -30,7 +30,7 @@ describe('executeControl', () => {
 
   const failedThenStopped = {
     f: { kind: 'share-failed', share: { path: '/gone', readOnly: false }, message: 'no such folder' },
-    s: { kind: 'sharing-stopped', droppedClients: 0, finishingClients: 0 },
+    s: { kind: 'sharing-stopped', droppedClients: 0 },
   } as const;
 
   const listening = (events$: ControlTarget['events$']): ControlTarget => ({
@@ -93,7 +93,7 @@ describe('executeControl', () => {
     const events = new Subject<SharingEvent>();
     const target: ControlTarget = {
       events$: events,
-      send: () => events.next({ kind: 'sharing-stopped', droppedClients: 2, finishingClients: 0 }),
+      send: () => events.next({ kind: 'sharing-stopped', droppedClients: 2 }),
       status: () => statusReport(INITIAL_STATUS, 0),
     };
     const replies: string[] = [];

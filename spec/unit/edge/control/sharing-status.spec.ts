@@ -100,9 +100,7 @@ describe('status folded from events', () => {
     const closed = reduceStatus(open, { kind: 'port-closed', droppedClients: 1 }, 4);
     expect(closed.clients.size).toBe(0);
     expect(statusReport(closed, 5).guestPort).toBe('closed');
-    expect(
-      reduceStatus(closed, { kind: 'sharing-stopped', droppedClients: 0, finishingClients: 0 }, 6).shared,
-    ).toBeNull();
+    expect(reduceStatus(closed, { kind: 'sharing-stopped', droppedClients: 0 }, 6).shared).toBeNull();
   });
 
   it('computes the rate over the last two seconds in quarter-second slots', () => {

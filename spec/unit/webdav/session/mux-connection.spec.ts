@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { MuxConnection } from '../../../../src/webdav/session/mux-connection';
+import { ConnectionCut } from '../../../../src/webdav/connection-cut';
 
 const MAX = 65535;
 const tick = () => new Promise((resolve) => process.nextTick(resolve));
@@ -151,11 +152,28 @@ describe('MuxConnection: request side', () => {
     expect(Buffer.concat(seen).toString()).toBe('abcdefghijklmnopqrstuvnext');
   });
 
-  it('drops deliveries after it was destroyed', () => {
+  it('drops deliveries after it was destroyed, and says they are consumed (the loop frees their share)', () => {
     const { conn } = connection();
+    const read: Buffer[] = [];
+    conn.on('data', (chunk: Buffer) => read.push(chunk));
     conn.destroy();
     const consumed: number[] = [];
     conn.deliver([Buffer.from('late')], () => consumed.push(1));
-    expect(consumed).toEqual([]);
+    expect(consumed).toEqual([1]);
+    expect(read).toEqual([]);
+  });
+
+  it('a cut (ConnectionCut) drops what was queued for the guest; a plain destroy lets it go out', () => {
+    const cut = connection().conn;
+    cut.on('error', () => undefined); // the cut's error, as the session and Node's HTTP server take it
+    cut.write(Buffer.from('queued'));
+    cut.destroy(new ConnectionCut());
+    expect(cut.takeFrames(100, 4)).toEqual([]);
+    expect(cut.responseDone).toBe(true);
+    const plain = connection().conn;
+    plain.write(Buffer.from('queued'));
+    plain.destroy();
+    expect(plain.takeFrames(100, 4).map((frame) => frame.toString())).toEqual(['queued']);
+    expect(plain.responseDone).toBe(true);
   });
 });
