@@ -213,6 +213,42 @@ describe('folder sharing through a real guest', () => {
     }
   });
 
+  // spice-webdavd does not pass a close from the host on to the guest program: a download cut by the switch
+  // left curl waiting for its own timeout (-m 100) until session 24.
+  it('a share switched during a download: the download finishes intact from the folder it began in', async () => {
+    const big = randomBytes(64 * 1024 * 1024);
+    writeFileSync(join(dir, 'big.bin'), big);
+    const session = await share();
+    const other = mkdtempSync(join(tmpdir(), 'spice-webdav-e2e-other-'));
+    try {
+      writeFileSync(join(other, 'two.txt'), '2');
+      const mark = session.events.length;
+      const download = guest.qemu.guestExec(
+        "curl -s -m 100 -o /tmp/big.bin -w '%{http_code}\\n' http://127.0.0.1:9843/big.bin && " +
+          'sha256sum /tmp/big.bin; rm -f /tmp/big.bin',
+        { timeoutMs: 110_000 },
+      );
+      // The answer's first frame (it announces the file's length): the download is under way.
+      await session.waitFor(
+        (e) => e.kind === 'traffic' && e.direction === 'out' && e.announcedBytes === big.length,
+        60_000,
+        mark,
+      );
+      session.commands.next({ kind: 'share', path: other });
+      await session.waitFor((e) => e.kind === 'sharing-started', 10_000, mark);
+      const switched = session.events.length;
+      const result = await download;
+      expect(result.stdout).toContain('200');
+      expect(result.stdout).toContain(sha256(big));
+      // The switch came while the download was being sent: its request was recorded after it.
+      const finished = session.events.findIndex((e) => e.kind === 'request' && e.path === '/big.bin');
+      expect(finished).toBeGreaterThanOrEqual(switched);
+      expect((await guestCurl(guest.qemu, { path: '/two.txt' })).text).toBe('2');
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  }, 240_000);
+
   it('keeps serving when spice-webdavd restarts in the guest mid-session', async () => {
     writeFileSync(join(dir, 'x.txt'), 'x');
     const session = await share();
