@@ -57,6 +57,11 @@ export class ConnectionHost {
   private readonly server: http.Server<typeof http.IncomingMessage, typeof HardenedResponse>;
   private readonly connections = new Map<Duplex, Connection>();
   private readonly listeners = new Set<(record: RequestRecord) => void>();
+  /**
+   * Every request's turn, from when it was parsed until its handler has settled (or was skipped), with its
+   * connection (undefined for a stream Node did not get through `serve`).
+   */
+  private readonly running = new Map<Promise<void>, Connection | undefined>();
   private closed = false;
 
   constructor(
@@ -93,6 +98,14 @@ export class ConnectionHost {
     duplex.once('close', () => {
       timers.stop();
       this.connections.delete(duplex);
+      // Node neither attaches nor closes the responses of requests pipelined behind the one in progress: end
+      // them here, so that their handlers never run (a write must not happen after its connection was cut)
+      // and everything waiting for them to be over (the serializer, records, listing turns) moves on.
+      for (const res of connection.unanswered) {
+        if (res.socket !== null || res.destroyed) continue;
+        res.destroy();
+        res.emit('close');
+      }
     });
     // Node's server takes a connection's errors while it serves it; ours too (a cut: ConnectionCut), so that
     // no error event of a connection is ever unhandled, whatever Node has detached.
@@ -106,6 +119,27 @@ export class ConnectionHost {
   onRequest(listener: (record: RequestRecord) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Resolves once no request handler is running or waiting for its turn: after `close()`, once the work of cut
+   * requests is over (a handler does not stop in the middle of every step: a namespace change runs to its
+   * end or to its next check of its connection).
+   */
+  async settled(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running.keys()]);
+  }
+
+  /**
+   * Resolves once no request runs or waits here except the answers a `retire` lets finish (downloads and
+   * listings being sent, which only read): from then on this host changes nothing in its folders.
+   */
+  async quiet(): Promise<void> {
+    for (;;) {
+      const working = [...this.running].filter(([, connection]) => connection?.retiring !== true);
+      if (working.length === 0) return;
+      await Promise.allSettled(working.map(([turn]) => turn));
+    }
   }
 
   /** Cuts every connection, answers in progress included; later `serve` calls destroy the duplex at once. */
@@ -190,8 +224,10 @@ export class ConnectionHost {
     // Decided when its turn comes: a request parsed before its connection was retired is not acted on either.
     const run = () =>
       this.handle(req, res, exchange, connection?.retiring === true ? retiredHandler : this.handler);
-    if (connection) void connection.serializer.run(run);
-    else void run();
+    const done = connection ? connection.serializer.run(run) : run();
+    this.running.set(done, connection);
+    const over = (): void => void this.running.delete(done);
+    done.then(over, over);
   }
 
   /** Runs the handler, then waits until the response is over, so the next request of the connection waits. */
@@ -205,7 +241,8 @@ export class ConnectionHost {
       if (res.closed || res.destroyed) resolve();
       else res.once('close', () => resolve());
     });
-    if (!res.destroyed) {
+    // A connection already cut (a share retired or closed, the guest gone) runs nothing more.
+    if (!res.destroyed && !req.socket.destroyed) {
       try {
         await handler(req, res, exchange);
       } catch (error) {

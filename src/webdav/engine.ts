@@ -557,6 +557,10 @@ export async function createMountedEngine(
     onRequest: (listener) => host.onRequest(listener),
     close: () => host.close(),
     retire: () => host.retire(settings.retireGraceMs),
+    quiet: () => host.quiet(),
+    holdUntil: (until) => {
+      for (const mount of mounts) void mount.space.lock.exclusive(() => until.catch(() => undefined));
+    },
   };
 }
 

@@ -35,6 +35,16 @@ export interface WebdavEngine {
    * `close()` is used.
    */
   retire?(): Promise<void>;
+  /**
+   * After `retire()`: resolves once nothing of this engine runs but the downloads and listings it lets finish
+   * (no request of a cut connection is still at work), so another engine may change the same folders.
+   */
+  quiet?(): Promise<void>;
+  /**
+   * Holds every request that needs a folder's namespace lock until `until` settles: a new share waits so for
+   * the engine it replaces to be quiet, since each engine has its own lock and temp-file registry.
+   */
+  holdUntil?(until: Promise<void>): void;
 }
 
 export interface EngineOptions {
@@ -84,6 +94,9 @@ export interface ResolvedEngineOptions {
   readonly retireGraceMs: number;
 }
 
+/** How long a download being sent may finish after its share was replaced or stopped. */
+export const DEFAULT_RETIRE_GRACE_MS = 30_000;
+
 export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngineOptions {
   return {
     idleTimeoutMs: options.idleTimeoutMs ?? 10 * 60_000,
@@ -95,6 +108,6 @@ export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngin
     maxCopyBytes: options.maxCopyBytes ?? 4 * 1024 ** 3,
     fileCalls: options.fileCalls ?? 'auto',
     acceptAnyHost: options.acceptAnyHost ?? false,
-    retireGraceMs: options.retireGraceMs ?? 30_000,
+    retireGraceMs: options.retireGraceMs ?? DEFAULT_RETIRE_GRACE_MS,
   };
 }

@@ -1,5 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { listingTurns } from '../../../src/webdav/propfind/answer-propfind';
 import { createUnavailableEngine, createWebdavEngine, type WebdavEngine } from '../../../src/webdav';
 import {
   connect,
@@ -97,6 +98,66 @@ describe('connections', () => {
     await eventually(() => client.readableLength > 0);
     await hasty.retire?.();
     await closed(client);
+  });
+
+  describe('requests of a connection that is cut', () => {
+    const BIG = 64 * 1024 * 1024;
+    const temps = () => readdirSync(sandbox.share).filter((name) => name.startsWith('.spice-webdav-upload-'));
+    const copyThenCut = async (target: WebdavEngine, pipelined: string): Promise<void> => {
+      const client = connect(target);
+      client.on('error', () => undefined);
+      client.write(
+        'COPY /big.bin HTTP/1.1\r\nHost: localhost:9843\r\nDestination: http://localhost:9843/copy.bin\r\n\r\n' +
+          pipelined,
+      );
+      await eventually(() => temps().length > 0); // the COPY is staging: its answer has not begun
+      await target.close();
+      await target.quiet?.();
+    };
+
+    beforeEach(() => writeFileSync(path.join(sandbox.share, 'big.bin'), Buffer.alloc(BIG, 97)));
+
+    it('a COPY cut while staging takes no effect, and a request pipelined behind it never runs', async () => {
+      await copyThenCut(engine, 'DELETE /keep.txt HTTP/1.1\r\nHost: localhost:9843\r\n\r\n');
+      expect(existsSync(path.join(sandbox.share, 'keep.txt'))).toBe(true);
+      expect(existsSync(path.join(sandbox.share, 'copy.bin'))).toBe(false);
+      expect(temps()).toEqual([]);
+    });
+
+    // Before session 24 the pipelined PROPFIND ran on a response Node never attached, waited for ever for
+    // it to drain, and kept one of the 8 listing turns of the whole process: 8 such, and no share listed.
+    it('a listing pipelined behind it never takes a listing turn, and is recorded as unanswered', async () => {
+      const records: string[] = [];
+      engine.onRequest((record) => records.push(`${record.method} ${record.status}`));
+      await copyThenCut(engine, 'PROPFIND / HTTP/1.1\r\nHost: localhost:9843\r\nDepth: 1\r\n\r\n');
+      await eventually(() => records.includes('PROPFIND 0'));
+      expect(listingTurns.inUse).toBe(0);
+      expect(listingTurns.waitingCount).toBe(0);
+    });
+
+    it('an engine held until another is quiet writes after the other has settled', async () => {
+      const fresh = await createWebdavEngine({ root: sandbox.share, readOnly: false });
+      try {
+        const client = connect(engine);
+        client.on('error', () => undefined);
+        client.write(
+          'COPY /big.bin HTTP/1.1\r\nHost: localhost:9843\r\nDestination: http://localhost:9843/doc.txt\r\n\r\n',
+        );
+        await eventually(() => temps().length > 0);
+        void engine.retire?.();
+        fresh.holdUntil?.(engine.quiet?.() ?? Promise.resolve());
+        const put = await davRequest(fresh, {
+          method: 'PUT',
+          path: '/doc.txt',
+          body: 'through the new share',
+        });
+        expect(put.status).toBe(201);
+        expect(temps()).toEqual([]); // the old COPY was over (cut, its staging removed) before the PUT ran
+        expect(readFileSync(path.join(sandbox.share, 'doc.txt'), 'utf8')).toBe('through the new share');
+      } finally {
+        await fresh.close();
+      }
+    });
   });
 
   it('destroys a connection whose request headers never complete', async () => {

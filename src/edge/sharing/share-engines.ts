@@ -1,6 +1,7 @@
 import {
   concatMap,
   connect,
+  defer,
   filter,
   finalize,
   from,
@@ -13,7 +14,7 @@ import {
   takeUntil,
 } from 'rxjs';
 import type { LoopInput, ShareSpec } from '../../channel/mux-loop/loop-messages';
-import type { EngineOptions, WebdavEngine } from '../../webdav/types';
+import { DEFAULT_RETIRE_GRACE_MS, type EngineOptions, type WebdavEngine } from '../../webdav/types';
 import type { EngineFactory, ShareRequest } from './engine-factory';
 import type { SharingCommand, SharingEvent } from './sharing-types';
 
@@ -38,21 +39,54 @@ export function shareEngines(
   createEngine: EngineFactory,
   options: EngineOptions | undefined,
 ): OperatorFunction<SharingCommand, SharingStep> {
+  const graceMs = options?.retireGraceMs ?? DEFAULT_RETIRE_GRACE_MS;
   return (commands$) =>
-    commands$.pipe(
-      concatMap((command) => prepare(command, createEngine, options)),
-      connect((prepared$) => {
-        const changes$ = prepared$.pipe(filter(isShareChange));
-        return merge(
-          prepared$.pipe(filter((step): step is ShareFailed => step.kind === 'share-failed')),
-          changes$.pipe(
-            mergeMap((change) =>
-              change.kind === 'sharing-started' ? serving(change, changes$) : of(change),
+    defer(() => {
+      // The engine serving now, and the one serving before it (retired, perhaps still at work).
+      let current: WebdavEngine | undefined;
+      let previous: WebdavEngine | undefined;
+      const handOver = (change: ShareChange): void => {
+        if (current !== undefined) previous = current;
+        current = change.kind === 'sharing-started' ? change.server : undefined;
+        // Each engine has its own namespace lock and temp-file registry: the new one changes nothing until the
+        // one before is quiet (its serving retires it on this same change, just after this runs).
+        if (current !== undefined && previous !== undefined)
+          current.holdUntil?.(quietAfterRetire(previous, graceMs));
+      };
+      return commands$.pipe(
+        concatMap((command) => prepare(command, createEngine, options)),
+        connect((prepared$) => {
+          const changes$ = prepared$.pipe(filter(isShareChange));
+          return merge(
+            prepared$.pipe(filter((step): step is ShareFailed => step.kind === 'share-failed')),
+            changes$.pipe(
+              mergeMap((change) => {
+                handOver(change);
+                return change.kind === 'sharing-started' ? serving(change, changes$) : of(change);
+              }),
             ),
-          ),
-        );
-      }),
-    );
+          );
+        }),
+      );
+    });
+}
+
+/**
+ * Resolves once `engine` is quiet (nothing but the downloads it lets finish runs), at most `graceMs` after its
+ * retirement began; asked on the next turn, once its serving has retired it.
+ */
+async function quietAfterRetire(engine: WebdavEngine, graceMs: number): Promise<void> {
+  await Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, graceMs);
+    timer.unref();
+  });
+  try {
+    await Promise.race([engine.quiet?.().catch(() => undefined), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function prepare(

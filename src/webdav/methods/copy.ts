@@ -53,6 +53,12 @@ export async function copyEntry(
           ? outcome(404, 'The source was removed on the host meanwhile; nothing was copied.')
           : staged;
   }
+  // The last look before the copy takes effect: a guest gone (or a share retired) since the staging began
+  // leaves nothing, rather than replacing what is there now (another share of the folder may have written it).
+  if (budget.cancelled()) {
+    await fsp.rm(staging, { recursive: true, force: true });
+    return outcome(499, 'The guest went away; nothing was copied.');
+  }
   try {
     await replaceEntry(space, staging, await fsp.lstat(staging), plan.destination);
   } catch (error) {

@@ -184,4 +184,22 @@ describe('shareFolder: a share change lets transfers in progress finish', () => 
     await until(() => g.isClosed('A'));
     expect(g.body('A').length).toBeLessThan(SIZE);
   });
+
+  it('a new share of the same folder changes nothing until the old engine is quiet', async () => {
+    writeFileSync(join(one, 'huge.bin'), Buffer.alloc(64 * 1024 * 1024, 97));
+    const temps = () => readdirSync(one).filter((name) => name.startsWith('.spice-webdav-upload-'));
+    const g = guest();
+    await until(() => g.events.some((e) => e.kind === 'sharing-started'));
+    g.send(
+      'A',
+      'COPY /huge.bin HTTP/1.1\r\nHost: localhost:9843\r\nDestination: http://localhost:9843/doc.txt\r\n\r\n',
+    );
+    await until(() => temps().length > 0); // the old engine's COPY is staging
+    g.commands$.next({ kind: 'share', path: one });
+    await until(() => g.events.filter((e) => e.kind === 'sharing-started').length === 2);
+    g.send('B', 'PUT /doc.txt HTTP/1.1\r\nHost: localhost:9843\r\nContent-Length: 3\r\n\r\nnew');
+    await until(() => g.text('B').startsWith('HTTP/1.1 201'), 20_000);
+    expect(temps()).toEqual([]);
+    expect(readFileSync(join(one, 'doc.txt'), 'utf8')).toBe('new');
+  });
 });
