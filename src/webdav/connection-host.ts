@@ -162,8 +162,10 @@ export class ConnectionHost {
     this.closed = true;
     const closing = [...this.connections.values()].map((connection) => {
       const closed = closedOrCut(connection.duplex, 'wait');
+      // Its answer in progress, if any (the serializer answers in order): begun means headers out, the rest
+      // being sent or already ended (what is still buffered goes out before the connection ends).
       const [current] = connection.unanswered;
-      if (current !== undefined && current.headersSent && !current.writableEnded) {
+      if (current?.headersSent === true) {
         connection.retiring = true;
       } else {
         connection.duplex.destroy();
