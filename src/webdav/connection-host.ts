@@ -102,7 +102,8 @@ export class ConnectionHost {
       // them here, so that their handlers never run (a write must not happen after its connection was cut)
       // and everything waiting for them to be over (the serializer, records, listing turns) moves on.
       for (const res of connection.unanswered) {
-        if (res.socket !== null || res.destroyed) continue;
+        // A finished one had its socket detached by Node, which emits its 'close' itself.
+        if (res.socket !== null || res.destroyed || res.writableFinished) continue;
         res.destroy();
         res.emit('close');
       }
