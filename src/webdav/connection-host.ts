@@ -244,8 +244,9 @@ export class ConnectionHost {
       if (res.closed || res.destroyed) resolve();
       else res.once('close', () => resolve());
     });
-    // A connection already cut (a share retired or closed, the guest gone) runs nothing more.
-    if (!res.destroyed && !req.socket.destroyed) {
+    // A connection already cut (a share retired or closed, the guest gone), or ended after a `Connection:
+    // close` answer, runs nothing more: no answer could reach the guest, so nothing may be done either.
+    if (!res.destroyed && !req.socket.destroyed && req.socket.writable) {
       try {
         await handler(req, res, exchange);
       } catch (error) {

@@ -136,9 +136,12 @@ export class MuxConnection extends Duplex {
     }
     this.ended = true;
     this.releaseWrite();
+    // Deliveries the server will never read count as consumed: the loop frees their share of its buffer.
+    const dropped = [this.unreadDelivery, ...this.waitingDeliveries.map((waiting) => waiting.consumed)];
     this.unreadDelivery = undefined;
     this.waitingDeliveries.length = 0;
     callback(error);
+    for (const consumed of dropped) consumed?.();
     this.notify();
   }
 

@@ -163,6 +163,16 @@ describe('MuxConnection: request side', () => {
     expect(read).toEqual([]);
   });
 
+  it('deliveries the server had not read when it was destroyed count as consumed', () => {
+    const { conn } = connection(4);
+    const consumed: string[] = [];
+    conn.deliver([Buffer.from('unread')], () => consumed.push('first'));
+    conn.deliver([Buffer.from('waiting')], () => consumed.push('second'));
+    expect(consumed).toEqual([]); // nobody reads: the first is over the high-water mark, the second waits
+    conn.destroy();
+    expect(consumed).toEqual(['first', 'second']);
+  });
+
   it('a cut (ConnectionCut) drops what was queued for the guest; a plain destroy lets it go out', () => {
     const cut = connection().conn;
     cut.on('error', () => undefined); // the cut's error, as the session and Node's HTTP server take it
