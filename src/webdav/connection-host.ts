@@ -123,15 +123,6 @@ export class ConnectionHost {
   }
 
   /**
-   * Resolves once no request handler is running or waiting for its turn: after `close()`, once the work of cut
-   * requests is over (a handler does not stop in the middle of every step: a namespace change runs to its
-   * end or to its next check of its connection).
-   */
-  async settled(): Promise<void> {
-    while (this.running.size > 0) await Promise.allSettled([...this.running.keys()]);
-  }
-
-  /**
    * Resolves once no request runs or waits here except the answers a `retire` lets finish (downloads and
    * listings being sent, which only read): from then on this host changes nothing in its folders.
    */
@@ -156,8 +147,8 @@ export class ConnectionHost {
    * not pass a close from our side on. Nothing else is acted on after this: a request whose answer had not
    * begun (an upload, a request waiting for the lock, one whose head was still arriving) is cut as by
    * `close()`, and one the guest pipelines behind a finishing answer gets a 503. So no write reaches the share
-   * after a stop, and a share that replaces this one on the same folder never has two engines writing to it.
-   * Resolves once every connection has closed.
+   * after a stop; a cut request already at work may still finish its step, which `quiet()` waits for (a new
+   * share of the same folder is held until then: share-engines.ts). Resolves once every connection has closed.
    */
   async retire(graceMs: number): Promise<void> {
     this.closed = true;
@@ -191,7 +182,6 @@ export class ConnectionHost {
     }
     connection?.timers.requestStarted();
     connection?.unanswered.add(res);
-
     let bytesIn = 0;
     let path = req.url ?? '';
     if (connection) res.onProgress = connection.timers.activity;

@@ -32,8 +32,8 @@ export const isShareChange = (step: SharingStep): step is ShareChange =>
  * The engines' lifecycle as a resource of the command stream. Commands are taken one at a time: the engine
  * for a share is made (the folder checked) before the loop hears of it, and a share that fails leaves the
  * current one in place. A new share or a stop retires the engine it replaces (downloads being sent finish, then
- * it is closed); unsubscribing closes every engine at once, and an engine whose creation finishes after that
- * is closed at once.
+ * it is closed), and a new engine changes nothing until the one before is quiet; unsubscribing closes every
+ * engine at once, and an engine whose creation finishes after that is closed at once.
  */
 export function shareEngines(
   createEngine: EngineFactory,
@@ -73,7 +73,7 @@ export function shareEngines(
 
 /**
  * Resolves once `engine` is quiet (nothing but the downloads it lets finish runs), at most `graceMs` after its
- * retirement began; asked on the next turn, once its serving has retired it.
+ * retirement began. Asked a microtask later: its serving retires it in the same emission of the change.
  */
 async function quietAfterRetire(engine: WebdavEngine, graceMs: number): Promise<void> {
   await Promise.resolve();
