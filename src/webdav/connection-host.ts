@@ -35,13 +35,12 @@ export interface HostOptions {
 export const MAX_PIPELINED_REQUESTS = 64;
 
 interface Connection {
-  pending: number;
   /**
    * Retired while an answer was being sent (`retire`): that answer goes on to its end, then the connection
    * ends; any other request it has or gets is answered 503 without being acted on.
    */
   retiring: boolean;
-  /** Responses of its requests not yet over. */
+  /** Responses of its requests not yet over (parsed, pipelined ones included), oldest first. */
   readonly unanswered: Set<http.ServerResponse>;
   readonly duplex: Duplex;
   readonly timers: ConnectionTimers;
@@ -87,7 +86,6 @@ export class ConnectionHost {
     }
     const timers = new ConnectionTimers(this.options.settings, () => duplex.destroy());
     const connection: Connection = {
-      pending: 0,
       retiring: false,
       unanswered: new Set(),
       duplex,
@@ -137,7 +135,7 @@ export class ConnectionHost {
   /** Cuts every connection, answers in progress included; later `serve` calls destroy the duplex at once. */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.connections.values()].map(({ duplex }) => closedOrCut(duplex)));
+    await Promise.all([...this.connections.values()].map(({ duplex }) => cut(duplex)));
   }
 
   /**
@@ -153,7 +151,7 @@ export class ConnectionHost {
   async retire(graceMs: number): Promise<void> {
     this.closed = true;
     const closing = [...this.connections.values()].map((connection) => {
-      const closed = closedOrCut(connection.duplex, 'wait');
+      const closed = whenClosed(connection.duplex);
       // Its answer in progress, if any (the serializer answers in order): begun means headers out, the rest
       // being sent or already ended (what is still buffered goes out before the connection ends).
       const [current] = connection.unanswered;
@@ -176,7 +174,7 @@ export class ConnectionHost {
   private accept(req: http.IncomingMessage, res: HardenedResponse): void {
     const started = Date.now();
     const connection = this.connections.get(req.socket);
-    if (connection && ++connection.pending > MAX_PIPELINED_REQUESTS) {
+    if (connection && connection.unanswered.size >= MAX_PIPELINED_REQUESTS) {
       connection.duplex.destroy(); // a flood of pipelined requests: end this connection, not the others
       return;
     }
@@ -196,11 +194,10 @@ export class ConnectionHost {
     };
     res.once('close', () => {
       if (connection) {
-        connection.pending--;
         connection.unanswered.delete(res);
         // The answer it was retired in is written, and the 503s of any requests pipelined behind it (the first
         // says Connection: close): the connection ends once they have left (end, not destroy, on a socket).
-        if (connection.retiring && connection.pending === 0 && !connection.duplex.writableEnded)
+        if (connection.retiring && connection.unanswered.size === 0 && !connection.duplex.writableEnded)
           connection.duplex.end();
       }
       connection?.timers.requestFinished();
@@ -265,13 +262,16 @@ const retiredHandler: RequestHandler = async (_req, res) => {
   });
 };
 
-/** Resolves once the duplex has closed; unless told to wait, it is cut first (what it had queued is dropped). */
-function closedOrCut(duplex: Duplex, mode: 'cut' | 'wait' = 'cut'): Promise<void> {
-  const done = duplex.closed
-    ? Promise.resolve()
-    : new Promise<void>((resolve) => duplex.once('close', resolve));
-  if (mode === 'cut') duplex.destroy(new ConnectionCut());
-  return done;
+/** Resolves once the duplex has closed. */
+function whenClosed(duplex: Duplex): Promise<void> {
+  return duplex.closed ? Promise.resolve() : new Promise<void>((resolve) => duplex.once('close', resolve));
+}
+
+/** Cuts the duplex (what it had queued is dropped) and resolves once it has closed. */
+function cut(duplex: Duplex): Promise<void> {
+  const closed = whenClosed(duplex);
+  duplex.destroy(new ConnectionCut());
+  return closed;
 }
 
 /**

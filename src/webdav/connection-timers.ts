@@ -36,11 +36,6 @@ export class ConnectionTimers {
     }
   }
 
-  /** True from the first byte of a request until its header block is complete. */
-  awaitingHeaders(): boolean {
-    return this.headers !== undefined;
-  }
-
   /** Bytes moved in either direction (body consumed or response written). Bound: handed out as a callback. */
   readonly activity = (): void => {
     if (!this.stopped) this.idle.refresh();
