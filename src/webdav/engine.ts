@@ -104,7 +104,7 @@ export async function createMountedEngine(
     mounts.push({
       name: spec.name,
       readOnly: spec.share.readOnly,
-      space: new ShareNamespace(rootReal, spec.share.readOnly, settings.fileCalls),
+      space: new ShareNamespace(rootReal, spec.share.readOnly, settings.fileCalls, settings.staleTempAfterMs),
     });
   }
   // Checked again here with links resolved: the share list's check saw the paths as written.
@@ -348,6 +348,7 @@ export async function createMountedEngine(
           locate: locateHere,
           state: propfindState,
           leaveLock,
+          noticeTempName: (folderReal: string, name: string) => space.leftTemps.noticed(folderReal, name),
         };
         return answerPropfind(input, res);
       }
@@ -551,12 +552,22 @@ export async function createMountedEngine(
     return sendText(res, 405, `${method} is not supported here.\n`, allow);
   }
 
+  function stopSweeping(): void {
+    for (const mount of mounts) mount.space.leftTemps.stop();
+  }
+
   return {
     share: shown,
     serve: (connection) => host.serve(connection),
     onRequest: (listener) => host.onRequest(listener),
-    close: () => host.close(),
-    retire: () => host.retire(settings.retireGraceMs),
+    close: () => {
+      stopSweeping();
+      return host.close();
+    },
+    retire: () => {
+      stopSweeping();
+      return host.retire(settings.retireGraceMs);
+    },
     quiet: () => host.quiet(),
     holdUntil: (until) => {
       for (const mount of mounts) void mount.space.lock.exclusive(() => until.catch(() => undefined));

@@ -24,6 +24,8 @@ const READ_BATCH = 1024;
 export async function* folderChildren(
   folderReal: string,
   folderPath: string,
+  /** Told each upload temp name left out (stale-temp-files.ts). */
+  onTempName?: (name: string) => void,
 ): AsyncGenerator<readonly Child[]> {
   let folder: Dir;
   try {
@@ -36,7 +38,10 @@ export async function* folderChildren(
     let batch: Child[] = [];
     // read() rather than the Dir's own iterator: a third of the cost per entry, measured.
     for (let dirent = await folder.read(); dirent !== null; dirent = await folder.read()) {
-      if (isUploadTempName(dirent.name)) continue;
+      if (isUploadTempName(dirent.name)) {
+        onTempName?.(dirent.name);
+        continue;
+      }
       batch.push({ dirent, path: folderPath === '/' ? `/${dirent.name}` : `${folderPath}/${dirent.name}` });
       if (batch.length < CHILD_BATCH) continue;
       yield batch;

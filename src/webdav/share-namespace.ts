@@ -4,6 +4,8 @@ import { directFileCalls, poolFileCalls, type FileCalls } from './file-calls';
 import { LocalMountCheck } from './local-mounts';
 import { locateInShare, type Location } from './path-confinement';
 import { TempFileRegistry } from './share-temp-files';
+import { StaleTempFiles } from './stale-temp-files';
+import { DEFAULT_STALE_TEMP_AFTER_MS } from './types';
 
 /**
  * One share's file system as the guest's requests see it: where names lead (resolved with realpath
@@ -14,6 +16,8 @@ import { TempFileRegistry } from './share-temp-files';
 export class ShareNamespace {
   readonly lock = new NamespaceLock();
   readonly temps = new TempFileRegistry();
+  /** Temp files a crash left behind, removed as listings come across them. */
+  readonly leftTemps: StaleTempFiles;
   private readonly local: LocalMountCheck | undefined;
 
   constructor(
@@ -21,8 +25,10 @@ export class ShareNamespace {
     /** The mount's mode, for the Allow header of the refusals a handler sends itself. */
     readonly readOnly = false,
     fileCalls: 'auto' | 'pool' = 'auto',
+    staleTempAfterMs = DEFAULT_STALE_TEMP_AFTER_MS,
   ) {
     this.local = fileCalls === 'auto' ? new LocalMountCheck(rootReal) : undefined;
+    this.leftTemps = new StaleTempFiles(this.lock, this.temps, { readOnly, staleAfterMs: staleTempAfterMs });
   }
 
   /** How this share's calls on names and small files are made now (file-calls.ts). */

@@ -59,6 +59,12 @@ export class TempFileRegistry {
     return this.places.get(id);
   }
 
+  /** Whether a temp file in flight is at `real` now. */
+  holds(real: string): boolean {
+    for (const place of this.places.values()) if (place === real) return true;
+    return false;
+  }
+
   remove(id: symbol): void {
     this.places.delete(id);
   }

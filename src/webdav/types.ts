@@ -79,6 +79,13 @@ export interface EngineOptions {
    * (`retire`), before it is cut. Default 30 s.
    */
   readonly retireGraceMs?: number;
+  /**
+   * An upload temp file (hidden from the guest) that a listing of its folder comes across, that no upload of
+   * this engine owns and that nothing has changed for this long, was left by a crash and is removed
+   * (stale-temp-files.ts). Default 1 hour; `Infinity` never removes one. Read-only shares are never written.
+   * Below the idle timeout, a live upload of another process sharing the same folder could be taken for one.
+   */
+  readonly staleTempAfterMs?: number;
 }
 
 export interface ResolvedEngineOptions {
@@ -92,7 +99,15 @@ export interface ResolvedEngineOptions {
   readonly fileCalls: 'auto' | 'pool';
   readonly acceptAnyHost: boolean;
   readonly retireGraceMs: number;
+  readonly staleTempAfterMs: number;
 }
+
+/**
+ * How long an upload temp file must have been left alone before a listing that comes across it removes it. A
+ * live upload writes at least once per idle timeout (10 min by default) or is cut, which removes its file; a
+ * COPY staging a file writes it continuously. An hour is far past both.
+ */
+export const DEFAULT_STALE_TEMP_AFTER_MS = 60 * 60_000;
 
 /** How long a download being sent may finish after its share was replaced or stopped. */
 export const DEFAULT_RETIRE_GRACE_MS = 30_000;
@@ -109,5 +124,6 @@ export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngin
     fileCalls: options.fileCalls ?? 'auto',
     acceptAnyHost: options.acceptAnyHost ?? false,
     retireGraceMs: options.retireGraceMs ?? DEFAULT_RETIRE_GRACE_MS,
+    staleTempAfterMs: options.staleTempAfterMs ?? DEFAULT_STALE_TEMP_AFTER_MS,
   };
 }

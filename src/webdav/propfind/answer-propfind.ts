@@ -80,6 +80,8 @@ export interface PropfindInput {
    * request queued behind a writer, until its connection times out.
    */
   readonly leaveLock?: () => void;
+  /** Told of each upload temp file the listing leaves out, with its folder (stale-temp-files.ts). */
+  readonly noticeTempName?: (folderReal: string, name: string) => void;
 }
 
 /** What the engine keeps about share paths ("/a/b", "/" for the root) beyond the file system. */
@@ -139,7 +141,9 @@ export async function answerPropfind(input: PropfindInput, res: ServerResponse):
   let stateBytes = writer.stateBytes(selfPath);
   const kept: Child[] = [];
   let keptAll = true;
-  for await (const batch of folderChildren(location.real, selfPath)) {
+  const noticeTempName = input.noticeTempName;
+  const onTempName = noticeTempName && ((name: string) => noticeTempName(location.real, name));
+  for await (const batch of folderChildren(location.real, selfPath, onTempName)) {
     if (res.destroyed) return;
     for (const { path } of batch) stateBytes += writer.stateBytes(path);
     if (stateBytes > MAX_PROPFIND_RESPONSE_BYTES) return refuseTooLarge(res);
