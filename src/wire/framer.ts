@@ -1,10 +1,13 @@
-// A pure, incremental splitter for "fixed-size header that announces a body size" streams, shared by the
-// SPICE data message stream and the spice-webdavd mux. Feed it chunks of any size; it returns the frames
-// completed by each chunk and a new state. It copies as little as possible: a header split across chunks
-// goes into a small pending buffer, a body inside one chunk is returned as a view of that chunk, and a body
-// split across chunks is either returned as the pieces it arrived in (views, up to the caller's `maxPieces`)
-// or concatenated once, when complete. Chunks must not be modified after they are passed in, since emitted
-// bodies may be views of them.
+// An incremental splitter for "fixed-size header that announces a body size" streams, shared by the SPICE
+// data message stream and the spice-webdavd mux. Feed it chunks of any size; it returns the frames completed
+// by each chunk and a new state. It copies as little as possible: a header split across chunks goes into a
+// small pending buffer, a body inside one chunk is returned as a view of that chunk, and a body split across
+// chunks is either returned as the pieces it arrived in (views, up to the caller's `maxPieces`) or copied
+// into one buffer of its announced size as it arrives, once it came in more pieces than that. Chunks must
+// not be modified after they are passed in, since emitted bodies may be views of them.
+//
+// Steps are pure but for that buffer: a state holding one shares it with the states before it, so a state
+// must not be fed again once a later one exists (a scan over the stream never does).
 
 export interface FramerSpec<Meta> {
   headerSize: number;
@@ -28,6 +31,12 @@ export type FramerState<Meta> =
       readonly parts: BodyParts | null;
       /** How many parts `parts` holds. */
       readonly partCount: number;
+      /**
+       * The body copied so far, once it came in more than `maxPieces` pieces (`parts` is then null): a peer
+       * that trickles a body a byte per read must not make us hold a view, and its objects, per byte (a
+       * megabyte trickled so held over 200 MB).
+       */
+      readonly joined: Buffer | null;
     };
 
 export interface Frame<Meta> {
@@ -49,6 +58,12 @@ export function initialFramerState<Meta>(): FramerState<Meta> {
   return { phase: 'header', pending: NO_BYTES };
 }
 
+/** How many buffers a state holds of the body in progress: views of chunks, or the one it copies into. */
+export function piecesHeld<Meta>(state: FramerState<Meta>): number {
+  if (state.phase === 'header') return state.pending.length > 0 ? 1 : 0;
+  return state.joined !== null ? 1 : state.partCount;
+}
+
 /** Whether the stream stopped inside a frame (so ending here loses data). */
 export function isMidFrame<Meta>(state: FramerState<Meta>): boolean {
   return state.phase === 'body' || state.pending.length > 0;
@@ -65,6 +80,23 @@ function bodyPieces(parts: BodyParts | null, count: number, last: Buffer, size: 
   let at = count - 1;
   for (let node: BodyParts | null = parts; node !== null; node = node.previous) ordered[at--] = node.part;
   return ordered.length <= maxPieces ? ordered : [Buffer.concat(ordered, size)];
+}
+
+/** A buffer of the body's announced size holding the parts so far and `part`, `received` bytes in all. */
+function joinParts<Meta>(
+  body: Extract<FramerState<Meta>, { phase: 'body' }>,
+  part: Buffer,
+  received: number,
+): Buffer {
+  // Filled up to `received` here and to the end by the steps that follow, before anyone sees it.
+  const joined = Buffer.allocUnsafe(body.size);
+  let end = received - part.length;
+  part.copy(joined, end);
+  for (let node = body.parts; node !== null; node = node.previous) {
+    end -= node.part.length;
+    node.part.copy(joined, end);
+  }
+  return joined;
 }
 
 /**
@@ -87,7 +119,7 @@ export function framerPiecesStep<Meta>(
       frames.push({ meta, pieces: NO_PIECES, size: 0 });
       return initialFramerState();
     }
-    return { phase: 'body', meta, size, received: 0, parts: null, partCount: 0 };
+    return { phase: 'body', meta, size, received: 0, parts: null, partCount: 0, joined: null };
   };
 
   while (offset < chunk.length) {
@@ -107,19 +139,31 @@ export function framerPiecesStep<Meta>(
     const take = Math.min(current.size - current.received, available);
     const part = chunk.subarray(offset, offset + take);
     offset += take;
-    if (current.received + take === current.size) {
-      frames.push({
-        meta: current.meta,
-        pieces: bodyPieces(current.parts, current.partCount, part, current.size, maxPieces),
-        size: current.size,
-      });
+    const received = current.received + take;
+    if (current.joined !== null) part.copy(current.joined, current.received);
+    if (received === current.size) {
+      const pieces =
+        current.joined !== null
+          ? [current.joined]
+          : bodyPieces(current.parts, current.partCount, part, current.size, maxPieces);
+      frames.push({ meta: current.meta, pieces, size: current.size });
       current = initialFramerState();
+    } else if (current.joined !== null) {
+      current = { ...current, received };
+    } else if (current.partCount < maxPieces) {
+      current = {
+        ...current,
+        received,
+        parts: { part, previous: current.parts },
+        partCount: current.partCount + 1,
+      };
     } else {
       current = {
         ...current,
-        received: current.received + take,
-        parts: { part, previous: current.parts },
-        partCount: current.partCount + 1,
+        received,
+        parts: null,
+        partCount: 0,
+        joined: joinParts(current, part, received),
       };
     }
   }

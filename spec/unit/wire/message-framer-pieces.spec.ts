@@ -6,8 +6,10 @@ import {
   initialMessageFramerState,
   isMidMessage,
   messageFramerPiecesStep,
+  messageFramerStep,
   type RawPiecedMessage,
 } from '../../../src/wire/message-framer';
+import { initialFramerState, piecesHeld } from '../../../src/wire/framer';
 import { decodeServerMessagePieces } from '../../../src/wire/messages/server-message';
 import { isViewOfSome, ownMemory, splitAt } from './wire-spec-helpers';
 
@@ -59,6 +61,46 @@ describe('messageFramerPiecesStep', () => {
         expect(Buffer.concat(each.pieces).toString()).toBe('0123456789');
       }
     }
+  });
+});
+
+describe('a body trickled a byte per read', () => {
+  // A hostile server announces a large body and sends it a byte per TCP write, never the last one: a view
+  // and its objects per byte held 222 MB for 1 MB trickled (found by a reviewer, session 25).
+  const body = Buffer.from(Array.from({ length: 5000 }, (_, i) => i % 251));
+  const wire = encodeMessage('mini', { type: 101, body, serial: 1n });
+  const options = { header: 'mini', maxBodySize: 70000 } as const;
+
+  it('is held in one buffer once it came in more than MAX_BODY_PIECES pieces, and comes out intact', () => {
+    let state = initialMessageFramerState;
+    const messages: RawPiecedMessage[] = [];
+    let mostHeld = 0;
+    for (let at = 0; at < wire.length; at++) {
+      const step = messageFramerPiecesStep(options, state, Buffer.from(wire.subarray(at, at + 1)));
+      state = step.state;
+      messages.push(...step.messages);
+      mostHeld = Math.max(mostHeld, piecesHeld(state));
+    }
+    expect(mostHeld).toBeLessThanOrEqual(MAX_BODY_PIECES);
+    expect(joined(messages)).toEqual([{ type: 101, body, size: body.length }]);
+    expect(piecesHeld(state)).toBe(0);
+  });
+
+  it('is held in one buffer by the one-piece framer too, in chunks of every size', () => {
+    for (const size of [1, 2, 3, 7, 64, 4999]) {
+      let state = initialMessageFramerState;
+      const bodies: Buffer[] = [];
+      let mostHeld = 0;
+      for (let at = 0; at < wire.length; at += size) {
+        const step = messageFramerStep(options, state, Buffer.from(wire.subarray(at, at + size)));
+        state = step.state;
+        bodies.push(...step.messages.map((message) => message.body));
+        mostHeld = Math.max(mostHeld, piecesHeld(state));
+      }
+      expect(mostHeld).toBeLessThanOrEqual(1);
+      expect(bodies).toEqual([body]);
+    }
+    expect(piecesHeld(initialFramerState())).toBe(0);
   });
 });
 
