@@ -13,6 +13,11 @@ export const MAX_DISPLAY_CHARS = 200;
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNSAFE_CHAR = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/u;
 const UNSAFE_CHARS = new RegExp(UNSAFE_CHAR.source, 'gu');
+// As UNSAFE_CHAR, less \t (U+0009) and \n (U+000A).
+const UNSAFE_CHAR_BUT_LINES =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/u;
+const UNSAFE_CHARS_BUT_LINES = new RegExp(UNSAFE_CHAR_BUT_LINES.source, 'gu');
 
 const NAMED_ESCAPES: ReadonlyMap<string, string> = new Map([
   ['\n', '\\n'],
@@ -42,6 +47,21 @@ export function displayText(text: string, maxChars: number = MAX_DISPLAY_CHARS):
     shown += piece;
   }
   return shown;
+}
+
+/**
+ * A whole line (or block of lines) we are about to write to a terminal, with every unsafe character but the
+ * newline and tab escaped as `displayText` does, and nothing cut: the last guard for text that reached a
+ * message without `displayText` (a path from the control socket, a host name from a .vv file). A newline in
+ * such a value could still forge a line, so each value is escaped where it is quoted as well.
+ */
+export function terminalSafe(text: string): string {
+  return UNSAFE_CHAR_BUT_LINES.test(text) ? text.replace(UNSAFE_CHARS_BUT_LINES, escapeChar) : text;
+}
+
+/** Whether a name holds a character a terminal would act on or reorder (see UNSAFE_CHAR). */
+export function hasUnsafeChar(text: string): boolean {
+  return UNSAFE_CHAR.test(text);
 }
 
 /**

@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 
-import { MAX_DISPLAY_CHARS, capText, displayText, terminalSafeJson } from '../../../src/wire/display-text';
+import {
+  MAX_DISPLAY_CHARS,
+  capText,
+  displayText,
+  hasUnsafeChar,
+  terminalSafe,
+  terminalSafeJson,
+} from '../../../src/wire/display-text';
 
 /** Characters a terminal acts on: C0, DEL, C1, bidi controls, line separators. */
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/u; // eslint-disable-line no-control-regex
@@ -62,5 +69,24 @@ describe('capText and terminalSafeJson (the JSON log)', () => {
     const line = terminalSafeJson(JSON.stringify(value));
     expect(line).not.toMatch(UNSAFE);
     expect(JSON.parse(line)).toEqual(value);
+  });
+});
+
+describe('terminalSafe (the last guard before stderr)', () => {
+  it('escapes what a terminal would act on in a whole line, keeps its newlines and tabs, cuts nothing', () => {
+    const line = `cannot share /x\x1b]0;PWNED\x07\x1b[2J\rspice-webdav: sharing /etc\u009b31m\u202e\n\tdetail ${'A'.repeat(5000)}`;
+    expect(terminalSafe(line)).toBe(
+      `cannot share /x\\x1b]0;PWNED\\x07\\x1b[2J\\rspice-webdav: sharing /etc\\x9b31m\\u202e\n\tdetail ${'A'.repeat(5000)}`,
+    );
+  });
+
+  it('never lets an unsafe character but a newline or tab through, for any text', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 400 }), (text) => {
+        expect(terminalSafe(text).replace(/[\n\t]/g, '')).not.toMatch(UNSAFE);
+        expect(hasUnsafeChar(text)).toBe(UNSAFE.test(text));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

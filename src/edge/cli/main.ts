@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subject, type Subscription } from 'rxjs';
-import { terminalSafeJson } from '../../wire/display-text';
+import { terminalSafe, terminalSafeJson } from '../../wire/display-text';
 import { openControlSocket, type ControlSocket } from '../control/control-socket';
 import type { ControlTarget } from '../control/execute-control';
 import { INITIAL_STATUS, reduceStatus, statusReport } from '../control/sharing-status';
@@ -32,7 +32,7 @@ const REPEATABLE: ReadonlySet<SharingEvent['kind']> = new Set([
 const SHOW: RepeatVerdict = { show: true, leftOut: 0 };
 
 const log = (line: string): void => {
-  process.stderr.write(`spice-webdav: ${line}\n`);
+  process.stderr.write(`spice-webdav: ${terminalSafe(line)}\n`);
 };
 
 /** The CLI: parse, run until SIGINT/SIGTERM/SIGHUP or a fatal error, exit with a code that says what happened. */

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { terminalSafe } from '../../wire/display-text';
 
 /**
  * Where the CLI writes: log lines to stderr, data (JSON events, status answers) to stdout, and one live
@@ -14,7 +15,7 @@ export class TerminalOutput {
 
   log(line: string): void {
     this.clearProgress();
-    this.stderr.write(`${line}\n`);
+    this.stderr.write(`${terminalSafe(line)}\n`);
   }
 
   data(text: string): void {

@@ -1,9 +1,19 @@
 import type { ShareSpec } from '../../channel/mux-loop/loop-messages';
+import { displayText } from '../../wire/display-text';
 
-/** What is shared, for a person: `/srv/x (read-only)`, or `docs=/a, music=/b (read-only)` for several. */
+/** Longest path or name shown, in characters of the escaped form (Linux's PATH_MAX). */
+const SHOWN_CHARS = 4096;
+
+/**
+ * What is shared, for a person: `/srv/x (read-only)`, or `docs=/a, music=/b (read-only)` for several. Paths and
+ * names may come from the control socket, so they are escaped (a newline or ESC in them is shown, not acted on).
+ */
 export function describeShare(share: ShareSpec): string {
+  const shown = (text: string) => displayText(text, SHOWN_CHARS);
   if ('shares' in share) {
-    return share.shares.map((s) => `${s.name}=${s.path}${s.readOnly ? ' (read-only)' : ''}`).join(', ');
+    return share.shares
+      .map((s) => `${shown(s.name)}=${shown(s.path)}${s.readOnly ? ' (read-only)' : ''}`)
+      .join(', ');
   }
-  return `${share.path}${share.readOnly ? ' (read-only)' : ''}`;
+  return `${shown(share.path)}${share.readOnly ? ' (read-only)' : ''}`;
 }

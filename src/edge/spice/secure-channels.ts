@@ -1,4 +1,5 @@
 import { ChannelType } from '../../wire/constants';
+import { displayText } from '../../wire/display-text';
 
 /** spice-gtk's channel names (`--spice-secure-channels`, a .vv file's `secure-channels=`). */
 export const SPICE_CHANNEL_NAMES = [
@@ -46,7 +47,7 @@ export function parseSecureChannels(text: string): SecureChannelsParse {
     if (known === undefined) {
       return {
         kind: 'error',
-        message: `"${name}" is not a SPICE channel (known: all, ${SPICE_CHANNEL_NAMES.join(', ')})`,
+        message: `"${displayText(name)}" is not a SPICE channel (known: all, ${SPICE_CHANNEL_NAMES.join(', ')})`,
       };
     }
     if (!channels.includes(known)) channels.push(known);

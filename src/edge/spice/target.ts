@@ -1,3 +1,4 @@
+import { displayText } from '../../wire/display-text';
 import type { SshHop } from './ssh-tunnel';
 import { listsChannel, type SecureChannels } from './secure-channels';
 
@@ -40,9 +41,10 @@ export type SpiceEndpoint =
   { kind: 'tcp'; host: string; port: number; secure: boolean; via?: SshHop } | { kind: 'unix'; path: string };
 
 export function describeEndpoint(endpoint: SpiceEndpoint): string {
-  if (endpoint.kind === 'unix') return `unix socket ${endpoint.path}`;
-  const host = endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host;
-  const via = endpoint.via === undefined ? '' : ` via ssh ${endpoint.via.host}`;
+  // Host names and paths may come from a downloaded .vv file: shown escaped.
+  if (endpoint.kind === 'unix') return `unix socket ${displayText(endpoint.path, 4096)}`;
+  const host = endpoint.host.includes(':') ? `[${displayText(endpoint.host)}]` : displayText(endpoint.host);
+  const via = endpoint.via === undefined ? '' : ` via ssh ${displayText(endpoint.via.host)}`;
   return `${host}:${endpoint.port}${endpoint.secure ? ' (TLS)' : ''}${via}`;
 }
 

@@ -256,7 +256,7 @@ export function classifyConnectError(
   }
   return new SpiceConnectionError(
     'unreachable',
-    `Cannot reach ${where} (${error.message}): check the host name, the network and any firewall.`,
+    `Cannot reach ${where} (${displayText(error.message)}): check the host name, the network and any firewall.`,
     { cause: error },
   );
 }

@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { displayText, hasUnsafeChar } from '../../wire/display-text';
 
 /** One folder of a multi-folder share: served at /NAME/ in the guest. */
 export interface NamedShare {
@@ -15,9 +16,9 @@ export interface NamedShare {
 export function shareNameProblem(name: string): string | undefined {
   if (name === '') return 'the name is empty';
   if (name === '.' || name === '..') return `"${name}" is not a folder name`;
-  if (/[/\\]/.test(name)) return `"${name}" contains a slash`;
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(name)) return `"${name}" contains a control character`;
+  if (/[/\\]/.test(name)) return `"${displayText(name)}" contains a slash`;
+  // Shown in the guest's file manager and in our log: nothing a terminal would act on or reorder.
+  if (hasUnsafeChar(name)) return `"${displayText(name)}" contains a control or text-direction character`;
   if (name.length > 255) return 'the name is longer than 255 characters';
   return undefined;
 }
@@ -55,10 +56,11 @@ export function overlappingFolders(
     for (const b of shares.slice(i + 1)) {
       const [outer, inner] = within(b.folder, a.folder) ? [a, b] : [b, a];
       if (!within(inner.folder, outer.folder)) continue;
+      const shown = (folder: string) => displayText(folder, 4096);
       const what =
         inner.folder === outer.folder
-          ? `are the same folder (${outer.folder})`
-          : `overlap (${inner.folder} is inside ${outer.folder})`;
+          ? `are the same folder (${shown(outer.folder)})`
+          : `overlap (${shown(inner.folder)} is inside ${shown(outer.folder)})`;
       return `shares "${outer.name}" and "${inner.name}" ${what}; share folders that do not contain each other, or the outer one alone`;
     }
   }

@@ -127,6 +127,28 @@ describe('CLI options for operators', () => {
     });
   });
 
+  it('prints share paths and names from the control socket, and a .vv file host, escaped (session 25)', () => {
+    const evil = '/nonexist\x1b]0;PWNED\x07\x1b[2J\rspice-webdav: sharing /etc\nspice-webdav: x\u009b31m';
+    const shown =
+      '/nonexist\\x1b]0;PWNED\\x07\\x1b[2J\\rspice-webdav: sharing /etc\\nspice-webdav: x\\x9b31m';
+    const failed = { kind: 'share-failed', share: { path: evil, readOnly: false }, message: 'no' } as const;
+    expect(formatEvent(failed, false)).toBe(`cannot share ${shown}: no`);
+    const named = {
+      kind: 'sharing-started',
+      share: { shares: [{ name: 'n\u202e', path: evil, readOnly: true }] },
+    };
+    expect(formatEvent(named as never, false)).toBe(`sharing n\\u202e=${shown} (read-only)`);
+    const written: string[] = [];
+    const sink = new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        written.push(chunk.toString());
+        done();
+      },
+    });
+    new TerminalOutput(sink, sink).log(`Cannot reach 127.0.0.1\x1b]0;VVPWN\x07\x1b[2J:1 (x)\nline two`);
+    expect(written.join('')).toBe('Cannot reach 127.0.0.1\\x1b]0;VVPWN\\x07\\x1b[2J:1 (x)\nline two\n');
+  });
+
   it('says in one line, without --verbose, when the guest stream had to be resynced', () => {
     const line = formatEvent({ kind: 'stream-resynced', skippedBytes: 4321 }, false) ?? '';
     expect(line).toMatch(/dropped 4321 bytes .* before this connection/);

@@ -239,6 +239,10 @@ describe('multi-share engine (a virtual root over several folders)', () => {
     await expect(createMultiShareEngine([{ name: 'x/y', path: docs, readOnly: false }])).rejects.toThrow(
       /slash/,
     );
+    for (const name of ['tab\there', 'csi\u009b31m', 'rlo\u202etxt.exe', 'line\u2028sep'])
+      await expect(createMultiShareEngine([{ name, path: docs, readOnly: false }])).rejects.toThrow(
+        /contains a control or text-direction character/,
+      );
     await expect(
       createMultiShareEngine([{ name: 'gone', path: join(base, 'missing'), readOnly: false }]),
     ).rejects.toThrow(/share "gone"/);
