@@ -55,6 +55,8 @@ export async function planTransfer(
     case 'apart':
       break;
   }
+  if (destination.exists && !(await isReplaceable(space, destination.entry)))
+    return outcome(403, 'Only regular files and folders can be replaced.');
   if (destination.exists && !request.overwrite)
     return outcome(412, 'The Destination exists and Overwrite is F; nothing was changed.');
   return {
@@ -63,6 +65,16 @@ export async function planTransfer(
     destination: destination.entry,
     destinationExists: destination.exists,
   };
+}
+
+/**
+ * Whether a COPY or MOVE may replace the entry at `entry`: a file, a folder, or a link (the link itself is
+ * replaced, never its target). A FIFO, socket or device the host put there is no file the guest can see
+ * (visibility.ts), and replacing it would destroy something the guest was told does not exist, as PUT's 403.
+ */
+async function isReplaceable(space: ShareNamespace, entry: string): Promise<boolean> {
+  const stats = await space.calls.lstat(entry);
+  return stats === undefined || stats.isFile() || stats.isDirectory() || stats.isSymbolicLink();
 }
 
 export function isPlan(value: TransferPlan | MethodOutcome): value is TransferPlan {

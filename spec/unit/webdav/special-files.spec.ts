@@ -1,0 +1,73 @@
+import { execFileSync } from 'node:child_process';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { createWebdavEngine, type WebdavEngine } from '../../../src/webdav';
+import { davRequest } from './support/dav-client';
+import { makeSandbox, type Sandbox } from './support/temp-share';
+
+/**
+ * FIFOs and sockets the host put in a share are not files the guest can see (visibility.ts): reading a FIFO
+ * would hang, a socket is someone's live endpoint. The guest must neither see them nor destroy them.
+ */
+describe('FIFOs and sockets in a share', () => {
+  let sandbox: Sandbox;
+  let engine: WebdavEngine;
+  let listener: net.Server;
+
+  beforeEach(async () => {
+    sandbox = makeSandbox();
+    writeFileSync(path.join(sandbox.share, 'f.txt'), 'the guest file');
+    mkdirSync(path.join(sandbox.share, 'dir'));
+    execFileSync('mkfifo', [path.join(sandbox.share, 'pipe')]);
+    listener = net.createServer();
+    await new Promise<void>((resolve) => listener.listen(path.join(sandbox.share, 'sock'), resolve));
+    engine = await createWebdavEngine({ root: sandbox.share, readOnly: false });
+  });
+
+  afterEach(async () => {
+    await engine.close();
+    await new Promise((resolve) => listener.close(resolve));
+    sandbox.remove();
+  });
+
+  const kind = (name: string): string => {
+    const stats = lstatSync(path.join(sandbox.share, name));
+    return stats.isFIFO() ? 'fifo' : stats.isSocket() ? 'socket' : stats.isFile() ? 'file' : 'other';
+  };
+
+  it('are not listed, and reading them is a 404', async () => {
+    const listing = await davRequest(engine, { method: 'PROPFIND', path: '/', headers: { Depth: '1' } });
+    expect(listing.status).toBe(207);
+    expect(listing.body.toString()).not.toMatch(/pipe|sock/);
+    for (const name of ['pipe', 'sock'])
+      expect((await davRequest(engine, { method: 'GET', path: `/${name}` })).status).toBe(404);
+  });
+
+  it('a PUT, COPY or MOVE onto one is refused, and it stays what it was', async () => {
+    expect((await davRequest(engine, { method: 'PUT', path: '/pipe', body: 'x' })).status).toBe(403);
+    for (const [method, target] of [
+      ['COPY', 'pipe'],
+      ['MOVE', 'pipe'],
+      ['COPY', 'sock'],
+      ['MOVE', 'sock'],
+    ] as const) {
+      const response = await davRequest(engine, {
+        method,
+        path: '/f.txt',
+        headers: { Destination: `/${target}`, Overwrite: 'T' },
+      });
+      expect({ method, target, status: response.status }).toEqual({ method, target, status: 403 });
+      expect(response.body.toString()).toMatch(/Only regular files and folders can be replaced/);
+    }
+    const folderMove = await davRequest(engine, {
+      method: 'MOVE',
+      path: '/dir',
+      headers: { Destination: '/sock', Overwrite: 'T' },
+    });
+    expect(folderMove.status).toBe(403);
+    expect([kind('pipe'), kind('sock'), kind('f.txt')]).toEqual(['fifo', 'socket', 'file']);
+    expect(readFileSync(path.join(sandbox.share, 'f.txt'), 'utf8')).toBe('the guest file');
+    expect(readdirSync(sandbox.share).sort()).toEqual(['dir', 'f.txt', 'pipe', 'sock']);
+  });
+});
