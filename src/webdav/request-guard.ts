@@ -37,7 +37,13 @@ export interface GuardedRequest {
  */
 export function guardRequest(request: GuardedRequest): GuardDecision {
   const method = request.method.toUpperCase();
-  const host = headerText(request.headers['host']);
+  // RFC 9112 §3.2.2: an absolute-form target's authority is the host the request is for (its Host header is
+  // to be ignored), so it must be a local name too; both are checked.
+  const authority = ABSOLUTE_URL.exec(request.url)?.[2]?.replace(/^.*@/, '');
+  const host =
+    authority !== undefined && !isLocalHostHeader(authority)
+      ? authority
+      : headerText(request.headers['host']);
   if (request.anyHost !== true && !isLocalHostHeader(host))
     return reject(
       421,

@@ -96,6 +96,16 @@ describe('a request addressed to a name that is not local', () => {
     expect(statusesIn(kept)).toEqual([204]);
   });
 
+  it('is refused when the name is in an absolute-form target, whatever the Host header says (421)', async () => {
+    engine = await createWebdavEngine({ root: sandbox.share, readOnly: false });
+    const absolute = (authority: string) =>
+      `DELETE http://${authority}/a.txt HTTP/1.1\r\nHost: localhost:9843\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`;
+    for (const authority of ['evil.example', 'user@evil.example:9843'])
+      expect(statusesIn(await rawExchange(engine, absolute(authority), answered))).toEqual([421]);
+    expect(readFileSync(join(sandbox.share, 'a.txt'), 'utf8')).toBe('alpha');
+    expect(statusesIn(await rawExchange(engine, absolute('127.0.0.1:9843'), answered))).toEqual([204]);
+  });
+
   it('from a web page of another origin, even under a one-label Host, is refused (403)', async () => {
     engine = await createWebdavEngine({ root: sandbox.share, readOnly: false });
     const fromPage = `DELETE /a.txt HTTP/1.1\r\nHost: wpad:9843\r\nOrigin: http://wpad:9843\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`;
