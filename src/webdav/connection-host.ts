@@ -5,7 +5,7 @@ import { ConnectionSerializer } from './connection-serializer';
 import { ConnectionTimers } from './connection-timers';
 import { isAccessRefusal } from './file-calls';
 import { HardenedResponse } from './hardened-response';
-import type { RequestRecord, ResolvedEngineOptions } from './types';
+import { watchesRequestBoundary, type RequestRecord, type ResolvedEngineOptions } from './types';
 
 /** What a request handler can tell the host about the exchange it is serving. */
 export interface Exchange {
@@ -45,6 +45,19 @@ interface Connection {
   readonly duplex: Duplex;
   readonly timers: ConnectionTimers;
   readonly serializer: ConnectionSerializer;
+  /** Whether any byte came from the guest, and the last request Node parsed: where the exchange stands. */
+  received: boolean;
+  lastRequest: http.IncomingMessage | undefined;
+}
+
+/**
+ * Whether a connection is between requests: nothing received, or the last request parsed was received whole
+ * (`complete`: its body too, read or not). A request head that was still arriving is not (no request yet, or
+ * bytes after a complete one: a partial head behind a whole request is the one case this cannot see).
+ */
+function betweenRequests(connection: Connection): boolean {
+  if (!connection.received) return true;
+  return connection.lastRequest?.complete === true;
 }
 
 /**
@@ -91,8 +104,11 @@ export class ConnectionHost {
       duplex,
       timers,
       serializer: new ConnectionSerializer(),
+      received: false,
+      lastRequest: undefined,
     };
     this.connections.set(duplex, connection);
+    if (watchesRequestBoundary(duplex)) duplex.watchRequestBoundary(() => betweenRequests(connection));
     duplex.once('close', () => {
       timers.stop();
       this.connections.delete(duplex);
@@ -112,7 +128,10 @@ export class ConnectionHost {
     this.server.emit('connection', duplex);
     // After Node attached its parser: for native TCP sockets Node reads the handle directly and no 'data'
     // events fire, so there only body consumption and response writes count as activity.
-    duplex.on('data', () => timers.received());
+    duplex.on('data', () => {
+      connection.received = true;
+      timers.received();
+    });
   }
 
   onRequest(listener: (record: RequestRecord) => void): () => void {
@@ -180,6 +199,7 @@ export class ConnectionHost {
     }
     connection?.timers.requestStarted();
     connection?.unanswered.add(res);
+    if (connection) connection.lastRequest = req;
     let bytesIn = 0;
     let path = req.url ?? '';
     if (connection) res.onProgress = connection.timers.activity;

@@ -47,6 +47,20 @@ export interface WebdavEngine {
   holdUntil?(until: Promise<void>): void;
 }
 
+/**
+ * What a connection handed to `serve` may offer to learn, once the engine has ended it, whether that was in the
+ * middle of a request (its head or body not all received). A stream that outlives the HTTP connection on it,
+ * as a mux client's does (spice-webdavd keeps the guest's connection open), must then drop the rest of that
+ * request instead of reading it as new requests. The engine registers a question it can answer at any time.
+ */
+export interface RequestBoundaryWatcher {
+  watchRequestBoundary(betweenRequests: () => boolean): void;
+}
+
+export function watchesRequestBoundary(connection: object): connection is RequestBoundaryWatcher {
+  return typeof (connection as Partial<RequestBoundaryWatcher>).watchRequestBoundary === 'function';
+}
+
 export interface EngineOptions {
   /** A connection with no byte moving in either direction for this long is destroyed. Default 10 min. */
   readonly idleTimeoutMs?: number;

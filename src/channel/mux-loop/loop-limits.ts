@@ -48,6 +48,14 @@ export interface LoopLimits {
    * default tick, after the engine's own 10-minute idle timer).
    */
   readonly idleTicks: number;
+  /**
+   * Ticks an id whose session we ended in the middle of a request stays muted once the guest stops sending on
+   * it (LoopState.discarding): long enough for the rest of an upload that was still arriving, short enough that
+   * an id the daemon reuses without a zero frame is served again soon. Default 3 (10 to 15 s).
+   */
+  readonly discardQuietTicks: number;
+  /** Most ids muted at once (the oldest is forgotten first). Default 256. */
+  readonly maxDiscarding: number;
   /** How often the edge feeds the loop a `tick` input, in ms. Default 5000. */
   readonly tickMs: number;
 }
@@ -67,6 +75,8 @@ export const DEFAULT_LOOP_LIMITS: LoopLimits = {
   heldFrameCost: 512,
   stalledTicks: 12,
   idleTicks: 132,
+  discardQuietTicks: 3,
+  maxDiscarding: 256,
   tickMs: 5000,
 };
 

@@ -73,7 +73,14 @@ export type SessionOutput =
   /** The answer to `revoke`: the credits the session held unused, now given back. */
   | { readonly kind: 'credits-returned'; readonly chunks: number }
   /** After a `revoke`: the session has response bytes and no credit. Said once until the next grant. */
-  | { readonly kind: 'response-waiting' };
+  | { readonly kind: 'response-waiting' }
+  /**
+   * Said last, just before the stream completes: the HTTP side ended the connection in the middle of a request
+   * (its head or body not all received: an upload cut by a share change, a 413 sent before the body). The
+   * guest's daemon keeps its connection open, so the rest of that request still comes on this id; the loop
+   * drops it rather than read it as new requests.
+   */
+  | { readonly kind: 'ended-mid-request' };
 
 /** Events for the user of the library or the CLI log. */
 export type LoopEvent =

@@ -53,6 +53,12 @@ export interface LoopState<S = unknown> {
   readonly refusedSinceTick: number;
   /** The last connection refused (the id a tick's count of more refusals names). */
   readonly lastRefusedId: ClientId;
+  /**
+   * Ids whose session we ended in the middle of a request, with the ticks since their last frame: what the
+   * guest still sends on one is the rest of that request, dropped, until it closes the id (a zero frame) or
+   * has been quiet for `discardQuietTicks` (its daemon may reuse an id it dropped without telling us).
+   */
+  readonly discarding: ReadonlyMap<ClientId, number>;
   /** What the last input asked the outside world to do. */
   readonly effects: readonly Effect<S>[];
 }
@@ -67,6 +73,7 @@ export const initialLoopState: LoopState<never> = {
   readingPaused: false,
   refusedSinceTick: 0,
   lastRefusedId: '',
+  discarding: new Map(),
   effects: [],
 };
 

@@ -78,6 +78,9 @@ class Step<S> {
   private readingPaused: boolean;
   private refusedSinceTick: number;
   private lastRefusedId: ClientId;
+  /** Copied on the first change only: most steps leave it as it was. */
+  private discarding: ReadonlyMap<ClientId, number>;
+  private discardingCopied = false;
   private readonly effects: Effect<S>[] = [];
   private readonly wantCredit: ClientId[] = [];
   /** The last close-frames effect and its (still growing) list of ids. */
@@ -96,6 +99,7 @@ class Step<S> {
     this.readingPaused = state.readingPaused;
     this.refusedSinceTick = state.refusedSinceTick;
     this.lastRefusedId = state.lastRefusedId;
+    this.discarding = state.discarding;
   }
 
   emit(event: LoopEvent): void {
@@ -129,6 +133,12 @@ class Step<S> {
   private guestFrame(frame: MuxPiecedFrame): void {
     const { id } = frame;
     const client = this.clients.get(id);
+    if (client === undefined && this.discarding.has(id)) {
+      // The rest of a request we ended in its middle: never a new request. A zero frame: the guest closed it.
+      if (frame.size === 0) this.mutableDiscarding().delete(id);
+      else this.mutableDiscarding().set(id, 0);
+      return;
+    }
     if (frame.size === 0) {
       // The guest closed that connection and forgot the id; a zero frame for an unknown id is stale.
       if (client !== undefined) this.removeClient(client, 'guest', undefined, false);
@@ -179,6 +189,7 @@ class Step<S> {
     if (updated.buffered > cap) {
       // It ignores back-pressure: holding more would make memory depend on the guest.
       this.removeClient(updated, 'limit', `holds more than ${cap} request bytes it does not consume`, true);
+      this.discardFrom(updated.key.id);
       return;
     }
     this.clients.set(client.key.id, updated);
@@ -220,6 +231,13 @@ class Step<S> {
       });
     }
     this.refusedSinceTick = 0;
+    if (this.discarding.size > 0) {
+      const discarding = this.mutableDiscarding();
+      for (const [id, quiet] of discarding) {
+        if (quiet + 1 >= this.limits.discardQuietTicks) discarding.delete(id);
+        else discarding.set(id, quiet + 1);
+      }
+    }
     const { stalledTicks, idleTicks } = this.limits;
     for (const client of [...this.clients.values()]) {
       const aged: ClientState = {
@@ -229,6 +247,7 @@ class Step<S> {
       };
       if (aged.buffered > 0 && aged.ticksSinceProgress >= stalledTicks) {
         this.removeClient(aged, 'limit', `stalled with ${aged.buffered} request bytes not consumed`, true);
+        this.discardFrom(aged.key.id);
       } else if (aged.ticksSinceTraffic >= idleTicks) {
         this.removeClient(aged, 'limit', 'idle for too long', true);
       } else {
@@ -281,6 +300,11 @@ class Step<S> {
           granted: client.granted - Math.min(output.chunks, client.granted),
         });
         break;
+      case 'ended-mid-request':
+        // Its session completes right after: it ends here, and the rest of its request is dropped.
+        this.removeClient(client, 'server', undefined, true);
+        this.discardFrom(key.id);
+        break;
       case 'response-waiting':
         if (!client.parked) return;
         this.clients.set(key.id, { ...client, parked: false });
@@ -311,6 +335,8 @@ class Step<S> {
   /** Drops every session without telling the guest: its daemon is gone or starting again. */
   dropAllClients(): number {
     const count = this.clients.size;
+    // A new daemon, or a new stream: nothing of the old connections' requests will come.
+    if (this.discarding.size > 0) this.mutableDiscarding().clear();
     for (const client of [...this.clients.values()]) {
       this.removeClient(client, 'server', undefined, false);
     }
@@ -345,6 +371,24 @@ class Step<S> {
     });
     // Its credits are free again: others may be waiting for them.
     this.wantCredit.push(...this.waiting);
+  }
+
+  /** Mutes `id` until the guest closes it or goes quiet on it (LoopState.discarding). */
+  private discardFrom(id: ClientId): void {
+    const discarding = this.mutableDiscarding();
+    discarding.delete(id);
+    discarding.set(id, 0);
+    if (discarding.size <= this.limits.maxDiscarding) return;
+    const [oldest] = discarding.keys();
+    if (oldest !== undefined) discarding.delete(oldest);
+  }
+
+  private mutableDiscarding(): Map<ClientId, number> {
+    if (!this.discardingCopied) {
+      this.discarding = new Map(this.discarding);
+      this.discardingCopied = true;
+    }
+    return this.discarding as Map<ClientId, number>;
   }
 
   private live(key: SessionKey): ClientState | undefined {
@@ -413,6 +457,7 @@ class Step<S> {
       readingPaused: this.readingPaused,
       refusedSinceTick: this.refusedSinceTick,
       lastRefusedId: this.lastRefusedId,
+      discarding: this.discarding,
       effects: this.effects,
     };
   }

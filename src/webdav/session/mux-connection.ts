@@ -1,5 +1,6 @@
 import { Duplex } from 'node:stream';
 import { ConnectionCut } from '../connection-cut';
+import type { RequestBoundaryWatcher } from '../types';
 
 /**
  * The HTTP server's side of one mux client, as a Duplex the engine serves like a socket.
@@ -11,7 +12,7 @@ import { ConnectionCut } from '../connection-cut';
  * HTTP head, a chunked-encoding marker) are joined. A write completes only while less than `highWaterMark` is
  * queued, so a server that respects back-pressure never makes the queue hold more than that plus one write.
  */
-export class MuxConnection extends Duplex {
+export class MuxConnection extends Duplex implements RequestBoundaryWatcher {
   private readonly chunks: Buffer[] = [];
   /** Bytes of `chunks[0]` already taken as frames. */
   private headOffset = 0;
@@ -24,6 +25,8 @@ export class MuxConnection extends Duplex {
   /** Deliveries not pushed yet, because the server is behind. */
   private readonly waitingDeliveries: Array<{ pieces: readonly Buffer[]; consumed: () => void }> = [];
   private notifyScheduled = false;
+  /** The engine's answer to "is the connection between requests?" (RequestBoundaryWatcher). */
+  private betweenRequests: (() => boolean) | undefined;
 
   constructor(
     private readonly onResponse: () => void,
@@ -50,6 +53,15 @@ export class MuxConnection extends Duplex {
     } else {
       this.pushDelivery(pieces, consumed);
     }
+  }
+
+  watchRequestBoundary(betweenRequests: () => boolean): void {
+    this.betweenRequests = betweenRequests;
+  }
+
+  /** The server said the connection ended in the middle of a request (asked once it has ended). */
+  get endedMidRequest(): boolean {
+    return this.betweenRequests?.() === false;
   }
 
   /** Bytes of response waiting to be sent. */

@@ -29,6 +29,7 @@ export function httpSessionFactory(serverFor: () => ConnectionServer): SessionFa
         credits -= frames.length;
         if (frames.length > 0) subscriber.next({ kind: 'response-data', frames });
         if (connection.responseDone) {
+          if (connection.endedMidRequest) subscriber.next({ kind: 'ended-mid-request' });
           subscriber.complete();
           return;
         }

@@ -75,6 +75,7 @@ const inputArb: fc.Arbitrary<LoopInput> = fc.oneof(
     output: { kind: 'credits-returned', chunks },
   })),
   keyArb.map((key): LoopInput => ({ kind: 'session-output', key, output: { kind: 'response-waiting' } })),
+  keyArb.map((key): LoopInput => ({ kind: 'session-output', key, output: { kind: 'ended-mid-request' } })),
   fc
     .tuple(keyArb, fc.option(fc.string(), { nil: undefined }))
     .map(([key, error]): LoopInput =>
@@ -104,6 +105,7 @@ const sessionTrafficArb: fc.Arbitrary<LoopInput[]> = fc.oneof(
     })),
   ),
   keyArb.map((key): LoopInput[] => [{ kind: 'session-ended', key }]),
+  keyArb.map((key): LoopInput[] => [{ kind: 'session-output', key, output: { kind: 'ended-mid-request' } }]),
   fc
     .tuple(keyArb, fc.integer({ min: 0, max: 3 }))
     .map(([key, chunks]): LoopInput[] => [
@@ -114,6 +116,9 @@ const sessionTrafficArb: fc.Arbitrary<LoopInput[]> = fc.oneof(
 
 function checkBounds(state: LoopState): void {
   expect(state.clients.size).toBeLessThanOrEqual(limits.maxClients);
+  // Muted ids are bounded, and never also live sessions.
+  expect(state.discarding.size).toBeLessThanOrEqual(limits.maxDiscarding);
+  for (const id of state.discarding.keys()) expect(state.clients.has(id)).toBe(false);
   // The credit invariant: credits granted + frames in flight stay within the limits, per client and in all.
   let inUse = 0;
   for (const client of state.clients.values()) {

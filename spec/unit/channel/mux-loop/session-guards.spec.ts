@@ -113,18 +113,42 @@ describe('select loop guards against sessions that never consume', () => {
     });
   });
 
-  it('serves a frame after a session closed for holding too much from a fresh session', () => {
+  it('drops the rest of the request a session closed for holding too much, until the guest closes the id', () => {
     scheduler.run(({ hot, cold, flush }) => {
-      const inputs = hot<LoopInput>('o-ab-----c', {
+      // c is the rest of the PUT's body (the daemon keeps the guest's connection open): never a new request.
+      const inputs = hot<LoopInput>('o-ab-c-z-d', {
         o: portOpened,
         a: frames(['A', 'PUT / 0123456789']),
         b: frames(['A', 'more bytes']),
-        c: frames(['A', 'GET /']),
+        c: frames(['A', 'DELETE /x HTTP/1.1']),
+        z: frames(['A', '']),
+        d: frames(['A', 'GET /']),
       });
       const s = fakeSessions(scheduler, cold, {});
       selectLoop(inputs, s.factory, limits).subscribe();
       flush();
+      expect(Object.keys(s.log)).toEqual(['A1', 'A2']);
       expect(s.log.A2).toEqual(['9: data GET /', '9: grant 2']);
+    });
+  });
+
+  it('serves the id again once the guest has been quiet on it for discardQuietTicks', () => {
+    scheduler.run(({ hot, cold, flush }) => {
+      const inputs = hot<LoopInput>('o-ab-c-tt-d-ttt-e', {
+        o: portOpened,
+        a: frames(['A', 'PUT / 0123456789']),
+        b: frames(['A', 'more bytes']),
+        c: frames(['A', 'rest of the body']),
+        d: frames(['A', 'still the body']),
+        t: tick,
+        e: frames(['A', 'GET /']),
+      });
+      const s = fakeSessions(scheduler, cold, {});
+      selectLoop(inputs, s.factory, limits).subscribe();
+      flush();
+      // Two quiet ticks are not enough (d is dropped too); after three, e opens a fresh session.
+      expect(Object.keys(s.log)).toEqual(['A1', 'A2']);
+      expect(s.log.A2).toEqual(['16: data GET /', '16: grant 2']);
     });
   });
 
@@ -241,5 +265,47 @@ describe('the reducer under a flood of raw frames', () => {
     const { state } = run([...flood, tick, tick, tick], limits);
     expect(state.clients.size).toBe(0);
     expect(state.readingPaused).toBe(false);
+  });
+});
+
+describe('an id whose session ended in the middle of a request', () => {
+  let scheduler: TestScheduler;
+  beforeEach(() => {
+    scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+  });
+
+  it('takes nothing more as requests until the guest closes it; a session that ended between requests does', () => {
+    scheduler.run(({ hot, cold, expectObservable, flush }) => {
+      // A's session ends mid-request (an upload cut by a share change): b is the rest of its body. B's ends
+      // after a whole exchange: its next request on the same id (the daemon keeps the connection) is served.
+      const inputs = hot<LoopInput>('o-a-----------b-c-z-d', {
+        o: portOpened,
+        a: frames(['A', 'PUT / 12'], ['B', 'GET /']),
+        b: frames(['A', 'DELETE /x HTTP/1.1'], ['B', 'GET /next']),
+        c: frames(['A', 'more of the body']),
+        z: frames(['A', '']),
+        d: frames(['A', 'GET /']),
+      });
+      const s = fakeSessions(scheduler, cold, {
+        A1: { marbles: '-----(m|)', values: { m: { kind: 'ended-mid-request' } } },
+        B1: { marbles: '-----|' },
+      });
+      const expected = '             o-(ab)-(cdef)-h-----g';
+      expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, {
+        o: 'port-opened',
+        a: 'client-opened A',
+        b: 'client-opened B',
+        c: 'close A',
+        d: 'client-closed A',
+        e: 'close B',
+        f: 'client-closed B',
+        h: 'client-opened B',
+        g: 'client-opened A',
+      });
+      flush();
+      expect(Object.keys(s.log).sort()).toEqual(['A1', 'A2', 'B1', 'B2']);
+      expect(s.log.B2?.[0]).toBe('14: data GET /next');
+      expect(s.log.A2?.[0]).toBe('20: data GET /');
+    });
   });
 });

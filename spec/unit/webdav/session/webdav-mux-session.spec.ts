@@ -1,7 +1,10 @@
 import { createServer, type Server } from 'node:http';
+import { readdirSync } from 'node:fs';
 import { Subject } from 'rxjs';
 import type { SessionInput, SessionOutput } from '../../../../src/channel/mux-loop/loop-messages';
-import { httpSessionFactory } from '../../../../src/webdav/session/webdav-mux-session';
+import { createWebdavEngine, type WebdavEngine } from '../../../../src/webdav';
+import { httpSessionFactory, type ConnectionServer } from '../../../../src/webdav/session/webdav-mux-session';
+import { makeSandbox, writeFiles, type Sandbox } from '../support/temp-share';
 
 /** A plain HTTP server that never listens; the session hands it the server end of its duplex pair. */
 function httpServer(handler: Parameters<typeof createServer>[1]): Server {
@@ -15,14 +18,15 @@ async function until(condition: () => boolean): Promise<void> {
 }
 
 function startSession(server: Server) {
+  return startSessionOn({ serve: (d) => server.emit('connection', d) });
+}
+
+function startSessionOn(connectionServer: ConnectionServer) {
   const input = new Subject<SessionInput>();
   const outputs: SessionOutput[] = [];
   let completed = false;
   let error: unknown;
-  const subscription = httpSessionFactory(() => ({ serve: (d) => server.emit('connection', d) }))(
-    key,
-    input,
-  ).subscribe({
+  const subscription = httpSessionFactory(() => connectionServer)(key, input).subscribe({
     next: (o) => outputs.push(o),
     complete: () => (completed = true),
     error: (e: unknown) => (error = e),
@@ -152,5 +156,78 @@ describe('httpSessionFactory', () => {
     s.subscription.unsubscribe();
     await until(() => closed);
     expect(closed).toBe(true);
+  });
+});
+
+/**
+ * spice-webdavd keeps the guest's connection open when we end ours, so what the guest sends after it on the
+ * same id is the rest of its request when we ended it in the middle of one: the session says so, last.
+ */
+describe('httpSessionFactory over the engine: where a connection ended', () => {
+  let sandbox: Sandbox;
+  let engine: WebdavEngine;
+
+  beforeEach(async () => {
+    sandbox = makeSandbox();
+    await writeFiles(sandbox.share, { 'a.txt': 'alpha' });
+    engine = await createWebdavEngine({ root: sandbox.share, readOnly: false });
+  });
+
+  afterEach(async () => {
+    await engine.close();
+    sandbox.remove();
+  });
+
+  const endedMidRequest = (outputs: readonly SessionOutput[]): boolean =>
+    outputs.some((output) => output.kind === 'ended-mid-request');
+
+  it('in an upload whose body was still arriving: ended mid-request, said last', async () => {
+    const s = startSessionOn(engine);
+    s.grant(100);
+    s.request(
+      `PUT /up.bin HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000000\r\n\r\n${'x'.repeat(5000)}`,
+    );
+    await until(() => readdirSync(sandbox.share).length > 1);
+    await engine.close();
+    await until(() => s.completed);
+    expect(s.outputs.at(-1)).toEqual({ kind: 'ended-mid-request' });
+  });
+
+  it('in a request head that was still arriving: ended mid-request', async () => {
+    const s = startSessionOn(engine);
+    s.grant(100);
+    s.request('GET /a.txt HTTP/1.1\r\nHost: loc');
+    await until(() => s.outputs.some((output) => output.kind === 'request-consumed'));
+    await engine.close();
+    await until(() => s.completed);
+    expect(endedMidRequest(s.outputs)).toBe(true);
+  });
+
+  it('between requests, idle or after a Connection: close answer: not', async () => {
+    const idle = startSessionOn(engine);
+    idle.grant(100);
+    idle.request('GET /a.txt HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    await until(() => idle.responseText().endsWith('alpha'));
+    const closing = startSessionOn(engine);
+    closing.grant(100);
+    closing.request('GET /a.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
+    await until(() => closing.completed);
+    const untouched = startSessionOn(engine);
+    await engine.close();
+    await until(() => idle.completed && untouched.completed);
+    expect([idle, closing, untouched].map((session) => endedMidRequest(session.outputs))).toEqual([
+      false,
+      false,
+      false,
+    ]);
+  });
+
+  it('after an answer sent before the body (413): ended mid-request, so the body is not read as requests', async () => {
+    const s = startSessionOn(engine);
+    s.grant(100);
+    s.request(`PROPFIND / HTTP/1.1\r\nHost: localhost\r\nContent-Length: ${8 * 1024 * 1024}\r\n\r\n<a>`);
+    await until(() => s.completed);
+    expect(s.responseText()).toMatch(/^HTTP\/1\.1 413 /);
+    expect(endedMidRequest(s.outputs)).toBe(true);
   });
 });
