@@ -249,6 +249,53 @@ describe('folder sharing through a real guest', () => {
     }
   }, 240_000);
 
+  it('a share switched during an upload: the rest of its body is dropped, never run as requests on the new share', async () => {
+    // An upload whose bytes read as requests (a REST client's .http file): wherever spice-webdavd cuts its
+    // frames, many start at a request line (leading blank lines are skipped). Until session 25 the rest of a
+    // cut upload was read as new requests on the new share, and a reviewer's deleted its victim.txt.
+    const line = 'DELETE /victim.txt HTTP/1.1\r\nHost: localhost\r\n\r\n';
+    const block = Buffer.from(line + '\r\n'.repeat((512 - line.length) / 2), 'latin1');
+    writeFileSync(join(dir, 'requests.http'), Buffer.concat(Array.from({ length: 96 * 1024 }, () => block)));
+    const session = await share();
+    const other = mkdtempSync(join(tmpdir(), 'spice-webdav-e2e-other-'));
+    try {
+      writeFileSync(join(other, 'victim.txt'), 'keep me');
+      const fetched = await guest.qemu.guestExec(
+        'curl -s -m 100 -o /tmp/requests.http -w "%{http_code}" http://127.0.0.1:9843/requests.http',
+        { timeoutMs: 110_000 },
+      );
+      expect(fetched.stdout).toContain('200');
+      const mark = session.events.length;
+      const upload = guest.qemu.guestExec(
+        'curl -s -m 40 -T /tmp/requests.http -w "%{http_code}" http://127.0.0.1:9843/up.http; ' +
+          'echo " exit $?"; rm -f /tmp/requests.http',
+        { timeoutMs: 60_000 },
+      );
+      // Its head (it announces the body's length), then more of its body: the upload is under way.
+      const size = 96 * 1024 * block.length;
+      const head = await session.waitFor(
+        (e) => e.kind === 'traffic' && e.direction === 'in' && e.announcedBytes === size,
+        60_000,
+        mark,
+      );
+      const afterHead = session.events.indexOf(head) + 1;
+      await session.waitFor((e) => e.kind === 'traffic' && e.direction === 'in', 60_000, afterHead);
+      session.commands.next({ kind: 'share', path: other });
+      await session.waitFor((e) => e.kind === 'sharing-started', 10_000, mark);
+      const result = await upload;
+      // curl hears nothing more (the daemon ignores our close) and gives up: never a 2xx for its upload.
+      expect(result.stdout).not.toMatch(/^2\d\d/);
+      expect(readFileSync(join(other, 'victim.txt'), 'utf8')).toBe('keep me');
+      expect(readdirSync(other)).toEqual(['victim.txt']);
+      expect(readdirSync(dir).sort()).toEqual(['requests.http']);
+      const ran = session.events.slice(mark).filter((e) => e.kind === 'request' && e.method === 'DELETE');
+      expect(ran).toEqual([]);
+      expect((await guestCurl(guest.qemu, { path: '/victim.txt' })).text).toBe('keep me');
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  }, 240_000);
+
   it('keeps serving when spice-webdavd restarts in the guest mid-session', async () => {
     writeFileSync(join(dir, 'x.txt'), 'x');
     const session = await share();
