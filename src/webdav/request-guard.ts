@@ -98,9 +98,11 @@ function rewriteDestination(
 ):
   | Extract<GuardDecision, { kind: 'reject' }>
   | { readonly kind: 'destination'; readonly segments: readonly string[] } {
-  const destination = headers['destination'];
-  if (typeof destination !== 'string' || destination.trim() === '')
-    return reject(400, 'Destination header is missing.');
+  const raw = headers['destination'];
+  if (typeof raw !== 'string' || raw.trim() === '') return reject(400, 'Destination header is missing.');
+  const destination = headerBytesAsUtf8(raw);
+  if (destination === undefined)
+    return reject(400, 'Bad Destination: its bytes are not UTF-8 (percent-encode the path as UTF-8).');
   const parsed = parseRequestTarget(destination.trim());
   if (parsed.kind === 'malformed') return reject(400, `Bad Destination: ${parsed.reason}.`);
   if (parsed.kind === 'escapes') return reject(403, 'The Destination leaves the shared folder.');
@@ -112,6 +114,23 @@ function rewriteDestination(
   if (overwrite !== 'T' && overwrite !== 'F') return reject(400, 'Overwrite must be T or F.');
   headers['overwrite'] = overwrite; // RFC 4918 §10.6: absent means T.
   return { kind: 'destination', segments: parsed.segments };
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A header value as the guest meant it. Node hands header values over as latin1, one character per byte;
+ * WebDAV clients percent-encode a Destination, but one typed for curl carries the name's UTF-8 bytes as they
+ * are, and read as latin1 they would name another file (`dÃ©st.txt` for `dést.txt`). Undefined when the
+ * bytes are not UTF-8.
+ */
+function headerBytesAsUtf8(value: string): string | undefined {
+  if (!/[\u0080-\u00ff]/.test(value)) return value; // latin1: nothing above U+00FF
+  try {
+    return STRICT_UTF8.decode(Buffer.from(value, 'latin1'));
+  } catch {
+    return undefined;
+  }
 }
 
 /** An absolute Destination names the server of the Host header (default ports aside); a path always does. */
