@@ -12,9 +12,11 @@ import {
   of,
   take,
   takeUntil,
+  throwError,
 } from 'rxjs';
 import type { LoopInput, ShareSpec } from '../../channel/mux-loop/loop-messages';
 import { DEFAULT_RETIRE_GRACE_MS, type EngineOptions, type WebdavEngine } from '../../webdav/types';
+import { commandShapeProblem } from './command-shape';
 import type { EngineFactory, ShareRequest } from './engine-factory';
 import type { SharingCommand, SharingEvent } from './sharing-types';
 
@@ -94,6 +96,8 @@ function prepare(
   createEngine: EngineFactory,
   options: EngineOptions | undefined,
 ): Observable<ShareChange | ShareFailed> {
+  const problem = commandShapeProblem(command);
+  if (problem !== undefined) return throwError(() => new TypeError(`shareFolder: ${problem}.`));
   if (command.kind === 'stop') return of({ kind: 'sharing-stopped' });
   const share = describeShare(command);
   return new Observable<ShareChange | ShareFailed>((subscriber) => {

@@ -11,6 +11,7 @@ import {
   of,
   take,
   takeUntil,
+  throwError,
 } from 'rxjs';
 import { mapToMany } from '../../channel/map-to-many';
 import { resolveLoopLimits } from '../../channel/mux-loop/loop-limits';
@@ -44,6 +45,11 @@ export function shareFolder(
   shareOptions: ShareFolderOptions,
   commands$: Observable<SharingCommand> = NEVER,
 ): Observable<SharingEvent> {
+  // Both would leave one unshared without a word (the command line refuses the same pair).
+  if (shareOptions.share !== undefined && shareOptions.shares !== undefined && shareOptions.shares.length > 0)
+    return throwError(
+      () => new TypeError('shareFolder: give share (one folder) or shares (named folders), not both.'),
+    );
   const target = shareOptions.target;
   if (target.kind === 'libvirt')
     return shareLibvirtDomain({ ...shareOptions, target }, commands$, shareFolder);
