@@ -188,6 +188,9 @@ export function commandLineParser(version: string) {
       })
       .option('log-format', {
         choices: ['human', 'json'] as const,
+        // The last one given wins, as for every option (a unit's EXTRA_ARGS may repeat one): repeated, it was
+        // an array, which is neither value, so the log fell back to human lines.
+        coerce: lastGiven, // checked against the choices after this
         default: 'human' as const,
         describe: 'human: short lines on stderr; json: one JSON object per event on stdout',
       })
@@ -276,7 +279,7 @@ export function parseCommandLine(
     return expandHome(value, home);
   };
   const verbose = parsed.verbose;
-  const logFormat: LogFormat = parsed['log-format'];
+  const logFormat: LogFormat = parsed['log-format'] === 'json' ? 'json' : 'human';
   const shareDir = path('share-dir', parsed['share-dir']);
   if (shareDir !== undefined) checkShareFolder(`--share-dir ${shareDir}`, shareDir);
 

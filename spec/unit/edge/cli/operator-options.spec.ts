@@ -68,6 +68,15 @@ describe('CLI options for operators', () => {
     });
   });
 
+  it('takes the last --log-format given, as every option (a unit file may repeat one in EXTRA_ARGS)', () => {
+    const format = (...values: string[]) =>
+      parse(['127.0.0.1:5900', ...values.flatMap((value) => ['--log-format', value])]);
+    expect(format('json', 'json')).toMatchObject({ logFormat: 'json' });
+    expect(format('human', 'json')).toMatchObject({ logFormat: 'json' });
+    expect(format('json', 'human')).toMatchObject({ logFormat: 'human' });
+    expect(() => format('json', 'xml')).toThrow(/Invalid values|choices/i);
+  });
+
   it('connects from a .vv file; the command line wins over the file', () => {
     const file = join(dir, 'console.vv');
     const text =
