@@ -32,6 +32,7 @@ export function classifyLinkFailure(
   error: unknown,
   channelType: number,
   endpoint: SpiceEndpoint,
+  passwordGiven = true,
 ): SpiceConnectionError {
   if (error instanceof SpiceConnectionError) return error;
   const where = describeEndpoint(endpoint);
@@ -40,7 +41,14 @@ export function classifyLinkFailure(
     const message = `${capitalize(error.message)} (${channel} channel at ${where}: ${error.codeName}).`;
     switch (error.code) {
       case LinkErrorCode.PERMISSION_DENIED:
-        return new SpiceConnectionError('auth', message, { cause: error });
+        // Without a password there was nothing to refuse: the server wants one (the CLI words it its own way).
+        return new SpiceConnectionError(
+          'auth',
+          passwordGiven
+            ? message
+            : `The SPICE server needs a password and none was given: pass it as the \`password\` option (${channel} channel at ${where}: ${error.codeName}).`,
+          { cause: error },
+        );
       case LinkErrorCode.NEED_SECURED:
       case LinkErrorCode.NEED_UNSECURED:
         return new SpiceConnectionError('tls', message, { cause: error });

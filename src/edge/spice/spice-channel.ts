@@ -477,7 +477,7 @@ async function establishLink(
       if (error instanceof LinkError && error.code === LinkErrorCode.NEED_UNSECURED) {
         throw needUnsecuredError(options.channelType, endpoint, error);
       }
-      throw classifyLinkFailure(error, options.channelType, endpoint);
+      throw classifyLinkFailure(error, options.channelType, endpoint, options.password !== undefined);
     }
   }
 }

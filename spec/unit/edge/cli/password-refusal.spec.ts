@@ -37,3 +37,17 @@ describe('the password refusal, as the CLI words it', () => {
     ).toBeUndefined();
   });
 });
+
+describe('the password refusal, as the library words it', () => {
+  const endpoint = { kind: 'tcp', host: 'vm', port: 5900, secure: false } as const;
+  const denied = linkErrorFor(LinkErrorCode.PERMISSION_DENIED);
+
+  it('says a password is needed when none was given, and that it was refused when one was', () => {
+    const none = classifyLinkFailure(denied, ChannelType.MAIN, endpoint, false);
+    expect(none.reason).toBe('auth');
+    expect(none.message).toMatch(/needs a password and none was given: pass it as the `password` option/);
+    expect(classifyLinkFailure(denied, ChannelType.MAIN, endpoint, true).message).toMatch(
+      /refused the password: it is wrong or has expired/,
+    );
+  });
+});
