@@ -158,6 +158,20 @@ describe('CLI options for operators', () => {
     expect(written.join('')).toBe('Cannot reach 127.0.0.1\\x1b]0;VVPWN\\x07\\x1b[2J:1 (x)\nline two\n');
   });
 
+  it('says what went wrong before reconnecting, without advice to connect again', () => {
+    const message =
+      'The SPICE server at 127.0.0.1:5900 went away: it closed the session and nothing listens there any more. ' +
+      'The VM was shut down or QEMU exited; start it and connect again.';
+    const line = formatEvent(
+      { kind: 'reconnecting', reason: 'server-gone', message, attempt: 1, delayMs: 1000 },
+      false,
+    );
+    expect(line).toBe(
+      'The SPICE server at 127.0.0.1:5900 went away: it closed the session and nothing listens there any more. ' +
+        'Reconnecting in 1 s (attempt 1).',
+    );
+  });
+
   it('says in one line, without --verbose, when the guest stream had to be resynced', () => {
     const line = formatEvent({ kind: 'stream-resynced', skippedBytes: 4321 }, false) ?? '';
     expect(line).toMatch(/dropped 4321 bytes .* before this connection/);
