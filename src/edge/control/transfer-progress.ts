@@ -101,8 +101,10 @@ export function renderProgress(state: ProgressState, nowMs: number): string | un
       known = true;
     }
   }
+  const moving = [...state.transfers.values()].filter(inFlight).length;
   const parts = [
-    `${state.files} file${state.files === 1 ? '' : 's'}`,
+    // Files done, and transfers moving now: one long download alone read "0 files" until it ended.
+    `${state.files} done, ${moving} moving`,
     // "queued": handed to the SPICE socket; when the guest program reads it cannot be known from here.
     `↓ ${formatBytes(state.bytesOut)} queued for guest, ↑ ${formatBytes(state.bytesIn)} from guest`,
     formatRate(rate),

@@ -39,7 +39,7 @@ describe('transfer progress (a pure fold of events and time)', () => {
       ],
     ]);
     expect(renderProgress(state, 1999)).toBe(
-      '1 file, ↓ 4.0 MiB queued for guest, ↑ 0 B from guest, 2.0 MiB/s, ETA 0:02',
+      '1 done, 1 moving, ↓ 4.0 MiB queued for guest, ↑ 0 B from guest, 2.0 MiB/s, ETA 0:02',
     );
   });
 
@@ -51,7 +51,7 @@ describe('transfer progress (a pure fold of events and time)', () => {
       ]),
     ]);
     expect(renderProgress(unknown, 1999)).toBe(
-      '0 files, ↓ 0 B queued for guest, ↑ 4.0 MiB from guest, 2.0 MiB/s',
+      '0 done, 1 moving, ↓ 0 B queued for guest, ↑ 4.0 MiB from guest, 2.0 MiB/s',
     );
     const short = fold(IDLE_PROGRESS, download('c1', 100 * MiB, 0, 1, 32));
     expect(renderProgress(short, 100)).toBeUndefined(); // not yet a second old
