@@ -18,6 +18,7 @@ import { parseCommandLine, type CliCommand } from './parse-command-line';
 import { passwordRefusalMessage } from './password-refusal';
 import { TerminalOutput } from './terminal-output';
 import { UsageError } from './usage-error';
+import { nothingSharedNote } from './nothing-shared-note';
 import { whenOutputClosed } from './output-closed';
 import { RepeatLimiter, type RepeatVerdict } from './repeat-limiter';
 
@@ -119,6 +120,8 @@ async function runConnect(command: ConnectCommand): Promise<void> {
     if (command.verbose) say(`control socket ready at ${path}`);
   }
   const tls = withInlineCa(command, cleanups);
+  const nothingShared = nothingSharedNote(command, process.stdin.isTTY === true);
+  if (nothingShared !== undefined) say(nothingShared);
 
   const subscription: Subscription = shareFolder(
     {
