@@ -125,7 +125,7 @@ describe('spice-webdav CLI against QEMU', () => {
         runs.push(r);
         expect((await r.exited).code).toBe(2);
         expect(r.output()).toMatch(
-          /cannot share it, it does not exist; give an existing folder|needs a value/,
+          /cannot share it, it does not exist; create it or give an existing folder|needs a value/,
         );
       }
       expect(connections).toBe(0);

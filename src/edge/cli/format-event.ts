@@ -1,4 +1,4 @@
-import { describeShare } from '../control/describe-share';
+import { describeShare, describeShareFailure } from '../control/describe-share';
 import { capText, displayText, terminalSafeJson } from '../../wire/display-text';
 import type { SharingEvent } from '../sharing/sharing-types';
 import { describeEndpoint } from '../spice/target';
@@ -57,7 +57,7 @@ export function formatEvent(event: SharingEvent, verbose: boolean): string | und
     case 'sharing-stopped':
       return 'sharing stopped: the guest now gets 503 until a folder is shared again';
     case 'share-failed':
-      return `cannot share ${describeShare(event.share)}: ${event.message}`;
+      return describeShareFailure(event.share, event.message);
     case 'server-notice':
       return `SPICE server says: ${displayText(event.message)}`;
     case 'client-opened':

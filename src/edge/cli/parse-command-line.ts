@@ -286,7 +286,11 @@ export function parseCommandLine(
   const positional = parsed.target === undefined ? undefined : String(parsed.target);
   const address = parsed.direct ?? positional;
   if (parsed.direct !== undefined && positional !== undefined) {
-    throw new UsageError('Give the SPICE address once: either --direct HOST:PORT or a positional address.');
+    throw new UsageError(
+      parsed.connect !== undefined
+        ? '-c names a libvirt domain (its address comes from libvirt) and --direct an address: give one of them.'
+        : 'Give the SPICE address once: either --direct HOST:PORT or a positional address.',
+    );
   }
   if (address === undefined) {
     if (parsed.connect !== undefined)
@@ -478,11 +482,20 @@ function realFolder(folder: string): string {
   }
 }
 
+/** What to do about each of shareFolderProblem's answers (others: choose another folder). */
+const SHARE_FOLDER_ADVICE: Readonly<Record<string, string>> = {
+  'it does not exist': 'create it or give an existing folder',
+  'it is not a folder': 'give a folder',
+  'your user may not read it': 'fix its permissions, or run spice-webdav as a user who may',
+};
+
 /** `given` is the option as the user gave it (with ~ expanded), for the message. */
 function checkShareFolder(given: string, folder: string): void {
   const problem = shareFolderProblem(folder);
   if (problem !== undefined)
-    throw new UsageError(`${given}: cannot share it, ${problem}; give an existing folder.`);
+    throw new UsageError(
+      `${given}: cannot share it, ${problem}; ${SHARE_FOLDER_ADVICE[problem] ?? 'choose another folder'}.`,
+    );
 }
 
 /**

@@ -17,3 +17,13 @@ export function describeShare(share: ShareSpec): string {
   }
   return `${shown(share.path)}${share.readOnly ? ' (read-only)' : ''}`;
 }
+
+/**
+ * A share that failed, for a person: the engine's message, which names the folder ("The folder to share,
+ * "/x", does not exist: ..."), or, when it does not (another engine's), the share described before it.
+ */
+export function describeShareFailure(share: ShareSpec, message: string): string {
+  const folders = 'shares' in share ? share.shares.map((s) => s.path) : [share.path];
+  const named = folders.some((folder) => folder !== '' && message.includes(JSON.stringify(folder)));
+  return named ? message : `cannot share ${describeShare(share)}: ${message}`;
+}

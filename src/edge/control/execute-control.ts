@@ -15,7 +15,7 @@ import {
 } from 'rxjs';
 import type { ShareSpec } from '../../channel/mux-loop/loop-messages';
 import type { SharingCommand, SharingEvent } from '../sharing/sharing-types';
-import { describeShare } from './describe-share';
+import { describeShareFailure } from './describe-share';
 import { CONTROL_HELP, type ControlRequest } from './control-request';
 import type { StatusReport } from './sharing-status';
 
@@ -65,7 +65,7 @@ export function executeControl(request: ControlRequest, target: ControlTarget): 
       return sendAndAwait(target, command, (event) => {
         if (event.kind === 'sharing-started') return { ok: true, shared: event.share };
         if (event.kind === 'share-failed')
-          return { ok: false, error: `cannot share ${describeShare(event.share)}: ${event.message}` };
+          return { ok: false, error: describeShareFailure(event.share, event.message) };
         return undefined;
       });
     }

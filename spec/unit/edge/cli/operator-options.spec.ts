@@ -217,3 +217,18 @@ describe('CLI options for operators', () => {
     ]);
   });
 });
+
+describe('a share that failed, in the log', () => {
+  it('is the engine message alone when it names the folder, else the share and the message', () => {
+    const engineMessage = 'The folder to share, "/nope", does not exist: create it or choose another folder.';
+    const failed = {
+      kind: 'share-failed',
+      share: { path: '/nope', readOnly: false },
+      message: engineMessage,
+    } as const;
+    expect(formatEvent(failed, false)).toBe(engineMessage);
+    expect(formatEvent({ ...failed, message: 'no such folder' }, false)).toBe(
+      'cannot share /nope: no such folder',
+    );
+  });
+});

@@ -172,8 +172,9 @@ describe('parseCommandLine', () => {
   it.each([
     [
       ['--share-dir', '/nonexistent/folder'],
-      /--share-dir \/nonexistent\/folder: cannot share it, it does not exist/,
+      /--share-dir \/nonexistent\/folder: cannot share it, it does not exist; create it or give an existing folder/,
     ],
+    [['--share-dir', '/etc/passwd'], /cannot share it, it is not a folder; give a folder\./],
     [['--share-dir'], /--share-dir needs a value/],
     [
       ['--share', 'a=/nonexistent/folder'],
@@ -196,6 +197,12 @@ describe('parseCommandLine', () => {
     [['--ca-file', '/nonexistent/ca.pem'], /--ca-file \/nonexistent\/ca.pem: it does not exist; give the CA/],
   ])('checks %j before connecting, with one sentence saying what to do', (args, message) => {
     expect(() => parse(['vm:5900', ...args])).toThrow(message);
+  });
+
+  it('says -c and --direct are two ways to name the VM, when both are given', () => {
+    expect(() => parse(['-c', 'qemu:///system', 'vm', '--direct', '127.0.0.1:5900'])).toThrow(
+      /-c names a libvirt domain .* and --direct an address: give one of them/,
+    );
   });
 
   it('refuses a share folder that is a file, and a demo folder that does not exist', () => {
