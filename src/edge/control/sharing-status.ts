@@ -162,7 +162,7 @@ export function renderStatus(report: StatusReport): string {
       (report.readingPaused ? ' (reading paused: the host is catching up)' : ''),
     `shared:  ${report.shared === null ? 'nothing' : describeShare(report.shared)}`,
     `compression: ${describeCompression(report.compression)}`,
-    `clients: ${report.clients.length} open, ${report.requests} requests so far`,
+    `clients: ${report.clients.length} open, ${report.requests} requests answered so far`,
     ...report.clients.map(
       (c) =>
         `  ${c.id.replace(/^(.{8})0{8}$/, '$1')}  from guest ${formatBytes(c.bytesIn)} (${formatRate(c.rateInBytesPerSecond)})` +
