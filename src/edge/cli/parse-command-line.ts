@@ -115,7 +115,13 @@ export function commandLineParser(version: string) {
         describe: 'SPICE server address, a virt-viewer .vv file, or with -c a libvirt DOMAIN',
       })
       // The address exactly as typed: `5900` or `0x10` stay text, and parseTarget says what is missing.
-      .parserConfiguration({ 'parse-positional-numbers': false, 'parse-numbers': false })
+      // Options are read by their dashed names only: no camelCase copies, which an "Unknown arguments"
+      // error would list beside the real name (`foo-bar, fooBar`).
+      .parserConfiguration({
+        'parse-positional-numbers': false,
+        'parse-numbers': false,
+        'camel-case-expansion': false,
+      })
       .command('demo', 'boot a tiny test VM and share a folder into it, explaining each step')
       .option('connect', {
         type: 'string',
@@ -227,6 +233,7 @@ export function commandLineParser(version: string) {
 function demoParser(version: string) {
   return yargs()
     .scriptName('spice-webdav')
+    .parserConfiguration({ 'camel-case-expansion': false })
     .usage(
       '$0 demo [--share-dir DIR] [-v]\n\nBoot a tiny test VM and share a folder into it, explaining each step.',
     )
