@@ -179,6 +179,9 @@ describe('spice-webdav control while running', () => {
     expect(status).toMatchObject({ ok: true, status: { shared: { shares } } });
     run.child.kill('SIGTERM');
     expect((await run.exited).code).toBe(0);
+    // The JSON log says how the run ended, as it does for a failure.
+    const last = run.stdout().trim().split('\n').pop();
+    expect(JSON.parse(last ?? '{}')).toMatchObject({ kind: 'stopped', signal: 'SIGTERM', exitCode: 0 });
   });
 
   it('takes commands typed at a terminal', async () => {

@@ -204,6 +204,9 @@ async function runConnect(command: ConnectCommand): Promise<void> {
   }
   const stop = (signal: string): void => {
     if (command.verbose) say(`${signal}: closing the connection`);
+    // A script reading the JSON log learns that the run ended and why, as it would of a failure.
+    if (command.logFormat === 'json' && !finished)
+      output.data(JSON.stringify({ time: new Date().toISOString(), kind: 'stopped', signal, exitCode: 0 }));
     process.exitCode = 0;
     finish();
   };
