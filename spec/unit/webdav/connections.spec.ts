@@ -253,21 +253,19 @@ describe('the engine while nothing is shared', () => {
 
   afterAll(() => engine.close());
 
-  it('answers every request 503 with a short text body, over keep-alive, and never hangs', async () => {
-    const client = keepAliveClient(engine);
-    try {
-      for (const method of ['OPTIONS', 'PROPFIND', 'GET', 'PUT']) {
-        const res = await client.request({
-          method,
-          path: '/any/where',
-          body: method === 'PUT' ? 'data' : undefined,
-        });
-        expect(res.status).toBe(503);
-        expect(res.headers['content-type']).toMatch(/^text\/plain/);
-        expect(res.body.toString()).toContain('the VM has no shared folder configured');
-      }
-    } finally {
-      client.close();
+  it('answers every request 503 with a short text body and Connection: close, and never hangs', async () => {
+    // Closing after each answer lets the loop tell where the connection stood (a body still arriving is
+    // dropped there), and the guest's next request on the same id goes to whatever is shared by then.
+    for (const method of ['OPTIONS', 'PROPFIND', 'GET', 'PUT']) {
+      const res = await davRequest(engine, {
+        method,
+        path: '/any/where',
+        body: method === 'PUT' ? 'data' : undefined,
+      });
+      expect(res.status).toBe(503);
+      expect(res.headers['content-type']).toMatch(/^text\/plain/);
+      expect(res.headers['connection']).toBe('close');
+      expect(res.body.toString()).toContain('the VM has no shared folder configured');
     }
   });
 

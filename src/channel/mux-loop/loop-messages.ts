@@ -88,8 +88,9 @@ export type LoopEvent =
   | { readonly kind: 'port-closed'; readonly droppedClients: number }
   | { readonly kind: 'sharing-started'; readonly share: ShareSpec }
   /**
-   * `droppedClients`: connections of the 503 stand-in closed (none while a folder was shared). Those of the
-   * stopped share are ended by its engine (client-closed events follow), a download being sent after it ends.
+   * `droppedClients` is 0 since session 25 (kept for compatibility): no connection is dropped by the stop
+   * itself. Those of the stopped share are ended by its engine (client-closed events follow), a download being
+   * sent after it ends; those of the 503 stand-in end after their answer.
    */
   | { readonly kind: 'sharing-stopped'; readonly droppedClients: number }
   | { readonly kind: 'client-opened'; readonly id: ClientId }

@@ -4,8 +4,6 @@ import type { Effect, SessionKey, ShareSpec } from './loop-messages';
 
 export interface ClientState {
   readonly key: SessionKey;
-  /** Opened while nothing was shared: served by the edge's 503 stand-in, dropped when a share starts. */
-  readonly standIn: boolean;
   /** Credits granted to the session and not yet used. */
   readonly granted: number;
   /** Frames sent and not yet flushed to the socket. */
@@ -56,7 +54,8 @@ export interface LoopState<S = unknown> {
   /**
    * Ids whose session we ended in the middle of a request, with the ticks since their last frame: what the
    * guest still sends on one is the rest of that request, dropped, until it closes the id (a zero frame) or
-   * has been quiet for `discardQuietTicks` (its daemon may reuse an id it dropped without telling us).
+   * has been quiet for `discardQuietTicks` while we read (its daemon may reuse an id it dropped without
+   * telling us; while reading is paused it could not have sent anything).
    */
   readonly discarding: ReadonlyMap<ClientId, number>;
   /** What the last input asked the outside world to do. */

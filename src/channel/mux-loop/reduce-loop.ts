@@ -42,21 +42,19 @@ export function reduceLoop<S>(state: LoopState<S>, input: LoopInput<S>, limits: 
     case 'tick':
       step.tick();
       break;
-    case 'sharing-started': {
-      // Sessions of the 503 stand-in must not go on answering 503. Those of the previous share are left to its
-      // engine, which the edge retires: it ends them, letting a download being sent finish first, and the
-      // guest's next request, on a new connection or the same id, is served by this share.
-      step.dropStandInClients();
+    case 'sharing-started':
+      // Sessions opened from now on are this share's. Those of the previous share are left to its engine, which
+      // the edge retires: it ends them, letting a download being sent finish first. Those of the 503 stand-in
+      // end by themselves (it answers with Connection: close). Either way the session says whether it ended in
+      // the middle of a request, and the guest's next request, on a new connection or the same id, is served
+      // by this share; dropping them here instead would read the rest of a request as new ones.
       step.serving = { share: input.share, server: input.server };
       step.emit({ kind: 'sharing-started', share: input.share });
       break;
-    }
-    case 'sharing-stopped': {
-      const dropped = step.dropStandInClients();
+    case 'sharing-stopped':
       step.serving = null;
-      step.emit({ kind: 'sharing-stopped', droppedClients: dropped });
+      step.emit({ kind: 'sharing-stopped', droppedClients: 0 });
       break;
-    }
     case 'session-output':
       step.sessionOutput(input.key, input.output);
       break;
@@ -158,7 +156,6 @@ class Step<S> {
     }
     const opened: ClientState = {
       key: { id, generation: this.nextGeneration++ },
-      standIn: this.serving === null,
       granted: 0,
       inFlight: 0,
       parked: false,
@@ -231,7 +228,8 @@ class Step<S> {
       });
     }
     this.refusedSinceTick = 0;
-    if (this.discarding.size > 0) {
+    // Quiet only counts while we read: with reading paused the guest could not have sent anything.
+    if (this.discarding.size > 0 && !this.readingPaused) {
       const discarding = this.mutableDiscarding();
       for (const [id, quiet] of discarding) {
         if (quiet + 1 >= this.limits.discardQuietTicks) discarding.delete(id);
@@ -319,17 +317,6 @@ class Step<S> {
     const client = this.live(key);
     if (client === undefined) return;
     this.removeClient(client, error === undefined ? 'server' : 'error', error, true);
-  }
-
-  /** Drops the sessions the 503 stand-in serves, telling the guest; returns how many. */
-  dropStandInClients(): number {
-    let count = 0;
-    for (const client of [...this.clients.values()]) {
-      if (!client.standIn) continue;
-      this.removeClient(client, 'server', undefined, true);
-      count += 1;
-    }
-    return count;
   }
 
   /** Drops every session without telling the guest: its daemon is gone or starting again. */

@@ -198,7 +198,7 @@ describe('selectLoop', () => {
     });
   });
 
-  it("a stop leaves the share's clients to its engine: droppedClients counts the stand-in's only", () => {
+  it("a stop leaves the share's clients to its engine: droppedClients is 0", () => {
     scheduler.run(({ hot, cold, expectObservable }) => {
       const inputs = hot<LoopInput>('o-1-a-s', {
         o: portOpened,
@@ -216,15 +216,16 @@ describe('selectLoop', () => {
     });
   });
 
-  it('starting a share closes the clients the 503 stand-in served, with a zero frame', () => {
+  it('starting a share leaves the clients of the 503 stand-in to end by themselves (it answers Connection: close)', () => {
     scheduler.run(({ hot, cold, expectObservable }) => {
       const inputs = hot<LoopInput>('o-a-1', {
         o: portOpened,
         a: frames(['A', 'x']),
         1: { kind: 'sharing-started', share: { path: '/one', readOnly: false }, server: 'one' },
       });
-      const s = fakeSessions(scheduler, cold, {});
-      const expected = '             o-a-(cd1)';
+      // A1 (the stand-in's) answers and ends after the share started: only then is A closed.
+      const s = fakeSessions(scheduler, cold, { A1: { marbles: '---|' } });
+      const expected = '             o-a-1(cd)';
       expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, {
         o: 'port-opened',
         a: 'client-opened A',
@@ -235,7 +236,7 @@ describe('selectLoop', () => {
     });
   });
 
-  it('stopping the share closes every client of the stand-in with a zero frame', () => {
+  it('a stop drops no client: the stand-in is only for connections opened after it', () => {
     scheduler.run(({ hot, cold, expectObservable }) => {
       const inputs = hot<LoopInput>('o-a-s-----', {
         o: portOpened,
@@ -243,18 +244,16 @@ describe('selectLoop', () => {
         s: { kind: 'sharing-stopped' },
       });
       const s = fakeSessions(scheduler, cold, {});
-      const expected = '             o-a-(cds)-';
+      const expected = '             o-a-s-----';
       expectObservable(showAll(selectLoop(inputs, s.factory, limits))).toBe(expected, {
         o: 'port-opened',
         a: 'client-opened A',
-        c: 'close A',
-        d: 'client-closed A',
         s: 'sharing-stopped',
       });
     });
   });
 
-  it('serves what the guest sends after a stop from a fresh session', () => {
+  it('serves what the guest sends after a stop, once its session ended, from a fresh session', () => {
     scheduler.run(({ hot, cold, flush }) => {
       const inputs = hot<LoopInput>('o-a-s-----b', {
         o: portOpened,
@@ -262,10 +261,11 @@ describe('selectLoop', () => {
         s: { kind: 'sharing-stopped' },
         b: frames(['A', 'y']),
       });
-      const s = fakeSessions(scheduler, cold, {});
+      // A1 is ended by its (retired) engine after the stop, between requests.
+      const s = fakeSessions(scheduler, cold, { A1: { marbles: '-----|' } });
       selectLoop(inputs, s.factory, limits).subscribe();
       flush();
-      expect(s.subscriptions).toEqual({ A1: ['opened@2', 'closed@4'], A2: ['opened@10'] });
+      expect(s.subscriptions).toEqual({ A1: ['opened@2', 'closed@7'], A2: ['opened@10'] });
     });
   });
 

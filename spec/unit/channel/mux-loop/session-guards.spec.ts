@@ -5,7 +5,16 @@ import type { LoopInput } from '../../../../src/channel/mux-loop/loop-messages';
 import { initialLoopState, type LoopState } from '../../../../src/channel/mux-loop/loop-state';
 import { reduceLoop } from '../../../../src/channel/mux-loop/reduce-loop';
 import { clientIdFromBigInt, encodeMuxFrame } from '../../../../src/wire/mux-frame';
-import { consumed, fakeSessions, frames, portClosed, portOpened, response, showAll } from './loop-fixtures';
+import {
+  consumed,
+  fakeSessions,
+  frames,
+  ids,
+  portClosed,
+  portOpened,
+  response,
+  showAll,
+} from './loop-fixtures';
 
 // What a hostile guest (root writing raw frames to the virtio port) must not be able to do to the loop:
 // park request bytes in a session forever, make a session hold unbounded memory, or leave sessions the
@@ -307,5 +316,35 @@ describe('an id whose session ended in the middle of a request', () => {
       expect(s.log.B2?.[0]).toBe('14: data GET /next');
       expect(s.log.A2?.[0]).toBe('20: data GET /');
     });
+  });
+});
+
+describe('the quiet clock of a muted id', () => {
+  const paused: LoopLimits = resolveLoopLimits({
+    bufferHighWater: 100,
+    bufferLowWater: 10,
+    maxBufferedPerClient: 1000,
+    heldFrameCost: 0,
+  });
+
+  it('stops while we do not read the port: the guest could not have sent anything (a reviewer finding)', () => {
+    let state = initialLoopState as LoopState;
+    const step = (input: LoopInput): LoopState => (state = reduceLoop(state, input, paused));
+    step(portOpened);
+    step(frames(['A', 'PUT / 12345'], ['B', 'y'.repeat(150)]));
+    expect(state.readingPaused).toBe(true); // B holds more than the high water
+    const a = state.clients.get(ids.A)?.key;
+    const b = state.clients.get(ids.B)?.key;
+    if (a === undefined || b === undefined) throw new Error('A and B are open');
+    step({ kind: 'session-output', key: a, output: { kind: 'ended-mid-request' } });
+    for (let i = 0; i < 5; i++) step(tick);
+    step({ kind: 'session-output', key: b, output: { kind: 'request-consumed', bytes: 150 } });
+    expect(state.readingPaused).toBe(false);
+    // Reading again: the rest of A's body is still dropped; three quiet ticks from now it would not be.
+    step(frames(['A', 'DELETE /x HTTP/1.1\r\n\r\n']));
+    expect(state.effects.filter((effect) => effect.kind === 'open-session')).toEqual([]);
+    for (let i = 0; i < 3; i++) step(tick);
+    step(frames(['A', 'GET / HTTP/1.1\r\n\r\n']));
+    expect(state.effects.filter((effect) => effect.kind === 'open-session')).toHaveLength(1);
   });
 });

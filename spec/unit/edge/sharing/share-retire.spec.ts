@@ -173,6 +173,27 @@ describe('shareFolder: a share change lets transfers in progress finish', () => 
     await until(() => g.text('A').endsWith('from two'));
   });
 
+  it('a share started while an upload arrives at the 503 stand-in: the rest of its body is dropped', async () => {
+    const g = guest();
+    await until(() => g.events.some((e) => e.kind === 'sharing-started'));
+    g.commands$.next({ kind: 'stop' });
+    await until(() => g.events.some((e) => e.kind === 'sharing-stopped'));
+    // A small body (a reviewer's case: the stand-in kept such a connection open, and the share's start dropped
+    // its session, so the rest was read as a DELETE on the new share).
+    const rest = 'DELETE /small.txt HTTP/1.1\r\nHost: localhost:9843\r\n\r\n';
+    const head = `PUT /up.bin HTTP/1.1\r\nHost: localhost:9843\r\nContent-Length: ${1000 + rest.length}\r\n\r\n`;
+    g.send('A', head + 'x'.repeat(1000));
+    await until(() => g.text('A').includes('No folder is shared right now'));
+    g.commands$.next({ kind: 'share', path: two });
+    await until(() => g.events.filter((e) => e.kind === 'sharing-started').length === 2);
+    g.forget('A');
+    g.send('A', rest);
+    g.send('B', get('/small.txt'));
+    await until(() => g.text('B').endsWith('from two'));
+    expect(g.text('A')).toBe('');
+    expect(readFileSync(join(two, 'small.txt'), 'utf8')).toBe('from two');
+  });
+
   it('a request pipelined behind a download that finishes on the old share gets a 503 and is not acted on', async () => {
     const g = guest();
     await until(() => g.events.some((e) => e.kind === 'sharing-started'));
