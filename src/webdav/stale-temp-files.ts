@@ -48,7 +48,7 @@ export class StaleTempFiles {
     if (!this.sweeping) this.swept = this.sweep();
   }
 
-  /** The share was replaced or stopped: nothing more is removed from it. */
+  /** The share was replaced or stopped: no removal starts from now on (one already past its checks ends). */
   stop(): void {
     this.stopped = true;
     this.pending.clear();
