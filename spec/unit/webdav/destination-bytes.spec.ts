@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { createWebdavEngine, type WebdavEngine } from '../../../src/webdav';
-import { rawExchange, statusesIn } from './support/dav-client';
+import { oneWholeAnswer as answered, rawExchange, statusesIn } from './support/dav-client';
 import { makeSandbox, writeFiles, type Sandbox } from './support/temp-share';
 
 /**
@@ -22,13 +22,6 @@ describe('a Destination header with raw non-ASCII bytes', () => {
     await engine.close();
     sandbox.remove();
   });
-
-  /** One whole answer: its headers and the Content-Length bytes after them. */
-  const answered = (received: string): boolean => {
-    const head = /^HTTP\/1\.1 [^]*?\r\n\r\n/.exec(received);
-    const length = /Content-Length: (\d+)/i.exec(head?.[0] ?? '');
-    return head !== null && received.length >= head[0].length + Number(length?.[1] ?? 0);
-  };
 
   const copyTo = (destination: Buffer): Promise<string> =>
     rawExchange(

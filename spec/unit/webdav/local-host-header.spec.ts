@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createWebdavEngine, type WebdavEngine } from '../../../src/webdav';
 import { isLocalHostHeader, isLocalOrigin } from '../../../src/webdav/local-host-header';
-import { rawExchange, statusesIn } from './support/dav-client';
+import { oneWholeAnswer as answered, rawExchange, statusesIn } from './support/dav-client';
 import { makeSandbox, writeFiles, type Sandbox } from './support/temp-share';
 
 describe('isLocalHostHeader', () => {
@@ -77,12 +77,6 @@ describe('a request addressed to a name that is not local', () => {
     sandbox.remove();
   });
 
-  /** One whole answer: its headers and the Content-Length bytes after them. */
-  const answered = (received: string): boolean => {
-    const head = /^HTTP\/1\.1 [^]*?\r\n\r\n/.exec(received);
-    const length = /Content-Length: (\d+)/i.exec(head?.[0] ?? '');
-    return head !== null && received.length >= head[0].length + Number(length?.[1] ?? 0);
-  };
   const request = (host: string) =>
     `DELETE /a.txt HTTP/1.1\r\nHost: ${host}\r\nOrigin: http://${host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`;
 

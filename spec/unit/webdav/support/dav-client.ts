@@ -164,6 +164,13 @@ export function rawExchange(
   });
 }
 
+/** Whether `received` holds one whole answer: its headers and the Content-Length bytes after them. */
+export function oneWholeAnswer(received: string): boolean {
+  const head = /^HTTP\/1\.1 [^]*?\r\n\r\n/.exec(received);
+  const length = /Content-Length: (\d+)/i.exec(head?.[0] ?? '');
+  return head !== null && received.length >= head[0].length + Number(length?.[1] ?? 0);
+}
+
 export function statusesIn(raw: string): number[] {
   return [...raw.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((match) => Number(match[1]));
 }
