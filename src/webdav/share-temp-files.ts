@@ -25,6 +25,15 @@ const NAMES_PER_DRAW = 64;
 let drawn = Buffer.alloc(0);
 let used = 0;
 
+const FRESH_TEMP_NAME = new RegExp(
+  `^${TEMP_PREFIX.replace(/[.]/g, '\\.')}[0-9a-f]{${NAME_RANDOM_BYTES * 2}}$`,
+);
+
+/** Exactly a name freshTempName makes (not merely one starting with the reserved prefix). */
+export function isFreshTempName(name: string): boolean {
+  return FRESH_TEMP_NAME.test(name);
+}
+
 /**
  * A fresh temp name: the prefix and 24 random hex digits, 45 bytes whatever the target's name, so it never
  * exceeds the file system's 255-byte limit and says nothing about the target. Each name uses bytes no other

@@ -1,13 +1,10 @@
 import { promises as fsp, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import type { NamespaceLock } from './namespace-lock';
-import type { TempFileRegistry } from './share-temp-files';
+import { isFreshTempName, type TempFileRegistry } from './share-temp-files';
 
 /** Temp files waiting to be looked at, at most: a listing of a folder full of them queues no more. */
 const PENDING_AT_MOST = 64;
-
-/** Exactly what freshTempName makes: nothing a person names a file is taken for one. */
-const TEMP_FILE_NAME = /^\.spice-webdav-upload-[0-9a-f]{24}$/;
 
 /**
  * Removes the upload temp files a crash of spice-webdav (a `kill -9`, a power loss) left in a share, as
@@ -18,8 +15,8 @@ const TEMP_FILE_NAME = /^\.spice-webdav-upload-[0-9a-f]{24}$/;
  * Only what cannot be anyone's work in progress goes: a regular file with our exact temp name, one link
  * (a destination set aside while a MOVE or COPY replaces it is either a folder or a second link of a file the
  * guest still has), not in this share's registry of live temp files, and with neither its content nor its
- * inode changed for `staleAfterMs` (DEFAULT_STALE_TEMP_AFTER_MS) (another spice-webdav process sharing the same folder writes its live
- * ones, and renames change the inode's time). Folders with the name are left alone: one may be the only copy
+ * inode changed for `staleAfterMs` (default DEFAULT_STALE_TEMP_AFTER_MS): another spice-webdav process
+ * sharing the same folder writes its live ones, and renames change the inode's time. Folders with the name are left alone: one may be the only copy
  * of a folder a MOVE set aside when it was cut. Each removal runs under the share's namespace lock, shared,
  * so it never runs alongside a MOVE of a folder above it. A read-only share is never written.
  */
@@ -43,7 +40,7 @@ export class StaleTempFiles {
 
   /** A listing of `folderReal` came across `name`, a reserved temp name. */
   noticed(folderReal: string, name: string): void {
-    if (this.stopped || this.pending.size >= PENDING_AT_MOST || !TEMP_FILE_NAME.test(name)) return;
+    if (this.stopped || this.pending.size >= PENDING_AT_MOST || !isFreshTempName(name)) return;
     this.pending.add(path.join(folderReal, name));
     if (!this.sweeping) this.swept = this.sweep();
   }
