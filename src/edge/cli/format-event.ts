@@ -77,8 +77,9 @@ export function formatEvent(event: SharingEvent, verbose: boolean): string | und
         ? `reading from the VM ${event.reading} (${kib(event.bufferedBytes)} buffered)`
         : undefined;
     case 'reconnecting':
-      // What went wrong, without the advice that follows it ("start it and connect again"): that is done here.
-      return `${firstSentence(event.message)} Reconnecting in ${Math.round(event.delayMs / 1000)} s (attempt ${event.attempt}).`;
+      // The whole message: cutting it at its first sentence lost text (a sentence inside ssh's error) or kept
+      // the wrong advice; what follows says the next attempt is ours.
+      return `${event.message} Reconnecting in ${Math.round(event.delayMs / 1000)} s (attempt ${event.attempt}).`;
     case 'domain-waiting':
       if (event.state === 'missing') return `waiting for domain "${event.domain}" to be defined and started`;
       if (event.state === 'starting')
@@ -100,10 +101,4 @@ export function formatEvent(event: SharingEvent, verbose: boolean): string | und
           ? `${event.method} ${displayText(event.path)} failed with ${event.status}`
           : undefined;
   }
-}
-
-/** The first sentence of a message: up to the first '.', '?' or '!' that ends a word. */
-function firstSentence(message: string): string {
-  const end = /[.?!](?=\s|$)/.exec(message);
-  return end === null ? message : message.slice(0, end.index + 1);
 }
