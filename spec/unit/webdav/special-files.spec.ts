@@ -70,4 +70,46 @@ describe('FIFOs and sockets in a share', () => {
     expect(readFileSync(path.join(sandbox.share, 'f.txt'), 'utf8')).toBe('the guest file');
     expect(readdirSync(sandbox.share).sort()).toEqual(['dir', 'f.txt', 'pipe', 'sock']);
   });
+
+  it('a folder that holds one is neither deleted nor replaced, and nothing in it changes', async () => {
+    // The host's socket and FIFO sit two levels down, beside a file the guest can see.
+    mkdirSync(path.join(sandbox.share, 'home', 'agent'), { recursive: true });
+    writeFileSync(path.join(sandbox.share, 'home', 'notes.txt'), 'kept');
+    execFileSync('mkfifo', [path.join(sandbox.share, 'home', 'agent', 'pipe')]);
+    const agent = net.createServer();
+    await new Promise<void>((resolve) =>
+      agent.listen(path.join(sandbox.share, 'home', 'agent', 'sock'), resolve),
+    );
+    try {
+      const listing = await davRequest(engine, {
+        method: 'PROPFIND',
+        path: '/home/agent/',
+        headers: { Depth: '1' },
+      });
+      expect(listing.body.toString()).not.toMatch(/pipe|sock/); // the guest sees an empty folder
+
+      const deleted = await davRequest(engine, { method: 'DELETE', path: '/home' });
+      expect(deleted.status).toBe(403);
+      expect(deleted.body.toString()).toMatch(/FIFO, socket or device file the share does not show/);
+      for (const method of ['COPY', 'MOVE'] as const) {
+        const replaced = await davRequest(engine, {
+          method,
+          path: '/dir',
+          headers: { Destination: '/home/agent', Overwrite: 'T' },
+        });
+        expect({ method, status: replaced.status }).toEqual({ method, status: 403 });
+      }
+      expect(readdirSync(path.join(sandbox.share, 'home', 'agent')).sort()).toEqual(['pipe', 'sock']);
+      expect(readFileSync(path.join(sandbox.share, 'home', 'notes.txt'), 'utf8')).toBe('kept');
+      expect(readdirSync(sandbox.share).sort()).toEqual(['dir', 'f.txt', 'home', 'pipe', 'sock']);
+
+      // Without them, the same folder goes as any other.
+      agent.close();
+      execFileSync('rm', [path.join(sandbox.share, 'home', 'agent', 'pipe')]);
+      expect((await davRequest(engine, { method: 'DELETE', path: '/home' })).status).toBe(204);
+      expect(readdirSync(sandbox.share).sort()).toEqual(['dir', 'f.txt', 'pipe', 'sock']);
+    } finally {
+      agent.close();
+    }
+  });
 });

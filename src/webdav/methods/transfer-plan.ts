@@ -1,6 +1,7 @@
 import { promises as fsp, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import type { ShareNamespace } from '../share-namespace';
+import { HIDDEN_ENTRIES_REFUSAL, holdsHiddenEntries } from './hidden-entries';
 import { LINK_REFUSAL, outcome, type MethodOutcome } from './method-outcome';
 import { relationOf } from './path-relation';
 
@@ -55,10 +56,13 @@ export async function planTransfer(
     case 'apart':
       break;
   }
-  if (destination.exists && !(await isReplaceable(space, destination.entry)))
+  const replaced = destination.exists ? await space.calls.lstat(destination.entry) : undefined;
+  if (replaced !== undefined && !isReplaceable(replaced))
     return outcome(403, 'Only regular files and folders can be replaced.');
   if (destination.exists && !request.overwrite)
     return outcome(412, 'The Destination exists and Overwrite is F; nothing was changed.');
+  if (replaced?.isDirectory() === true && (await holdsHiddenEntries(destination.entry)))
+    return outcome(403, HIDDEN_ENTRIES_REFUSAL);
   return {
     source: source.entry,
     sourceStats,
@@ -68,13 +72,13 @@ export async function planTransfer(
 }
 
 /**
- * Whether a COPY or MOVE may replace the entry at `entry`: a file, a folder, or a link (the link itself is
+ * Whether a COPY or MOVE may replace the entry with these (own) stats: a file, a folder, or a link (the link itself is
  * replaced, never its target). A FIFO, socket or device the host put there is no file the guest can see
- * (visibility.ts), and replacing it would destroy something the guest was told does not exist, as PUT's 403.
+ * (visibility.ts), and replacing it would destroy something the guest was told does not exist, as PUT's 403;
+ * a folder that holds one is refused the same way (hidden-entries.ts).
  */
-async function isReplaceable(space: ShareNamespace, entry: string): Promise<boolean> {
-  const stats = await space.calls.lstat(entry);
-  return stats === undefined || stats.isFile() || stats.isDirectory() || stats.isSymbolicLink();
+function isReplaceable(stats: Stats): boolean {
+  return stats.isFile() || stats.isDirectory() || stats.isSymbolicLink();
 }
 
 export function isPlan(value: TransferPlan | MethodOutcome): value is TransferPlan {

@@ -1,0 +1,52 @@
+import { promises as fsp, type Dirent } from 'node:fs';
+import { pathBelow } from '../byte-path';
+import { isGone } from './tree-scan';
+
+/** How many entries of a folder are read from the system at a time. */
+const FOLDER_BATCH = 64;
+
+/**
+ * Whether the folder `top` holds, anywhere below it, an entry the guest is never shown (../visibility.ts): a
+ * FIFO, a socket or a device the host put there (an agent's socket in a shared home folder). A DELETE of the
+ * folder, or a COPY or MOVE that replaces it, would destroy what the guest was told does not exist, so they
+ * are refused when this is true, before anything changes. Links are not followed (a link is an entry of its
+ * own, removed as such); a folder removed on the host meanwhile holds nothing. Each folder is read a batch of
+ * entries at a time, with the types the system reports; what is held is the subfolders still to read.
+ *
+ * Only the host can put such entries in a share, and the caller holds the namespace lock exclusively, so no
+ * guest request can add one between this walk and the removal.
+ */
+export async function holdsHiddenEntries(top: string): Promise<boolean> {
+  const pending: Buffer[] = [Buffer.from(top)];
+  for (let folder = pending.pop(); folder !== undefined; folder = pending.pop()) {
+    let dir: AsyncIterable<Dirent<Buffer>>;
+    try {
+      dir = await openByteNamed(folder);
+    } catch (error) {
+      if (isGone(error)) continue;
+      throw error;
+    }
+    for await (const entry of dir) {
+      if (entry.isDirectory()) pending.push(pathBelow(folder, entry.name));
+      else if (entry.isFIFO() || entry.isSocket() || entry.isBlockDevice() || entry.isCharacterDevice())
+        return true; // leaving the loop closes the folder
+    }
+  }
+  return false;
+}
+
+/**
+ * Opens a folder whose entries' names come as bytes (a name that is not UTF-8 must still be reached). Node
+ * takes `encoding: 'buffer'` here as readdir does; @types/node types only the string form of opendir.
+ */
+async function openByteNamed(folder: Buffer): Promise<AsyncIterable<Dirent<Buffer>>> {
+  return (await fsp.opendir(folder, {
+    bufferSize: FOLDER_BATCH,
+    encoding: 'buffer' as BufferEncoding,
+  })) as unknown as AsyncIterable<Dirent<Buffer>>;
+}
+
+/** What the guest hears when a folder it would remove holds such an entry. */
+export const HIDDEN_ENTRIES_REFUSAL =
+  'The folder holds a FIFO, socket or device file the share does not show; nothing was changed. ' +
+  'Remove it on the host first.';
