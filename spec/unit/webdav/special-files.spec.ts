@@ -71,6 +71,28 @@ describe('FIFOs and sockets in a share', () => {
     expect(readdirSync(sandbox.share).sort()).toEqual(['dir', 'f.txt', 'pipe', 'sock']);
   });
 
+  it('a LOCK on one is refused as a PUT is, and leaves no lock behind', async () => {
+    const lockinfo =
+      '<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope>' +
+      '<D:locktype><D:write/></D:locktype></D:lockinfo>';
+    for (const name of ['pipe', 'sock']) {
+      const lock = await davRequest(engine, {
+        method: 'LOCK',
+        path: `/${name}`,
+        headers: { 'Content-Type': 'application/xml', Depth: '0' },
+        body: lockinfo,
+      });
+      expect({ name, status: lock.status, token: lock.headers['lock-token'] }).toEqual({
+        name,
+        status: 403,
+        token: undefined,
+      });
+    }
+    // No lock was left on the share's root either: a PUT beside them needs no token.
+    expect((await davRequest(engine, { method: 'PUT', path: '/new.txt', body: 'x' })).status).toBe(201);
+    expect([kind('pipe'), kind('sock')]).toEqual(['fifo', 'socket']);
+  });
+
   it('a folder that holds one is neither deleted nor replaced, and nothing in it changes', async () => {
     // The host's socket and FIFO sit two levels down, beside a file the guest can see.
     mkdirSync(path.join(sandbox.share, 'home', 'agent'), { recursive: true });

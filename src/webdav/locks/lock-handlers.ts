@@ -3,7 +3,9 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { sendText } from '../connection-host';
 import { headerText } from '../header-value';
 import type { Location } from '../path-confinement';
+import { fileSystemRefusal } from '../methods/file-system-refusal';
 import { displayPath } from '../request-target';
+import { locatedVisibleStats } from '../visibility';
 import { sendXml } from '../xml-response';
 import type { XmlElement } from '../xml/xml-node';
 import type { IfList } from './if-header';
@@ -46,6 +48,10 @@ export async function answerLock(
   if (info.kind === 'invalid') return sendText(res, 400, `Invalid LOCK body: ${info.reason}.\n`);
   const location = await context.locate(input.segments);
   if (location.kind !== 'inside') return sendText(res, 403, 'The path leaves the shared folder.\n');
+  // A FIFO, socket or device the host put here is no resource the guest is shown (visibility.ts): locking it
+  // would say it exists, and a lock on a missing name would create a file, which cannot be made here. PUT's 403.
+  if (location.exists && (await locatedVisibleStats(location)) === undefined)
+    return sendText(res, 403, 'Only files and folders can be locked.\n');
 
   const created = context.locks.create({
     root: path,
@@ -72,9 +78,11 @@ export async function answerLock(
   if (!location.exists) {
     try {
       await (await fsp.open(location.real, 'wx')).close();
-    } catch {
+    } catch (error) {
       context.locks.remove(lock.token);
-      return sendText(res, 409, 'Cannot lock here: the parent folder does not exist.\n');
+      const refusal = fileSystemRefusal(error); // no parent folder (409), a full disk (507), permissions (403)
+      if (refusal === undefined) throw error;
+      return sendText(res, refusal.status, `Cannot lock here: ${lowerFirst(refusal.message)}\n`);
     }
   }
   sendXml(res, location.exists ? 200 : 201, lockResponseXml(activeLock(context, lock)), {
@@ -133,4 +141,8 @@ function lockDepth(header: string | undefined): LockDepth | undefined {
   const value = (header ?? 'infinity').trim().toLowerCase();
   if (value === '0') return '0';
   return value === 'infinity' ? 'infinity' : undefined;
+}
+
+function lowerFirst(sentence: string): string {
+  return sentence.charAt(0).toLowerCase() + sentence.slice(1);
 }
