@@ -68,6 +68,15 @@ export function guardRequest(request: GuardedRequest): GuardDecision {
   const headers: IncomingHttpHeaders = { ...request.headers };
   delete headers['if'];
 
+  // RFC 9112 §6.1: a transfer coding the server does not understand is 501. Node's parser frames a body whose
+  // last coding is chunked and hands over the rest as it came: a PUT of "gzip, chunked" stored the gzip stream.
+  const codings = headerText(headers['transfer-encoding']);
+  if (codings !== undefined && codings.trim().toLowerCase() !== 'chunked')
+    return reject(
+      501,
+      'Only the chunked transfer coding is supported; send the body as it is (Content-Length or chunked).',
+      path,
+    );
   if (method === 'PUT' && headers['content-range'] !== undefined)
     return reject(400, 'Partial PUT (Content-Range) is not supported; send the whole file.', path);
   if (method === 'MKCOL' && hasBody(headers))

@@ -102,6 +102,22 @@ describe('requests that kill webdav-server 2.6.3 as shipped', () => {
     await expectStillServing();
   });
 
+  it('answers a transfer coding other than chunked with 501 and stores nothing', async () => {
+    // The coding's bytes do not matter: the engine must not take them for the file's.
+    const request =
+      'PUT /te.txt HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n';
+    expect(await rawStatus(request)).toBe(501);
+    expect((await davRequest(engine, { method: 'GET', path: '/te.txt' })).status).toBe(404);
+    const chunked = await davRequest(engine, {
+      method: 'PUT',
+      path: '/plain.txt',
+      headers: { 'Transfer-Encoding': 'Chunked' },
+      body: 'plain',
+    });
+    expect(chunked.status).toBe(201);
+    await expectStillServing();
+  });
+
   it('answers methods it does not implement with 501 and POST with 405', async () => {
     expect((await davRequest(engine, { method: 'PATCH', path: '/a.txt', body: 'x' })).status).toBe(501);
     expect((await davRequest(engine, { method: 'REPORT', path: '/a.txt' })).status).toBe(501);
