@@ -444,6 +444,16 @@ export async function createMountedEngine(
     // crossMountRefusal (in handle) made sure the Destination lies in the same mount, below its root.
     const destination = request.destination?.slice(request.segments.length - segments.length) ?? [];
     const overwrite = headerText(request.headers['overwrite']) !== 'F';
+    const depth = headerText(request.headers['depth'])?.trim().toLowerCase();
+    // RFC 4918 §9.6.1, §9.9.2: a DELETE or MOVE of a folder acts on all of it; a client that asks for less
+    // (Depth 0 or 1) is told so, as Apache's mod_dav does, rather than have the whole tree go.
+    const wholeTree = dispatch.spec.route === 'delete' || dispatch.spec.route === 'move';
+    const folder = location.kind === 'inside' && location.stats?.isDirectory() === true;
+    if (wholeTree && folder && depth !== undefined && depth !== 'infinity')
+      return Promise.resolve({
+        status: 400,
+        message: `A ${request.method} of a folder acts on everything in it: send Depth: infinity, or no Depth.`,
+      });
     switch (dispatch.spec.route) {
       case 'mkcol':
         return makeFolder(location);
@@ -456,7 +466,6 @@ export async function createMountedEngine(
           { maxEntries: settings.maxCopyEntries, cancelled },
         );
       default: {
-        const depth = headerText(request.headers['depth'])?.trim().toLowerCase();
         if (depth !== undefined && depth !== '0' && depth !== 'infinity')
           return Promise.resolve({ status: 400, message: 'A COPY Depth must be 0 or infinity.' });
         return copyEntry(

@@ -109,13 +109,15 @@ function rewriteDestination(
   | { readonly kind: 'destination'; readonly segments: readonly string[] } {
   const raw = headers['destination'];
   if (typeof raw !== 'string' || raw.trim() === '') return reject(400, 'Destination header is missing.');
-  const destination = headerBytesAsUtf8(raw);
-  if (destination === undefined)
+  const decoded = headerBytesAsUtf8(raw)?.trim();
+  if (decoded === undefined)
     return reject(400, 'Bad Destination: its bytes are not UTF-8 (percent-encode the path as UTF-8).');
-  const parsed = parseRequestTarget(destination.trim());
+  // A URI reference that starts with "//" names a host (RFC 3986 §4.2), not the path "/x" of this one.
+  const destination = decoded.startsWith('//') ? `http:${decoded}` : decoded;
+  const parsed = parseRequestTarget(destination);
   if (parsed.kind === 'malformed') return reject(400, `Bad Destination: ${parsed.reason}.`);
   if (parsed.kind === 'escapes') return reject(403, 'The Destination leaves the shared folder.');
-  if (!isSameServer(destination.trim(), host))
+  if (!isSameServer(destination, host))
     return reject(502, 'The Destination is on another server; copy or move within this one.');
   const badName = nameProblem(parsed.segments);
   if (badName) return badName;

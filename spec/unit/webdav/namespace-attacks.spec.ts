@@ -113,9 +113,29 @@ describe.each(['auto', 'pool'] as const)(
         expect(existsSync(path.join(sandbox.share, 'a2'))).toBe(false);
       });
 
+      it('a DELETE or MOVE of a folder with a Depth other than infinity is 400 and changes nothing', async () => {
+        const before = manifest(sandbox.share);
+        for (const depth of ['0', '1']) {
+          expect((await send('MOVE', '/a', '/a2', { Depth: depth })).status).toBe(400);
+          const removal = await davRequest(engine, {
+            method: 'DELETE',
+            path: '/a',
+            headers: { Depth: depth },
+          });
+          expect(removal.status).toBe(400);
+        }
+        expect(manifest(sandbox.share)).toEqual(before);
+        // A file's Depth means nothing; a folder's infinity is what it always does.
+        expect((await send('MOVE', '/other.txt', '/other2.txt', { Depth: '0' })).status).toBe(201);
+        expect((await send('MOVE', '/a', '/a2', { Depth: 'infinity' })).status).toBe(201);
+      });
+
       it('refuses a Destination on another server (502)', async () => {
         expect((await send('COPY', '/other.txt', 'http://elsewhere.example/x.txt')).status).toBe(502);
+        // "//host/path" is a network-path reference: the host is "elsewhere.example", not a folder of that name.
+        expect((await send('COPY', '/other.txt', '//elsewhere.example/x.txt')).status).toBe(502);
         expect(existsSync(path.join(sandbox.share, 'x.txt'))).toBe(false);
+        expect(existsSync(path.join(sandbox.share, 'elsewhere.example'))).toBe(false);
       });
     });
 
