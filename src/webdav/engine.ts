@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import * as path from 'node:path';
 import { ConnectionHost, sendEmpty, sendText, type Exchange } from './connection-host';
 import { davCapabilities, type DavCapabilities } from './dav-capabilities';
 import { receiveFile } from './file-upload';
@@ -30,7 +31,7 @@ import { requestGone, type GoneSignal } from './request-gone';
 import { readPropfindBody } from './propfind/propfind-request';
 import { readSmallBody } from './request-body';
 import { guardRequest, type GuardDecision } from './request-guard';
-import type { Location } from './path-confinement';
+import { isWithin, type Location } from './path-confinement';
 import { displayPath } from './request-target';
 import { ResourceStateStore } from './resource-state-store';
 import { ShareNamespace } from './share-namespace';
@@ -269,7 +270,7 @@ export async function createMountedEngine(
       return undefined;
     }
     const preconditions = await checkPreconditions(
-      { locks, locate: locateReusing(resolved) },
+      { locks, locate: locateReusing(resolved), sharePath: sharePathIn(start.placement) },
       {
         method: request.method,
         segments: request.segments,
@@ -623,6 +624,21 @@ function optionsHeaders(
     'MS-Author-Via': capabilities.msAuthorVia,
     Allow: allowHeader(kind, readOnly),
     'Content-Length': 0,
+  };
+}
+
+/**
+ * The share path (the mount's name first, if it has one) of a real path inside the folder a request landed
+ * in; undefined for a path outside it, or a request at the virtual root.
+ */
+function sharePathIn(placement: Placement): ((real: string) => string | undefined) | undefined {
+  if (placement.kind !== 'mount') return undefined;
+  const { name, space } = placement.mount;
+  const prefix = name === undefined ? [] : [name];
+  return (real) => {
+    if (!isWithin(space.rootReal, real)) return undefined;
+    const inner = path.relative(space.rootReal, real).split(path.sep);
+    return displayPath([...prefix, ...inner.filter((segment) => segment !== '')]);
   };
 }
 

@@ -1,3 +1,5 @@
+import { readFileSync, readdirSync, symlinkSync } from 'node:fs';
+import * as path from 'node:path';
 import { createWebdavEngine, type WebdavEngine } from '../../../src/webdav';
 import { davRequest, type DavResponse } from './support/dav-client';
 import { makeSandbox, writeFiles, type Sandbox } from './support/temp-share';
@@ -49,6 +51,24 @@ describe('locks', () => {
     expect(body).toContain('<D:owner>me</D:owner>');
     expect(body).toContain('<D:depth>0</D:depth>');
     expect(body).toMatch(/<D:timeout>Second-\d+<\/D:timeout>/);
+  });
+
+  it('protects a locked file or folder reached through a link the host made inside the share', async () => {
+    symlinkSync('a.txt', path.join(sandbox.share, 'inner'));
+    symlinkSync('dir', path.join(sandbox.share, 'dirlink'));
+    const file = await lock('/a.txt');
+    const folder = await lock('/dir', 'exclusive', 'infinity');
+    expect((await put('/inner')).status).toBe(423);
+    expect((await put('/dirlink/new.txt')).status).toBe(423);
+    expect((await davRequest(engine, { method: 'DELETE', path: '/dirlink/in.txt' })).status).toBe(423);
+    expect((await davRequest(engine, { method: 'MKCOL', path: '/dirlink/sub' })).status).toBe(423);
+    expect(readFileSync(path.join(sandbox.share, 'a.txt'), 'utf8')).toBe('alpha');
+    expect(readdirSync(path.join(sandbox.share, 'dir'))).toEqual(['in.txt']);
+    // With the tokens the same requests pass; removing a link is no change to what it points to.
+    expect((await put('/inner', { If: `(<${file.token}>)` })).status).toBe(204);
+    expect((await put('/dirlink/new.txt', { If: `(<${folder.token}>)` })).status).toBe(201);
+    expect((await davRequest(engine, { method: 'DELETE', path: '/dirlink' })).status).toBe(204);
+    expect(readFileSync(path.join(sandbox.share, 'a.txt'), 'utf8')).toBe('new');
   });
 
   it('refuses changes without the token (423) and allows them with it, tagged or untagged', async () => {

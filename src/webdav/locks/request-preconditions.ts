@@ -30,6 +30,12 @@ export type Preconditions =
 export interface PreconditionContext {
   readonly locks: LockTable;
   readonly locate: (segments: readonly string[]) => Promise<Location>;
+  /**
+   * The share path of a real path inside the request's shared folder, undefined outside it. A link the host
+   * made inside the share gives a file or folder a second path; locks are held on paths, so a change is also
+   * checked under the path of what it really changes.
+   */
+  readonly sharePath?: (real: string) => string | undefined;
 }
 
 /**
@@ -82,7 +88,35 @@ export async function checkPreconditions(
   return { kind: 'proceed', lists, submitted };
 }
 
+/**
+ * What the request changes, under the paths it names and under the paths of what they really are: RFC 4918
+ * §7 protects a locked resource whatever URL reaches it, and a PUT through the link `/inner` to `/a.txt`
+ * changes `/a.txt` (it passed `/a.txt`'s lock without its token), as a MKCOL below `/dirlink/` changes the
+ * folder it points to. A change of content follows the link (the file written is its target); one of
+ * membership or a whole tree is the directory entry itself (removing `/dirlink` removes the link, never the
+ * folder it points to).
+ */
 async function changesOf(
+  context: PreconditionContext,
+  request: PreconditionRequest,
+  path: string,
+): Promise<Change[]> {
+  const named = await namedChanges(context, request, path);
+  const { sharePath } = context;
+  if (sharePath === undefined) return named;
+  const real: Change[] = [];
+  for (const change of named) {
+    const segments = change.path === path ? request.segments : request.destination;
+    if (segments === undefined) continue;
+    const location = await context.locate(segments);
+    if (location.kind !== 'inside') continue;
+    const realPath = sharePath(change.kind === 'resource' ? location.real : location.entry);
+    if (realPath !== undefined && realPath !== change.path) real.push({ ...change, path: realPath });
+  }
+  return [...named, ...real];
+}
+
+async function namedChanges(
   context: PreconditionContext,
   request: PreconditionRequest,
   path: string,
@@ -116,8 +150,14 @@ async function changesOf(
   }
 }
 
+/** The resource's entity tag and the tokens of the locks on it, under its own path and its real one. */
 async function factsAbout(context: PreconditionContext, segments: readonly string[]): Promise<ResourceFacts> {
-  const lockTokens = new Set(context.locks.covering(displayPath(segments)).map((lock) => lock.token));
+  const paths = [displayPath(segments)];
+  const location =
+    context.sharePath === undefined ? undefined : await context.locate(segments).catch(() => undefined);
+  const realPath = location?.kind === 'inside' ? context.sharePath?.(location.real) : undefined;
+  if (realPath !== undefined && realPath !== paths[0]) paths.push(realPath);
+  const lockTokens = new Set(paths.flatMap((path) => context.locks.covering(path)).map((lock) => lock.token));
   return { etag: await currentEtag(context, segments), lockTokens };
 }
 
