@@ -128,6 +128,7 @@ export async function createMountedEngine(
       url: req.url ?? '',
       headers: req.headers,
       anyHost: settings.acceptAnyHost,
+      hostLines: hostLines(req.rawHeaders),
     });
     if (request.kind === 'reject') {
       if (request.path !== undefined) exchange.describe(request.path);
@@ -640,6 +641,14 @@ function sharePathIn(placement: Placement): ((real: string) => string | undefine
     const inner = path.relative(space.rootReal, real).split(path.sep);
     return displayPath([...prefix, ...inner.filter((segment) => segment !== '')]);
   };
+}
+
+/** How many of the request's header lines are Host (`rawHeaders` alternates names and values). */
+function hostLines(rawHeaders: readonly string[]): number {
+  let count = 0;
+  for (let index = 0; index < rawHeaders.length; index += 2)
+    if (rawHeaders[index]?.length === 4 && rawHeaders[index]?.toLowerCase() === 'host') count += 1;
+  return count;
 }
 
 function sameSegments(a: readonly string[], b: readonly string[]): boolean {

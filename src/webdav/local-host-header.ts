@@ -53,6 +53,19 @@ function isLoopbackName(name: string): boolean {
   return LOOPBACK_NAMES.has(bare) || bare.endsWith('.localhost') || /^\d+(\.\d+){0,3}$/.test(bare);
 }
 
+/**
+ * Whether a Host header (or an absolute target's authority) is well formed (RFC 9112 §3.2, RFC 3986 §3.2.2):
+ * `name[:port]` or `[v6]:port`, the name of the characters a registered name may hold. Anything else
+ * (`a/b?c`, markup, spaces) is a 400 before any other check: hrefs are built from the Host a request names.
+ */
+export function isWellFormedHost(host: string): boolean {
+  const name = hostName(host.trim().toLowerCase());
+  return name !== undefined && (host.trim().startsWith('[') ? isIP(name) === 6 : REG_NAME.test(name));
+}
+
+/** RFC 3986's reg-name: unreserved, sub-delims and %-escapes (the last two are refused later as not local). */
+const REG_NAME = /^[a-z0-9\-._~!$&'()*+,;=%\u0080-\u00ff]*$/;
+
 /** The host part of `host[:port]` or `[v6]:port`, without brackets; undefined if malformed. */
 function hostName(host: string): string | undefined {
   if (host.startsWith('[')) {

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { headerText } from './header-value';
-import { isLocalHostHeader, isLocalOrigin } from './local-host-header';
+import { isLocalHostHeader, isLocalOrigin, isWellFormedHost } from './local-host-header';
 import { ABSOLUTE_URL, displayPath, parseRequestTarget } from './request-target';
 import { isTempName } from './share-temp-files';
 
@@ -27,6 +27,8 @@ export interface GuardedRequest {
   readonly headers: IncomingHttpHeaders;
   /** Take a Host header of any name (EngineOptions.acceptAnyHost), not only local ones. */
   readonly anyHost?: boolean;
+  /** How many Host header lines the request carried (Node keeps only the first): more than one is a 400. */
+  readonly hostLines?: number;
 }
 
 /**
@@ -44,6 +46,10 @@ export function guardRequest(request: GuardedRequest): GuardDecision {
     authority !== undefined && !isLocalHostHeader(authority)
       ? authority
       : headerText(request.headers['host']);
+  // RFC 9112 §3.2: a request with more than one Host, or a malformed one, is a 400.
+  if ((request.hostLines ?? 1) > 1) return reject(400, 'The request has more than one Host header.');
+  if (host !== undefined && host !== '' && !isWellFormedHost(host))
+    return reject(400, 'The Host header is not a host name or address (with an optional port).');
   if (request.anyHost !== true && !isLocalHostHeader(host))
     return reject(
       421,

@@ -109,6 +109,19 @@ describe('a request addressed to a name that is not local', () => {
     expect(readFileSync(join(sandbox.share, 'a.txt'), 'utf8')).toBe('alpha');
   });
 
+  it('is a 400 when the Host is malformed or given twice, whatever names it holds', async () => {
+    engine = await createWebdavEngine({ root: sandbox.share, readOnly: false }, { acceptAnyHost: true });
+    const withHosts = (...hosts: string[]) =>
+      `DELETE /a.txt HTTP/1.1\r\n${hosts.map((host) => `Host: ${host}\r\n`).join('')}` +
+      'Content-Length: 0\r\nConnection: close\r\n\r\n';
+    for (const hosts of [['a/b?c'], ['x<y>"z'], ['[::1'], ['[not-v6]:80'], ['localhost', 'evil.example']]) {
+      const raw = await rawExchange(engine, withHosts(...hosts), answered);
+      expect({ hosts, statuses: statusesIn(raw) }).toEqual({ hosts, statuses: [400] });
+    }
+    expect(readFileSync(join(sandbox.share, 'a.txt'), 'utf8')).toBe('alpha');
+    expect(statusesIn(await rawExchange(engine, withHosts('[::1]:9843'), answered))).toEqual([204]);
+  });
+
   it('is served when the engine is told to accept any host name', async () => {
     engine = await createWebdavEngine({ root: sandbox.share, readOnly: false }, { acceptAnyHost: true });
     expect(statusesIn(await rawExchange(engine, request('dav.example.org'), answered))).toEqual([204]);
