@@ -307,6 +307,8 @@ export function parseCommandLine(
       (option) => parsed[option] !== undefined,
     );
     if (parsed['read-only']) connectionOptions.push('read-only');
+    // The demo speaks to a person: a script that asked for JSON lines and lost its address must not get a VM.
+    if (logFormat === 'json') connectionOptions.push('log-format');
     if (shareDir !== undefined) connectionOptions.push('share-dir');
     if (connectionOptions.length === 0) return { kind: 'demo', shareDir: undefined, verbose };
     // Never fall back to the demo (which writes into a --share-dir) when the user meant to connect: the demo
@@ -399,6 +401,7 @@ export function parseCommandLine(
     // The file's own password or none: $SPICE_PASSWORD belongs to the user's hosts, not to whatever host
     // a downloaded file names. --password-file is the explicit way to send another one.
     const fromOption = passwordFile === undefined ? undefined : readPassword(passwordFile, {});
+    refuseUnusedTlsOptions(vv.target, caFile, parsed['host-subject']);
     return {
       kind: 'connect',
       target: withSecureChannels(vv.target, secureChannels),
@@ -426,6 +429,7 @@ export function parseCommandLine(
     ...(parsed['host-subject'] === undefined ? {} : { hostSubject: parsed['host-subject'] }),
   };
   const target = withSecureChannels(parseTarget(address, tlsPort), secureChannels);
+  refuseUnusedTlsOptions(target, caFile, parsed['host-subject']);
   const { password, source } = readPassword(passwordFile, env);
   return {
     kind: 'connect',
@@ -437,6 +441,32 @@ export function parseCommandLine(
     vvDeletionProblem: undefined,
     ...common,
   };
+}
+
+/**
+ * --ca-file and --host-subject ask for a TLS connection; where none will be made (no TLS port known, a unix
+ * socket) they would be dropped without a word and the password sent in the clear, so they are an error.
+ */
+function refuseUnusedTlsOptions(
+  target: SpiceTarget,
+  caFile: string | undefined,
+  hostSubject: string | undefined,
+): void {
+  const given = [
+    caFile === undefined ? [] : ['--ca-file'],
+    hostSubject === undefined ? [] : ['--host-subject'],
+  ].flat();
+  if (given.length === 0) return;
+  const [options, are, them] =
+    given.length > 1 ? [given.join(' and '), 'are', 'them'] : [given.join(''), 'is', 'it'];
+  if (target.kind === 'unix')
+    throw new UsageError(`${options} ${are} for TLS, which a unix socket does not use: leave ${them} out.`);
+  if (target.tlsPort === undefined)
+    throw new UsageError(
+      `${options} ${are} for TLS, and no TLS port is known: give the ` +
+        "VM's SPICE tls-port (--tls-port N, or tls-port= in the URI or the .vv file), or leave " +
+        `${them} out.`,
+    );
 }
 
 /** Parses with yargs without letting it exit or print: --help and --version come back as `done`. */

@@ -167,6 +167,28 @@ describe('parseCommandLine', () => {
     expect(() => parse(['--control', join(dir, 'sw.sock')])).toThrow(/No SPICE address given/);
     // The demo writes into a folder of the user's only when asked by name: `demo --share-dir DIR`.
     expect(() => parse(['--share-dir', dir])).toThrow(/No SPICE address given, though --share-dir was/);
+    // A script that asked for JSON lines and lost its address gets an error, not a VM booting.
+    expect(() => parse(['--log-format', 'json'])).toThrow(/No SPICE address given, though --log-format was/);
+    expect(parse(['--log-format', 'human'])).toMatchObject({ kind: 'demo' });
+  });
+
+  it('refuses --ca-file and --host-subject where no TLS connection will be made', () => {
+    const ca = join(dir, 'ca.pem');
+    writeFileSync(ca, '-----BEGIN CERTIFICATE-----\n');
+    expect(() => parse(['127.0.0.1:5900', '--ca-file', ca])).toThrow(
+      /--ca-file is for TLS, and no TLS port is known: give the VM's SPICE tls-port/,
+    );
+    expect(() => parse(['127.0.0.1:5900', '--host-subject', 'CN=vm', '--ca-file', ca])).toThrow(
+      /--ca-file and --host-subject are for TLS/,
+    );
+    expect(() => parse([`spice+unix://${join(dir, 's.sock')}`, '--ca-file', ca])).toThrow(
+      /a unix socket does not use/,
+    );
+    expect(parse(['127.0.0.1:5900', '--tls-port', '5901', '--ca-file', ca])).toMatchObject({
+      kind: 'connect',
+      tls: { caFile: ca },
+    });
+    expect(parse(['spice://127.0.0.1?tls-port=5901', '--ca-file', ca])).toMatchObject({ kind: 'connect' });
   });
 
   it.each([
