@@ -11,7 +11,12 @@ export function parseTarget(text: string, extraTlsPort?: number): SpiceTarget {
   const trimmed = text.trim();
   if (trimmed === '') throw new UsageError('The SPICE address is empty: give HOST:PORT or a spice:// URI.');
   if (trimmed.startsWith('spice+unix://')) {
-    const path = decodeURIComponent(trimmed.slice('spice+unix://'.length));
+    const rest = trimmed.slice('spice+unix://'.length);
+    if (/[?#]/.test(rest))
+      throw new UsageError(
+        `"${text}": a spice+unix:// URI takes no parameters; write a ? or # that is part of the path as %3F or %23.`,
+      );
+    const path = decodeUnixPath(rest, text);
     if (!path.startsWith('/')) {
       throw new UsageError(`"${text}" names no absolute socket path: write spice+unix:///path/to/socket.`);
     }
@@ -43,7 +48,18 @@ function parseSpiceUri(text: string, extraTlsPort: number | undefined): SpiceTar
   }
   const tlsOnly = /^spice\+tls:/i.test(text);
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  if (host === '') throw new UsageError(`"${text}" names no host.`);
+  if (host === '')
+    throw new UsageError(`"${text}" names no host: write spice://HOST:PORT, e.g. spice://127.0.0.1:5900.`);
+  if (url.username !== '' || url.password !== '')
+    throw new UsageError(
+      `"${text}": SPICE uses no user name, and a password in the URI would be visible to every user in \`ps\`: ` +
+        'remove the "user:password@" part and use --password-file FILE or SPICE_PASSWORD.',
+    );
+  if ((url.pathname !== '' && url.pathname !== '/') || url.hash !== '')
+    throw new UsageError(`"${text}": a spice:// URI has no path or #fragment; write spice://HOST:PORT.`);
+  for (const key of ['port', 'tls-port'])
+    if (url.searchParams.getAll(key).length > 1)
+      throw new UsageError(`"${text}" gives ${key}= more than once: give it once.`);
   const pathPort = url.port === '' ? undefined : parsePort(url.port, text);
   const queryPort = optionalPort(url.searchParams.get('port'), text);
   const queryTlsPort = optionalPort(url.searchParams.get('tls-port'), text);
@@ -57,10 +73,16 @@ function parseSpiceUri(text: string, extraTlsPort: number | undefined): SpiceTar
       'A password in the URI would be visible to every user in `ps`: use --password-file FILE or SPICE_PASSWORD.',
     );
   }
+  if (pathPort !== undefined && queryPort !== undefined && pathPort !== queryPort)
+    throw new UsageError(`"${text}" gives two ports (:${pathPort} and port=${queryPort}): give one.`);
   const port = tlsOnly ? undefined : (pathPort ?? queryPort);
   const tlsPort = tlsOnly ? (pathPort ?? queryTlsPort) : queryTlsPort;
   if (port === undefined && tlsPort === undefined) {
-    throw new UsageError(`"${text}" has no port: write spice://HOST:PORT or add ?tls-port=N.`);
+    throw new UsageError(
+      tlsOnly
+        ? `"${text}" has no port: write spice+tls://HOST:TLSPORT, e.g. spice+tls://${url.host}:5901.`
+        : `"${text}" has no port: write spice://HOST:PORT or add ?tls-port=N.`,
+    );
   }
   return withTlsPort({ kind: 'tcp', host, port, tlsPort }, extraTlsPort);
 }
@@ -86,7 +108,8 @@ function splitHostPort(text: string, original: string): { host: string; port?: n
     throw new UsageError(`"${original}": write an IPv6 address in brackets, e.g. [::1]:5900.`);
   }
   const [host, port] = parts;
-  if (host === '') throw new UsageError(`"${original}" names no host.`);
+  if (host === '')
+    throw new UsageError(`"${original}" names no host: write HOST:PORT, e.g. 127.0.0.1${original}.`);
   return { host, port: port === undefined ? undefined : parsePort(port, original) };
 }
 
@@ -99,4 +122,13 @@ export function parsePort(value: string, original: string): number {
   const port = Number(value);
   if (port < 1 || port > 65535) throw new UsageError(`"${original}": port ${port} is outside 1-65535.`);
   return port;
+}
+
+/** A spice+unix path's %-escapes decoded; a malformed one is a usage error, not a crash. */
+function decodeUnixPath(encoded: string, original: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new UsageError(`"${original}": a % in the socket path starts no %-escape; write a % as %25.`);
+  }
 }
