@@ -159,8 +159,10 @@ async function runConnect(command: ConnectCommand): Promise<void> {
         fatal(err.reason, passwordRefusalMessage(err, command.passwordSource) ?? err.message, err.exitCode);
       } else {
         fatal('unexpected', err instanceof Error ? err.message : String(err), 1);
+        // A failure we did not foresee is a bug to report: --verbose shows where it came from. A connection
+        // error's message says it all; its stack would only point into the bundle.
+        if (command.verbose && err instanceof Error && err.stack !== undefined) output.log(err.stack);
       }
-      if (command.verbose && err instanceof Error && err.stack !== undefined) output.log(err.stack);
       finish();
     },
     // Only a libvirt domain followed with --reconnect ends by itself: it was undefined (the event said so).

@@ -37,8 +37,12 @@ export function passwordRefusalMessage(
         'files often hold a one-time password): get a fresh file, or give the password with --password-file FILE.'
       );
     case 'password-file':
-      return `The SPICE server refused the password in ${source.path}: it is wrong or has expired; fix the file.`;
+      return source.empty === true
+        ? `The SPICE server needs a password and ${source.path} is empty: write the VM's SPICE password into it.`
+        : `The SPICE server refused the password in ${source.path}: it is wrong or has expired; fix the file.`;
     case 'environment':
-      return 'The SPICE server refused the password in SPICE_PASSWORD: it is wrong or has expired; set the right one.';
+      return source.empty === true
+        ? "The SPICE server needs a password and SPICE_PASSWORD is empty: set it to the VM's SPICE password."
+        : 'The SPICE server refused the password in SPICE_PASSWORD: it is wrong or has expired; set the right one.';
   }
 }

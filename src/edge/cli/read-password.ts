@@ -5,8 +5,9 @@ import { UsageError } from './usage-error';
 export type PasswordSource =
   /** No password; `vvFile` when the address came from a .vv file without password=. */
   | { readonly kind: 'none'; readonly vvFile?: string }
-  | { readonly kind: 'password-file'; readonly path: string }
-  | { readonly kind: 'environment' }
+  /** `empty`: the file or the variable held nothing (a refusal then says so, not "wrong or expired"). */
+  | { readonly kind: 'password-file'; readonly path: string; readonly empty?: boolean }
+  | { readonly kind: 'environment'; readonly empty?: boolean }
   /** A .vv file's own password= (or none: a .vv file never gets $SPICE_PASSWORD, see docs/cli.md). */
   | { readonly kind: 'vv-file'; readonly path: string };
 
@@ -30,10 +31,17 @@ export function readPassword(passwordFile: string | undefined, env: NodeJS.Proce
         `Cannot read the password file ${passwordFile} (${code}): check the path and its permissions.`,
       );
     }
-    return { password: text.replace(/\r?\n$/, ''), source: { kind: 'password-file', path: passwordFile } };
+    const password = text.replace(/\r?\n$/, '');
+    return {
+      password,
+      source: { kind: 'password-file', path: passwordFile, ...(password === '' ? { empty: true } : {}) },
+    };
   }
   const fromEnvironment = env.SPICE_PASSWORD;
   return fromEnvironment === undefined
     ? { password: undefined, source: { kind: 'none' } }
-    : { password: fromEnvironment, source: { kind: 'environment' } };
+    : {
+        password: fromEnvironment,
+        source: { kind: 'environment', ...(fromEnvironment === '' ? { empty: true } : {}) },
+      };
 }

@@ -27,6 +27,15 @@ describe('the password refusal, as the CLI words it', () => {
       /refused the password in \/p: it is wrong or has expired/,
     ],
     [{ kind: 'environment' } as const, /refused the password in SPICE_PASSWORD/],
+    // Empty is not "wrong or expired": the user forgot to fill it in.
+    [
+      { kind: 'environment', empty: true } as const,
+      /SPICE_PASSWORD is empty: set it to the VM's SPICE password/,
+    ],
+    [
+      { kind: 'password-file', path: '/p', empty: true } as const,
+      /\/p is empty: write the VM's SPICE password/,
+    ],
   ])('names where the password came from (%j)', (source, message) => {
     expect(passwordRefusalMessage(refused, source)).toMatch(message);
   });
