@@ -31,6 +31,7 @@ import { loopTicks } from './loop-ticks';
 import { isShareChange, requestsOf, shareEngines, type SharingStep } from './share-engines';
 import { shareWithReconnect } from './share-with-reconnect';
 import type { SharingCommand, SharingEvent, ShareFolderOptions, SpiceShareOptions } from './sharing-types';
+import { targetProblem } from './target-problem';
 
 /** The guest's 503 body completes "No folder is shared right now: " with this. */
 export const NOTHING_SHARED =
@@ -50,6 +51,8 @@ export function shareFolder(
     return throwError(
       () => new TypeError('shareFolder: give share (one folder) or shares (named folders), not both.'),
     );
+  const problem = targetProblem(shareOptions.target);
+  if (problem !== undefined) return throwError(() => new TypeError(problem));
   const target = shareOptions.target;
   if (target.kind === 'libvirt')
     return shareLibvirtDomain({ ...shareOptions, target }, commands$, shareFolder);
