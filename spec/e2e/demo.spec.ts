@@ -58,6 +58,25 @@ describe('the built-in demo', () => {
       rmSync(ownTmp, { recursive: true, force: true });
     }
   }, 300_000);
+
+  it('interrupted while it works in the VM, exits 130 without calling it a failure', async () => {
+    const demo = spawn(process.execPath, [join(__dirname, '..', '..', 'bin', 'spice-webdav'), 'demo'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)));
+    await new Promise<void>((working, failed) => {
+      demo.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString('utf8');
+        if (output.includes('4. Inside the VM')) working();
+      });
+      demo.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+      void exited.then(() => failed(new Error(`the demo exited before step 4:\n${output}`)));
+    });
+    demo.kill('SIGINT'); // a guest command is under way: the cleanup cuts it short
+    expect(await exited).toBe(130);
+    expect(output).not.toContain('The demo failed');
+  }, 300_000);
 });
 
 describe("the demo's VM is reachable only by the user who started it", () => {

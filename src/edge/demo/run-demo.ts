@@ -131,6 +131,9 @@ export async function runDemo(command: Extract<CliCommand, { kind: 'demo' }>): P
     say('With your own VM: spice-webdav --direct HOST:PORT --share-dir DIR   (see --help)');
     say('7. Shutting the VM down.');
   } catch (err) {
+    // Interrupted: the cleanup under way closed the guest's command channel (and a terminal's Ctrl-C reached
+    // QEMU too), so the step in progress failed for that reason alone. The exit is 130, with nothing to report.
+    if (interrupting) return;
     say(`\nThe demo failed: ${err instanceof Error ? err.message : String(err)}`);
     if (qemu !== undefined && command.verbose)
       say(`Guest console (last lines):\n${qemu.serialLog().split('\n').slice(-20).join('\n')}`);
