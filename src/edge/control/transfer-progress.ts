@@ -46,12 +46,17 @@ export function reduceProgress(state: ProgressState, event: SharingEvent, nowMs:
         nowMs - state.lastTrafficMs > QUIET_MS ? { ...IDLE_PROGRESS, startedAtMs: nowMs } : state;
       const key = `${event.id}/${event.direction}`;
       const previous = current.transfers.get(key);
-      const transfer: Transfer =
-        event.announcedBytes !== undefined || previous === undefined
-          ? { expected: event.announcedBytes, moved: event.bytes }
-          : { ...previous, moved: previous.moved + event.bytes };
+      const startsMessage = event.announcedBytes !== undefined || previous === undefined;
+      const transfer: Transfer = startsMessage
+        ? { expected: event.announcedBytes, moved: event.bytes }
+        : { ...previous, moved: previous.moved + event.bytes };
       const transfers = new Map(current.transfers);
       transfers.set(key, transfer);
+      // A response starting on a connection means its request has arrived: a request of unknown size (a GET's
+      // head) would otherwise count as a second transfer moving until the request's event.
+      const request = transfers.get(`${event.id}/in`);
+      if (event.direction === 'out' && startsMessage && request?.expected === undefined)
+        transfers.delete(`${event.id}/in`);
       return {
         ...current,
         lastTrafficMs: nowMs,

@@ -43,6 +43,14 @@ describe('transfer progress (a pure fold of events and time)', () => {
     );
   });
 
+  it('counts a download as one transfer, not its request head besides', () => {
+    const state = fold(IDLE_PROGRESS, [
+      [0, { kind: 'traffic', id: 'c1', direction: 'in', bytes: 85 }], // "GET /big HTTP/1.1 ..." (no body)
+      ...download('c1', 50 * MiB, 1, 31.25, 64),
+    ]);
+    expect(renderProgress(state, 1999)).toMatch(/^0 done, 1 moving, /);
+  });
+
   it('leaves out the ETA when no size is known, and shows nothing for short bursts or when idle', () => {
     const unknown = fold(IDLE_PROGRESS, [
       ...download('c1', 0, 0, 31.25, 64).map(([t, e]): [number, SharingEvent] => [
