@@ -147,6 +147,8 @@ export async function createMountedEngine(
     if (across !== undefined) return sendText(res, across.status, across.message + '\n');
     if (placement.kind === 'no-mount' && spec.writes) return refuse(res, spec, 'mounts', readOnly);
     if (placement.kind === 'mount' && placement.inner.length > 0) {
+      if (spec.route === 'put' && request.trailingSlash)
+        return refusePutToFolderName(res, spec, placement, readOnly);
       if (spec.namespaceLock === 'shared' || spec.namespaceLock === 'exclusive')
         return answerUnderLock(req, res, exchange, start, placement, spec.namespaceLock);
       if (spec.namespaceLock === 'phases' && !(spec.writes && readOnly))
@@ -182,6 +184,10 @@ export async function createMountedEngine(
     const task = async (leaveLock: () => void = () => undefined) => {
       const location = await placement.mount.space.locate(placement.inner);
       const kind = await kindOfLocation(location);
+      // A file named with a trailing slash is not there (RFC 3986: "a.txt/" is another name than "a.txt"); a
+      // MKCOL of it is told the name is taken (405), as without the slash.
+      if (kind === 'file' && request.trailingSlash && spec.route !== 'mkcol')
+        return sendText(res, 404, 'No such folder: this name is a file (leave out the trailing /).\n');
       if (kind !== undefined && !isAllowed(spec, kind, readOnly)) return refuse(res, spec, kind, readOnly);
       if (kind === undefined && spec.writes && readOnly) return refuse(res, spec, 'missing', readOnly);
       const resolved = { segments: request.segments, location };
@@ -335,7 +341,7 @@ export async function createMountedEngine(
         return answerOptions(res, dispatch);
       case 'get':
       case 'head':
-        return serveFile(req, res, space, placement.inner);
+        return serveFile(req, res, space, placement.inner, request.trailingSlash);
       case 'put':
         return receiveFile(req, res, space, placement.inner, exchange.consumed);
       case 'propfind': {
@@ -584,6 +590,22 @@ export async function createMountedEngine(
       for (const mount of mounts) void mount.space.lock.exclusive(() => until.catch(() => undefined));
     },
   };
+}
+
+/**
+ * A PUT to a name ending in `/`, which names a folder: one that exists is refused as the table refuses a PUT
+ * to a folder (405; on a read-only share every PUT is 403), and for any other the file would be written under the name without
+ * the slash, which is not what was asked: 409 (nothing is written either way).
+ */
+async function refusePutToFolderName(
+  res: ServerResponse,
+  spec: MethodSpec,
+  placement: Placement,
+  readOnly: boolean,
+): Promise<void> {
+  const kind = await resourceKind(placement);
+  if (kind === 'folder' || readOnly) return refuse(res, spec, kind ?? 'missing', readOnly);
+  sendText(res, 409, 'A name ending in / names a folder: PUT the file to its name without the slash.\n');
 }
 
 /** The answer of a method the table refuses for this resource: 403, 404 or 405, with the resource's Allow. */

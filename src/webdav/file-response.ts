@@ -65,9 +65,10 @@ export async function serveFile(
   res: ServerResponse,
   space: ShareNamespace,
   segments: readonly string[],
+  trailingSlash = false,
 ): Promise<void> {
   const opened = await space.lock.shared(async () => {
-    const found = await openForReading(space, segments);
+    const found = await openForReading(space, segments, trailingSlash);
     // A folder's page is read under the same lock that judged it a folder.
     return found.kind === 'folder'
       ? { kind: 'index' as const, ...(await readFolderIndex(space.rootReal, found.real)) }
@@ -122,13 +123,17 @@ function sendFolderPage(
  * O_NOFOLLOW and O_NONBLOCK (a FIFO swapped in never blocks us), and checks that the descriptor is the regular
  * file the path named.
  */
-async function openForReading(space: ShareNamespace, segments: readonly string[]): Promise<Opened> {
+async function openForReading(
+  space: ShareNamespace,
+  segments: readonly string[],
+  trailingSlash: boolean,
+): Promise<Opened> {
   const calls = space.calls;
   const location = await space.locate(segments);
   if (location.kind !== 'inside' || !location.exists) return { kind: 'missing' };
   const named = location.stats ?? (await statOrUndefined(location.real)); // the entry's, if no link
   if (named?.isDirectory()) return { kind: 'folder', real: location.real };
-  if (!named?.isFile()) return { kind: 'missing' };
+  if (!named?.isFile() || trailingSlash) return { kind: 'missing' }; // "a.txt/" names a folder, and there is none
   let fd: number;
   try {
     fd = await calls.open(location.real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);

@@ -15,6 +15,8 @@ export type GuardDecision =
       readonly segments: readonly string[];
       /** The decoded path, for records. */
       readonly path: string;
+      /** The target ends in `/`: it names a folder, never a file (a file so named is 404, a PUT to it refused). */
+      readonly trailingSlash: boolean;
       /** Headers with the ambiguous ones rewritten (Destination, Overwrite) and If removed (read apart). */
       readonly headers: IncomingHttpHeaders;
       /** COPY/MOVE: the destination's segments from `/`. */
@@ -102,6 +104,7 @@ export function guardRequest(request: GuardedRequest): GuardDecision {
     method,
     segments: target.segments,
     path,
+    trailingSlash: target.trailingSlash,
     headers,
   };
 }

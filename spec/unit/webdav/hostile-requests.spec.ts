@@ -118,6 +118,23 @@ describe('requests that kill webdav-server 2.6.3 as shipped', () => {
     await expectStillServing();
   });
 
+  it('takes a trailing slash to name a folder: a file so named is 404, a PUT to one 409', async () => {
+    const statusOf = async (method: string, path: string, headers: Record<string, string> = {}) =>
+      (await davRequest(engine, { method, path, headers })).status;
+    expect(await statusOf('GET', '/a.txt/')).toBe(404);
+    expect(await statusOf('HEAD', '/a.txt/')).toBe(404);
+    expect(await statusOf('PROPFIND', '/a.txt/', { Depth: '0' })).toBe(404);
+    expect(await statusOf('DELETE', '/a.txt/')).toBe(404);
+    expect(await statusOf('MOVE', '/a.txt/', { Destination: '/b.txt' })).toBe(404);
+    expect(await statusOf('MKCOL', '/a.txt/')).toBe(405); // the name is taken
+    const put = await davRequest(engine, { method: 'PUT', path: '/new/', body: 'x' });
+    expect(put.status).toBe(409);
+    expect(await statusOf('GET', '/new')).toBe(404); // no file "new" was made
+    expect(await statusOf('MKCOL', '/dir/')).toBe(201);
+    expect(await statusOf('PROPFIND', '/dir/', { Depth: '1' })).toBe(207);
+    await expectStillServing();
+  });
+
   it('answers methods it does not implement with 501 and POST with 405', async () => {
     expect((await davRequest(engine, { method: 'PATCH', path: '/a.txt', body: 'x' })).status).toBe(501);
     expect((await davRequest(engine, { method: 'REPORT', path: '/a.txt' })).status).toBe(501);
