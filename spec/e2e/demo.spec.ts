@@ -2,7 +2,7 @@
 // the guest, explains each step and leaves nothing running. And the demo's VM as another local user sees it:
 // nothing to connect to but a SPICE port that wants a password.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -30,53 +30,72 @@ describe('the built-in demo', () => {
     expect(output).toContain('Shutting the VM down');
   }, 300_000);
 
-  it('stopped by SIGTERM while its VM boots, exits 130 and leaves no folder, temp dir or QEMU behind', async () => {
-    // A TMPDIR of its own: the demo's folder and QEMU's temp dir are made there, so "nothing left" is checkable.
+  /**
+   * Starts `spice-webdav demo` with a TMPDIR of its own (the demo's folder and QEMU's temp dir are made there,
+   * so "nothing left" is checkable) and resolves once its output shows `marker`.
+   */
+  const demos: ChildProcess[] = [];
+  afterEach(() => {
+    // A demo a failed expectation left running (its QEMU is taken care of by withOwnTmp).
+    for (const demo of demos.splice(0))
+      if (demo.exitCode === null && demo.signalCode === null) demo.kill('SIGKILL');
+  });
+
+  async function demoAt(marker: string, ownTmp: string) {
+    const demo = spawn(process.execPath, [join(__dirname, '..', '..', 'bin', 'spice-webdav'), 'demo'], {
+      env: { ...process.env, TMPDIR: ownTmp },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    demos.push(demo);
+    let output = '';
+    const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)));
+    await new Promise<void>((reached, failed) => {
+      demo.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString('utf8');
+        if (output.includes(marker)) reached();
+      });
+      demo.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+      void exited.then(() => failed(new Error(`the demo exited before "${marker}":\n${output}`)));
+    });
+    return { demo, exited, output: () => output };
+  }
+
+  /** Runs `body` with a fresh TMPDIR, then checks the demo left nothing in it: no folder, no QEMU. */
+  async function withOwnTmp(body: (ownTmp: string) => Promise<void>): Promise<void> {
     const ownTmp = mkdtempSync(join(tmpdir(), 'spice-webdav-demo-spec-'));
     try {
-      const demo = spawn(process.execPath, [join(__dirname, '..', '..', 'bin', 'spice-webdav'), 'demo'], {
-        env: { ...process.env, TMPDIR: ownTmp },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)));
-      await new Promise<void>((booting, failed) => {
-        demo.stdout.on('data', (chunk: Buffer) => {
-          output += chunk.toString('utf8');
-          if (output.includes('2. Booting it under QEMU')) booting();
-        });
-        demo.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-        void exited.then(() => failed(new Error(`the demo exited before booting:\n${output}`)));
-      });
-      demo.kill('SIGTERM');
-
-      expect(await exited).toBe(130);
+      await body(ownTmp);
       expect(readdirSync(ownTmp)).toEqual([]);
       // No QEMU whose files were under it (pgrep: 1 when nothing matches).
       expect(spawnSync('pgrep', ['-f', ownTmp]).status).toBe(1);
     } finally {
+      spawnSync('pkill', ['-KILL', '-f', ownTmp]); // only if a failure left one: the demo or its QEMU
       rmSync(ownTmp, { recursive: true, force: true });
     }
-  }, 300_000);
+  }
 
-  it('interrupted while it works in the VM, exits 130 without calling it a failure', async () => {
-    const demo = spawn(process.execPath, [join(__dirname, '..', '..', 'bin', 'spice-webdav'), 'demo'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)));
-    await new Promise<void>((working, failed) => {
-      demo.stdout.on('data', (chunk: Buffer) => {
-        output += chunk.toString('utf8');
-        if (output.includes('4. Inside the VM')) working();
-      });
-      demo.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-      void exited.then(() => failed(new Error(`the demo exited before step 4:\n${output}`)));
-    });
-    demo.kill('SIGINT'); // a guest command is under way: the cleanup cuts it short
-    expect(await exited).toBe(130);
-    expect(output).not.toContain('The demo failed');
-  }, 300_000);
+  it(
+    'stopped by SIGTERM while its VM boots, exits 130 and leaves no folder, temp dir or QEMU behind',
+    () =>
+      withOwnTmp(async (ownTmp) => {
+        const { demo, exited } = await demoAt('2. Booting it under QEMU', ownTmp);
+        demo.kill('SIGTERM');
+        expect(await exited).toBe(130);
+      }),
+    300_000,
+  );
+
+  it(
+    'interrupted while it works in the VM, exits 130 without calling it a failure',
+    () =>
+      withOwnTmp(async (ownTmp) => {
+        const { demo, exited, output } = await demoAt('4. Inside the VM', ownTmp);
+        demo.kill('SIGINT'); // a guest command is under way: the cleanup cuts it short
+        expect(await exited).toBe(130);
+        expect(output()).not.toContain('The demo failed');
+      }),
+    300_000,
+  );
 });
 
 describe("the demo's VM is reachable only by the user who started it", () => {
