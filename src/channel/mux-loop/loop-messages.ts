@@ -72,7 +72,10 @@ export type SessionOutput =
   | { readonly kind: 'request-consumed'; readonly bytes: number }
   /** The answer to `revoke`: the credits the session held unused, now given back. */
   | { readonly kind: 'credits-returned'; readonly chunks: number }
-  /** After a `revoke`: the session has response bytes and no credit. Said once until the next grant. */
+  /**
+   * After a `revoke`, or before any grant: the session has response bytes and no credit. Said once until the
+   * next grant.
+   */
   | { readonly kind: 'response-waiting' }
   /**
    * Said last, just before the stream completes: the HTTP side ended the connection in the middle of a request

@@ -304,10 +304,13 @@ class Step<S> {
         this.discardFrom(key.id);
         break;
       case 'response-waiting':
-        if (!client.parked) return;
-        this.clients.set(key.id, { ...client, parked: false });
-        // It has a response to send, unlike clients waiting for credit handed out ahead (a session that is
-        // still working on its answer): it goes first, or credit could keep going to those and sit unused.
+        // Said by a session that was asked for its credit back, or that never had any, once it has a response
+        // and no credit. It goes first, before clients waiting for credit handed out ahead (sessions still
+        // working on their answers): else credit kept going to those and sat unused, and a new connection
+        // waited behind every idle one, 8 of them per step of the loop (200 connections that each sent one
+        // byte held a small GET for up to 60 s: an attacker's finding, session 27). In the same step, those
+        // holding credit idle are asked for it back (finish: someone starves).
+        if (client.parked) this.clients.set(key.id, { ...client, parked: false });
         this.waiting = [key.id, ...this.waiting.filter((id) => id !== key.id)];
         break;
     }

@@ -21,6 +21,9 @@ export function httpSessionFactory(serverFor: () => ConnectionServer): SessionFa
       let credits = 0;
       // Revoked (see SessionInput 'revoke'): no grant comes until the session says it has something to send.
       let mustAsk = false;
+      // Never granted: credit handed out ahead went to others, and this session waits in line behind them; it
+      // says when it has a response, so that it goes first (reduce-loop.ts, 'response-waiting').
+      let neverGranted = true;
       let asked = false;
 
       // All the frames the credits allow go out as one output: the loop takes them in one step.
@@ -33,7 +36,8 @@ export function httpSessionFactory(serverFor: () => ConnectionServer): SessionFa
           subscriber.complete();
           return;
         }
-        if (mustAsk && !asked && credits === 0 && connection.responseBytes > 0 && !subscriber.closed) {
+        const waitsUnheard = mustAsk || neverGranted;
+        if (waitsUnheard && !asked && credits === 0 && connection.responseBytes > 0 && !subscriber.closed) {
           asked = true;
           subscriber.next({ kind: 'response-waiting' });
         }
@@ -47,6 +51,7 @@ export function httpSessionFactory(serverFor: () => ConnectionServer): SessionFa
           if (input.kind === 'grant') {
             credits += input.chunks;
             mustAsk = false;
+            neverGranted = false;
             asked = false;
             pump();
             return;

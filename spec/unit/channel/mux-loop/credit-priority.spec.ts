@@ -56,4 +56,22 @@ describe('credit goes first to a session that says it has a response waiting', (
     // Before: the credit went to C, which had asked for nothing, and sat there until another step took it back.
     expect(step(says(B, { kind: 'credits-returned', chunks: 1 }))).toEqual(['grant A 1']);
   });
+
+  it('a new session with a response goes before idle ones waiting for credit ahead, at once', () => {
+    let state: LoopState = initialLoopState;
+    const step = (input: LoopInput): string[] => {
+      state = reduceLoop(state, input, limits);
+      return sessionInputs(state.effects);
+    };
+    step({ kind: 'port-opened' });
+    expect(step(opens(A, '/a'))).toEqual(['grant A 1']);
+    expect(step(opens(B, '/b'))).toEqual(['revoke A']);
+    expect(step(opens(C, '/c'))).toEqual([]); // B and C wait in line
+    expect(step(says(A, { kind: 'credits-returned', chunks: 1 }))).toEqual(['grant B 1']);
+    // C, never granted anything, has its answer ready while B (an idle connection that sent a byte) holds the
+    // credit. Before: C's word was ignored (it was not parked) and it waited for the next tick, 8 connections a
+    // step; 200 idle ones held a small GET for a minute.
+    expect(step(says(C, { kind: 'response-waiting' }))).toEqual(['revoke B']);
+    expect(step(says(B, { kind: 'credits-returned', chunks: 1 }))).toEqual(['grant C 1']);
+  });
 });
