@@ -21,15 +21,10 @@ import { UsageError } from './usage-error';
 import { nothingSharedNote } from './nothing-shared-note';
 import { whenOutputClosed } from './output-closed';
 import { RepeatLimiter, type RepeatVerdict } from './repeat-limiter';
+import { repeatableKind } from './repeatable-events';
 
 const PROGRESS_INTERVAL_MS = 250;
 
-/** Events the server or the guest can repeat at will: logged at most 10 times in 10 s each (repeat-limiter.ts). */
-const REPEATABLE: ReadonlySet<SharingEvent['kind']> = new Set([
-  'port-opened',
-  'port-closed',
-  'server-notice',
-]);
 const SHOW: RepeatVerdict = { show: true, leftOut: 0 };
 
 const log = (line: string): void => {
@@ -139,7 +134,8 @@ async function runConnect(command: ConnectCommand): Promise<void> {
       const now = Date.now();
       status = reduceStatus(status, event, now);
       progress = reduceProgress(progress, event, now);
-      const verdict = REPEATABLE.has(event.kind) ? repeats.judge(event.kind, now) : SHOW;
+      const repeatable = repeatableKind(event);
+      const verdict = repeatable === undefined ? SHOW : repeats.judge(repeatable, now);
       if (!verdict.show) {
         events.next(event);
         return;

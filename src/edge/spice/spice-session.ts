@@ -197,7 +197,9 @@ export function connectSpice(options: SpiceSessionOptions): Observable<SessionEv
     const onMainMessage = (message: ServerMessage) => {
       switch (message.kind) {
         case 'main-init':
-          if (mainLink === undefined) return;
+          // Once per session: a server that repeats it (a hostile one, in a loop) would have us log "connected"
+          // and queue an ATTACH_CHANNELS for each, 327 MB of queued writes while it stopped reading.
+          if (mainLink === undefined || sessionId !== undefined) return;
           subscriber.next({ kind: 'main-linked', sessionId: message.sessionId, endpoint: mainLink.endpoint });
           mainLink.send(encodeAttachChannels());
           sessionId = message.sessionId;

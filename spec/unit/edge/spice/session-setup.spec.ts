@@ -54,4 +54,24 @@ describe('the SPICE session after main has linked', () => {
     expect(linked.kind).toBe('webdav-linked');
     expect(server.links.map((link) => link.channelType)).toContain(ChannelType.WEBDAV);
   });
+
+  it('takes MAIN_INIT once: a server that repeats it gets one "connected", not one per message', async () => {
+    server = await startFakeSpiceServer(() => ({
+      onLinked: (socket, request) => {
+        if (request.channelType === ChannelType.MAIN)
+          socket.write(Buffer.concat([...Array.from({ length: 50 }, () => mainInit()), channelsList()]));
+        else socket.write(portInit());
+      },
+    }));
+    let linkedMain = 0;
+    await firstValueFrom(
+      connectSpice({ target: target(server.port), linkTimeoutMs: 300 }).pipe(
+        filter((event) => {
+          if (event.kind === 'main-linked') linkedMain += 1;
+          return event.kind === 'webdav-linked';
+        }),
+      ),
+    );
+    expect(linkedMain).toBe(1);
+  });
 });
