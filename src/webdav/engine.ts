@@ -594,8 +594,8 @@ export async function createMountedEngine(
 
 /**
  * A PUT to a name ending in `/`, which names a folder: one that exists is refused as the table refuses a PUT
- * to a folder (405; on a read-only share every PUT is 403), and for any other the file would be written under the name without
- * the slash, which is not what was asked: 409 (nothing is written either way).
+ * to a folder (405; on a read-only share every PUT is 403), and for any other name the file would be written
+ * under the name without the slash, which is not what was asked: 409. Nothing is written either way.
  */
 async function refusePutToFolderName(
   res: ServerResponse,

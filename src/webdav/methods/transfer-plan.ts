@@ -72,10 +72,10 @@ export async function planTransfer(
 }
 
 /**
- * Whether a COPY or MOVE may replace the entry with these (own) stats: a file, a folder, or a link (the link itself is
- * replaced, never its target). A FIFO, socket or device the host put there is no file the guest can see
- * (visibility.ts), and replacing it would destroy something the guest was told does not exist, as PUT's 403;
- * a folder that holds one is refused the same way (hidden-entries.ts).
+ * Whether a COPY or MOVE may replace the entry with these (own, lstat) stats: a file, a folder, or a link (the
+ * link itself is replaced, never its target). A FIFO, socket or device the host put there is no file the guest
+ * can see (visibility.ts), and replacing it would destroy something the guest was told does not exist, as
+ * PUT's 403; a folder that holds one is refused the same way (hidden-entries.ts).
  */
 function isReplaceable(stats: Stats): boolean {
   return stats.isFile() || stats.isDirectory() || stats.isSymbolicLink();
