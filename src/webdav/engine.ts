@@ -190,6 +190,19 @@ export async function createMountedEngine(
         return sendText(res, 404, 'No such folder: this name is a file (leave out the trailing /).\n');
       if (kind !== undefined && !isAllowed(spec, kind, readOnly)) return refuse(res, spec, kind, readOnly);
       if (kind === undefined && spec.writes && readOnly) return refuse(res, spec, 'missing', readOnly);
+      // A LOCK of a free name creates an empty file (RFC 4918 §9.10.4); "name/" names a folder, as for PUT.
+      if (kind === 'missing' && spec.route === 'lock' && request.trailingSlash)
+        return sendText(
+          res,
+          409,
+          'A name ending in / names a folder: LOCK the file by its name without the slash.\n',
+        );
+      if (kind === 'file' && request.destinationTrailingSlash === true)
+        return sendText(
+          res,
+          409,
+          'A Destination ending in / names a folder: give the file its name without the slash.\n',
+        );
       const resolved = { segments: request.segments, location };
       const checked = await checkRequest(req, res, { ...start, kind }, resolved);
       if (checked === undefined) return;

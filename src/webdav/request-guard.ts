@@ -21,6 +21,8 @@ export type GuardDecision =
       readonly headers: IncomingHttpHeaders;
       /** COPY/MOVE: the destination's segments from `/`. */
       readonly destination?: readonly string[];
+      /** COPY/MOVE: the Destination ends in `/`, so it names a folder (a file copied or moved there is 409). */
+      readonly destinationTrailingSlash?: boolean;
     };
 
 export interface GuardedRequest {
@@ -92,14 +94,16 @@ export function guardRequest(request: GuardedRequest): GuardDecision {
   if (method === 'PROPFIND' && !isValidDepth(headerText(headers['depth'])))
     return reject(400, 'Depth must be 0, 1 or infinity.', path);
 
-  let destination: readonly string[] | undefined;
+  let destination: { readonly segments: readonly string[]; readonly trailingSlash: boolean } | undefined;
   if (method === 'COPY' || method === 'MOVE') {
     const rewritten = rewriteDestination(headers, headerText(request.headers['host']));
     if (rewritten.kind === 'reject') return { ...rewritten, path };
-    destination = rewritten.segments;
+    destination = rewritten;
   }
   return {
-    ...(destination === undefined ? {} : { destination }),
+    ...(destination === undefined
+      ? {}
+      : { destination: destination.segments, destinationTrailingSlash: destination.trailingSlash }),
     kind: 'accept',
     method,
     segments: target.segments,
@@ -115,7 +119,7 @@ function rewriteDestination(
   host: string | undefined,
 ):
   | Extract<GuardDecision, { kind: 'reject' }>
-  | { readonly kind: 'destination'; readonly segments: readonly string[] } {
+  | { readonly kind: 'destination'; readonly segments: readonly string[]; readonly trailingSlash: boolean } {
   const raw = headers['destination'];
   if (typeof raw !== 'string' || raw.trim() === '') return reject(400, 'Destination header is missing.');
   const decoded = headerBytesAsUtf8(raw)?.trim();
@@ -133,7 +137,7 @@ function rewriteDestination(
   const overwrite = (headerText(headers['overwrite']) ?? 'T').trim().toUpperCase();
   if (overwrite !== 'T' && overwrite !== 'F') return reject(400, 'Overwrite must be T or F.');
   headers['overwrite'] = overwrite; // RFC 4918 §10.6: absent means T.
-  return { kind: 'destination', segments: parsed.segments };
+  return { kind: 'destination', segments: parsed.segments, trailingSlash: parsed.trailingSlash };
 }
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });

@@ -118,7 +118,7 @@ describe('requests that kill webdav-server 2.6.3 as shipped', () => {
     await expectStillServing();
   });
 
-  it('takes a trailing slash to name a folder: a file so named is 404, a PUT to one 409', async () => {
+  it('takes a trailing slash to name a folder: a file so named is 404, a PUT, LOCK, COPY or MOVE making one 409', async () => {
     const statusOf = async (method: string, path: string, headers: Record<string, string> = {}) =>
       (await davRequest(engine, { method, path, headers })).status;
     expect(await statusOf('GET', '/a.txt/')).toBe(404);
@@ -130,6 +130,16 @@ describe('requests that kill webdav-server 2.6.3 as shipped', () => {
     const put = await davRequest(engine, { method: 'PUT', path: '/new/', body: 'x' });
     expect(put.status).toBe(409);
     expect(await statusOf('GET', '/new')).toBe(404); // no file "new" was made
+    // LOCK of a free name makes an empty file, so "name/" is refused as for PUT.
+    const lockBody =
+      '<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope>' +
+      '<D:locktype><D:write/></D:locktype></D:lockinfo>';
+    expect((await davRequest(engine, { method: 'LOCK', path: '/locked/', body: lockBody })).status).toBe(409);
+    expect(await statusOf('GET', '/locked')).toBe(404);
+    // A file copied or moved to "name/" would become a file under a folder's name.
+    expect(await statusOf('COPY', '/a.txt', { Destination: '/c/' })).toBe(409);
+    expect(await statusOf('MOVE', '/a.txt', { Destination: '/c/' })).toBe(409);
+    expect(await statusOf('GET', '/c')).toBe(404);
     expect(await statusOf('MKCOL', '/dir/')).toBe(201);
     expect(await statusOf('PROPFIND', '/dir/', { Depth: '1' })).toBe(207);
     await expectStillServing();
