@@ -197,12 +197,6 @@ export async function createMountedEngine(
           409,
           'A name ending in / names a folder: LOCK the file by its name without the slash.\n',
         );
-      if (kind === 'file' && request.destinationTrailingSlash === true)
-        return sendText(
-          res,
-          409,
-          'A Destination ending in / names a folder: give the file its name without the slash.\n',
-        );
       const resolved = { segments: request.segments, location };
       const checked = await checkRequest(req, res, { ...start, kind }, resolved);
       if (checked === undefined) return;
@@ -325,6 +319,28 @@ export async function createMountedEngine(
     return evaluateConditions(req.headers, current, false) === 'failed';
   }
 
+  /**
+   * The If header and the locks judged again, for an upload at the moment it takes effect (under the namespace
+   * lock): its body was read or streamed without the lock, and a LOCK taken meanwhile by another client, or
+   * a change to what an If header's entity tag names, must stop it as at its start. Before, a PUT begun
+   * before another client's LOCK replaced the file that client had locked and written (an attacker's finding,
+   * session 28). The first check, before the body, stays: it refuses without reading the body.
+   */
+  async function preconditionsNow(
+    req: IncomingMessage,
+    dispatch: Dispatch,
+  ): Promise<{ kind: 'refused'; status: number; message: string; xml?: string } | undefined> {
+    const { request } = dispatch;
+    const now = await checkPreconditions(
+      { locks, locate, sharePath: sharePathIn(dispatch.placement) },
+      { method: request.method, segments: request.segments, ifHeader: headerText(req.headers['if']) },
+    );
+    if (now.kind === 'proceed') return undefined;
+    return now.status === 412
+      ? { kind: 'refused', status: 412, message: now.message }
+      : { kind: 'refused', status: 423, message: 'The file was locked meanwhile.', xml: now.xml };
+  }
+
   /** `locate`, except that the request's own path is answered by its resolution under the lock it holds. */
   function locateReusing(resolved: Resolved | undefined): (segments: readonly string[]) => Promise<Location> {
     if (resolved === undefined) return locate;
@@ -356,7 +372,9 @@ export async function createMountedEngine(
       case 'head':
         return serveFile(req, res, space, placement.inner, request.trailingSlash);
       case 'put':
-        return receiveFile(req, res, space, placement.inner, exchange.consumed);
+        return receiveFile(req, res, space, placement.inner, exchange.consumed, () =>
+          preconditionsNow(req, dispatch),
+        );
       case 'propfind': {
         const propfind = readPropfindBody(xml);
         if (propfind.kind === 'invalid')
@@ -465,6 +483,7 @@ export async function createMountedEngine(
     // crossMountRefusal (in handle) made sure the Destination lies in the same mount, below its root.
     const destination = request.destination?.slice(request.segments.length - segments.length) ?? [];
     const overwrite = headerText(request.headers['overwrite']) !== 'F';
+    const destinationTrailingSlash = request.destinationTrailingSlash === true;
     const depth = headerText(request.headers['depth'])?.trim().toLowerCase();
     // RFC 4918 §9.6.1, §9.9.2: a DELETE or MOVE of a folder acts on all of it; a client that asks for less
     // (Depth 0 or 1) is told so, as Apache's mod_dav does, rather than have the whole tree go.
@@ -483,7 +502,7 @@ export async function createMountedEngine(
       case 'move':
         return moveEntry(
           space,
-          { segments, destination, overwrite },
+          { segments, destination, overwrite, destinationTrailingSlash },
           { maxEntries: settings.maxCopyEntries, cancelled },
         );
       default: {
@@ -491,7 +510,7 @@ export async function createMountedEngine(
           return Promise.resolve({ status: 400, message: 'A COPY Depth must be 0 or infinity.' });
         return copyEntry(
           space,
-          { segments, destination, overwrite, deep: depth !== '0' },
+          { segments, destination, overwrite, destinationTrailingSlash, deep: depth !== '0' },
           { maxEntries: settings.maxCopyEntries, maxBytes: settings.maxCopyBytes, cancelled },
         );
       }

@@ -15,8 +15,21 @@ import { requestGone } from './request-gone';
 import { freshTempName } from './share-temp-files';
 import { statOrUndefined } from './stat-or-undefined';
 import { writeUploadBody } from './upload-body-writer';
+import { sendXml } from './xml-response';
 
-type Refusal = { readonly kind: 'refused'; readonly status: number; readonly message: string };
+type Refusal = {
+  readonly kind: 'refused';
+  readonly status: number;
+  readonly message: string;
+  /** An answer in XML instead of the message (a 423 names the lock). */
+  readonly xml?: string;
+};
+
+/**
+ * The request's If header and the locks on what it changes, judged as they are now; a refusal, or undefined
+ * when the upload may go on. Called under the namespace lock where the upload takes effect.
+ */
+export type UploadRecheck = () => Promise<Refusal | undefined>;
 type Opened = { readonly kind: 'opened'; readonly handle: fsp.FileHandle; readonly id: symbol };
 
 const MOVED_AWAY =
@@ -44,9 +57,10 @@ export async function receiveFile(
   space: ShareNamespace,
   segments: readonly string[],
   onBytes: (n: number) => void,
+  recheck: UploadRecheck,
 ): Promise<void> {
   const small = declaredSmallLength(req);
-  if (small !== undefined) return receiveSmallFile(req, res, space, segments, onBytes, small);
+  if (small !== undefined) return receiveSmallFile(req, res, space, segments, onBytes, small, recheck);
   // A request whose connection is gone while it waits for the lock never takes effect (request-gone.ts).
   const over = requestGone(res);
   const opened = await space.lock.exclusive(() => openUpload(space, segments, req.headers), over);
@@ -63,7 +77,10 @@ export async function receiveFile(
     // The body's rest is still coming and will not be read: the connection ends after this answer.
     return sendText(res, refusal.status, refusal.message + '\n', { Connection: 'close' });
   }
-  const outcome = await space.lock.exclusive(() => commitUpload(space, segments, req.headers, opened), over);
+  const outcome = await space.lock.exclusive(
+    () => commitUpload(space, segments, req.headers, opened, recheck),
+    over,
+  );
   if (outcome === undefined) {
     await space.lock.exclusive(() => discardUpload(space, opened));
     return;
@@ -88,13 +105,14 @@ async function receiveSmallFile(
   segments: readonly string[],
   onBytes: (n: number) => void,
   declared: number,
+  recheck: UploadRecheck,
 ): Promise<void> {
   const read = await readSmallBody(req, declared, onBytes).catch(() => undefined);
   if (read === undefined) return; // the guest went away before the body was complete
   // Neither can happen (the parser stops a body at its Content-Length, at most FREE_BODY_BYTES here).
   if (read.kind !== 'complete') throw new Error(`a small upload's body was refused: ${read.kind}`);
   const outcome = await space.lock.exclusive(
-    () => placeSmallFile(space, segments, req.headers, read.body),
+    () => placeSmallFile(space, segments, req.headers, read.body, recheck),
     requestGone(res),
   );
   if (outcome === undefined) return; // the guest went away while it waited: nothing is written
@@ -114,8 +132,12 @@ async function placeSmallFile(
   segments: readonly string[],
   headers: IncomingHttpHeaders,
   body: Buffer,
+  recheck: UploadRecheck,
 ): Promise<Commit> {
   const calls = space.calls; // on the event loop where the share is local (file-calls.ts)
+  // The body was read before the lock was taken: a LOCK may have come meanwhile.
+  const refusal = await recheck();
+  if (refusal !== undefined) return refusal;
   const target = await uploadTarget(space, segments, headers);
   if (target.kind === 'refused') return target;
   const { tempReal, existing } = target;
@@ -234,8 +256,11 @@ async function commitUpload(
   segments: readonly string[],
   headers: IncomingHttpHeaders,
   upload: Opened,
+  recheck: UploadRecheck,
 ): Promise<Commit> {
-  const place = await placeForCommit(space, segments, headers, upload);
+  // The body streamed without the lock: another client may have locked the file (or changed what an If
+  // header's entity tag names) meanwhile, and must be protected as if this upload had begun after.
+  const place = (await recheck()) ?? (await placeForCommit(space, segments, headers, upload));
   if (place.kind === 'refused') {
     await discardUpload(space, upload);
     return place;
@@ -345,6 +370,7 @@ function problemWithStats(existing: Stats | undefined): Refusal | undefined {
 
 /** A refusal as an answer; a 405 (a folder at the name) says which methods a folder accepts. */
 function answerRefusal(res: ServerResponse, refusal: Refusal): void {
+  if (refusal.xml !== undefined) return sendXml(res, refusal.status, refusal.xml);
   const allow = refusal.status === 405 ? { Allow: allowHeader('folder', false) } : {};
   sendText(res, refusal.status, refusal.message + '\n', allow);
 }

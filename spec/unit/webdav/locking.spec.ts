@@ -1,7 +1,8 @@
 import { readFileSync, readdirSync, symlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { createWebdavEngine, type WebdavEngine } from '../../../src/webdav';
-import { davRequest, type DavResponse } from './support/dav-client';
+import { davRequest, startTwoPartPut, type DavResponse } from './support/dav-client';
+import { until } from './support/until';
 import { makeSandbox, writeFiles, type Sandbox } from './support/temp-share';
 
 const lockBody = (scope: 'exclusive' | 'shared', owner = 'me') =>
@@ -99,6 +100,37 @@ describe('locks', () => {
     });
     expect(copyFrom.status).toBe(201);
     expect((await davRequest(engine, { method: 'GET', path: '/a.txt' })).body.toString()).toBe('new');
+  });
+
+  // An attacker's finding (session 28): the checks ran once, before the body, so an upload begun before
+  // another client's LOCK replaced what that client had locked and written.
+  it.each([
+    ['streamed (chunked)', {}],
+    ['small (Content-Length)', { 'Content-Length': String('first half, second half'.length) }],
+  ])('refuses an upload begun before a LOCK taken while its body came (%s): 423', async (_, headers) => {
+    const before = readdirSync(sandbox.share).length;
+    const early = startTwoPartPut(engine, '/a.txt', 'first half, ', headers);
+    // A streamed upload has passed its first checks once its temp file is there.
+    if (!('Content-Length' in headers)) await until(() => readdirSync(sandbox.share).length > before);
+    const { token } = await lock('/a.txt');
+    expect((await put('/a.txt', { If: `(<${token}>)` })).status).toBe(204);
+    early.finish('second half');
+    const late = await early.response;
+    expect(late.status).toBe(423);
+    expect(late.body.toString()).toContain('<D:lock-token-submitted><D:href>/a.txt</D:href>');
+    expect(readFileSync(path.join(sandbox.share, 'a.txt'), 'utf8')).toBe('new');
+    expect(readdirSync(sandbox.share).length).toBe(before); // no temp file left
+  });
+
+  it('judges an If header with an entity tag again when an upload takes effect (412)', async () => {
+    const etag = String((await davRequest(engine, { method: 'HEAD', path: '/a.txt' })).headers.etag);
+    const before = readdirSync(sandbox.share).length;
+    const early = startTwoPartPut(engine, '/a.txt', 'stale ', { If: `([${etag}])` });
+    await until(() => readdirSync(sandbox.share).length > before);
+    expect((await put('/a.txt')).status).toBe(204);
+    early.finish('edit');
+    expect((await early.response).status).toBe(412);
+    expect(readFileSync(path.join(sandbox.share, 'a.txt'), 'utf8')).toBe('new');
   });
 
   it('answers 412 when the If header does not hold', async () => {

@@ -9,6 +9,8 @@ export interface TransferRequest {
   readonly segments: readonly string[];
   readonly destination: readonly string[];
   readonly overwrite: boolean;
+  /** The Destination ended in `/`: it names a folder. */
+  readonly destinationTrailingSlash?: boolean;
 }
 
 /** Where a COPY or MOVE goes, once every refusal that must come before touching anything is checked. */
@@ -57,6 +59,13 @@ export async function planTransfer(
       break;
   }
   const replaced = destination.exists ? await space.calls.lstat(destination.entry) : undefined;
+  // "name/" names a folder: a file may replace one there (Overwrite: T, as litmus checks), but not become a
+  // file of that name where there is none, nor replace a file by a name the file itself cannot have.
+  if (request.destinationTrailingSlash === true && sourceStats.isFile() && replaced?.isDirectory() !== true)
+    return outcome(
+      409,
+      'A Destination ending in / names a folder: give the file its name without the slash.',
+    );
   if (replaced !== undefined && !isReplaceable(replaced))
     return outcome(403, 'Only regular files and folders can be replaced.');
   if (destination.exists && !request.overwrite)

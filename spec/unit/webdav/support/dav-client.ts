@@ -91,16 +91,27 @@ export function keepAliveClient(engine: WebdavEngine): {
   };
 }
 
-/** A PUT whose body is sent in two parts: `first` at once, the rest only when `finish` is called. */
+/**
+ * A PUT whose body is sent in two parts: `first` at once, the rest only when `finish` is called. Chunked
+ * unless `headers` give a Content-Length.
+ */
 export function startTwoPartPut(
   engine: WebdavEngine,
   path: string,
   first: string,
+  headers: http.OutgoingHttpHeaders = {},
 ): { readonly response: Promise<DavResponse>; readonly finish: (rest: string) => void } {
   let finish: (rest: string) => void = () => undefined;
   const response = new Promise<DavResponse>((resolve, reject) => {
     const req = http.request(
-      { method: 'PUT', path, host: 'localhost', port: 9843, createConnection: () => connect(engine) },
+      {
+        method: 'PUT',
+        path,
+        host: 'localhost',
+        port: 9843,
+        headers,
+        createConnection: () => connect(engine),
+      },
       (res) => collectResponse(res, resolve, reject),
     );
     req.on('error', reject);
