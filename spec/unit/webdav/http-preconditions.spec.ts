@@ -13,7 +13,8 @@ import { until } from './support/until';
  * in its lost+found), not silently replaced. Until session 22 only GET and HEAD read these headers.
  */
 describe('evaluateConditions', () => {
-  const stats = { ino: 7, size: 3, mtimeMs: Date.parse('2026-11-30T12:00:00Z') + 250 } as Stats;
+  const mtimeMs = Date.parse('2026-11-30T12:00:00Z') + 250;
+  const stats = { ino: 7, size: 3, mtimeMs, ctimeMs: mtimeMs + 1 } as Stats;
   const tag = entityTag(stats);
   const before = 'Sun, 29 Nov 2026 12:00:00 GMT';
   const same = 'Mon, 30 Nov 2026 12:00:00 GMT';
@@ -82,6 +83,33 @@ describe('conditional requests to the engine', () => {
     expect(content()).toBe('v1');
     expect((await request('PUT', '/doc.txt', { 'If-Match': currentTag() }, 'v2')).status).toBe(204);
     expect(content()).toBe('v2');
+  });
+
+  // A reviewer's finding (session 28): inode, size and a client-set mtime repeat across versions of a file
+  // (ext4 reuses a freed inode at once), so a stale If-Match passed and overwrote a version never seen.
+  it('tells apart versions of one size whose modification time the client set to the same second', async () => {
+    const seen = new Set<string>();
+    for (const version of ['v1', 'v2', 'v3', 'v4', 'v5', 'v6']) {
+      expect((await request('PUT', '/doc.txt', { 'X-OC-Mtime': '1700000000' }, version)).status).toBe(204);
+      const tag = String((await request('HEAD', '/doc.txt', {})).headers.etag);
+      expect(seen.has(tag)).toBe(false);
+      seen.add(tag);
+    }
+    const first = [...seen][0] ?? '';
+    expect((await request('PUT', '/doc.txt', { 'If-Match': first }, 'v7')).status).toBe(412);
+    expect((await request('GET', '/doc.txt', { 'If-None-Match': first })).status).toBe(200);
+  });
+
+  it('GET: If-Range serves the range for the current tag, the whole file for a date or another tag', async () => {
+    await writeFiles(sandbox.share, { 'doc.txt': '0123456789' });
+    const lastModified = String((await request('HEAD', '/doc.txt', {})).headers['last-modified']);
+    const ranged = await request('GET', '/doc.txt', { Range: 'bytes=4-', 'If-Range': currentTag() });
+    expect([ranged.status, ranged.body.toString()]).toEqual([206, '456789']);
+    // A date has one-second resolution: a file rewritten within that second would splice two versions.
+    for (const validator of [lastModified, '"stale"']) {
+      const whole = await request('GET', '/doc.txt', { Range: 'bytes=4-', 'If-Range': validator });
+      expect([whole.status, whole.body.toString()]).toEqual([200, '0123456789']);
+    }
   });
 
   it('PUT: If-None-Match: * creates only; If-Match: * replaces only', async () => {
