@@ -1,13 +1,14 @@
-import { constants, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { ShareNamespace } from '../share-namespace';
 import { pathBelow } from '../byte-path';
 import { freshTempName } from '../share-temp-files';
 import { refusedOutcome } from './file-system-refusal';
 import { LINK_REFUSAL, PATHS_TOO_LONG, TOO_DEEP, outcome, type MethodOutcome } from './method-outcome';
+import { copyFileIfSame } from './copy-file-if-same';
 import { replaceEntry } from './replace-entry';
 import { isPlan, planTransfer, type TransferRequest } from './transfer-plan';
-import { entryNames, fitsBelowPathMax, isGone, lstatIfThere, scanTree, type TreeBudget } from './tree-scan';
+import { entryNames, fitsBelowPathMax, lstatIfThere, scanTree, type TreeBudget } from './tree-scan';
 
 export interface CopyRequest extends TransferRequest {
   /** Depth: infinity (true) or 0 (false). */
@@ -104,22 +105,13 @@ async function stageCopy(source: string, target: string, deep: boolean, budget: 
       if (deep)
         for (const name of await entryNames(from)) pending.push([pathBelow(from, name), pathBelow(to, name)]);
     } else if (stats.isFile()) {
-      if (!(await copyIfThere(from, to))) continue;
+      if (!(await copyFileIfSame(from, to, stats))) {
+        if (from === top) return 'source-gone';
+        continue;
+      }
       await fsp.chmod(to, stats.mode & 0o777);
     }
     // Links were refused by the scan; FIFOs, sockets and devices are invisible to the guest and not copied.
   }
   return 'complete';
-}
-
-/** Copies a file to a new name (never following a link there); false when the file was removed meanwhile. */
-async function copyIfThere(from: Buffer, to: Buffer): Promise<boolean> {
-  try {
-    await fsp.copyFile(from, to, constants.COPYFILE_EXCL);
-    return true;
-  } catch (error) {
-    // ENOENT may also mean the staging folder went away: only a source that is gone is skipped.
-    if (isGone(error) && (await lstatIfThere(from)) === undefined) return false;
-    throw error;
-  }
 }

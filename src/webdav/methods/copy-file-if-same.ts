@@ -1,0 +1,31 @@
+import { constants, promises as fsp, type Stats } from 'node:fs';
+import { sameFile } from '../share-namespace';
+import { isGone } from './tree-scan';
+
+/**
+ * Copies the regular file `seen` (its lstat) to a new name (never following a link there); false when the file
+ * was removed or replaced by something else meanwhile. The source is opened without following a link and
+ * without blocking, and copied only if the descriptor is that same regular file: the host can swap a FIFO in
+ * between the lstat and the copy, and a copy that opened it by name blocked on it for good, holding the
+ * namespace lock, so every request to the share hung (a reviewer's finding, session 28). The copy reads through
+ * the descriptor's /proc name, which reopens that very file whatever its name now, so the kernel's copy
+ * (copy_file_range, reflinks) still does the work.
+ */
+export async function copyFileIfSame(from: Buffer, to: Buffer, seen: Stats): Promise<boolean> {
+  let source: fsp.FileHandle;
+  try {
+    source = await fsp.open(from, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    // A link swapped in (ELOOP) or the file gone: as if the copy had begun after the change.
+    if (isGone(error) || (error as NodeJS.ErrnoException).code === 'ELOOP') return false;
+    throw error;
+  }
+  try {
+    const opened = await source.stat();
+    if (!opened.isFile() || !sameFile(opened, seen)) return false;
+    await fsp.copyFile(`/proc/self/fd/${source.fd}`, to, constants.COPYFILE_EXCL);
+    return true;
+  } finally {
+    await source.close();
+  }
+}
