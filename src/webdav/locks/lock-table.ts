@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isSameOrBelow } from '../resource-state-store';
 import { fragmentCost } from '../xml/xml-fragment';
+import { PathIndex } from './path-index';
 import type { XmlNode } from '../xml/xml-node';
 
 export type LockScope = 'exclusive' | 'shared';
@@ -52,12 +53,13 @@ export const DEFAULT_LOCK_BUDGET: LockBudget = {
  * The engine's write locks (RFC 4918 §6-7), by token. Every guest request is the same anonymous user, so a
  * lock protects a resource from any request that does not submit its token. Bounded: expired locks are
  * dropped whenever the table is read, at most `maxLocks` exist at once, and owners have a byte budget per
- * lock and in all (507 beyond). Locks are indexed by root, so finding the locks covering a path costs its
- * depth, not the table's size (PROPFIND asks for every entry). Lost on restart.
+ * lock and in all (507 beyond). Locks are indexed by root in a tree of names, so finding the locks covering a
+ * path, or below it, costs the path's length, not the table's size nor the path's length squared (PROPFIND
+ * asks for every entry). Lost on restart.
  */
 export class LockTable {
   private readonly locks = new Map<string, ActiveLock>();
-  private readonly byRoot = new Map<string, Set<string>>();
+  private readonly byRoot = new PathIndex<string>();
   private ownerBytes = 0;
   /** No lock expires before this; expire() sweeps only once it has passed. */
   private nextExpiry = Infinity;
@@ -87,27 +89,26 @@ export class LockTable {
   /** Locks that cover a path: taken on it, or depth-infinity locks taken on an ancestor. */
   covering(path: string): ActiveLock[] {
     this.expire();
+    if (this.locks.size === 0) return [];
     const found: ActiveLock[] = [];
-    for (const root of selfAndAncestors(path))
-      for (const token of this.byRoot.get(root) ?? []) {
-        const lock = this.locks.get(token);
-        if (lock !== undefined && covers(lock, path)) found.push(lock);
-      }
+    for (const { value: token, exact } of this.byRoot.along(path)) {
+      const lock = this.locks.get(token);
+      if (lock !== undefined && (exact || lock.depth === 'infinity')) found.push(lock);
+    }
     return found;
   }
 
   /** Locks taken strictly below a path. */
   below(path: string): ActiveLock[] {
     this.expire();
-    return [...this.locks.values()].filter((lock) => lock.root !== path && isSameOrBelow(lock.root, path));
+    if (this.locks.size === 0) return [];
+    return this.tokensToLocks(this.byRoot.below(path));
   }
 
   /** Locks taken exactly on a path (any depth). */
   on(path: string): ActiveLock[] {
     this.expire();
-    return [...(this.byRoot.get(path) ?? [])]
-      .map((token) => this.locks.get(token))
-      .filter((lock): lock is ActiveLock => lock !== undefined);
+    return this.tokensToLocks(this.byRoot.at(path));
   }
 
   create(request: LockRequest): LockCreation {
@@ -145,15 +146,14 @@ export class LockTable {
     if (lock === undefined) return false;
     this.locks.delete(token);
     this.ownerBytes -= lock.ownerBytes;
-    const tokens = this.byRoot.get(lock.root);
-    tokens?.delete(token);
-    if (tokens?.size === 0) this.byRoot.delete(lock.root);
+    this.byRoot.remove(lock.root, token);
     return true;
   }
 
   /** Drops the locks taken on a path or below it (the resources are gone: DELETE, MOVE, or replaced). */
   forgetTree(path: string): void {
-    for (const lock of [...this.locks.values()]) if (isSameOrBelow(lock.root, path)) this.remove(lock.token);
+    if (this.locks.size === 0) return;
+    for (const token of [...this.byRoot.at(path), ...this.byRoot.below(path)]) this.remove(token);
   }
 
   /** Seconds left before a lock expires (at least 0). */
@@ -164,10 +164,14 @@ export class LockTable {
   private add(lock: ActiveLock): void {
     this.locks.set(lock.token, lock);
     this.ownerBytes += lock.ownerBytes;
-    const tokens = this.byRoot.get(lock.root) ?? new Set<string>();
-    tokens.add(lock.token);
-    this.byRoot.set(lock.root, tokens);
+    this.byRoot.add(lock.root, lock.token);
     this.nextExpiry = Math.min(this.nextExpiry, lock.expiresAt);
+  }
+
+  private tokensToLocks(tokens: readonly string[]): ActiveLock[] {
+    return tokens
+      .map((token) => this.locks.get(token))
+      .filter((lock): lock is ActiveLock => lock !== undefined);
   }
 
   private expire(): void {
@@ -178,17 +182,6 @@ export class LockTable {
       if (lock.expiresAt <= now) this.remove(lock.token);
       else this.nextExpiry = Math.min(this.nextExpiry, lock.expiresAt);
     }
-  }
-}
-
-/** "/a/b/c", "/a/b", "/a", "/". */
-function* selfAndAncestors(path: string): Generator<string> {
-  let current = path;
-  for (;;) {
-    yield current;
-    if (current === '/' || current === '') return;
-    const slash = current.lastIndexOf('/');
-    current = slash <= 0 ? '/' : current.slice(0, slash);
   }
 }
 
