@@ -30,6 +30,7 @@ import { answerPropfind, listingTurns, mayList, type PropfindState } from './pro
 import { requestGone, type GoneSignal } from './request-gone';
 import { readPropfindBody } from './propfind/propfind-request';
 import { readSmallBody } from './request-body';
+import { holdParsedBody } from './parsed-body-budget';
 import { guardRequest, type GuardDecision } from './request-guard';
 import { isWithin, type Location } from './path-confinement';
 import { displayPath } from './request-target';
@@ -576,7 +577,19 @@ export async function createMountedEngine(
     }
     if (isBlank(read.body)) return { kind: 'read', root: undefined };
     const xml = xmlReads.read(read.body);
-    if (xml.kind === 'ok') return { kind: 'read', root: xml.root };
+    if (xml.kind === 'ok') {
+      if (holdParsedBody(xml.root, read.body.length, requestGone(res)))
+        return { kind: 'read', root: xml.root };
+      sendText(
+        res,
+        503,
+        'Too many large request bodies are being handled at once; send this one again later.\n',
+        {
+          'Retry-After': '5',
+        },
+      );
+      return { kind: 'refused' };
+    }
     const status = xml.kind === 'over-limit' ? xml.status : 400;
     const advice =
       xml.kind === 'over-limit' ? 'Send a smaller, simpler body.' : 'Send well-formed XML in UTF-8.';

@@ -20,7 +20,7 @@ export const FREE_BODY_BYTES = 64 * 1024;
  * 256 × 64 KiB + 8 MiB (24 MiB); a body that finds the budget spent is refused (503).
  */
 export const largeBodyUnits = new HoldBudget(128);
-const UNIT_BYTES = 64 * 1024;
+export const UNIT_BYTES = 64 * 1024;
 
 /** What a request that declares no body reads. */
 const NO_BODY: BodyRead = { kind: 'complete', body: Buffer.alloc(0) };
