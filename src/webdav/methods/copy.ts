@@ -1,12 +1,12 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { ShareNamespace } from '../share-namespace';
-import { pathBelow } from '../byte-path';
 import { freshTempName } from '../share-temp-files';
 import { refusedOutcome } from './file-system-refusal';
 import { LINK_REFUSAL, PATHS_TOO_LONG, TOO_DEEP, outcome, type MethodOutcome } from './method-outcome';
 import { copyFileIfSame } from './copy-file-if-same';
 import { replaceEntry } from './replace-entry';
+import { TreeWalk } from './tree-walk';
 import { isPlan, planTransfer, type TransferRequest } from './transfer-plan';
 import { entryNames, fitsBelowPathMax, lstatIfThere, scanTree, type TreeBudget } from './tree-scan';
 
@@ -88,10 +88,12 @@ async function stageCopy(source: string, target: string, deep: boolean, budget: 
   let entries = 0;
   let bytes = 0;
   const top = Buffer.from(source);
-  const pending: [Buffer, Buffer][] = [[top, Buffer.from(target)]];
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+  const targetTop = Buffer.from(target);
+  const walk = new TreeWalk(top);
+  for (let from = walk.next(); from !== undefined; from = walk.next()) {
     if (budget.cancelled()) return 'cancelled';
-    const [from, to] = next;
+    // Every path the walk gives starts with the source's: the copy's is the same below the target.
+    const to = from === top ? targetTop : Buffer.concat([targetTop, from.subarray(top.length)]);
     const stats = await lstatIfThere(from);
     if (stats === undefined) {
       if (from === top) return 'source-gone';
@@ -102,8 +104,7 @@ async function stageCopy(source: string, target: string, deep: boolean, budget: 
     if (entries > budget.maxEntries || bytes > budget.maxBytes) return 'over-budget';
     if (stats.isDirectory()) {
       await fsp.mkdir(to);
-      if (deep)
-        for (const name of await entryNames(from)) pending.push([pathBelow(from, name), pathBelow(to, name)]);
+      if (deep) walk.enter(from, await entryNames(from));
     } else if (stats.isFile()) {
       if (!(await copyFileIfSame(from, to, stats))) {
         if (from === top) return 'source-gone';

@@ -1,6 +1,6 @@
 import { promises as fsp, type Dirent } from 'node:fs';
-import { pathBelow } from '../byte-path';
 import { isGone } from './tree-scan';
+import { TreeWalk } from './tree-walk';
 
 /** How many entries of a folder are read from the system at a time. */
 const FOLDER_BATCH = 64;
@@ -11,14 +11,15 @@ const FOLDER_BATCH = 64;
  * folder, or a COPY or MOVE that replaces it, would destroy what the guest was told does not exist, so they
  * are refused when this is true, before anything changes. Links are not followed (a link is an entry of its
  * own, removed as such); a folder removed on the host meanwhile holds nothing. Each folder is read a batch of
- * entries at a time, with the types the system reports; what is held is the subfolders still to read.
+ * entries at a time, with the types the system reports; what is held is the names of the subfolders still to
+ * read (tree-walk.ts).
  *
  * Only the host can put such entries in a share, and the caller holds the namespace lock exclusively, so no
  * guest request can add one between this walk and the removal.
  */
 export async function holdsHiddenEntries(top: string): Promise<boolean> {
-  const pending: Buffer[] = [Buffer.from(top)];
-  for (let folder = pending.pop(); folder !== undefined; folder = pending.pop()) {
+  const walk = new TreeWalk(Buffer.from(top)); // only folders are entered, so only folders come out
+  for (let folder = walk.next(); folder !== undefined; folder = walk.next()) {
     let dir: AsyncIterable<Dirent<Buffer>>;
     try {
       dir = await openByteNamed(folder);
@@ -26,11 +27,13 @@ export async function holdsHiddenEntries(top: string): Promise<boolean> {
       if (isGone(error)) continue;
       throw error;
     }
+    const subfolders: string[] = [];
     for await (const entry of dir) {
-      if (entry.isDirectory()) pending.push(pathBelow(folder, entry.name));
+      if (entry.isDirectory()) subfolders.push(entry.name.toString('latin1'));
       else if (entry.isFIFO() || entry.isSocket() || entry.isBlockDevice() || entry.isCharacterDevice())
         return true; // leaving the loop closes the folder
     }
+    walk.enter(folder, subfolders);
   }
   return false;
 }

@@ -1,6 +1,6 @@
 import { promises as fsp, type Stats } from 'node:fs';
-import { pathBelow } from '../byte-path';
 import { isTempName, TEMP_NAME_BYTES } from '../share-temp-files';
+import { TreeWalk } from './tree-walk';
 
 export interface TreeBudget {
   readonly maxEntries: number;
@@ -37,8 +37,8 @@ export async function scanTree(top: string, deep: boolean, budget: TreeBudget): 
   let bytes = 0;
   let longest = 0;
   const topPath = Buffer.from(top);
-  const pending: Buffer[] = [topPath];
-  for (let current = pending.pop(); current !== undefined; current = pending.pop()) {
+  const walk = new TreeWalk(topPath);
+  for (let current = walk.next(); current !== undefined; current = walk.next()) {
     if (budget.cancelled()) return { kind: 'cancelled' };
     if (current.length > PATH_MAX_BYTES) return { kind: 'too-deep' };
     const stats = await lstatIfThere(current);
@@ -49,7 +49,7 @@ export async function scanTree(top: string, deep: boolean, budget: TreeBudget): 
     if (stats.isFile()) bytes += stats.size;
     if (entries > budget.maxEntries || bytes > budget.maxBytes) return { kind: 'over-budget' };
     if (!stats.isDirectory() || !deep) continue;
-    for (const name of await entryNames(current)) pending.push(pathBelow(current, name));
+    walk.enter(current, await entryNames(current));
   }
   return { kind: 'fits', entries, bytes, longest };
 }
@@ -73,17 +73,20 @@ export async function lstatIfThere(entry: Buffer): Promise<Stats | undefined> {
   }
 }
 
-/** The names in a folder as the bytes on disk, without our temp names; none when it is gone. */
-export async function entryNames(folder: Buffer): Promise<Buffer[]> {
-  let names: Buffer[];
+/**
+ * The names in a folder, each its bytes on disk read as Latin-1 (one character per byte: exact both ways, and
+ * compact; tree-walk.ts), without our temp names; none when it is gone.
+ */
+export async function entryNames(folder: Buffer): Promise<string[]> {
+  let names: string[];
   try {
-    names = await fsp.readdir(folder, { encoding: 'buffer' });
+    names = await fsp.readdir(folder, { encoding: 'latin1' });
   } catch (error) {
     if (isGone(error)) return [];
     throw error;
   }
   // Temp names are ASCII, so the Latin-1 reading of any name starts with their prefix exactly when it does.
-  return names.filter((name) => !isTempName(name.toString('latin1')));
+  return names.filter((name) => !isTempName(name));
 }
 
 /** The longest path the kernel takes (PATH_MAX, 4096 with its NUL). */
