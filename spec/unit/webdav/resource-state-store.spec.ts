@@ -1,5 +1,5 @@
 import type { DeadProperty } from '../../../src/webdav/properties/dead-property';
-import { ResourceStateStore } from '../../../src/webdav/resource-state-store';
+import { ResourceStateStore, STATE_ENTRY_BYTES } from '../../../src/webdav/resource-state-store';
 
 function property(local: string, value = 'v'): DeadProperty {
   return { namespace: 'urn:x', local, attributes: [], value: [{ kind: 'text', text: value }] };
@@ -16,12 +16,25 @@ describe('ResourceStateStore', () => {
   });
 
   it('refuses a new path beyond maxPaths and values beyond the byte budget, changing nothing', () => {
-    const store = new ResourceStateStore(1, 200);
+    const store = new ResourceStateStore(1, STATE_ENTRY_BYTES + 200);
     store.replace('/a', [property('p')]);
     expect(store.replace('/b', [property('p')])).toEqual({ kind: 'full' });
     expect(store.replace('/a', [property('p', 'x'.repeat(300))])).toEqual({ kind: 'full' });
     expect(store.properties('/a')).toEqual([property('p')]);
     expect(store.replace('/a', [property('q')])).toEqual({ kind: 'stored' });
+  });
+
+  it('charges each path its length: long paths fill the byte budget sooner than short ones', () => {
+    const budget = 64 * 1024;
+    const count = (path: (i: number) => string) => {
+      const store = new ResourceStateStore(10_000, budget);
+      let stored = 0;
+      while (store.replace(path(stored), [property('p')]).kind === 'stored') stored++;
+      expect(store.bytesUsed).toBeLessThanOrEqual(budget);
+      return stored;
+    };
+    const long = '/d'.repeat(1500);
+    expect(count((i) => `${long}/${i}`)).toBeLessThan(count((i) => `/${i}`) / 5);
   });
 
   it('moves, copies and forgets whole trees, not siblings that share a prefix', () => {

@@ -38,22 +38,31 @@ export type LockCreation =
   /** This lock's owner alone is over the per-lock budget. */
   | { readonly kind: 'owner-too-large'; readonly maxOwnerBytes: number };
 
-/** Byte budgets for lock owners (the only guest-sized part of a lock). */
+/** Byte budgets for the guest-sized parts of locks: their owners, and the paths they are taken on. */
 export interface LockBudget {
   readonly maxOwnerBytes: number;
   readonly maxTotalOwnerBytes: number;
+  /**
+   * Paths of all locks together, each charged its length and LOCK_ENTRY_BYTES: a count alone let 10,000 locks
+   * on paths of 3.5 KB hold about 40 MiB (an attacker's finding, session 28).
+   */
+  readonly maxTotalPathBytes: number;
 }
 
 export const DEFAULT_LOCK_BUDGET: LockBudget = {
   maxOwnerBytes: 16 * 1024,
   maxTotalOwnerBytes: 4 * 1024 * 1024,
+  maxTotalPathBytes: 4 * 1024 * 1024,
 };
+
+/** What a lock costs besides its path and owner: its record, its token, its place in the index. */
+export const LOCK_ENTRY_BYTES = 256;
 
 /**
  * The engine's write locks (RFC 4918 §6-7), by token. Every guest request is the same anonymous user, so a
  * lock protects a resource from any request that does not submit its token. Bounded: expired locks are
- * dropped whenever the table is read, at most `maxLocks` exist at once, and owners have a byte budget per
- * lock and in all (507 beyond). Locks are indexed by root in a tree of names, so finding the locks covering a
+ * dropped whenever the table is read, at most `maxLocks` exist at once, owners have a byte budget per lock
+ * and in all, and so have the paths locks are taken on, in all (507 beyond). Locks are indexed by root in a tree of names, so finding the locks covering a
  * path, or below it, costs the path's length, not the table's size nor the path's length squared (PROPFIND
  * asks for every entry). Lost on restart.
  */
@@ -61,6 +70,7 @@ export class LockTable {
   private readonly locks = new Map<string, ActiveLock>();
   private readonly byRoot = new PathIndex<string>();
   private ownerBytes = 0;
+  private pathBytes = 0;
   /** No lock expires before this; expire() sweeps only once it has passed. */
   private nextExpiry = Infinity;
 
@@ -120,7 +130,11 @@ export class LockTable {
     const ownerBytes = fragmentCost(request.owner);
     if (ownerBytes > this.budget.maxOwnerBytes)
       return { kind: 'owner-too-large', maxOwnerBytes: this.budget.maxOwnerBytes };
-    if (this.locks.size >= this.maxLocks || this.ownerBytes + ownerBytes > this.budget.maxTotalOwnerBytes)
+    if (
+      this.locks.size >= this.maxLocks ||
+      this.ownerBytes + ownerBytes > this.budget.maxTotalOwnerBytes ||
+      this.pathBytes + pathCost(request.root) > this.budget.maxTotalPathBytes
+    )
       return { kind: 'full' };
     const lock: ActiveLock = {
       ...request,
@@ -146,6 +160,7 @@ export class LockTable {
     if (lock === undefined) return false;
     this.locks.delete(token);
     this.ownerBytes -= lock.ownerBytes;
+    this.pathBytes -= pathCost(lock.root);
     this.byRoot.remove(lock.root, token);
     return true;
   }
@@ -164,6 +179,7 @@ export class LockTable {
   private add(lock: ActiveLock): void {
     this.locks.set(lock.token, lock);
     this.ownerBytes += lock.ownerBytes;
+    this.pathBytes += pathCost(lock.root);
     this.byRoot.add(lock.root, lock.token);
     this.nextExpiry = Math.min(this.nextExpiry, lock.expiresAt);
   }
@@ -183,6 +199,10 @@ export class LockTable {
       else this.nextExpiry = Math.min(this.nextExpiry, lock.expiresAt);
     }
   }
+}
+
+function pathCost(root: string): number {
+  return LOCK_ENTRY_BYTES + root.length;
 }
 
 export function covers(lock: ActiveLock, path: string): boolean {

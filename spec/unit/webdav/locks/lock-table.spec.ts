@@ -1,4 +1,9 @@
-import { LockTable, type LockRequest } from '../../../../src/webdav/locks/lock-table';
+import {
+  DEFAULT_LOCK_BUDGET,
+  LOCK_ENTRY_BYTES,
+  LockTable,
+  type LockRequest,
+} from '../../../../src/webdav/locks/lock-table';
 
 function request(root: string, overrides: Partial<LockRequest> = {}): LockRequest {
   return { root, depth: '0', scope: 'exclusive', owner: [], timeoutSeconds: 60, ...overrides };
@@ -67,6 +72,16 @@ describe('LockTable', () => {
     created(table, request('/a'));
     created(table, request('/b'));
     expect(table.create(request('/c'))).toEqual({ kind: 'full' });
+  });
+
+  it('charges the paths of locks to a byte budget, and gives it back as they go', () => {
+    const budget = { ...DEFAULT_LOCK_BUDGET, maxTotalPathBytes: 3 * (LOCK_ENTRY_BYTES + 3000) };
+    const table = new LockTable(10_000, clock, budget);
+    const long = (i: number) => `${'/d'.repeat(1499)}/${i}`; // 3,000 bytes
+    const locks = [0, 1, 2].map((i) => created(table, request(long(i))));
+    expect(table.create(request(long(3)))).toEqual({ kind: 'full' });
+    table.remove(locks[0]?.token ?? '');
+    created(table, request(long(3)));
   });
 
   it('forgets the locks of a removed tree, not of a sibling with the same prefix', () => {
