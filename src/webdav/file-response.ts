@@ -13,6 +13,7 @@ import { MUX_MAX_PAYLOAD } from '../wire/constants';
 import { responseDrain } from './response-drain';
 import { HoldBudget, ResponseHolds } from './hold-budget';
 import { ReusableReadBuffers } from './reusable-read-buffers';
+import { openedWithin } from './opened-within';
 import { sameFile, type ShareNamespace } from './share-namespace';
 import { statOrUndefined } from './stat-or-undefined';
 
@@ -144,7 +145,8 @@ async function openForReading(
     return { kind: 'missing' };
   }
   const stats = await calls.fstat(fd).catch(() => undefined);
-  if (stats?.isFile() === true && sameFile(stats, named)) return { kind: 'file', fd, stats, calls };
+  if (stats?.isFile() === true && sameFile(stats, named) && openedWithin(space.rootReal, fd))
+    return { kind: 'file', fd, stats, calls };
   await calls.close(fd).catch(() => undefined);
   return { kind: 'missing' };
 }

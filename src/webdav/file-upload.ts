@@ -13,6 +13,7 @@ import { sameFile, type ShareNamespace } from './share-namespace';
 import { declaredBodyLength, readSmallBody } from './request-body';
 import { requestGone } from './request-gone';
 import { freshTempName } from './share-temp-files';
+import { openedWithin, removeStrayTemp } from './opened-within';
 import { statOrUndefined } from './stat-or-undefined';
 import { writeUploadBody } from './upload-body-writer';
 import { sendXml } from './xml-response';
@@ -147,6 +148,11 @@ async function placeSmallFile(
   } catch (error) {
     return refusalOf(error);
   }
+  if (!openedWithin(space.rootReal, fd)) {
+    await removeStrayTemp(fd, path.basename(tempReal));
+    await calls.close(fd).catch(() => undefined);
+    return refused(409, MOVED_AWAY);
+  }
   try {
     await writeAll(calls, fd, body);
     if (existing !== undefined) await calls.fchmod(fd, existing.mode & 0o777); // keep rwx, drop setuid/setgid/sticky
@@ -230,6 +236,12 @@ async function openUpload(
     const refusal = fileSystemRefusal(error);
     if (refusal === undefined) throw error;
     return { kind: 'refused', ...refusal };
+  }
+  if (!openedWithin(space.rootReal, handle.fd)) {
+    // The host swapped the folder for a link meanwhile: nothing of the guest's is written there.
+    await removeStrayTemp(handle.fd, path.basename(tempReal));
+    await handle.close().catch(() => undefined);
+    return refused(409, MOVED_AWAY);
   }
   return { kind: 'opened', handle, id: space.temps.add(tempReal) };
 }

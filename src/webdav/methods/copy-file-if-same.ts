@@ -1,4 +1,5 @@
 import { constants, promises as fsp, type Stats } from 'node:fs';
+import { openedWithin } from '../opened-within';
 import { sameFile } from '../share-namespace';
 import { isGone } from './tree-scan';
 
@@ -9,9 +10,15 @@ import { isGone } from './tree-scan';
  * between the lstat and the copy, and a copy that opened it by name blocked on it for good, holding the
  * namespace lock, so every request to the share hung (a reviewer's finding, session 28). The copy reads through
  * the descriptor's /proc name, which reopens that very file whatever its name now, so the kernel's copy
- * (copy_file_range, reflinks) still does the work.
+ * (copy_file_range, reflinks) still does the work. A file reached outside the share (`rootReal`) through a
+ * folder the host swapped for a link is not copied either (opened-within.ts).
  */
-export async function copyFileIfSame(from: Buffer, to: Buffer, seen: Stats): Promise<boolean> {
+export async function copyFileIfSame(
+  from: Buffer,
+  to: Buffer,
+  seen: Stats,
+  rootReal: string,
+): Promise<boolean> {
   let source: fsp.FileHandle;
   try {
     source = await fsp.open(from, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
@@ -22,7 +29,7 @@ export async function copyFileIfSame(from: Buffer, to: Buffer, seen: Stats): Pro
   }
   try {
     const opened = await source.stat();
-    if (!opened.isFile() || !sameFile(opened, seen)) return false;
+    if (!opened.isFile() || !sameFile(opened, seen) || !openedWithin(rootReal, source.fd)) return false;
     await fsp.copyFile(`/proc/self/fd/${source.fd}`, to, constants.COPYFILE_EXCL);
     return true;
   } finally {

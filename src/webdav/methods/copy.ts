@@ -40,10 +40,12 @@ export async function copyEntry(
   const longerTop =
     Buffer.byteLength(staging) > Buffer.byteLength(plan.destination) ? staging : plan.destination;
   if (!fitsBelowPathMax(longerTop, scan.longest)) return outcome(414, TOO_DEEP);
-  const staged = await stageCopy(plan.source, staging, request.deep, budget).catch(async (error: unknown) => {
-    await fsp.rm(staging, { recursive: true, force: true });
-    return refusedOutcome(error);
-  });
+  const staged = await stageCopy(space.rootReal, plan.source, staging, request.deep, budget).catch(
+    async (error: unknown) => {
+      await fsp.rm(staging, { recursive: true, force: true });
+      return refusedOutcome(error);
+    },
+  );
   if (staged !== 'complete') {
     await fsp.rm(staging, { recursive: true, force: true });
     return staged === 'cancelled'
@@ -84,7 +86,13 @@ type Staged = 'complete' | 'over-budget' | 'cancelled' | 'source-gone';
  * Paths are bytes, as in the scan: every name is copied as it is on disk, UTF-8 or not. An entry the host
  * removes meanwhile is left out, as if the copy had begun after; the source itself gone is `source-gone`.
  */
-async function stageCopy(source: string, target: string, deep: boolean, budget: TreeBudget): Promise<Staged> {
+async function stageCopy(
+  rootReal: string,
+  source: string,
+  target: string,
+  deep: boolean,
+  budget: TreeBudget,
+): Promise<Staged> {
   let entries = 0;
   let bytes = 0;
   const top = Buffer.from(source);
@@ -106,7 +114,7 @@ async function stageCopy(source: string, target: string, deep: boolean, budget: 
       await fsp.mkdir(to);
       if (deep) walk.enter(from, await entryNames(from));
     } else if (stats.isFile()) {
-      if (!(await copyFileIfSame(from, to, stats))) {
+      if (!(await copyFileIfSame(from, to, stats, rootReal))) {
         if (from === top) return 'source-gone';
         continue;
       }

@@ -22,7 +22,9 @@ describe('copyFileIfSame', () => {
 
   it('copies the file it walked', async () => {
     const seen = lstatSync(inShare('a.txt'));
-    expect(await copyFileIfSame(Buffer.from(inShare('a.txt')), copyTo('b.txt'), seen)).toBe(true);
+    expect(await copyFileIfSame(Buffer.from(inShare('a.txt')), copyTo('b.txt'), seen, sandbox.share)).toBe(
+      true,
+    );
     expect(readFileSync(inShare('b.txt'), 'utf8')).toBe('alpha');
   });
 
@@ -30,7 +32,9 @@ describe('copyFileIfSame', () => {
     const seen = lstatSync(inShare('a.txt'));
     renameSync(inShare('a.txt'), path.join(sandbox.outside, 'a.txt'));
     execFileSync('mkfifo', [inShare('a.txt')]);
-    expect(await copyFileIfSame(Buffer.from(inShare('a.txt')), copyTo('b.txt'), seen)).toBe(false);
+    expect(await copyFileIfSame(Buffer.from(inShare('a.txt')), copyTo('b.txt'), seen, sandbox.share)).toBe(
+      false,
+    );
     expect(existsSync(inShare('b.txt'))).toBe(false);
   });
 
@@ -39,16 +43,31 @@ describe('copyFileIfSame', () => {
     const seen = lstatSync(inShare('a.txt'));
     renameSync(inShare('a.txt'), path.join(sandbox.outside, 'a.txt'));
     symlinkSync(path.join(sandbox.outside, 'secret'), inShare('a.txt'));
-    expect(await copyFileIfSame(Buffer.from(inShare('a.txt')), copyTo('b.txt'), seen)).toBe(false);
+    expect(await copyFileIfSame(Buffer.from(inShare('a.txt')), copyTo('b.txt'), seen, sandbox.share)).toBe(
+      false,
+    );
     execFileSync('rm', [inShare('a.txt')]);
     writeFileSync(inShare('a.txt'), 'another file');
-    expect(await copyFileIfSame(Buffer.from(inShare('a.txt')), copyTo('b.txt'), seen)).toBe(false);
+    expect(await copyFileIfSame(Buffer.from(inShare('a.txt')), copyTo('b.txt'), seen, sandbox.share)).toBe(
+      false,
+    );
+    expect(existsSync(inShare('b.txt'))).toBe(false);
+  });
+
+  it('skips a file reached outside the share through a folder swapped for a link', async () => {
+    writeFileSync(path.join(sandbox.outside, 'a.txt'), 'secret');
+    const seen = lstatSync(path.join(sandbox.outside, 'a.txt'));
+    symlinkSync(sandbox.outside, inShare('swapped'));
+    const from = Buffer.from(path.join(inShare('swapped'), 'a.txt'));
+    expect(await copyFileIfSame(from, copyTo('b.txt'), seen, sandbox.share)).toBe(false);
     expect(existsSync(inShare('b.txt'))).toBe(false);
   });
 
   it('skips a file removed meanwhile', async () => {
     const seen = lstatSync(inShare('a.txt'));
     execFileSync('rm', [inShare('a.txt')]);
-    expect(await copyFileIfSame(Buffer.from(inShare('a.txt')), copyTo('b.txt'), seen)).toBe(false);
+    expect(await copyFileIfSame(Buffer.from(inShare('a.txt')), copyTo('b.txt'), seen, sandbox.share)).toBe(
+      false,
+    );
   });
 });

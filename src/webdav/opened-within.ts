@@ -1,0 +1,42 @@
+import { existsSync, promises as fsp, readlinkSync } from 'node:fs';
+import * as path from 'node:path';
+
+let procFds: boolean | undefined;
+
+/**
+ * Whether the file behind an open descriptor lies inside the share, by the kernel's own name for it
+ * (/proc/self/fd). Resolving a path and opening it are two steps, and the namespace lock keeps guest requests
+ * out between them, not the host: a host program that swaps a folder of the share for a link to elsewhere in
+ * between makes the open reach outside, and the descriptor's own checks (no link at the last name, the same
+ * file the path named) agree with it, since both went through the swapped folder. A reviewer's host race
+ * read files outside the share, and left upload temp files there (session 28). True where /proc is missing
+ * (nothing to ask: the path checks stand alone).
+ */
+export function openedWithin(rootReal: string, fd: number): boolean {
+  procFds ??= existsSync('/proc/self/fd');
+  if (!procFds) return true;
+  const named = openedPath(fd);
+  if (named === undefined) return false;
+  const root = Buffer.from(rootReal.endsWith('/') ? rootReal : rootReal + '/');
+  return named.length > root.length && named.subarray(0, root.length).equals(root);
+}
+
+/** Where the kernel says an open descriptor's file is now (its path, as bytes), if it can say. */
+export function openedPath(fd: number): Buffer | undefined {
+  try {
+    return readlinkSync(`/proc/self/fd/${fd}`, { encoding: 'buffer' });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Removes a temp file we just created and found outside the share (openedWithin), by the name the kernel
+ * gives its descriptor: its path through the share names something else once the host swaps the folder back.
+ * Only a file of exactly the temp name we chose is removed.
+ */
+export async function removeStrayTemp(fd: number, tempName: string): Promise<void> {
+  const named = openedPath(fd);
+  if (named === undefined || path.basename(named.toString('latin1')) !== tempName) return;
+  await fsp.unlink(named).catch(() => undefined);
+}
