@@ -7,9 +7,13 @@ type Ending = { readonly kind: 'complete' } | { readonly kind: 'error'; readonly
  * scheduled action per turn instead of one per value: the values that arrive before the turn are queued and
  * emitted together then. A value that arrives while the queue is being emitted (fed back from downstream) waits
  * for the following turn, so nothing is ever emitted synchronously from inside its own consumer. The source's
- * completion or error follows the values queued before it, also on a turn of the scheduler.
+ * completion or error follows the values queued before it, also on a turn of the scheduler. `join` may merge a
+ * value into the one queued just before it (undefined: keep both).
  */
-export function drainOnNextTurn<T>(scheduler: SchedulerLike): MonoTypeOperatorFunction<T> {
+export function drainOnNextTurn<T>(
+  scheduler: SchedulerLike,
+  join: (queued: T, next: T) => T | undefined = () => undefined,
+): MonoTypeOperatorFunction<T> {
   return (source$) =>
     new Observable<T>((subscriber) => {
       let queue: T[] = [];
@@ -32,7 +36,10 @@ export function drainOnNextTurn<T>(scheduler: SchedulerLike): MonoTypeOperatorFu
       };
       const source = source$.subscribe({
         next: (value) => {
-          queue.push(value);
+          const last = queue.length === 0 ? undefined : queue[queue.length - 1];
+          const joined = last === undefined ? undefined : join(last, value);
+          if (joined === undefined) queue.push(value);
+          else queue[queue.length - 1] = joined;
           schedule();
         },
         error: (error: unknown) => {

@@ -68,8 +68,11 @@ export type SessionOutput =
    * session answers a grant of several credits with one output, so the loop handles them in one step.
    */
   | { readonly kind: 'response-data'; readonly frames: readonly Buffer[] }
-  /** The HTTP side took this many request bytes off the session's buffer. */
-  | { readonly kind: 'request-consumed'; readonly bytes: number }
+  /**
+   * The HTTP side took this many request bytes off the session's buffer, from `frames` delivered frames (1
+   * when absent: a session says it per frame, and the loop joins those of one turn).
+   */
+  | { readonly kind: 'request-consumed'; readonly bytes: number; readonly frames?: number }
   /** The answer to `revoke`: the credits the session held unused, now given back. */
   | { readonly kind: 'credits-returned'; readonly chunks: number }
   /**
@@ -132,11 +135,15 @@ export type Effect<S = unknown> =
    * consecutive closes of one step travel together (a flood of refusals is one write per step, not one each).
    */
   | { readonly kind: 'close-frames'; readonly ids: readonly ClientId[] }
-  /** Guest bytes of one frame just handed to a session (the edge reports them as traffic). */
+  /**
+   * Guest bytes just handed to a session, frame by frame (each frame its pieces), for the edge to report as
+   * traffic. Consecutive frames of one connection in one step share one effect: a guest packing thousands of
+   * one-byte frames into a message made the edge report each apart.
+   */
   | {
-      readonly kind: 'frame-delivered';
+      readonly kind: 'frames-delivered';
       readonly id: ClientId;
-      readonly pieces: readonly Buffer[];
+      readonly frames: readonly (readonly Buffer[])[];
       readonly bytes: number;
     }
   /** Stop or restart reading the SPICE socket (global back-pressure towards the guest). */

@@ -65,6 +65,14 @@ export function reduceLoop<S>(state: LoopState<S>, input: LoopInput<S>, limits: 
   return step.finish();
 }
 
+/** A frames-delivered effect while its step still adds frames to it. */
+interface OpenDelivery {
+  readonly kind: 'frames-delivered';
+  readonly id: ClientId;
+  readonly frames: (readonly Buffer[])[];
+  bytes: number;
+}
+
 /** A mutable draft of one reduction; the input state is never mutated. */
 class Step<S> {
   portOpen: boolean;
@@ -81,6 +89,11 @@ class Step<S> {
   private discardingCopied = false;
   private readonly effects: Effect<S>[] = [];
   private readonly wantCredit: ClientId[] = [];
+  /**
+   * The frames-delivered effect still taking frames of its connection: until an event is emitted (a client
+   * closed must not be followed by its traffic) or a frame of another connection comes.
+   */
+  private openDelivery: OpenDelivery | undefined;
   /** The last close-frames effect and its (still growing) list of ids. */
   private lastCloseFrames: { readonly effect: Effect<S>; readonly ids: ClientId[] } | undefined;
 
@@ -101,6 +114,7 @@ class Step<S> {
   }
 
   emit(event: LoopEvent): void {
+    this.openDelivery = undefined;
     this.effects.push({ kind: 'event', event });
   }
 
@@ -195,7 +209,21 @@ class Step<S> {
       key: client.key,
       input: { kind: 'request-data', pieces, bytes: size },
     });
-    this.effects.push({ kind: 'frame-delivered', id: client.key.id, pieces, bytes: size });
+    this.reportDelivered(client.key.id, pieces, size);
+  }
+
+  /** Adds a delivered frame to the open frames-delivered effect of its connection, or opens one. */
+  private reportDelivered(id: ClientId, pieces: readonly Buffer[], bytes: number): void {
+    const open = this.openDelivery;
+    if (open !== undefined && open.id === id) {
+      open.frames.push(pieces);
+      open.bytes += bytes;
+      return;
+    }
+    // The effect itself grows while the step lasts; the edge sees it only once the step is over.
+    const delivery: OpenDelivery = { kind: 'frames-delivered', id, frames: [pieces], bytes };
+    this.openDelivery = delivery;
+    this.effects.push(delivery);
   }
 
   frameFlushed(key: SessionKey, frames: number): void {
@@ -285,8 +313,12 @@ class Step<S> {
       case 'request-consumed':
         this.clients.set(key.id, {
           ...client,
-          // One request-consumed per delivered frame (webdav-mux-session.ts): its bytes and its holding cost.
-          buffered: Math.max(0, client.buffered - output.bytes - this.limits.heldFrameCost),
+          // Said per delivered frame (webdav-mux-session.ts), joined per turn (joinConsumed): the frames' bytes
+          // and their holding cost.
+          buffered: Math.max(
+            0,
+            client.buffered - output.bytes - (output.frames ?? 1) * this.limits.heldFrameCost,
+          ),
           ticksSinceProgress: 0,
           ticksSinceTraffic: 0,
         });

@@ -1,4 +1,4 @@
-import { announcedLength } from './announced-length';
+import { announcedLength, announcedLengthOfPieces } from './announced-length';
 import type { TrafficEvent } from './sharing-types';
 
 /**
@@ -10,20 +10,61 @@ export function trafficEvents(
   direction: 'in' | 'out',
   payloads: readonly Buffer[],
 ): TrafficEvent[] {
+  return eventsOfFrames(
+    id,
+    direction,
+    payloads.length,
+    (index) => payloads[index]?.length ?? 0,
+    (index) => announcedLengthAt(payloads[index]),
+  );
+}
+
+/** The same for guest frames delivered to a session in one loop step, each frame as its pieces. */
+export function deliveredTrafficEvents(id: string, frames: readonly (readonly Buffer[])[]): TrafficEvent[] {
+  return eventsOfFrames(
+    id,
+    'in',
+    frames.length,
+    (index) => bytesOf(frames[index] ?? []),
+    (index) => announcedLengthOfPieces(frames[index] ?? []),
+  );
+}
+
+/**
+ * Frames `0 .. count-1` as events: `bytes(i)` each, and `startsMessage(i)` the announced length of a message
+ * frame i starts (undefined for a frame that goes on with one).
+ */
+function eventsOfFrames(
+  id: string,
+  direction: 'in' | 'out',
+  count: number,
+  bytes: (index: number) => number,
+  startsMessage: (index: number) => number | undefined,
+): TrafficEvent[] {
   const events: TrafficEvent[] = [];
-  let bytes = 0;
+  let moved = 0;
   let announced: number | undefined;
-  payloads.forEach((payload, index) => {
-    const starts = announcedLength(payload);
+  for (let index = 0; index < count; index++) {
+    const starts = startsMessage(index);
     if (starts !== undefined && index > 0) {
-      events.push(trafficEvent(id, direction, bytes, announced));
-      bytes = 0;
+      events.push(trafficEvent(id, direction, moved, announced));
+      moved = 0;
     }
     if (starts !== undefined || index === 0) announced = starts;
-    bytes += payload.length;
-  });
-  events.push(trafficEvent(id, direction, bytes, announced));
+    moved += bytes(index);
+  }
+  events.push(trafficEvent(id, direction, moved, announced));
   return events;
+}
+
+function announcedLengthAt(payload: Buffer | undefined): number | undefined {
+  return payload === undefined ? undefined : announcedLength(payload);
+}
+
+function bytesOf(pieces: readonly Buffer[]): number {
+  let total = 0;
+  for (const piece of pieces) total += piece.length;
+  return total;
 }
 
 /** One traffic event: `bytes` of a connection that moved, and the announced length of a message they start. */

@@ -39,7 +39,7 @@ function perform(link: WebdavLink, effect: EdgeEffect): readonly SentFrames[] {
     case 'resume-reading':
       link.resumeReading();
       return [];
-    case 'frame-delivered':
+    case 'frames-delivered':
     case 'event':
       return [];
   }

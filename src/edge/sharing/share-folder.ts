@@ -23,8 +23,7 @@ import type { WebdavEngine } from '../../webdav/types';
 import { shareLibvirtDomain } from '../libvirt/share-libvirt-domain';
 import { connectSpice, type SessionEvent, type WebdavLink } from '../spice/spice-session';
 import { SpicevmcCap } from '../../wire/constants';
-import { announcedLengthOfPieces } from './announced-length';
-import { trafficEvent, trafficEvents } from './batch-traffic';
+import { deliveredTrafficEvents, trafficEvents } from './batch-traffic';
 import { createShareEngine } from './engine-factory';
 import { writeToLink } from './link-writer';
 import { loopTicks } from './loop-ticks';
@@ -188,8 +187,8 @@ function effectEvent(effect: EdgeEffect): readonly SharingEvent[] {
   switch (effect.kind) {
     case 'send-frames':
       return trafficEvents(effect.id, 'out', effect.payloads);
-    case 'frame-delivered':
-      return [trafficEvent(effect.id, 'in', effect.bytes, announcedLengthOfPieces(effect.pieces))];
+    case 'frames-delivered':
+      return deliveredTrafficEvents(effect.id, effect.frames);
     case 'event':
       return [effect.event];
     case 'close-frames':

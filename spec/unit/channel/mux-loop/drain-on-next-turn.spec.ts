@@ -24,6 +24,18 @@ describe('drainOnNextTurn', () => {
     });
   });
 
+  it('joins a value into the one queued just before it when asked to', () => {
+    scheduler.run(({ hot, expectObservable }) => {
+      // Runs of the same letter that arrive before a turn become one value: "aa" + "a" -> "aaa".
+      const join = (queued: string, next: string) => (queued.startsWith(next) ? queued + next : undefined);
+      const values = { a: 'a', b: 'b', x: 'aaa', y: 'bb' };
+      expectObservable(hot('(aaab)-(bba)|', values).pipe(drainOnNextTurn(asapScheduler, join))).toBe(
+        '(xb)---(ya)-|',
+        values,
+      );
+    });
+  });
+
   it('schedules one action per turn, not one per value', () => {
     scheduler.run(({ hot, expectObservable }) => {
       let scheduled = 0;

@@ -39,7 +39,7 @@ export const flushed = (name: string, generation = 1): LoopInput => ({
   frames: 1,
 });
 
-type ShownEffect = Exclude<EdgeEffect, { kind: 'frame-delivered' }>;
+type ShownEffect = Exclude<EdgeEffect, { kind: 'frames-delivered' }>;
 
 /** Effects as short strings, so that expected timelines read like the protocol. */
 export function show(effect: ShownEffect): string {
@@ -63,10 +63,10 @@ export function show(effect: ShownEffect): string {
   }
 }
 
-/** The effects as strings, without `frame-delivered` (the bytes a session was given show in its input log). */
+/** The effects as strings, without `frames-delivered` (the bytes a session was given show in its input log). */
 export const showAll = (effects$: Observable<EdgeEffect>): Observable<string> =>
   effects$.pipe(
-    filter((effect): effect is ShownEffect => effect.kind !== 'frame-delivered'),
+    filter((effect): effect is ShownEffect => effect.kind !== 'frames-delivered'),
     map(show),
   );
 
