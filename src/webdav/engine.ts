@@ -334,7 +334,12 @@ export async function createMountedEngine(
     const { request } = dispatch;
     const now = await checkPreconditions(
       { locks, locate, sharePath: sharePathIn(dispatch.placement) },
-      { method: request.method, segments: request.segments, ifHeader: headerText(req.headers['if']) },
+      {
+        method: request.method,
+        segments: request.segments,
+        ifHeader: headerText(req.headers['if']),
+        earlierTags: dispatch.preconditions.otherTags,
+      },
     );
     if (now.kind === 'proceed') return undefined;
     return now.status === 412

@@ -13,12 +13,17 @@ let procFds: boolean | undefined;
  * (nothing to ask: the path checks stand alone).
  */
 export function openedWithin(rootReal: string, fd: number): boolean {
-  procFds ??= existsSync('/proc/self/fd');
-  if (!procFds) return true;
+  if (!procFdsAvailable()) return true;
   const named = openedPath(fd);
   if (named === undefined) return false;
   const root = Buffer.from(rootReal.endsWith('/') ? rootReal : rootReal + '/');
   return named.length > root.length && named.subarray(0, root.length).equals(root);
+}
+
+/** Whether this process can name its descriptors through /proc/self/fd (not where /proc is not mounted). */
+export function procFdsAvailable(): boolean {
+  procFds ??= existsSync('/proc/self/fd');
+  return procFds;
 }
 
 /** Where the kernel says an open descriptor's file is now (its path, as bytes), if it can say. */

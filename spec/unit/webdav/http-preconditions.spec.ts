@@ -100,6 +100,26 @@ describe('conditional requests to the engine', () => {
     expect((await request('GET', '/doc.txt', { 'If-None-Match': first })).status).toBe(200);
   });
 
+  it('keeps the tag of a file whose access time alone changed (a Windows PROPPATCH does that)', async () => {
+    const mtime = new Date('2026-11-30T12:00:00Z'); // whole seconds, as the clients that set it send
+    utimesSync(file(), mtime, mtime);
+    const tag = currentTag();
+    utimesSync(file(), new Date(Date.now() + 60_000), mtime);
+    expect(currentTag()).toBe(tag);
+    expect((await request('PUT', '/doc.txt', { 'If-Match': tag }, 'v2')).status).toBe(204);
+  });
+
+  // A regression reviewer's finding (session 28): the second check of a streamed upload saw its folder's tag
+  // changed by the upload's own temp file, and refused it (412) whatever the client sent.
+  it("a streamed PUT conditioned on its folder's tag is judged on the folder as it was before the upload", async () => {
+    const folderTag = entityTag(statSync(path.join(sandbox.share, 'folder')));
+    const big = 'x'.repeat(256 * 1024);
+    const headers = { If: `<http://localhost:9843/folder/> ([${folderTag}])` };
+    expect((await request('PUT', '/folder/new.txt', headers, big)).status).toBe(201);
+    const stale = { If: `<http://localhost:9843/folder/> (["stale"])` };
+    expect((await request('PUT', '/folder/other.txt', stale, big)).status).toBe(412);
+  });
+
   it('GET: If-Range serves the range for the current tag, the whole file for a date or another tag', async () => {
     await writeFiles(sandbox.share, { 'doc.txt': '0123456789' });
     const lastModified = String((await request('HEAD', '/doc.txt', {})).headers['last-modified']);

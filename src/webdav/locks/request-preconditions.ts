@@ -15,6 +15,13 @@ export interface PreconditionRequest {
   readonly destination?: readonly string[];
   /** The raw If header, if any. */
   readonly ifHeader: string | undefined;
+  /**
+   * The entity tags an earlier check of this same request saw (`otherTags` of its result), judged again as
+   * they were: an upload's second check, when it takes effect, must not fail on a tag of its folder that its
+   * own temp file changed (a regression reviewer's finding, session 28). The request's own target is always
+   * judged as it is now.
+   */
+  readonly earlierTags?: ReadonlyMap<string, string | undefined>;
 }
 
 export type Preconditions =
@@ -23,6 +30,8 @@ export type Preconditions =
       /** The If header's lists (empty without one), for LOCK refresh. */
       readonly lists: readonly IfList[];
       readonly submitted: ReadonlySet<string>;
+      /** The entity tags of the resources the If header names other than the request's target, as judged. */
+      readonly otherTags: ReadonlyMap<string, string | undefined>;
     }
   | { readonly kind: 'failed'; readonly status: 412; readonly message: string }
   | { readonly kind: 'failed'; readonly status: 423; readonly xml: string };
@@ -52,16 +61,26 @@ export async function checkPreconditions(
   const submitted = submittedTokens(lists);
   const requestPath = displayPath(request.segments);
 
+  const otherTags = new Map<string, string | undefined>();
   if (lists.length > 0) {
     const facts = new Map<string | undefined, ResourceFacts | undefined>();
     facts.set(undefined, await factsAbout(context, request.segments));
     for (const list of lists) {
       if (list.resource === undefined || facts.has(list.resource)) continue;
       const target = parseRequestTarget(list.resource);
-      facts.set(
-        list.resource,
-        target.kind === 'inside' ? await factsAbout(context, target.segments) : undefined,
-      );
+      if (target.kind !== 'inside') {
+        facts.set(list.resource, undefined);
+        continue;
+      }
+      const now = await factsAbout(context, target.segments);
+      if (displayPath(target.segments) === requestPath) {
+        facts.set(list.resource, now);
+        continue;
+      }
+      const earlier = request.earlierTags;
+      const etag = earlier?.has(list.resource) === true ? earlier.get(list.resource) : now.etag;
+      otherTags.set(list.resource, etag);
+      facts.set(list.resource, { ...now, etag });
     }
     const holds = evaluateIf(
       lists,
@@ -76,7 +95,7 @@ export async function checkPreconditions(
       };
   }
 
-  if (context.locks.size === 0) return { kind: 'proceed', lists, submitted }; // nothing to protect
+  if (context.locks.size === 0) return { kind: 'proceed', lists, submitted, otherTags }; // nothing to protect
   const changes = await changesOf(context, request, requestPath);
   const unsatisfied = firstUnsatisfied(locksAffected(context.locks, changes), submitted);
   if (unsatisfied)
@@ -85,7 +104,7 @@ export async function checkPreconditions(
       status: 423,
       xml: davErrorXml('lock-token-submitted', [hrefOfPath(unsatisfied.root)]),
     };
-  return { kind: 'proceed', lists, submitted };
+  return { kind: 'proceed', lists, submitted, otherTags };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { constants, promises as fsp, type Stats } from 'node:fs';
-import { openedWithin } from '../opened-within';
+import { openedWithin, procFdsAvailable } from '../opened-within';
 import { sameFile } from '../share-namespace';
 import { isGone } from './tree-scan';
 
@@ -30,7 +30,9 @@ export async function copyFileIfSame(
   try {
     const opened = await source.stat();
     if (!opened.isFile() || !sameFile(opened, seen) || !openedWithin(rootReal, source.fd)) return false;
-    await fsp.copyFile(`/proc/self/fd/${source.fd}`, to, constants.COPYFILE_EXCL);
+    // Without /proc (a container that hides it), by the path just checked: the swap check above stands alone.
+    const reading = procFdsAvailable() ? `/proc/self/fd/${source.fd}` : from;
+    await fsp.copyFile(reading, to, constants.COPYFILE_EXCL);
     return true;
   } finally {
     await source.close();
