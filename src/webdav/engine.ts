@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import { ConnectionHost, sendEmpty, sendText, type Exchange } from './connection-host';
 import { davCapabilities, type DavCapabilities } from './dav-capabilities';
-import { receiveFile } from './file-upload';
+import { receiveFile, type UploadRecheck } from './file-upload';
 import { serveFile } from './file-response';
 import { headerText } from './header-value';
 import { CHANGED_SINCE, evaluateConditions, hasConditions } from './http-preconditions';
@@ -327,10 +327,7 @@ export async function createMountedEngine(
    * before another client's LOCK replaced the file that client had locked and written (an attacker's finding,
    * session 28). The first check, before the body, stays: it refuses without reading the body.
    */
-  async function preconditionsNow(
-    req: IncomingMessage,
-    dispatch: Dispatch,
-  ): Promise<{ kind: 'refused'; status: number; message: string; xml?: string } | undefined> {
+  async function preconditionsNow(req: IncomingMessage, dispatch: Dispatch): ReturnType<UploadRecheck> {
     const { request } = dispatch;
     const now = await checkPreconditions(
       { locks, locate, sharePath: sharePathIn(dispatch.placement) },
@@ -562,15 +559,7 @@ export async function createMountedEngine(
     }
     if (read.kind === 'busy') {
       // Other connections hold the budget for large bodies (request-body.ts); the rest of this one is unread.
-      sendText(
-        res,
-        503,
-        'Too many large request bodies are being read at once; send this one again later.\n',
-        {
-          Connection: 'close',
-          'Retry-After': '5',
-        },
-      );
+      refuseBusy(res, 'read', true);
       return { kind: 'refused' };
     }
     if (spec.body === 'empty') {
@@ -585,14 +574,7 @@ export async function createMountedEngine(
     if (xml.kind === 'ok') {
       if (holdParsedBody(xml.root, read.body.length, requestGone(res)))
         return { kind: 'read', root: xml.root };
-      sendText(
-        res,
-        503,
-        'Too many large request bodies are being handled at once; send this one again later.\n',
-        {
-          'Retry-After': '5',
-        },
-      );
+      refuseBusy(res, 'handled', false);
       return { kind: 'refused' };
     }
     const status = xml.kind === 'over-limit' ? xml.status : 400;
@@ -640,6 +622,22 @@ export async function createMountedEngine(
       for (const mount of mounts) void mount.space.lock.exclusive(() => until.catch(() => undefined));
     },
   };
+}
+
+/**
+ * 503 for a body the shared budget of bodies held whole cannot take (request-body.ts, parsed-body-budget.ts):
+ * one being `read` leaves its rest unread, so the connection ends after the answer.
+ */
+function refuseBusy(res: ServerResponse, stage: 'read' | 'handled', closeConnection: boolean): void {
+  sendText(
+    res,
+    503,
+    `Too many large request bodies are being ${stage} at once; send this one again later.\n`,
+    {
+      ...(closeConnection ? { Connection: 'close' } : {}),
+      'Retry-After': '5',
+    },
+  );
 }
 
 /**

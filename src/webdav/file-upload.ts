@@ -148,10 +148,10 @@ async function placeSmallFile(
   } catch (error) {
     return refusalOf(error);
   }
-  if (!openedWithin(space.rootReal, fd)) {
-    await removeStrayTemp(fd, path.basename(tempReal));
+  const strayed = await strayedOutside(space, fd, tempReal);
+  if (strayed !== undefined) {
     await calls.close(fd).catch(() => undefined);
-    return refused(409, MOVED_AWAY);
+    return strayed;
   }
   try {
     await writeAll(calls, fd, body);
@@ -237,13 +237,26 @@ async function openUpload(
     if (refusal === undefined) throw error;
     return { kind: 'refused', ...refusal };
   }
-  if (!openedWithin(space.rootReal, handle.fd)) {
-    // The host swapped the folder for a link meanwhile: nothing of the guest's is written there.
-    await removeStrayTemp(handle.fd, path.basename(tempReal));
+  const strayed = await strayedOutside(space, handle.fd, tempReal);
+  if (strayed !== undefined) {
     await handle.close().catch(() => undefined);
-    return refused(409, MOVED_AWAY);
+    return strayed;
   }
   return { kind: 'opened', handle, id: space.temps.add(tempReal) };
+}
+
+/**
+ * A temp file just created outside the share (the host swapped its folder for a link meanwhile, so nothing of
+ * the guest's may be written there): removed, and the refusal; undefined when it is inside.
+ */
+async function strayedOutside(
+  space: ShareNamespace,
+  fd: number,
+  tempReal: string,
+): Promise<Refusal | undefined> {
+  if (openedWithin(space.rootReal, fd)) return undefined;
+  await removeStrayTemp(fd, path.basename(tempReal));
+  return refused(409, MOVED_AWAY);
 }
 
 type Commit =

@@ -1,6 +1,7 @@
 import { FREE_BODY_BYTES, largeBodyUnits, UNIT_BYTES } from './request-body';
 import type { GoneSignal } from './request-gone';
-import type { XmlElement, XmlNode } from './xml/xml-node';
+import { fragmentCost } from './xml/xml-fragment';
+import type { XmlElement } from './xml/xml-node';
 
 /**
  * What one element, attribute or text of a parsed body takes on the heap besides its strings: its object and
@@ -14,22 +15,12 @@ export const PARSED_NODE_BYTES = 160;
  */
 export const FREE_PARSED_BYTES = FREE_BODY_BYTES;
 
-/** The heap a parsed body takes, estimated: PARSED_NODE_BYTES per node plus a byte per character. */
+/**
+ * The heap a parsed body takes, estimated as what keeping it is charged (fragmentCost), with
+ * PARSED_NODE_BYTES per node: the parser's objects and arrays, not the compact form a stored property keeps.
+ */
 export function parsedBodyBytes(root: XmlElement): number {
-  let bytes = 0;
-  const pending: XmlNode[] = [root];
-  for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
-    bytes += PARSED_NODE_BYTES;
-    if (node.kind === 'text') {
-      bytes += node.text.length;
-      continue;
-    }
-    bytes += node.local.length;
-    for (const attribute of node.attributes)
-      bytes += PARSED_NODE_BYTES + attribute.local.length + attribute.value.length;
-    for (const child of node.children) pending.push(child);
-  }
-  return bytes;
+  return fragmentCost([root], new Set(), PARSED_NODE_BYTES);
 }
 
 /**

@@ -78,29 +78,38 @@ export function serializeAttributes(attributes: readonly XmlAttribute[], scope: 
 export const NODE_OVERHEAD_BYTES = 32;
 
 /**
- * Bytes charged for keeping nodes: NODE_OVERHEAD_BYTES per element, attribute and text, the UTF-8 bytes of
- * their names, values and text, and each distinct namespace URI once (the tree shares one string per URI).
+ * Bytes charged for keeping nodes: `nodeOverhead` (NODE_OVERHEAD_BYTES unless told) per element, attribute
+ * and text, the UTF-8 bytes of their names, values and text, and each distinct namespace URI once (the tree
+ * shares one string per URI).
  */
-export function fragmentCost(nodes: readonly XmlNode[], namespaces = new Set<string>()): number {
+export function fragmentCost(
+  nodes: readonly XmlNode[],
+  namespaces = new Set<string>(),
+  nodeOverhead = NODE_OVERHEAD_BYTES,
+): number {
   let cost = 0;
   for (const node of nodes) {
-    cost += NODE_OVERHEAD_BYTES;
+    cost += nodeOverhead;
     if (node.kind === 'text') {
       cost += Buffer.byteLength(node.text, 'utf8');
       continue;
     }
     cost += Buffer.byteLength(node.local, 'utf8') + namespaceCost(node.namespace, namespaces);
-    cost += attributesCost(node.attributes, namespaces);
-    cost += fragmentCost(node.children, namespaces);
+    cost += attributesCost(node.attributes, namespaces, nodeOverhead);
+    cost += fragmentCost(node.children, namespaces, nodeOverhead);
   }
   return cost;
 }
 
-export function attributesCost(attributes: readonly XmlAttribute[], namespaces = new Set<string>()): number {
+export function attributesCost(
+  attributes: readonly XmlAttribute[],
+  namespaces = new Set<string>(),
+  nodeOverhead = NODE_OVERHEAD_BYTES,
+): number {
   let cost = 0;
   for (const attribute of attributes)
     cost +=
-      NODE_OVERHEAD_BYTES +
+      nodeOverhead +
       Buffer.byteLength(attribute.local, 'utf8') +
       Buffer.byteLength(attribute.value, 'utf8') +
       namespaceCost(attribute.namespace, namespaces);

@@ -1,5 +1,5 @@
 import type { LoopInput } from '../../../../src/channel/mux-loop/loop-messages';
-import { joinConsumed } from '../../../../src/channel/mux-loop/select-loop';
+import { joinConsumed } from '../../../../src/channel/mux-loop/join-consumed';
 
 const key = { id: 'a', generation: 1 };
 const consumed = (bytes: number, generation = 1, frames?: number): LoopInput<never> => ({
