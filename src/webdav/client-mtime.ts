@@ -1,5 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
+import { atName } from './anchored-names';
 import { headerText } from './header-value';
 
 /** The latest modification time a client may set: about the year 2255, inside what every file system keeps. */
@@ -24,8 +25,9 @@ export function requestedMtime(headers: IncomingHttpHeaders): number | undefined
 export async function applyRequestedMtime(real: string, headers: IncomingHttpHeaders): Promise<boolean> {
   const seconds = requestedMtime(headers);
   if (seconds === undefined) return false;
-  // lutimes: never through a link, should a process on the host have swapped one in since the rename.
-  return fsp.lutimes(real, new Date(), seconds).then(
+  // lutimes: never through a link, should a process on the host have swapped one in since the rename, and
+  // through its checked folder (anchored-names.ts).
+  return atName(real, (at) => fsp.lutimes(at, new Date(), seconds)).then(
     () => true,
     () => false, // the content is in place: a time that could not be set is not worth failing the upload
   );

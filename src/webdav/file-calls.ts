@@ -25,6 +25,7 @@ import {
   writeSync,
   type Stats,
 } from 'node:fs';
+import { atName, atNames, atNameSync, atNamesSync } from './anchored-names';
 import { removeTree } from './remove-tree';
 
 export type Realpath = { kind: 'found'; path: string } | { kind: 'missing' };
@@ -57,18 +58,29 @@ export interface FileCalls {
    */
   isWritable(real: string): Promise<boolean>;
   open(real: string, flags: number | string, mode?: number): Promise<number>;
+  /**
+   * Creates the file `real` for writing (O_EXCL: never through a link at the name), through its checked folder
+   * as rename: never outside the share, whatever the host swapped meanwhile.
+   */
+  create(real: string, mode: number): Promise<number>;
   fstat(fd: number): Promise<Stats>;
   read(fd: number, buffer: Buffer, length: number, position: number): Promise<number>;
   /** Writes from `buffer[offset]` to the file at `position`; resolves with the bytes written (maybe fewer). */
   write(fd: number, buffer: Buffer, offset: number, length: number, position: number): Promise<number>;
   fchmod(fd: number, mode: number): Promise<void>;
   close(fd: number): Promise<void>;
+  /**
+   * rename(2) of two real paths, each name through its folder opened and checked first (anchored-names.ts):
+   * a folder the host swapped for a link meanwhile fails the call, rather than moving a file outside.
+   */
   rename(from: string, to: string): Promise<void>;
+  /** unlink(2) of a real path, through its checked folder as rename. */
   unlink(real: string): Promise<void>;
   /**
    * Removes a folder and everything in it, never following a link; one that is gone already is no error.
-   * Through the pool, Node's recursive rm (its trips run in parallel, which a network file system needs); on
-   * the loop, removeTree (remove-tree.ts).
+   * Through the pool, Node's recursive rm (its trips run in parallel, which a network file system needs) from
+   * the checked folder that holds it; on the loop, removeTree (remove-tree.ts), which holds every folder it
+   * enters open.
    */
   removeFolder(real: string): Promise<void>;
 }
@@ -137,6 +149,8 @@ export const poolFileCalls: FileCalls = {
     ),
   open: (real, flags, mode) =>
     new Promise((resolve, reject) => open(real, flags, mode, valued(resolve, reject))),
+  create: (real, mode) =>
+    atName(real, (at) => new Promise((resolve, reject) => open(at, 'wx', mode, valued(resolve, reject)))),
   fstat: (fd) => new Promise((resolve, reject) => fstat(fd, valued(resolve, reject))),
   read: (fd, buffer, length, position) =>
     new Promise((resolve, reject) => read(fd, buffer, 0, length, position, valued(resolve, reject))),
@@ -144,9 +158,18 @@ export const poolFileCalls: FileCalls = {
     new Promise((resolve, reject) => write(fd, buffer, offset, length, position, valued(resolve, reject))),
   fchmod: (fd, mode) => new Promise((resolve, reject) => fchmod(fd, mode, done(resolve, reject))),
   close: (fd) => new Promise((resolve, reject) => close(fd, done(resolve, reject))),
-  rename: (from, to) => new Promise((resolve, reject) => rename(from, to, done(resolve, reject))),
-  unlink: (real) => new Promise((resolve, reject) => unlink(real, done(resolve, reject))),
-  removeFolder: (real) => fsp.rm(real, { recursive: true, force: true }), // a folder gone already: done, as removeTree
+  rename: (from, to) =>
+    atNames(
+      from,
+      to,
+      (fromAt, toAt) => new Promise((resolve, reject) => rename(fromAt, toAt, done(resolve, reject))),
+    ),
+  unlink: (real) => atName(real, (at) => new Promise((resolve, reject) => unlink(at, done(resolve, reject)))),
+  // A folder gone already: done, as removeTree.
+  removeFolder: (real) =>
+    atName(real, (at) => fsp.rm(at, { recursive: true, force: true })).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error; // its folder is gone, and it with it
+    }),
 };
 
 /** Errors that mean the host does not let this process at an entry: permissions (mode, owner, immutable). */
@@ -212,13 +235,14 @@ export const directFileCalls: FileCalls = {
       }
     }),
   open: (real, flags, mode) => settled(() => openSync(real, flags, mode)),
+  create: (real, mode) => settled(() => atNameSync(real, (at) => openSync(at, 'wx', mode))),
   fstat: (fd) => settled(() => fstatSync(fd)),
   read: (fd, buffer, length, position) => settled(() => readSync(fd, buffer, 0, length, position)),
   write: (fd, buffer, offset, length, position) =>
     settled(() => writeSync(fd, buffer, offset, length, position)),
   fchmod: (fd, mode) => settled(() => fchmodSync(fd, mode)),
   close: (fd) => settled(() => closeSync(fd)),
-  rename: (from, to) => settled(() => renameSync(from, to)),
-  unlink: (real) => settled(() => unlinkSync(real)),
+  rename: (from, to) => settled(() => atNamesSync(from, to, (fromAt, toAt) => renameSync(fromAt, toAt))),
+  unlink: (real) => settled(() => atNameSync(real, (at) => unlinkSync(at))),
   removeFolder: (real) => removeTree(real),
 };

@@ -2,6 +2,7 @@ import { promises as fsp } from 'node:fs';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import type { Stats } from 'node:fs';
+import { atName, atNames } from './anchored-names';
 import { sendEmpty, sendText } from './connection-host';
 import { writeAll } from './file-calls';
 import { applyRequestedMtime } from './client-mtime';
@@ -13,7 +14,6 @@ import { sameFile, type ShareNamespace } from './share-namespace';
 import { declaredBodyLength, readSmallBody } from './request-body';
 import { requestGone } from './request-gone';
 import { freshTempName } from './share-temp-files';
-import { openedWithin, removeStrayTemp } from './opened-within';
 import { statOrUndefined } from './stat-or-undefined';
 import { writeUploadBody } from './upload-body-writer';
 import { sendXml } from './xml-response';
@@ -144,14 +144,9 @@ async function placeSmallFile(
   const { tempReal, existing } = target;
   let fd: number;
   try {
-    fd = await calls.open(tempReal, 'wx', 0o666); // as openUpload: O_EXCL, and ENOENT/ENOTDIR mean 409
+    fd = await calls.create(tempReal, 0o666); // as openUpload: ENOENT/ENOTDIR mean 409
   } catch (error) {
     return refusalOf(error);
-  }
-  const strayed = await strayedOutside(space, fd, tempReal);
-  if (strayed !== undefined) {
-    await calls.close(fd).catch(() => undefined);
-    return strayed;
   }
   try {
     await writeAll(calls, fd, body);
@@ -229,34 +224,16 @@ async function openUpload(
   const { tempReal } = target;
   let handle: fsp.FileHandle;
   try {
-    // O_EXCL: never follows a link at the final name. No parent folder (ENOENT, ENOTDIR): 409, as a stat
-    // of it first would say, without the trip to the thread pool.
-    handle = await fsp.open(tempReal, 'wx', 0o666);
+    // O_EXCL: never follows a link at the final name; through its checked folder (anchored-names.ts): never
+    // outside the share. No parent folder (ENOENT, ENOTDIR): 409, as a stat of it first would say, without the
+    // trip to the thread pool.
+    handle = await atName(tempReal, (at) => fsp.open(at, 'wx', 0o666));
   } catch (error) {
     const refusal = fileSystemRefusal(error);
     if (refusal === undefined) throw error;
     return { kind: 'refused', ...refusal };
   }
-  const strayed = await strayedOutside(space, handle.fd, tempReal);
-  if (strayed !== undefined) {
-    await handle.close().catch(() => undefined);
-    return strayed;
-  }
   return { kind: 'opened', handle, id: space.temps.add(tempReal) };
-}
-
-/**
- * A temp file just created outside the share (the host swapped its folder for a link meanwhile, so nothing of
- * the guest's may be written there): removed, and the refusal; undefined when it is inside.
- */
-async function strayedOutside(
-  space: ShareNamespace,
-  fd: number,
-  tempReal: string,
-): Promise<Refusal | undefined> {
-  if (openedWithin(space.rootReal, fd)) return undefined;
-  await removeStrayTemp(fd, path.basename(tempReal));
-  return refused(409, MOVED_AWAY);
 }
 
 type Commit =
@@ -293,11 +270,11 @@ async function commitUpload(
   try {
     if (place.existing !== undefined) await upload.handle.chmod(place.existing.mode & 0o777); // keep rwx, drop setuid/setgid/sticky
     await upload.handle.close();
-    await fsp.rename(place.tempReal, place.target);
+    await atNames(place.tempReal, place.target, (from, to) => fsp.rename(from, to));
     space.temps.remove(upload.id);
   } catch (error) {
     await upload.handle.close().catch(() => undefined);
-    await fsp.unlink(place.tempReal).catch(() => undefined); // still ours: we hold the lock
+    await unlinkAt(place.tempReal); // still ours: we hold the lock
     space.temps.remove(upload.id);
     const known = fileSystemRefusal(error);
     if (known === undefined) throw error;
@@ -336,8 +313,13 @@ async function discardUpload(space: ShareNamespace, upload: Opened): Promise<voi
   const tempReal = space.temps.where(upload.id);
   const ours = tempReal === undefined ? false : await stillOurs(upload.handle, tempReal);
   await upload.handle.close().catch(() => undefined);
-  if (tempReal !== undefined && ours) await fsp.unlink(tempReal).catch(() => undefined);
+  if (tempReal !== undefined && ours) await unlinkAt(tempReal);
   space.temps.remove(upload.id);
+}
+
+/** Removes a temp file of ours through its checked folder (anchored-names.ts); a failure is let be. */
+function unlinkAt(tempReal: string): Promise<void> {
+  return atName(tempReal, (at) => fsp.unlink(at)).catch(() => undefined);
 }
 
 async function stillOurs(handle: fsp.FileHandle, tempReal: string): Promise<boolean> {

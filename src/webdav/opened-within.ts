@@ -1,5 +1,4 @@
-import { existsSync, promises as fsp, readlinkSync } from 'node:fs';
-import * as path from 'node:path';
+import { existsSync, readlinkSync } from 'node:fs';
 
 let procFds: boolean | undefined;
 
@@ -9,8 +8,8 @@ let procFds: boolean | undefined;
  * out between them, not the host: a host program that swaps a folder of the share for a link to elsewhere in
  * between makes the open reach outside, and the descriptor's own checks (no link at the last name, the same
  * file the path named) agree with it, since both went through the swapped folder. A reviewer's host race
- * read files outside the share, and left upload temp files there (session 28). True where /proc is missing
- * (nothing to ask: the path checks stand alone).
+ * read files outside the share (session 28); calls that change names go through checked folders instead
+ * (anchored-names.ts). True where /proc is missing (nothing to ask: the path checks stand alone).
  */
 export function openedWithin(rootReal: string, fd: number): boolean {
   if (!procFdsAvailable()) return true;
@@ -33,15 +32,4 @@ export function openedPath(fd: number): Buffer | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * Removes a temp file we just created and found outside the share (openedWithin), by the name the kernel
- * gives its descriptor: its path through the share names something else once the host swaps the folder back.
- * Only a file of exactly the temp name we chose is removed.
- */
-export async function removeStrayTemp(fd: number, tempName: string): Promise<void> {
-  const named = openedPath(fd);
-  if (named === undefined || path.basename(named.toString('latin1')) !== tempName) return;
-  await fsp.unlink(named).catch(() => undefined);
 }

@@ -1,5 +1,6 @@
 import { promises as fsp, type Stats } from 'node:fs';
 import * as path from 'node:path';
+import { atName } from './anchored-names';
 import type { NamespaceLock } from './namespace-lock';
 import { isFreshTempName, type TempFileRegistry } from './share-temp-files';
 
@@ -74,7 +75,7 @@ export class StaleTempFiles {
     if (this.stopped || this.temps.holds(real)) return;
     const stats = await fsp.lstat(real).catch(() => undefined);
     if (stats === undefined || !this.leftBehind(stats)) return;
-    await fsp.unlink(real);
+    await atName(real, (at) => fsp.unlink(at));
   }
 
   private leftBehind(stats: Stats): boolean {

@@ -11,11 +11,12 @@ import { isGone } from './tree-scan';
  * namespace lock, so every request to the share hung (a reviewer's finding, session 28). The copy reads through
  * the descriptor's /proc name, which reopens that very file whatever its name now, so the kernel's copy
  * (copy_file_range, reflinks) still does the work. A file reached outside the share (`rootReal`) through a
- * folder the host swapped for a link is not copied either (opened-within.ts).
+ * folder the host swapped for a link is not copied either (opened-within.ts). The copy keeps the source's
+ * permission bits, not its setuid, setgid or sticky bits.
  */
 export async function copyFileIfSame(
   from: Buffer,
-  to: Buffer,
+  to: Buffer | string,
   seen: Stats,
   rootReal: string,
 ): Promise<boolean> {
@@ -33,8 +34,23 @@ export async function copyFileIfSame(
     // Without /proc (a container that hides it), by the path just checked: the swap check above stands alone.
     const reading = procFdsAvailable() ? `/proc/self/fd/${source.fd}` : from;
     await fsp.copyFile(reading, to, constants.COPYFILE_EXCL);
+    // The copy has the source's mode (libuv's copyfile sets it); only setuid, setgid and sticky bits are dropped.
+    if ((seen.mode & 0o7000) !== 0) await setMode(to, seen.mode & 0o777);
     return true;
   } finally {
     await source.close();
+  }
+}
+
+/**
+ * Gives the copy just made its permission bits through a descriptor: chmod by name would follow a link the host
+ * put at the name since, and change the mode of whatever it points to.
+ */
+async function setMode(copy: Buffer | string, mode: number): Promise<void> {
+  const made = await fsp.open(copy, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    await made.chmod(mode);
+  } finally {
+    await made.close();
   }
 }

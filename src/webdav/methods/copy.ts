@@ -1,10 +1,12 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { CheckedFolders, inCheckedFolder } from '../anchored-names';
 import type { ShareNamespace } from '../share-namespace';
 import { freshTempName } from '../share-temp-files';
 import { refusedOutcome } from './file-system-refusal';
 import { LINK_REFUSAL, PATHS_TOO_LONG, TOO_DEEP, outcome, type MethodOutcome } from './method-outcome';
 import { copyFileIfSame } from './copy-file-if-same';
+import { removeEntry } from './remove-entry';
 import { replaceEntry } from './replace-entry';
 import { TreeWalk } from './tree-walk';
 import { isPlan, planTransfer, type TransferRequest } from './transfer-plan';
@@ -40,14 +42,16 @@ export async function copyEntry(
   const longerTop =
     Buffer.byteLength(staging) > Buffer.byteLength(plan.destination) ? staging : plan.destination;
   if (!fitsBelowPathMax(longerTop, scan.longest)) return outcome(414, TOO_DEEP);
+  // The staging is a file or a folder, whatever the copy got to; removed through checked folders.
+  const discardStaging = (): Promise<void> => removeEntry(space, staging).catch(() => undefined);
   const staged = await stageCopy(space.rootReal, plan.source, staging, request.deep, budget).catch(
     async (error: unknown) => {
-      await fsp.rm(staging, { recursive: true, force: true });
+      await discardStaging();
       return refusedOutcome(error);
     },
   );
   if (staged !== 'complete') {
-    await fsp.rm(staging, { recursive: true, force: true });
+    await discardStaging();
     return staged === 'cancelled'
       ? outcome(499, 'The guest went away; nothing was copied.')
       : staged === 'over-budget'
@@ -59,13 +63,13 @@ export async function copyEntry(
   // The last look before the copy takes effect: a guest gone (or a share retired) since the staging began
   // leaves nothing, rather than replacing what is there now (another share of the folder may have written it).
   if (budget.cancelled()) {
-    await fsp.rm(staging, { recursive: true, force: true });
+    await discardStaging();
     return outcome(499, 'The guest went away; nothing was copied.');
   }
   try {
     await replaceEntry(space, staging, await fsp.lstat(staging), plan.destination);
   } catch (error) {
-    await fsp.rm(staging, { recursive: true, force: true });
+    await discardStaging();
     return refusedOutcome(error);
   }
   return outcome(plan.destinationExists ? 204 : 201);
@@ -83,7 +87,8 @@ type Staged = 'complete' | 'over-budget' | 'cancelled' | 'source-gone';
 
 /**
  * Copies `source` to the new name `target`, counting against the budget again (the host may add files).
- * Paths are bytes, as in the scan: every name is copied as it is on disk, UTF-8 or not. An entry the host
+ * Paths are bytes, as in the scan: every name is copied as it is on disk, UTF-8 or not. Every name made goes
+ * through its folder checked first (anchored-names.ts): nothing is written beyond a folder the host swaps. An entry the host
  * removes meanwhile is left out, as if the copy had begun after; the source itself gone is `source-gone`.
  */
 async function stageCopy(
@@ -98,29 +103,34 @@ async function stageCopy(
   const top = Buffer.from(source);
   const targetTop = Buffer.from(target);
   const walk = new TreeWalk(top);
-  for (let from = walk.next(); from !== undefined; from = walk.next()) {
-    if (budget.cancelled()) return 'cancelled';
-    // Every path the walk gives starts with the source's: the copy's is the same below the target.
-    const to = from === top ? targetTop : Buffer.concat([targetTop, from.subarray(top.length)]);
-    const stats = await lstatIfThere(from);
-    if (stats === undefined) {
-      if (from === top) return 'source-gone';
-      continue;
-    }
-    entries++;
-    if (stats.isFile()) bytes += stats.size;
-    if (entries > budget.maxEntries || bytes > budget.maxBytes) return 'over-budget';
-    if (stats.isDirectory()) {
-      await fsp.mkdir(to);
-      if (deep) walk.enter(from, await entryNames(from));
-    } else if (stats.isFile()) {
-      if (!(await copyFileIfSame(from, to, stats, rootReal))) {
+  const targets = new CheckedFolders();
+  try {
+    for (let from = walk.next(); from !== undefined; from = walk.next()) {
+      if (budget.cancelled()) return 'cancelled';
+      // Every path the walk gives starts with the source's: the copy's is the same below the target.
+      const to = from === top ? targetTop : Buffer.concat([targetTop, from.subarray(top.length)]);
+      const stats = await lstatIfThere(from);
+      if (stats === undefined) {
         if (from === top) return 'source-gone';
         continue;
       }
-      await fsp.chmod(to, stats.mode & 0o777);
+      entries++;
+      if (stats.isFile()) bytes += stats.size;
+      if (entries > budget.maxEntries || bytes > budget.maxBytes) return 'over-budget';
+      if (stats.isDirectory()) {
+        await targets.at(to, (at) => fsp.mkdir(at));
+        // Listed through the folder checked to be where the walk is (a folder swapped for a link: 409).
+        if (deep) walk.enter(from, await inCheckedFolder(from, entryNames));
+      } else if (stats.isFile()) {
+        if (!(await targets.at(to, (at) => copyFileIfSame(from, at, stats, rootReal)))) {
+          if (from === top) return 'source-gone';
+          continue;
+        }
+      }
+      // Links were refused by the scan; FIFOs, sockets and devices are invisible to the guest and not copied.
     }
-    // Links were refused by the scan; FIFOs, sockets and devices are invisible to the guest and not copied.
+  } finally {
+    targets.close();
   }
   return 'complete';
 }

@@ -1,3 +1,4 @@
+import { FOLDER_SWAPPED } from '../anchored-names';
 import { outcome, type MethodOutcome } from './method-outcome';
 
 /** A status and sentence for a file system error a guest request can cause; undefined for a real fault. */
@@ -23,6 +24,12 @@ export function fileSystemRefusal(error: unknown): { status: number; message: st
     case 'ENOTEMPTY':
     case 'EISDIR': // a folder made at the name (on the host) between our check and the rename over it
       return { status: 409, message: 'Something else appeared at this name; try again.' };
+    case FOLDER_SWAPPED:
+      return {
+        status: 409,
+        message:
+          'A folder on the way was moved or replaced on the host meanwhile; nothing was changed. Try again.',
+      };
     case 'EXDEV':
       return { status: 502, message: 'The destination is on another file system; move it on the host.' };
     case 'EFBIG':

@@ -1,5 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { atName } from '../anchored-names';
 import type { Location } from '../path-confinement';
 import { refusedOutcome } from './file-system-refusal';
 import { outcome, type MethodOutcome } from './method-outcome';
@@ -14,7 +15,8 @@ export async function makeFolder(location: Location): Promise<MethodOutcome> {
   const parent = await fsp.stat(path.dirname(location.real)).catch(() => undefined);
   if (!parent?.isDirectory()) return outcome(409, 'The parent folder does not exist; create it first.');
   try {
-    await fsp.mkdir(location.real); // never follows a link at the final name (EEXIST)
+    // Never follows a link at the final name (EEXIST), and never beyond a folder swapped on the host.
+    await atName(location.real, (at) => fsp.mkdir(at));
   } catch (error) {
     return refusedOutcome(error);
   }

@@ -1,5 +1,6 @@
 import { promises as fsp, type Stats } from 'node:fs';
 import * as path from 'node:path';
+import { atNames } from '../anchored-names';
 import { sameFile, type ShareNamespace } from '../share-namespace';
 import { freshTempName } from '../share-temp-files';
 import { removeEntry } from './remove-entry';
@@ -25,18 +26,18 @@ export async function replaceEntry(
 ): Promise<void> {
   const existing = await space.calls.lstat(destination);
   if (existing === undefined || (fromStats.isFile() && existing.isFile() && !sameFile(fromStats, existing)))
-    return fsp.rename(from, destination);
+    return renameAt(from, destination);
   if (sameFile(fromStats, existing) && (existing.isDirectory() || existing.nlink === 1))
-    return fsp.rename(from, destination);
+    return renameAt(from, destination);
 
   const aside = path.join(path.dirname(destination), freshTempName());
-  await fsp.rename(destination, aside);
+  await renameAt(destination, aside);
   space.temps.moved(destination, aside);
   try {
-    await fsp.rename(from, destination);
+    await renameAt(from, destination);
   } catch (error) {
     // Put back; the guest hears why the move failed (the put-back renames within one folder, as the set-aside).
-    await fsp.rename(aside, destination).then(
+    await renameAt(aside, destination).then(
       () => space.temps.moved(aside, destination),
       () => undefined,
     );
@@ -47,4 +48,9 @@ export async function replaceEntry(
   // host made unwritable), it stays under its hidden name, out of the guest's sight, rather than turn a
   // completed MOVE or COPY into an error.
   await removeEntry(space, aside, existing).catch(() => undefined);
+}
+
+/** rename(2) through the checked folders of both names (anchored-names.ts): never beyond a folder swapped on the host. */
+function renameAt(from: string, to: string): Promise<void> {
+  return atNames(from, to, (fromAt, toAt) => fsp.rename(fromAt, toAt));
 }

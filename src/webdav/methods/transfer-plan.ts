@@ -37,7 +37,9 @@ export async function planTransfer(
   const source = await space.locate(request.segments);
   if (source.kind === 'outside') return outcome(403, 'The source leaves the shared folder.');
   if (!source.exists) return outcome(404, 'No such file or folder in the share.');
-  const sourceStats = await fsp.lstat(source.entry);
+  // Gone since the lookup: the host removed it, or swapped a folder on its way (a 404, not a fault).
+  const sourceStats = await space.calls.lstat(source.entry);
+  if (sourceStats === undefined) return outcome(404, 'No such file or folder in the share.');
   if (sourceStats.isSymbolicLink()) return outcome(403, LINK_REFUSAL);
   if (!sourceStats.isFile() && !sourceStats.isDirectory())
     return outcome(404, 'No such file or folder in the share.');

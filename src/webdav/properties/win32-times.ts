@@ -1,4 +1,5 @@
 import { promises as fsp } from 'node:fs';
+import { atName } from '../anchored-names';
 import { propertyKey, type PropertyName } from './dead-property';
 import type { PropertyOperation } from './proppatch';
 
@@ -57,7 +58,8 @@ export type TimesApplied = { readonly kind: 'applied' } | { readonly kind: 'fail
 /**
  * Sets the file's modification and access times (a time not given stays as it is) on the resolved real path,
  * never following a symlink there (lutimes): the path was confined by the caller, and a link swapped in
- * since would have its own times changed, not its target's.
+ * since would have its own times changed, not its target's; a folder on the way swapped for a link fails the
+ * call (anchored-names.ts).
  */
 export async function applyWin32Times(
   real: string,
@@ -68,7 +70,8 @@ export async function applyWin32Times(
     const current = await fsp.lstat(real);
     // In seconds from the ms figures: Date would drop the sub-millisecond part of the time kept.
     const accessed = times.accessed ?? current.atimeMs / 1000;
-    await fsp.lutimes(real, accessed, times.modified ?? current.mtimeMs / 1000);
+    const modified = times.modified ?? current.mtimeMs / 1000;
+    await atName(real, (at) => fsp.lutimes(at, accessed, modified));
     return { kind: 'applied' };
   } catch (error) {
     return { kind: 'failed', code: (error as NodeJS.ErrnoException).code ?? 'EIO' };

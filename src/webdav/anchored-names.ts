@@ -1,0 +1,177 @@
+import { close, closeSync, constants, lstatSync, open, openSync } from 'node:fs';
+import { pathBelow } from './byte-path';
+import { openedPath, procFdsAvailable } from './opened-within';
+
+/**
+ * The code of the error a call on an anchored name fails with when the folder its path names is not the
+ * folder the path reached (a folder on the way was swapped for a link meanwhile); fileSystemRefusal answers
+ * it with 409.
+ */
+export const FOLDER_SWAPPED = 'EFOLDERSWAPPED';
+
+/** Opens a folder, never through a link at its own name (ELOOP), not blocking; close-on-exec as Node opens all. */
+const FOLDER_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+const SLASH = 0x2f;
+
+/**
+ * A path that reaches `name` in the folder open at `fd` whatever the folder's path is now: the kernel resolves
+ * /proc/self/fd/N to the very folder the descriptor holds, then looks up the one name in it, as renameat(2),
+ * unlinkat(2) and mkdirat(2) would. Node has none of the *at calls; this gives their guarantee to every call
+ * that takes a path.
+ */
+export function nameAt(fd: number, name: Buffer): Buffer {
+  return pathBelow(Buffer.from(`/proc/self/fd/${fd}`), name);
+}
+
+/** The folder part and the last name of a path (as bytes: names on disk need not be UTF-8). */
+export function splitLast(real: string | Buffer): { folder: Buffer; name: Buffer } {
+  const bytes = typeof real === 'string' ? Buffer.from(real) : real;
+  const slash = bytes.lastIndexOf(SLASH);
+  return {
+    folder: slash <= 0 ? Buffer.from('/') : bytes.subarray(0, slash),
+    name: bytes.subarray(slash + 1),
+  };
+}
+
+export function folderSwapped(folder: Buffer): NodeJS.ErrnoException {
+  const error: NodeJS.ErrnoException = new Error(
+    `${folder.toString()} is no longer the folder it was (replaced on the host meanwhile)`,
+  );
+  error.code = FOLDER_SWAPPED;
+  return error;
+}
+
+/**
+ * Whether the folder open at `fd` is the one at `folder`, by the kernel's own name for it. The path came from
+ * realpath under the namespace lock, which orders guest requests, not the host: a host program that swaps a
+ * folder on the way for a link to elsewhere makes the open reach elsewhere (a reviewer's race moved and
+ * deleted files outside the share this way, session 28), and the kernel then names the descriptor by where it
+ * really is.
+ */
+function isFolderAt(fd: number, folder: Buffer): boolean {
+  return openedPath(fd)?.equals(folder) === true;
+}
+
+function checkOpened(fd: number, folder: Buffer): number {
+  if (isFolderAt(fd, folder)) return fd;
+  closeSync(fd);
+  throw folderSwapped(folder);
+}
+
+/**
+ * Why a folder could not be opened: a link now at its own name is the host's swap (the kernel says ENOTDIR
+ * for O_DIRECTORY with O_NOFOLLOW, ELOOP on some systems); anything else, such as a file at the name or no
+ * folder at all, is the error itself (409 "create it first" and the like).
+ */
+function openFailure(error: NodeJS.ErrnoException, folder: Buffer): NodeJS.ErrnoException {
+  if (error.code !== 'ENOTDIR' && error.code !== 'ELOOP') return error;
+  return lstatSync(folder, { throwIfNoEntry: false })?.isSymbolicLink() === true
+    ? folderSwapped(folder)
+    : error;
+}
+
+/** Opens the folder at the real path `folder` and checks that it is that folder (FOLDER_SWAPPED if not). */
+export function openCheckedFolderSync(folder: Buffer): number {
+  let fd: number;
+  try {
+    fd = openSync(folder, FOLDER_FLAGS);
+  } catch (error) {
+    throw openFailure(error as NodeJS.ErrnoException, folder);
+  }
+  return checkOpened(fd, folder);
+}
+
+function openCheckedFolder(folder: Buffer): Promise<number> {
+  return new Promise((resolve, reject) =>
+    open(folder, FOLDER_FLAGS, (error, fd) => {
+      if (error !== null) reject(openFailure(error, folder));
+      else {
+        try {
+          resolve(checkOpened(fd, folder));
+        } catch (swapped) {
+          reject(swapped as Error);
+        }
+      }
+    }),
+  );
+}
+
+/**
+ * Makes `call` on the name of `real` (a path the caller confined to the share) through its folder, opened and
+ * checked first: the call changes that folder or fails, and never reaches through a folder the host swapped
+ * for a link meanwhile. Where /proc is not mounted, by the path itself (the checks before stand alone).
+ */
+export function atNameSync<T>(real: string | Buffer, call: (at: Buffer | string) => T): T {
+  if (!procFdsAvailable()) return call(real);
+  const { folder, name } = splitLast(real);
+  const fd = openCheckedFolderSync(folder);
+  try {
+    return call(nameAt(fd, name));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** atNameSync for two names (a rename): each through its own checked folder. */
+export function atNamesSync<T>(
+  first: string | Buffer,
+  second: string | Buffer,
+  call: (firstAt: Buffer | string, secondAt: Buffer | string) => T,
+): T {
+  return atNameSync(first, (firstAt) => atNameSync(second, (secondAt) => call(firstAt, secondAt)));
+}
+
+/**
+ * Runs `use` with a path that reaches the folder at the real path `folder` itself, opened (through the thread
+ * pool) and checked first: a listing through it lists that folder, never one the host swapped in for it. Where
+ * /proc is not mounted, the path itself.
+ */
+export async function inCheckedFolder<T>(folder: Buffer, use: (here: Buffer) => Promise<T>): Promise<T> {
+  if (!procFdsAvailable()) return use(folder);
+  const fd = await openCheckedFolder(folder);
+  try {
+    return await use(Buffer.from(`/proc/self/fd/${fd}`));
+  } finally {
+    close(fd, () => undefined);
+  }
+}
+
+/** atNameSync with the folder opened through the thread pool, for a share that is not local. */
+export function atName<T>(real: string | Buffer, call: (at: Buffer | string) => Promise<T>): Promise<T> {
+  if (!procFdsAvailable()) return call(real);
+  const { folder, name } = splitLast(real);
+  return inCheckedFolder(folder, (here) => call(pathBelow(here, name)));
+}
+
+/** atName for two names (a rename). */
+export function atNames<T>(
+  first: string | Buffer,
+  second: string | Buffer,
+  call: (firstAt: Buffer | string, secondAt: Buffer | string) => Promise<T>,
+): Promise<T> {
+  return atName(first, (firstAt) => atName(second, (secondAt) => call(firstAt, secondAt)));
+}
+
+/**
+ * atName for a walk that makes many names one folder after another (a COPY's staging): the folder of the last
+ * name is kept open and checked once, and names in it go through it; the next folder closes it.
+ */
+export class CheckedFolders {
+  private held: { readonly folder: Buffer; readonly fd: number } | undefined;
+
+  async at<T>(real: Buffer, call: (at: Buffer) => Promise<T>): Promise<T> {
+    if (!procFdsAvailable()) return call(real);
+    const { folder, name } = splitLast(real);
+    if (this.held?.folder.equals(folder) !== true) {
+      this.close();
+      this.held = { folder: Buffer.from(folder), fd: await openCheckedFolder(folder) };
+    }
+    return call(nameAt(this.held.fd, name));
+  }
+
+  close(): void {
+    if (this.held !== undefined) closeSync(this.held.fd);
+    this.held = undefined;
+  }
+}
