@@ -152,6 +152,17 @@ describe.each(['auto', 'pool'] as const)(
         expect(tempFilesBelow(sandbox.share)).toEqual([]);
       });
 
+      it('a MOVE of a folder over the entry budget is a 507 and moves nothing', async () => {
+        await start({ maxCopyEntries: 10 });
+        await writeFiles(
+          sandbox.share,
+          Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`many/sub/f${i}.txt`, 'x'])),
+        );
+        expect((await send('MOVE', '/many', '/moved')).status).toBe(507);
+        expect(manifest(path.join(sandbox.share, 'many'))).toHaveLength(21);
+        expect(existsSync(path.join(sandbox.share, 'moved'))).toBe(false);
+      });
+
       it('a COPY over the byte budget is a 507 and keeps the old destination', async () => {
         await start({ maxCopyBytes: 1000 });
         await writeFiles(sandbox.share, { 'big/a.bin': Buffer.alloc(600), 'big/b.bin': Buffer.alloc(600) });

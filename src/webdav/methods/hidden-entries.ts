@@ -1,9 +1,6 @@
-import { promises as fsp, type Dirent } from 'node:fs';
-import { isGone } from './tree-scan';
+import type { Dirent } from 'node:fs';
+import { isGone, openByteNamed } from './tree-scan';
 import { TreeWalk } from './tree-walk';
-
-/** How many entries of a folder are read from the system at a time. */
-const FOLDER_BATCH = 64;
 
 /**
  * Whether the folder `top` holds, anywhere below it, an entry the guest is never shown (../visibility.ts): a
@@ -36,17 +33,6 @@ export async function holdsHiddenEntries(top: string): Promise<boolean> {
     walk.enter(folder, subfolders);
   }
   return false;
-}
-
-/**
- * Opens a folder whose entries' names come as bytes (a name that is not UTF-8 must still be reached). Node
- * takes `encoding: 'buffer'` here as readdir does; @types/node types only the string form of opendir.
- */
-async function openByteNamed(folder: Buffer): Promise<AsyncIterable<Dirent<Buffer>>> {
-  return (await fsp.opendir(folder, {
-    bufferSize: FOLDER_BATCH,
-    encoding: 'buffer' as BufferEncoding,
-  })) as unknown as AsyncIterable<Dirent<Buffer>>;
 }
 
 /** What the guest hears when a folder it would remove holds such an entry. */

@@ -3,7 +3,7 @@ import { refusedOutcome } from './file-system-refusal';
 import { LINK_REFUSAL, PATHS_TOO_LONG, TOO_DEEP, outcome, type MethodOutcome } from './method-outcome';
 import { replaceEntry } from './replace-entry';
 import { isPlan, planTransfer, type TransferRequest } from './transfer-plan';
-import { fitsBelowPathMax, scanTree } from './tree-scan';
+import { fitsBelowPathMax, scanForMove } from './tree-scan';
 
 /**
  * MOVE (RFC 4918 §9.9); the engine holds the namespace lock exclusively around it: every refusal comes before anything changes; a folder is
@@ -20,7 +20,7 @@ export async function moveEntry(
   const plan = await planTransfer(space, request);
   if (!isPlan(plan)) return plan;
   if (plan.sourceStats.isDirectory()) {
-    const scan = await scanTree(plan.source, true, { ...limits, maxBytes: Number.POSITIVE_INFINITY });
+    const scan = await scanForMove(plan.source, limits);
     if (scan.kind === 'link') return outcome(403, LINK_REFUSAL);
     if (scan.kind === 'cancelled') return outcome(499, 'The guest went away; nothing was moved.');
     if (scan.kind === 'too-deep') return outcome(414, `${PATHS_TOO_LONG} Move it on the host.`);

@@ -1,4 +1,5 @@
-import { promises as fsp, type Stats } from 'node:fs';
+import { promises as fsp, type Dirent, type Stats } from 'node:fs';
+import { pathBelow } from '../byte-path';
 import { isTempName, TEMP_NAME_BYTES } from '../share-temp-files';
 import { TreeWalk } from './tree-walk';
 
@@ -52,6 +53,76 @@ export async function scanTree(top: string, deep: boolean, budget: TreeBudget): 
     walk.enter(current, await entryNames(current));
   }
   return { kind: 'fits', entries, bytes, longest };
+}
+
+/** How many entries of a folder are read from the system at a time. */
+const FOLDER_BATCH = 64;
+
+/**
+ * MOVE's walk: scanTree with no byte budget, judged from the types the folder reads report instead of an lstat
+ * of each entry (an entry whose type the file system does not report is lstat'ed). Only folders are entered.
+ * A MOVE of a folder of 100,000 files took 4.6 s of one lstat each through the thread pool before it was
+ * refused (507), under the exclusive lock, and the guest could ask again (an attacker's finding, session 28).
+ */
+export async function scanForMove(
+  top: string,
+  budget: Pick<TreeBudget, 'maxEntries' | 'cancelled'>,
+): Promise<TreeScan> {
+  const topPath = Buffer.from(top);
+  let entries = 1; // the top
+  let longest = 0;
+  const walk = new TreeWalk(topPath); // only folders are entered, so only folders come out
+  for (let folder = walk.next(); folder !== undefined; folder = walk.next()) {
+    if (folder.length > PATH_MAX_BYTES) return { kind: 'too-deep' };
+    let dir: AsyncIterable<Dirent<Buffer>>;
+    try {
+      dir = await openByteNamed(folder);
+    } catch (error) {
+      if (isGone(error)) continue;
+      throw error;
+    }
+    const subfolders: string[] = [];
+    for await (const entry of dir) {
+      // Leaving the loop early closes the folder.
+      if (budget.cancelled()) return { kind: 'cancelled' };
+      const name = entry.name.toString('latin1');
+      if (isTempName(name)) continue;
+      const type = hasType(entry) ? entry : await lstatIfThere(pathBelow(folder, entry.name));
+      if (type === undefined) continue; // gone meanwhile
+      if (type.isSymbolicLink()) return { kind: 'link', at: pathBelow(folder, entry.name).toString() };
+      if (++entries > budget.maxEntries) return { kind: 'over-budget' };
+      const below = folder.length - topPath.length + 1 + entry.name.length;
+      if (topPath.length + below > PATH_MAX_BYTES) return { kind: 'too-deep' };
+      longest = Math.max(longest, below);
+      if (type.isDirectory()) subfolders.push(name);
+    }
+    walk.enter(folder, subfolders);
+  }
+  return { kind: 'fits', entries, bytes: 0, longest };
+}
+
+/** Whether readdir told the entry's type (some file systems report none: DT_UNKNOWN). */
+function hasType(entry: Dirent<Buffer>): boolean {
+  return (
+    entry.isFile() ||
+    entry.isDirectory() ||
+    entry.isSymbolicLink() ||
+    entry.isFIFO() ||
+    entry.isSocket() ||
+    entry.isBlockDevice() ||
+    entry.isCharacterDevice()
+  );
+}
+
+/**
+ * Opens a folder whose entries' names come as bytes (a name that is not UTF-8 must still be reached). Node
+ * takes `encoding: 'buffer'` here as readdir does; @types/node types only the string form of opendir.
+ */
+export async function openByteNamed(folder: Buffer): Promise<AsyncIterable<Dirent<Buffer>>> {
+  return (await fsp.opendir(folder, {
+    bufferSize: FOLDER_BATCH,
+    encoding: 'buffer' as BufferEncoding,
+  })) as unknown as AsyncIterable<Dirent<Buffer>>;
 }
 
 /**
