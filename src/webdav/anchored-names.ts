@@ -9,8 +9,22 @@ import { openedPath, procFdsAvailable } from './opened-within';
  */
 export const FOLDER_SWAPPED = 'EFOLDERSWAPPED';
 
-/** Opens a folder, never through a link at its own name (ELOOP), not blocking; close-on-exec as Node opens all. */
-const FOLDER_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+/**
+ * Linux's O_PATH (Node's constants leave it out): a descriptor that only locates the folder. Opened for reading
+ * instead, a folder the share may write but not list (a drop box, mode 0333) refused every change in it (a
+ * reviewer's finding); a path through /proc/self/fd/N works the same either way.
+ */
+const O_PATH = process.platform === 'linux' ? 0o10000000 : constants.O_RDONLY;
+
+/** Opens a folder only to locate it, never through a link at its own name; close-on-exec as Node opens all. */
+export const FOLDER_FLAGS = O_PATH | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+
+/**
+ * The longest path the kernel takes (PATH_MAX, 4096 with its NUL). A path through /proc/self/fd/N is short
+ * whatever the folder's own path: the calls that went by path refused a longer one (ENAMETOOLONG: 414), and so
+ * must these, or the guest makes names no later request can reach or remove (a reviewer's finding).
+ */
+const PATH_MAX_BYTES = 4095;
 
 const SLASH = 0x2f;
 
@@ -27,11 +41,20 @@ export function nameAt(fd: number, name: Buffer): Buffer {
 /** The folder part and the last name of a path (as bytes: names on disk need not be UTF-8). */
 export function splitLast(real: string | Buffer): { folder: Buffer; name: Buffer } {
   const bytes = typeof real === 'string' ? Buffer.from(real) : real;
+  if (bytes.length > PATH_MAX_BYTES) throw pathTooLong(bytes);
   const slash = bytes.lastIndexOf(SLASH);
   return {
     folder: slash <= 0 ? Buffer.from('/') : bytes.subarray(0, slash),
     name: bytes.subarray(slash + 1),
   };
+}
+
+function pathTooLong(bytes: Buffer): NodeJS.ErrnoException {
+  const error: NodeJS.ErrnoException = new Error(
+    `a path of ${bytes.length} bytes, longer than the host allows`,
+  );
+  error.code = 'ENAMETOOLONG';
+  return error;
 }
 
 export function folderSwapped(folder: Buffer): NodeJS.ErrnoException {
@@ -66,9 +89,15 @@ function checkOpened(fd: number, folder: Buffer): number {
  */
 function openFailure(error: NodeJS.ErrnoException, folder: Buffer): NodeJS.ErrnoException {
   if (error.code !== 'ENOTDIR' && error.code !== 'ELOOP') return error;
-  return lstatSync(folder, { throwIfNoEntry: false })?.isSymbolicLink() === true
-    ? folderSwapped(folder)
-    : error;
+  try {
+    return lstatSync(folder, { throwIfNoEntry: false })?.isSymbolicLink() === true
+      ? folderSwapped(folder)
+      : error;
+  } catch {
+    // A name on the way is a file (ENOTDIR again), or the like: the open's own error says it. This runs in a
+    // callback of the thread pool, where an exception would end the process (a reviewer's finding).
+    return error;
+  }
 }
 
 /** Opens the folder at the real path `folder` and checks that it is that folder (FOLDER_SWAPPED if not). */
@@ -82,7 +111,7 @@ export function openCheckedFolderSync(folder: Buffer): number {
   return checkOpened(fd, folder);
 }
 
-function openCheckedFolder(folder: Buffer): Promise<number> {
+export function openCheckedFolder(folder: Buffer): Promise<number> {
   return new Promise((resolve, reject) =>
     open(folder, FOLDER_FLAGS, (error, fd) => {
       if (error !== null) reject(openFailure(error, folder));
@@ -138,14 +167,17 @@ export async function inCheckedFolder<T>(folder: Buffer, use: (here: Buffer) => 
 }
 
 /** atNameSync with the folder opened through the thread pool, for a share that is not local. */
-export function atName<T>(real: string | Buffer, call: (at: Buffer | string) => Promise<T>): Promise<T> {
+export async function atName<T>(
+  real: string | Buffer,
+  call: (at: Buffer | string) => Promise<T>,
+): Promise<T> {
   if (!procFdsAvailable()) return call(real);
   const { folder, name } = splitLast(real);
   return inCheckedFolder(folder, (here) => call(pathBelow(here, name)));
 }
 
 /** atName for two names (a rename). */
-export function atNames<T>(
+export async function atNames<T>(
   first: string | Buffer,
   second: string | Buffer,
   call: (firstAt: Buffer | string, secondAt: Buffer | string) => Promise<T>,

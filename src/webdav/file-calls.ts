@@ -1,5 +1,4 @@
 import {
-  promises as fsp,
   access,
   accessSync,
   close,
@@ -26,7 +25,7 @@ import {
   type Stats,
 } from 'node:fs';
 import { atName, atNames, atNameSync, atNamesSync } from './anchored-names';
-import { removeTree } from './remove-tree';
+import { poolTreeCalls, removeTree } from './remove-tree';
 
 export type Realpath = { kind: 'found'; path: string } | { kind: 'missing' };
 
@@ -77,10 +76,8 @@ export interface FileCalls {
   /** unlink(2) of a real path, through its checked folder as rename. */
   unlink(real: string): Promise<void>;
   /**
-   * Removes a folder and everything in it, never following a link; one that is gone already is no error.
-   * Through the pool, Node's recursive rm (its trips run in parallel, which a network file system needs) from
-   * the checked folder that holds it; on the loop, removeTree (remove-tree.ts), which holds every folder it
-   * enters open.
+   * Removes a folder and everything in it, never following a link; one that is gone already is no error:
+   * removeTree (remove-tree.ts), which holds every folder it enters open, its calls made as the rest.
    */
   removeFolder(real: string): Promise<void>;
 }
@@ -166,10 +163,7 @@ export const poolFileCalls: FileCalls = {
     ),
   unlink: (real) => atName(real, (at) => new Promise((resolve, reject) => unlink(at, done(resolve, reject)))),
   // A folder gone already: done, as removeTree.
-  removeFolder: (real) =>
-    atName(real, (at) => fsp.rm(at, { recursive: true, force: true })).catch((error: unknown) => {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error; // its folder is gone, and it with it
-    }),
+  removeFolder: (real) => removeTree(real, poolTreeCalls),
 };
 
 /** Errors that mean the host does not let this process at an entry: permissions (mode, owner, immutable). */

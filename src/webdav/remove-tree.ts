@@ -1,9 +1,12 @@
 import {
   type Dirent,
   type Stats,
+  close,
   closeSync,
-  constants,
+  fstat,
   fstatSync,
+  open,
+  promises as fsp,
   lstatSync,
   opendirSync,
   openSync,
@@ -11,7 +14,14 @@ import {
   unlinkSync,
 } from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { folderSwapped, nameAt, openCheckedFolderSync, splitLast } from './anchored-names';
+import {
+  FOLDER_FLAGS,
+  folderSwapped,
+  nameAt,
+  openCheckedFolder,
+  openCheckedFolderSync,
+  splitLast,
+} from './anchored-names';
 import { pathBelow } from './byte-path';
 import { procFdsAvailable } from './opened-within';
 
@@ -35,22 +45,72 @@ interface Visit {
   reads: number;
 }
 
-/** A folder's entries read a batch at a time, their names as the bytes on disk. */
-interface ByteNamedDir {
-  readSync(): Dirent<Buffer> | null;
-  closeSync(): void;
+/**
+ * The calls a removal makes, in one of two forms with the same answers (as file-calls.ts): on the event loop
+ * (`loopTreeCalls`, a local share), or each a trip to libuv's thread pool (`poolTreeCalls`: a network file
+ * system, where a call may wait). Errors are thrown, either way.
+ */
+export interface TreeCalls {
+  /** Opens the folder at `folder` checked to be that folder (anchored-names.ts). */
+  openChecked(folder: Buffer): number | Promise<number>;
+  open(path: Buffer, flags: number): number | Promise<number>;
+  fstat(fd: number): Stats | Promise<Stats>;
+  close(fd: number): void | Promise<void>;
+  /** The entry's lstat, undefined when nothing is there. */
+  lstat(path: Buffer): Stats | undefined | Promise<Stats | undefined>;
+  unlink(path: Buffer): void | Promise<void>;
+  rmdir(path: Buffer): void | Promise<void>;
+  /** A folder's entries read a batch at a time, names as the bytes on disk; the folder is closed when left. */
+  entries(folder: Buffer): Iterable<Dirent<Buffer>> | AsyncIterable<Dirent<Buffer>>;
 }
 
 /**
- * Opens a folder whose entries' names come as bytes. Node takes `encoding: 'buffer'` here as readdir does;
- * @types/node types only the string form of opendir.
+ * Node takes `encoding: 'buffer'` for opendir as readdir does; @types/node types only the string form, so the
+ * options are cast and the entries typed here.
  */
-function openByteNamed(folder: Buffer): ByteNamedDir {
-  return opendirSync(folder, {
-    bufferSize: FOLDER_BATCH,
-    encoding: 'buffer' as BufferEncoding,
-  }) as unknown as ByteNamedDir;
+const BYTE_NAMED = { bufferSize: FOLDER_BATCH, encoding: 'buffer' as BufferEncoding };
+
+function* entriesNow(folder: Buffer): Iterable<Dirent<Buffer>> {
+  const dir = opendirSync(folder, BYTE_NAMED);
+  try {
+    for (let entry = dir.readSync(); entry !== null; entry = dir.readSync())
+      yield entry as unknown as Dirent<Buffer>;
+  } finally {
+    dir.closeSync();
+  }
 }
+
+async function* entriesThroughPool(folder: Buffer): AsyncIterable<Dirent<Buffer>> {
+  for await (const entry of await fsp.opendir(folder, BYTE_NAMED)) yield entry as unknown as Dirent<Buffer>;
+}
+
+export const loopTreeCalls: TreeCalls = {
+  openChecked: openCheckedFolderSync,
+  open: (path, flags) => openSync(path, flags),
+  fstat: (fd) => fstatSync(fd),
+  close: (fd) => closeSync(fd),
+  lstat: (path) => lstatSync(path, { throwIfNoEntry: false }),
+  unlink: (path) => unlinkSync(path),
+  rmdir: (path) => rmdirSync(path),
+  entries: entriesNow,
+};
+
+export const poolTreeCalls: TreeCalls = {
+  openChecked: openCheckedFolder,
+  open: (path, flags) =>
+    new Promise((resolve, reject) => open(path, flags, (error, fd) => (error ? reject(error) : resolve(fd)))),
+  fstat: (fd) =>
+    new Promise((resolve, reject) => fstat(fd, (error, stats) => (error ? reject(error) : resolve(stats)))),
+  close: (fd) => new Promise((resolve, reject) => close(fd, (error) => (error ? reject(error) : resolve()))),
+  lstat: (path) =>
+    fsp.lstat(path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
+      throw error;
+    }),
+  unlink: (path) => fsp.unlink(path),
+  rmdir: (path) => fsp.rmdir(path),
+  entries: entriesThroughPool,
+};
 
 /**
  * Where a removal is in the tree: the folder being emptied, and the way back up. Entries are named relative to
@@ -62,14 +122,11 @@ interface FolderCursor {
   /** A path that lists the current folder. */
   here(): Buffer;
   /** Makes the subfolder `name` the current folder, never through a link. */
-  enter(name: Buffer): 'entered' | 'gone' | 'not-folder';
+  enter(name: Buffer): Promise<'entered' | 'gone' | 'not-folder'>;
   /** Makes the folder the current one was entered from current again. */
-  leave(): void;
-  close(): void;
+  leave(): Promise<void>;
+  close(): Promise<void>;
 }
-
-/** Opens a folder, never through a link at its own name, not blocking. */
-const FOLDER_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 const PARENT = Buffer.from('..');
 
@@ -89,6 +146,7 @@ class DescriptorCursor implements FolderCursor {
   private readonly path: Stats[];
 
   constructor(
+    private readonly calls: TreeCalls,
     private current: number,
     anchorStats: Stats,
   ) {
@@ -103,36 +161,48 @@ class DescriptorCursor implements FolderCursor {
     return Buffer.from(`/proc/self/fd/${this.current}`);
   }
 
-  enter(name: Buffer): 'entered' | 'gone' | 'not-folder' {
+  async enter(name: Buffer): Promise<'entered' | 'gone' | 'not-folder'> {
     let fd: number;
     try {
-      fd = openSync(this.at(name), FOLDER_FLAGS);
+      fd = await this.calls.open(this.at(name), FOLDER_FLAGS);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return 'gone';
       if (code === 'ENOTDIR' || code === 'ELOOP') return 'not-folder';
       throw error;
     }
-    this.path.push(fstatSync(fd));
-    closeSync(this.current);
+    try {
+      this.path.push(await this.calls.fstat(fd));
+    } catch (error) {
+      await this.calls.close(fd);
+      throw error;
+    }
+    await this.calls.close(this.current);
     this.current = fd;
     return 'entered';
   }
 
-  leave(): void {
-    const up = openSync(this.at(PARENT), FOLDER_FLAGS);
+  async leave(): Promise<void> {
+    const up = await this.calls.open(this.at(PARENT), FOLDER_FLAGS);
     const expected = this.path.at(-2);
-    if (expected === undefined || !sameFolder(fstatSync(up), expected)) {
-      closeSync(up);
+    let came: Stats;
+    try {
+      came = await this.calls.fstat(up);
+    } catch (error) {
+      await this.calls.close(up);
+      throw error;
+    }
+    if (expected === undefined || !sameFolder(came, expected)) {
+      await this.calls.close(up);
       throw folderSwapped(this.here());
     }
-    closeSync(this.current);
+    await this.calls.close(this.current);
     this.current = up;
     this.path.pop();
   }
 
-  close(): void {
-    closeSync(this.current);
+  async close(): Promise<void> {
+    await this.calls.close(this.current);
   }
 }
 
@@ -140,7 +210,10 @@ class DescriptorCursor implements FolderCursor {
 class PathCursor implements FolderCursor {
   private readonly path: Buffer[];
 
-  constructor(anchor: Buffer) {
+  constructor(
+    private readonly calls: TreeCalls,
+    anchor: Buffer,
+  ) {
     this.path = [anchor];
   }
 
@@ -156,29 +229,32 @@ class PathCursor implements FolderCursor {
     return this.current;
   }
 
-  enter(name: Buffer): 'entered' | 'gone' | 'not-folder' {
-    const stats = lstatSync(this.at(name), { throwIfNoEntry: false });
+  async enter(name: Buffer): Promise<'entered' | 'gone' | 'not-folder'> {
+    const stats = await this.calls.lstat(this.at(name));
     if (stats === undefined) return 'gone';
     if (!stats.isDirectory()) return 'not-folder';
     this.path.push(this.at(name));
     return 'entered';
   }
 
-  leave(): void {
+  leave(): Promise<void> {
     this.path.pop();
+    return Promise.resolve();
   }
 
-  close(): void {}
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 /** A cursor on the folder that holds `folder` (checked to be that folder: anchored-names.ts). */
-function cursorAbove(folder: Buffer): FolderCursor {
-  if (!procFdsAvailable()) return new PathCursor(folder);
-  const fd = openCheckedFolderSync(folder);
+async function cursorAbove(calls: TreeCalls, folder: Buffer): Promise<FolderCursor> {
+  if (!procFdsAvailable()) return new PathCursor(calls, folder);
+  const fd = await calls.openChecked(folder);
   try {
-    return new DescriptorCursor(fd, fstatSync(fd));
+    return new DescriptorCursor(calls, fd, await calls.fstat(fd));
   } catch (error) {
-    closeSync(fd);
+    await calls.close(fd);
     throw error;
   }
 }
@@ -202,7 +278,7 @@ function notAFolder(root: string): NodeJS.ErrnoException {
  * folder is visited. An entry that vanished meanwhile is not an error. Names are bytes (byte-path.ts): a name
  * that is not UTF-8, which no request can name and no listing shows, is removed like any other.
  */
-export async function removeTree(root: string): Promise<void> {
+export async function removeTree(root: string, calls: TreeCalls = loopTreeCalls): Promise<void> {
   let callsThisTurn = 0;
   const spend = async (): Promise<void> => {
     if (++callsThisTurn < CALLS_PER_TURN) return;
@@ -212,36 +288,36 @@ export async function removeTree(root: string): Promise<void> {
   const { folder, name } = splitLast(root);
   let cursor: FolderCursor;
   try {
-    cursor = cursorAbove(folder);
+    cursor = await cursorAbove(calls, folder);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // its folder is gone, and it with it
     throw error;
   }
   try {
-    const top = cursor.enter(name);
+    const top = await cursor.enter(name);
     if (top === 'gone') return;
     if (top === 'not-folder') throw notAFolder(root);
     const visits: Visit[] = [{ name, subfolders: undefined, reads: 0 }];
     for (let visit = visits.at(-1); visit !== undefined; visit = visits.at(-1)) {
       if (visit.subfolders === undefined) {
         visit.reads++;
-        visit.subfolders = await emptyOfFiles(cursor, spend);
+        visit.subfolders = await emptyOfFiles(calls, cursor, spend);
       }
       const subfolder = visit.subfolders.pop();
       if (subfolder !== undefined) {
-        const entered = cursor.enter(subfolder);
+        const entered = await cursor.enter(subfolder);
         await spend();
         if (entered === 'entered') visits.push({ name: subfolder, subfolders: undefined, reads: 0 });
-        else if (entered === 'not-folder') unlinkIfThere(cursor.at(subfolder)); // a link or a file now
+        else if (entered === 'not-folder') await unlinkIfThere(calls, cursor.at(subfolder)); // a link or a file now
         continue;
       }
-      cursor.leave();
-      if (!removeEmptied(cursor, visit)) continue; // entries came meanwhile: it is current again
+      await cursor.leave();
+      if (!(await removeEmptied(calls, cursor, visit))) continue; // entries came meanwhile: it is current again
       await spend();
       visits.pop();
     }
   } finally {
-    cursor.close();
+    await cursor.close();
   }
 }
 
@@ -249,16 +325,16 @@ export async function removeTree(root: string): Promise<void> {
  * Removes the emptied folder of `visit` from the current folder; false when the host added entries to it
  * meanwhile and it is the current folder again, to be read once more.
  */
-function removeEmptied(cursor: FolderCursor, visit: Visit): boolean {
+async function removeEmptied(calls: TreeCalls, cursor: FolderCursor, visit: Visit): Promise<boolean> {
   try {
-    rmdirSync(cursor.at(visit.name));
+    await calls.rmdir(cursor.at(visit.name));
     return true;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return true;
     if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
     if (visit.reads >= MAX_FOLDER_READS) throw error; // something keeps adding entries
-    const entered = cursor.enter(visit.name);
+    const entered = await cursor.enter(visit.name);
     if (entered === 'gone') return true;
     if (entered === 'not-folder') throw error;
     visit.subfolders = undefined;
@@ -267,22 +343,20 @@ function removeEmptied(cursor: FolderCursor, visit: Visit): boolean {
 }
 
 /** Unlinks every entry of the current folder that is not a folder; returns the names of its subfolders. */
-async function emptyOfFiles(cursor: FolderCursor, spend: () => Promise<void>): Promise<Buffer[]> {
+async function emptyOfFiles(
+  calls: TreeCalls,
+  cursor: FolderCursor,
+  spend: () => Promise<void>,
+): Promise<Buffer[]> {
   const subfolders: Buffer[] = [];
-  let dir: ByteNamedDir;
   try {
-    dir = openByteNamed(cursor.here());
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return subfolders;
-    throw error;
-  }
-  try {
-    for (let entry = dir.readSync(); entry !== null; entry = dir.readSync()) {
-      if (entry.isDirectory() || !unlinkIfThere(cursor.at(entry.name))) subfolders.push(entry.name);
+    for await (const entry of calls.entries(cursor.here())) {
+      if (entry.isDirectory() || !(await unlinkIfThere(calls, cursor.at(entry.name))))
+        subfolders.push(entry.name);
       await spend();
     }
-  } finally {
-    dir.closeSync();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error; // the folder gone meanwhile: done
   }
   return subfolders;
 }
@@ -291,14 +365,14 @@ async function emptyOfFiles(cursor: FolderCursor, spend: () => Promise<void>): P
  * Unlinks a file or link; false when the entry is a folder (readdir could not tell its type, or a program
  * on the host put a folder there since), true once it is gone, or was already.
  */
-function unlinkIfThere(entry: Buffer): boolean {
+async function unlinkIfThere(calls: TreeCalls, entry: Buffer): Promise<boolean> {
   try {
-    unlinkSync(entry);
+    await calls.unlink(entry);
     return true;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return true;
-    if ((code === 'EISDIR' || code === 'EPERM') && lstatSync(entry, { throwIfNoEntry: false })?.isDirectory())
+    if ((code === 'EISDIR' || code === 'EPERM') && (await calls.lstat(entry))?.isDirectory() === true)
       return false;
     throw error;
   }

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readdirSync, realpathSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, realpathSync, statSync, symlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { createWebdavEngine, type EngineOptions, type WebdavEngine } from '../../../src/webdav';
 import { directFileCalls, poolFileCalls } from '../../../src/webdav/file-calls';
@@ -278,6 +278,32 @@ describe.each(['auto', 'pool'] as const)(
           (await davRequest(engine, { method: 'PUT', path: tooLong, body: 'x' })).status,
         );
         expect(tempFilesBelow(sandbox.share)).toEqual([]);
+      });
+
+      it('a name that would end past the longest path is refused (414), in a folder that exists', async () => {
+        // Each name is short; the folder is 3,900 bytes deep, the whole path over 4,095.
+        const folder = '/' + Array.from({ length: 26 }, (_, i) => `${i}`.padEnd(149, 'd')).join('/');
+        mkdirSync(path.join(sandbox.share, folder), { recursive: true });
+        const name = `${folder}/${'n'.repeat(200)}`;
+        const put = (headers = {}) =>
+          davRequest(engine, { method: 'PUT', path: name, headers, body: 'x'.repeat(100) });
+        expect((await put()).status).toBe(414);
+        expect((await put({ 'Transfer-Encoding': 'chunked' })).status).toBe(414);
+        expect((await davRequest(engine, { method: 'MKCOL', path: name })).status).toBe(414);
+        expect(readdirSync(path.join(sandbox.share, folder))).toEqual([]);
+      });
+
+      it('a PUT below a file is a 409, also streamed (a name on the way is a file)', async () => {
+        await writeFiles(sandbox.share, { 'a.txt': 'x' });
+        for (const headers of [{}, { 'Transfer-Encoding': 'chunked' }]) {
+          const res = await davRequest(engine, {
+            method: 'PUT',
+            path: '/a.txt/x/y',
+            headers,
+            body: 'x'.repeat(100_000),
+          });
+          expect(res.status).toBe(409);
+        }
       });
 
       it('our temp names are refused in requests and hidden from listings', async () => {
