@@ -1,6 +1,8 @@
-import { promises as fsp, type Dir, type Dirent } from 'node:fs';
+import { closeSync, promises as fsp, type Dir, type Dirent } from 'node:fs';
+import { FOLDER_SWAPPED, openCheckedFolder } from './anchored-names';
 import { isUploadTempName } from './atomic-file-writer';
-import { isAccessRefusal } from './file-calls';
+import { isAccessRefusal, isMissing } from './file-calls';
+import { procFdsAvailable } from './opened-within';
 
 /** A folder entry the guest may see, by name; its stat comes later, batch by batch. */
 export interface Child {
@@ -52,4 +54,30 @@ export async function* folderChildren(
     // At the end, on an error, and when the caller stops early (return() on the generator).
     await folder.close().catch(() => undefined);
   }
+}
+
+/** A folder held open for a listing: `here` lists it and, with `/name`, reaches its entries. */
+export interface ListedFolder {
+  readonly here: string;
+  close(): void;
+}
+
+/**
+ * Opens the folder at `folderReal` for a listing, checked to be that folder (anchored-names.ts), and held until
+ * `close`: its names are read, and its entries' stats taken, through it, so a host program that swaps the
+ * folder for a link to elsewhere meanwhile does not get names or sizes from outside the share into the answer
+ * (a reviewer's host race did, session 29). Undefined when the folder is gone or was swapped since it was
+ * resolved. Where /proc is not mounted, the path itself.
+ */
+export async function openListedFolder(folderReal: string): Promise<ListedFolder | undefined> {
+  if (!procFdsAvailable()) return { here: folderReal, close: () => undefined };
+  let fd: number;
+  try {
+    fd = await openCheckedFolder(Buffer.from(folderReal));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === FOLDER_SWAPPED || isMissing(error as NodeJS.ErrnoException)) return undefined;
+    throw error;
+  }
+  return { here: `/proc/self/fd/${fd}`, close: () => closeSync(fd) };
 }

@@ -1,4 +1,4 @@
-import { folderChildren } from './folder-children';
+import { folderChildren, openListedFolder } from './folder-children';
 import { encodeSegment } from './uri-segment';
 import { visibleStats } from './visibility';
 import { escapeXmlAttribute } from './xml/xml-escape';
@@ -21,17 +21,23 @@ export async function readFolderIndex(
   folderReal: string,
 ): Promise<{ readonly entries: IndexEntry[]; readonly more: boolean }> {
   const entries: IndexEntry[] = [];
-  for await (const batch of folderChildren(folderReal, '/')) {
-    const stats = await Promise.all(
-      batch.map(({ dirent }) => visibleStats(rootReal, `${folderReal}/${dirent.name}`, dirent)),
-    );
-    for (const [i, { dirent }] of batch.entries()) {
-      const entry = stats[i];
-      if (entry === undefined) continue;
-      // Stopping early ends the read (the generator closes the folder).
-      if (entries.length === INDEX_ENTRIES) return { entries: sortByName(entries), more: true };
-      entries.push({ name: dirent.name, isFolder: entry.isDirectory() });
+  const listed = await openListedFolder(folderReal); // gone meanwhile: nothing to show
+  if (listed === undefined) return { entries, more: false };
+  try {
+    for await (const batch of folderChildren(listed.here, '/')) {
+      const stats = await Promise.all(
+        batch.map(({ dirent }) => visibleStats(rootReal, `${listed.here}/${dirent.name}`, dirent)),
+      );
+      for (const [i, { dirent }] of batch.entries()) {
+        const entry = stats[i];
+        if (entry === undefined) continue;
+        // Stopping early ends the read (the generator closes the folder).
+        if (entries.length === INDEX_ENTRIES) return { entries: sortByName(entries), more: true };
+        entries.push({ name: dirent.name, isFolder: entry.isDirectory() });
+      }
     }
+  } finally {
+    listed.close();
   }
   return { entries: sortByName(entries), more: false };
 }

@@ -1,4 +1,4 @@
-import { stat, type Stats } from 'node:fs';
+import { lstat, stat, type Stats } from 'node:fs';
 
 /**
  * A path's stat, or undefined when it cannot be had (gone, unreadable). Uses fs.stat's callback form: on
@@ -7,4 +7,11 @@ import { stat, type Stats } from 'node:fs';
  */
 export function statOrUndefined(real: string): Promise<Stats | undefined> {
   return new Promise((resolve) => stat(real, (error, stats) => resolve(error === null ? stats : undefined)));
+}
+
+/** statOrUndefined without following a link at the last name. */
+export function lstatOrUndefined(entry: string): Promise<Stats | undefined> {
+  return new Promise((resolve) =>
+    lstat(entry, (error, stats) => resolve(error === null ? stats : undefined)),
+  );
 }

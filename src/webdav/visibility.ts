@@ -1,7 +1,7 @@
 import { promises as fsp, type Dirent, type Stats } from 'node:fs';
 import { isUploadTempName } from './atomic-file-writer';
 import { isWithin, type Location } from './path-confinement';
-import { statOrUndefined } from './stat-or-undefined';
+import { lstatOrUndefined, statOrUndefined } from './stat-or-undefined';
 
 /**
  * The one rule for what a guest may see of a share: regular files and folders, and symbolic links to
@@ -38,8 +38,13 @@ export async function visibleStats(
   dirent: Dirent,
 ): Promise<Stats | undefined> {
   if (isUploadTempName(dirent.name)) return undefined;
-  if (dirent.isFile() || dirent.isDirectory()) return resolvedVisibleStats(real);
-  if (!dirent.isSymbolicLink()) return undefined;
+  if (dirent.isFile() || dirent.isDirectory()) {
+    // Its own stats: a link the host put at the name since the folder was read is judged as a link below,
+    // not followed to wherever it leads (its target's size and times would reach the guest).
+    const own = await lstatOrUndefined(real);
+    if (own === undefined) return undefined;
+    if (!own.isSymbolicLink()) return isVisibleType(own) ? own : undefined;
+  } else if (!dirent.isSymbolicLink()) return undefined;
   try {
     const target = await fsp.realpath(real);
     return isWithin(rootReal, target) ? await resolvedVisibleStats(target) : undefined;

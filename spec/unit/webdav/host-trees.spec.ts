@@ -4,6 +4,7 @@ import {
   promises,
   readdirSync,
   readFileSync,
+  readlinkSync,
   realpath,
   realpathSync,
   symlinkSync,
@@ -206,12 +207,11 @@ describe('a folder the host will not let us read', () => {
     // Listings read folders in batches (opendir); tree copies and deletes read them whole (readdir).
     for (const call of ['readdir', 'opendir'] as const) {
       const real = promises[call].bind(promises) as (folder: unknown, options?: unknown) => Promise<unknown>;
-      jest
-        .spyOn(promises, call)
-        .mockImplementation(((folder: unknown, options?: unknown) =>
-          String(folder).endsWith('/locked')
-            ? Promise.reject(accessRefused())
-            : real(folder, options)) as never);
+      jest.spyOn(promises, call).mockImplementation(((folder: unknown, options?: unknown) =>
+        // Listings open the folder through its checked descriptor (/proc/self/fd/N): judged by where it is.
+        kernelName(String(folder)).endsWith('/locked')
+          ? Promise.reject(accessRefused())
+          : real(folder, options)) as never);
     }
   });
 
@@ -386,3 +386,8 @@ describe.each(['auto', 'pool'] as const)(
     });
   },
 );
+
+/** Where a path through /proc/self/fd/N leads, else the path itself. */
+function kernelName(folder: string): string {
+  return folder.startsWith('/proc/self/fd/') ? readlinkSync(folder) : folder;
+}

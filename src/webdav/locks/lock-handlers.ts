@@ -1,5 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { atName } from '../anchored-names';
 import { sendText } from '../connection-host';
 import { headerText } from '../header-value';
 import type { Location } from '../path-confinement';
@@ -77,7 +78,8 @@ export async function answerLock(
   const lock = created.lock;
   if (!location.exists) {
     try {
-      await (await fsp.open(location.real, 'wx')).close();
+      // Created through its checked folder (anchored-names.ts): never outside, whatever the host swapped.
+      await (await atName(location.real, (at) => fsp.open(at, 'wx'))).close();
     } catch (error) {
       context.locks.remove(lock.token);
       const refusal = fileSystemRefusal(error); // no parent folder (409), a full disk (507), permissions (403)

@@ -9,7 +9,7 @@ import {
   propertyKey,
   type DeadProperty,
 } from '../properties/dead-property';
-import { CHILD_BATCH, folderChildren, type Child } from '../folder-children';
+import { CHILD_BATCH, folderChildren, openListedFolder, type Child } from '../folder-children';
 import { encodeSegment } from '../uri-segment';
 import { locatedVisibleStats, visibleStats } from '../visibility';
 import { sendXml } from '../xml-response';
@@ -132,6 +132,31 @@ export async function answerPropfind(input: PropfindInput, res: ServerResponse):
   }
   // The caller holds a listing turn (mayList), taken before the namespace lock.
   if (res.destroyed) return;
+  const listed = await openListedFolder(location.real);
+  if (listed === undefined) return sendText(res, 404, 'No such file or folder in the share.\n');
+  try {
+    await answerFolder(input, res, { folderReal: location.real, here: listed.here, base, selfPath, stats });
+  } finally {
+    listed.close();
+  }
+}
+
+/**
+ * A Depth 1 PROPFIND's answer for the folder at `folderReal`, listed (and its entries' stats taken) through
+ * `here`, the folder held open and checked (folder-children.ts).
+ */
+async function answerFolder(
+  input: PropfindInput,
+  res: ServerResponse,
+  folder: {
+    readonly folderReal: string;
+    readonly here: string;
+    readonly base: string;
+    readonly selfPath: string;
+    readonly stats: Stats;
+  },
+): Promise<void> {
+  const { folderReal, here, base, selfPath, stats } = folder;
   const answer = propfindAnswer(res, input.leaveLock);
   const writer = new MultistatusWriter(input.request, input.state, answer);
   // What the guest can multiply (locks, dead properties, requested names) is counted before anything is
@@ -142,8 +167,8 @@ export async function answerPropfind(input: PropfindInput, res: ServerResponse):
   const kept: Child[] = [];
   let keptAll = true;
   const noticeTempName = input.noticeTempName;
-  const onTempName = noticeTempName && ((name: string) => noticeTempName(location.real, name));
-  for await (const batch of folderChildren(location.real, selfPath, onTempName)) {
+  const onTempName = noticeTempName && ((name: string) => noticeTempName(folderReal, name));
+  for await (const batch of folderChildren(here, selfPath, onTempName)) {
     if (res.destroyed) return;
     for (const { path } of batch) stateBytes += writer.stateBytes(path);
     if (stateBytes > MAX_PROPFIND_RESPONSE_BYTES) return refuseTooLarge(res);
@@ -153,10 +178,10 @@ export async function answerPropfind(input: PropfindInput, res: ServerResponse):
       kept.length = 0;
     }
   }
-  await addSelf(writer, location.real, base, selfPath, input.segments, stats);
+  await addSelf(writer, folderReal, base, selfPath, input.segments, stats);
   const prefix = base.endsWith('/') ? base : `${base}/`;
-  const children = keptAll ? [kept] : folderChildren(location.real, selfPath);
-  const complete = await addChildren(writer, input.rootReal, location.real, prefix, children);
+  const children = keptAll ? [kept] : folderChildren(here, selfPath);
+  const complete = await addChildren(writer, input.rootReal, here, prefix, children);
   if (!complete) {
     if (answer.isStarted || answer.isClosed) return answer.abort();
     answer.discard();

@@ -14,7 +14,10 @@ import { deleteEntry } from '../../../../src/webdav/methods/delete';
 import { makeFolder } from '../../../../src/webdav/methods/mkcol';
 import { moveEntry } from '../../../../src/webdav/methods/move';
 import type { Location } from '../../../../src/webdav/path-confinement';
+import { openListedFolder } from '../../../../src/webdav/folder-children';
+import { readFolderIndex } from '../../../../src/webdav/folder-index';
 import { ShareNamespace } from '../../../../src/webdav/share-namespace';
+import { visibleStats } from '../../../../src/webdav/visibility';
 import { tempFilesBelow } from '../support/temp-files';
 import { makeSandbox, writeFiles, type Sandbox } from '../support/temp-share';
 
@@ -147,6 +150,30 @@ describe('a folder swapped for a link to outside between lookup and change', () 
       unswap();
     }
     expect(outsideSnapshot()).toEqual(before);
+  });
+});
+
+describe('listings of a folder swapped for a link to outside after it was resolved', () => {
+  it('show nothing from outside: no names in a folder page, no listing to read', async () => {
+    const resolved = path.join(share, 'd');
+    expect((await readFolderIndex(share, resolved)).entries.map((entry) => entry.name).sort()).toEqual([
+      'a.txt',
+      'sub',
+    ]);
+    renameSync(resolved, path.join(share, 'd-moved'));
+    symlinkSync(sandbox.outside, resolved);
+    expect(await readFolderIndex(share, resolved)).toEqual({ entries: [], more: false });
+    expect(await openListedFolder(resolved)).toBeUndefined();
+  });
+
+  it('an entry swapped for a link to outside after the folder was read shows no outside stats', async () => {
+    await writeFiles(sandbox.outside, { 'big.bin': Buffer.alloc(12345) });
+    const [dirent] = readdirSync(path.join(share, 'd'), { withFileTypes: true }).filter(
+      (e) => e.name === 'a.txt',
+    );
+    unlinkSync(path.join(share, 'd', 'a.txt'));
+    symlinkSync(outside('big.bin'), path.join(share, 'd', 'a.txt'));
+    expect(await visibleStats(share, path.join(share, 'd', 'a.txt'), dirent!)).toBeUndefined();
   });
 });
 
