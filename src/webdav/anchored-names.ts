@@ -14,7 +14,7 @@ export const FOLDER_SWAPPED = 'EFOLDERSWAPPED';
  * instead, a folder the share may write but not list (a drop box, mode 0333) refused every change in it (a
  * reviewer's finding); a path through /proc/self/fd/N works the same either way.
  */
-const O_PATH = process.platform === 'linux' ? 0o10000000 : constants.O_RDONLY;
+export const O_PATH = process.platform === 'linux' ? 0o10000000 : constants.O_RDONLY;
 
 /** Opens a folder only to locate it, never through a link at its own name; close-on-exec as Node opens all. */
 export const FOLDER_FLAGS = O_PATH | constants.O_DIRECTORY | constants.O_NOFOLLOW;
@@ -166,7 +166,7 @@ export async function inCheckedFolder<T>(folder: Buffer, use: (here: Buffer) => 
   }
 }
 
-/** atNameSync with the folder opened through the thread pool, for a share that is not local. */
+/** atNameSync with the folder opened through the thread pool, for callers whose calls go there too. */
 export async function atName<T>(
   real: string | Buffer,
   call: (at: Buffer | string) => Promise<T>,

@@ -1,4 +1,5 @@
 import { constants, promises as fsp, type Stats } from 'node:fs';
+import { O_PATH } from '../anchored-names';
 import { openedWithin, procFdsAvailable } from '../opened-within';
 import { sameFile } from '../share-namespace';
 import { isGone } from './tree-scan';
@@ -43,13 +44,15 @@ export async function copyFileIfSame(
 }
 
 /**
- * Gives the copy just made its permission bits through a descriptor: chmod by name would follow a link the host
- * put at the name since, and change the mode of whatever it points to.
+ * Gives the copy just made its permission bits through a descriptor that only locates it (O_PATH: the copy's own
+ * bits may not let us read it): chmod by name would follow a link the host put at the name since, and change
+ * the mode of whatever it points to; through /proc/self/fd it changes the file the descriptor holds.
  */
 async function setMode(copy: Buffer | string, mode: number): Promise<void> {
-  const made = await fsp.open(copy, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  if (!procFdsAvailable()) return fsp.chmod(copy, mode); // no O_PATH here either: the name just made
+  const made = await fsp.open(copy, O_PATH | constants.O_NOFOLLOW);
   try {
-    await made.chmod(mode);
+    if ((await made.stat()).isFile()) await fsp.chmod(`/proc/self/fd/${made.fd}`, mode);
   } finally {
     await made.close();
   }
