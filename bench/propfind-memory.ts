@@ -2,7 +2,7 @@
  * PROPFIND's cost alone, for issue 12: one engine served on a local unix socket, a folder of `--files` empty
  * files, `--turns` PROPFIND Depth 1 (allprop) in a row over one keep-alive connection, the answers counted and
  * dropped. Prints peak RSS (VmHWM), CPU and wall time. Run each measurement in a fresh process:
- *   npm run build && node --max-semi-space-size=1 --heap-growing-percent=20 dist/bench/propfind-memory.js --files 10000 --turns 20
+ *   npm run build && node --max-semi-space-size=1 --heap-growing-percent=20 --no-memory-reducer dist/bench/propfind-memory.js --files 10000 --turns 20
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';

@@ -41,7 +41,7 @@ describe("bin/spice-webdav's Node flags and environment", () => {
 
   it('hold the memory caps (docs/performance.md, "What bounds each figure")', () => {
     expect(cliNodeFlags()).toEqual(
-      expect.arrayContaining(['--max-semi-space-size=1', '--heap-growing-percent=20']),
+      expect.arrayContaining(['--max-semi-space-size=1', '--heap-growing-percent=20', '--no-memory-reducer']),
     );
   });
 
