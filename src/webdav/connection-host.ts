@@ -295,15 +295,26 @@ function cut(duplex: Duplex): Promise<void> {
 }
 
 /**
- * Last resort for a request whose handling failed: if nothing was sent yet, a 403 when the host refused access
- * (a folder on the way the client may not enter or list, a file it may not open, a tree it may not walk: no
- * retry will help, so no 500 says "try again"), else a 500; once the response has begun, a reset. Reads and
+ * Last resort for a request whose handling failed: if nothing was sent yet, a 503 when the process is out of
+ * file descriptors (a retry may well succeed), a 403 when the host refused access (a folder on the way the
+ * client may not enter or list, a file it may not open, a tree it may not walk: no retry will help, so no 500
+ * says "try again"), else a 500; once the response has begun, a reset. Reads and
  * walks let such errors come here; writes answer theirs where they clean up (methods/file-system-refusal.ts).
  */
 export function failResponse(res: http.ServerResponse, error?: unknown): void {
   if (res.destroyed || res.writableEnded) return;
   if (res.headersSent) {
     res.destroy();
+    return;
+  }
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EMFILE' || code === 'ENFILE') {
+    sendText(
+      res,
+      503,
+      'The host has no file descriptors left for spice-webdav (too many open files); try again shortly.\n',
+      { 'Retry-After': '1' },
+    );
     return;
   }
   if (isAccessRefusal(error)) {

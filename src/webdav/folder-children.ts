@@ -1,7 +1,7 @@
 import { closeSync, promises as fsp, type Dir, type Dirent } from 'node:fs';
 import { FOLDER_SWAPPED, openCheckedFolder } from './anchored-names';
 import { isUploadTempName } from './atomic-file-writer';
-import { isAccessRefusal, isMissing } from './file-calls';
+import { isMissing } from './file-calls';
 import { procFdsAvailable } from './opened-within';
 
 /** A folder entry the guest may see, by name; its stat comes later, batch by batch. */
@@ -33,8 +33,10 @@ export async function* folderChildren(
   try {
     folder = await fsp.opendir(folderReal, { bufferSize: READ_BATCH });
   } catch (error) {
-    if (isAccessRefusal(error)) throw error;
-    return;
+    // Gone meanwhile: nothing to list. Anything else (no permission: 403; out of descriptors: 503) is said,
+    // never shown as an empty folder, which a syncing client would take for everything deleted.
+    if (isMissing(error as NodeJS.ErrnoException)) return;
+    throw error;
   }
   try {
     let batch: Child[] = [];

@@ -391,3 +391,41 @@ describe.each(['auto', 'pool'] as const)(
 function kernelName(folder: string): string {
   return folder.startsWith('/proc/self/fd/') ? readlinkSync(folder) : folder;
 }
+
+/**
+ * The process out of file descriptors when it lists a folder (a reviewer's `prlimit --nofile` run): the listing
+ * read as an empty folder, which a syncing client takes for everything deleted. The failure is injected at the
+ * folder's open for reading.
+ */
+describe('a listing when the process is out of file descriptors', () => {
+  let sandbox: Sandbox;
+  let engine: WebdavEngine;
+
+  beforeEach(async () => {
+    sandbox = makeSandbox();
+    mkdirSync(path.join(sandbox.share, 'full'));
+    writeFileSync(path.join(sandbox.share, 'full', 'kept.txt'), 'x');
+    engine = await createWebdavEngine({ root: sandbox.share, readOnly: false });
+    const real = promises.opendir.bind(promises) as (folder: unknown, options?: unknown) => Promise<unknown>;
+    jest
+      .spyOn(promises, 'opendir')
+      .mockImplementation(((folder: unknown, options?: unknown) =>
+        kernelName(String(folder)).endsWith('/full')
+          ? Promise.reject(Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' }))
+          : real(folder, options)) as never);
+  });
+
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await engine.close();
+    sandbox.remove();
+  });
+
+  it('is a 503 to try again, not an empty folder', async () => {
+    const res = await davRequest(engine, { method: 'PROPFIND', path: '/full/', headers: { Depth: '1' } });
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.body.toString()).toContain('too many open files');
+    expect((await davRequest(engine, { method: 'GET', path: '/full/' })).status).toBe(503);
+  });
+});
