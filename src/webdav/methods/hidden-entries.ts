@@ -1,5 +1,4 @@
-import type { Dirent } from 'node:fs';
-import { isGone, openByteNamed } from './tree-scan';
+import { openIfThere } from './tree-scan';
 import { TreeWalk } from './tree-walk';
 
 /**
@@ -17,13 +16,8 @@ import { TreeWalk } from './tree-walk';
 export async function holdsHiddenEntries(top: string): Promise<boolean> {
   const walk = new TreeWalk(Buffer.from(top)); // only folders are entered, so only folders come out
   for (let folder = walk.next(); folder !== undefined; folder = walk.next()) {
-    let dir: AsyncIterable<Dirent<Buffer>>;
-    try {
-      dir = await openByteNamed(folder);
-    } catch (error) {
-      if (isGone(error)) continue;
-      throw error;
-    }
+    const dir = await openIfThere(folder);
+    if (dir === undefined) continue; // removed on the host meanwhile: it holds nothing
     const subfolders: string[] = [];
     for await (const entry of dir) {
       if (entry.isDirectory()) subfolders.push(entry.name.toString('latin1'));

@@ -74,13 +74,8 @@ export async function scanForMove(
   const walk = new TreeWalk(topPath); // only folders are entered, so only folders come out
   for (let folder = walk.next(); folder !== undefined; folder = walk.next()) {
     if (folder.length > PATH_MAX_BYTES) return { kind: 'too-deep' };
-    let dir: AsyncIterable<Dirent<Buffer>>;
-    try {
-      dir = await openByteNamed(folder);
-    } catch (error) {
-      if (isGone(error)) continue;
-      throw error;
-    }
+    const dir = await openIfThere(folder);
+    if (dir === undefined) continue; // removed on the host meanwhile
     const subfolders: string[] = [];
     for await (const entry of dir) {
       // Leaving the loop early closes the folder.
@@ -114,11 +109,21 @@ function hasType(entry: Dirent<Buffer>): boolean {
   );
 }
 
+/** openByteNamed, or undefined when the folder is gone (removed, or replaced by a file, on the host). */
+export async function openIfThere(folder: Buffer): Promise<AsyncIterable<Dirent<Buffer>> | undefined> {
+  try {
+    return await openByteNamed(folder);
+  } catch (error) {
+    if (isGone(error)) return undefined;
+    throw error;
+  }
+}
+
 /**
  * Opens a folder whose entries' names come as bytes (a name that is not UTF-8 must still be reached). Node
  * takes `encoding: 'buffer'` here as readdir does; @types/node types only the string form of opendir.
  */
-export async function openByteNamed(folder: Buffer): Promise<AsyncIterable<Dirent<Buffer>>> {
+async function openByteNamed(folder: Buffer): Promise<AsyncIterable<Dirent<Buffer>>> {
   return (await fsp.opendir(folder, {
     bufferSize: FOLDER_BATCH,
     encoding: 'buffer' as BufferEncoding,
