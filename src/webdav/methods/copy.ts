@@ -88,8 +88,9 @@ type Staged = 'complete' | 'over-budget' | 'cancelled' | 'source-gone';
 /**
  * Copies `source` to the new name `target`, counting against the budget again (the host may add files).
  * Paths are bytes, as in the scan: every name is copied as it is on disk, UTF-8 or not. Every name made goes
- * through its folder checked first (anchored-names.ts): nothing is written beyond a folder the host swaps. An entry the host
- * removes meanwhile is left out, as if the copy had begun after; the source itself gone is `source-gone`.
+ * through its folder checked first (anchored-names.ts): nothing is written beyond a folder the host swaps. An
+ * entry the host removes meanwhile is left out, as if the copy had begun after; the source itself gone is
+ * `source-gone`.
  */
 async function stageCopy(
   rootReal: string,
