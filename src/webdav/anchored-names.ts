@@ -1,6 +1,6 @@
-import { close, closeSync, constants, lstatSync, open, openSync } from 'node:fs';
+import { closeSync, constants, lstatSync, open, openSync } from 'node:fs';
 import { pathBelow } from './byte-path';
-import { openedPath, procFdsAvailable } from './opened-within';
+import { descriptorPath, openedPath, procFdsAvailable } from './opened-within';
 
 /**
  * The code of the error a call on an anchored name fails with when the folder its path names is not the
@@ -35,7 +35,7 @@ const SLASH = 0x2f;
  * that takes a path.
  */
 export function nameAt(fd: number, name: Buffer): Buffer {
-  return pathBelow(Buffer.from(`/proc/self/fd/${fd}`), name);
+  return pathBelow(Buffer.from(descriptorPath(fd)), name);
 }
 
 /** The folder part and the last name of a path (as bytes: names on disk need not be UTF-8). */
@@ -142,27 +142,54 @@ export function atNameSync<T>(real: string | Buffer, call: (at: Buffer | string)
   }
 }
 
-/** atNameSync for two names (a rename): each through its own checked folder. */
+/**
+ * atNameSync for two names (a rename): each through its own checked folder, one open of it when both names are
+ * in the same folder (an upload's temp file and its target always are).
+ */
 export function atNamesSync<T>(
   first: string | Buffer,
   second: string | Buffer,
   call: (firstAt: Buffer | string, secondAt: Buffer | string) => T,
 ): T {
-  return atNameSync(first, (firstAt) => atNameSync(second, (secondAt) => call(firstAt, secondAt)));
+  if (!procFdsAvailable()) return call(first, second);
+  const one = splitLast(first);
+  const two = splitLast(second);
+  if (!one.folder.equals(two.folder))
+    return atNameSync(first, (firstAt) => atNameSync(second, (secondAt) => call(firstAt, secondAt)));
+  const fd = openCheckedFolderSync(one.folder);
+  try {
+    return call(nameAt(fd, one.name), nameAt(fd, two.name));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A folder held open and checked: `here` reaches it (and, with `/name`, its entries) until `close`. */
+export interface HeldFolder {
+  readonly here: Buffer;
+  close(): void;
 }
 
 /**
- * Runs `use` with a path that reaches the folder at the real path `folder` itself, opened (through the thread
- * pool) and checked first: a listing through it lists that folder, never one the host swapped in for it. Where
- * /proc is not mounted, the path itself.
+ * Opens the folder at the real path `folder` (through the thread pool) and checks it is that folder
+ * (FOLDER_SWAPPED if not). Where /proc is not mounted, the path itself.
+ */
+export async function holdCheckedFolder(folder: Buffer): Promise<HeldFolder> {
+  if (!procFdsAvailable()) return { here: folder, close: () => undefined };
+  const fd = await openCheckedFolder(folder);
+  return { here: Buffer.from(descriptorPath(fd)), close: () => closeSync(fd) };
+}
+
+/**
+ * Runs `use` with a path that reaches the folder at the real path `folder` itself, held and checked
+ * (holdCheckedFolder): a listing through it lists that folder, never one the host swapped in for it.
  */
 export async function inCheckedFolder<T>(folder: Buffer, use: (here: Buffer) => Promise<T>): Promise<T> {
-  if (!procFdsAvailable()) return use(folder);
-  const fd = await openCheckedFolder(folder);
+  const held = await holdCheckedFolder(folder);
   try {
-    return await use(Buffer.from(`/proc/self/fd/${fd}`));
+    return await use(held.here);
   } finally {
-    close(fd, () => undefined);
+    held.close();
   }
 }
 
@@ -176,13 +203,18 @@ export async function atName<T>(
   return inCheckedFolder(folder, (here) => call(pathBelow(here, name)));
 }
 
-/** atName for two names (a rename). */
+/** atNamesSync through the thread pool. */
 export async function atNames<T>(
   first: string | Buffer,
   second: string | Buffer,
   call: (firstAt: Buffer | string, secondAt: Buffer | string) => Promise<T>,
 ): Promise<T> {
-  return atName(first, (firstAt) => atName(second, (secondAt) => call(firstAt, secondAt)));
+  if (!procFdsAvailable()) return call(first, second);
+  const one = splitLast(first);
+  const two = splitLast(second);
+  if (!one.folder.equals(two.folder))
+    return atName(first, (firstAt) => atName(second, (secondAt) => call(firstAt, secondAt)));
+  return inCheckedFolder(one.folder, (here) => call(pathBelow(here, one.name), pathBelow(here, two.name)));
 }
 
 /**

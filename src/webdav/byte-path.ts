@@ -1,3 +1,5 @@
+import { promises as fsp, type Dirent } from 'node:fs';
+
 const SEPARATOR = Buffer.from('/');
 
 /**
@@ -7,4 +9,15 @@ const SEPARATOR = Buffer.from('/');
  */
 export function pathBelow(folder: Buffer, name: Buffer): Buffer {
   return Buffer.concat([folder, SEPARATOR, name]);
+}
+
+/**
+ * opendir's options for a folder whose entries' names come as bytes, a batch at a time. Node takes
+ * `encoding: 'buffer'` here as readdir does; @types/node types only the string form of opendir.
+ */
+export const BYTE_NAMED = { bufferSize: 64, encoding: 'buffer' as BufferEncoding };
+
+/** A folder's entries read a batch at a time through the thread pool, names as the bytes on disk. */
+export async function openByteNamed(folder: Buffer): Promise<AsyncIterable<Dirent<Buffer>>> {
+  return (await fsp.opendir(folder, BYTE_NAMED)) as unknown as AsyncIterable<Dirent<Buffer>>;
 }

@@ -1,8 +1,7 @@
-import { closeSync, promises as fsp, type Dir, type Dirent } from 'node:fs';
-import { FOLDER_SWAPPED, openCheckedFolder } from './anchored-names';
+import { promises as fsp, type Dir, type Dirent } from 'node:fs';
+import { FOLDER_SWAPPED, holdCheckedFolder } from './anchored-names';
 import { isUploadTempName } from './atomic-file-writer';
 import { isMissing } from './file-calls';
-import { procFdsAvailable } from './opened-within';
 
 /** A folder entry the guest may see, by name; its stat comes later, batch by batch. */
 export interface Child {
@@ -72,14 +71,12 @@ export interface ListedFolder {
  * resolved. Where /proc is not mounted, the path itself.
  */
 export async function openListedFolder(folderReal: string): Promise<ListedFolder | undefined> {
-  if (!procFdsAvailable()) return { here: folderReal, close: () => undefined };
-  let fd: number;
   try {
-    fd = await openCheckedFolder(Buffer.from(folderReal));
+    const held = await holdCheckedFolder(Buffer.from(folderReal));
+    return { here: held.here.toString(), close: held.close };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === FOLDER_SWAPPED || isMissing(error as NodeJS.ErrnoException)) return undefined;
     throw error;
   }
-  return { here: `/proc/self/fd/${fd}`, close: () => closeSync(fd) };
 }

@@ -25,10 +25,18 @@ export function procFdsAvailable(): boolean {
   return procFds;
 }
 
+/**
+ * A path that reaches the very file or folder open at `fd`, whatever its name now: the kernel resolves
+ * /proc/self/fd/N to what the descriptor holds, not by name.
+ */
+export function descriptorPath(fd: number): string {
+  return `/proc/self/fd/${fd}`;
+}
+
 /** Where the kernel says an open descriptor's file is now (its path, as bytes), if it can say. */
 export function openedPath(fd: number): Buffer | undefined {
   try {
-    return readlinkSync(`/proc/self/fd/${fd}`, { encoding: 'buffer' });
+    return readlinkSync(descriptorPath(fd), { encoding: 'buffer' });
   } catch {
     return undefined;
   }

@@ -22,17 +22,14 @@ import {
   openCheckedFolderSync,
   splitLast,
 } from './anchored-names';
-import { pathBelow } from './byte-path';
-import { procFdsAvailable } from './opened-within';
+import { BYTE_NAMED, openByteNamed, pathBelow } from './byte-path';
+import { descriptorPath, procFdsAvailable } from './opened-within';
 
 /**
  * Calls made on the event loop before the removal lets the loop turn: a tree of 100,000 files is removed in
  * turns of a few milliseconds, and every other connection is served in between.
  */
 export const CALLS_PER_TURN = 256;
-
-/** How many entries of a folder are read from the system at a time. */
-const FOLDER_BATCH = 64;
 
 /** How often a folder that is not empty after its entries were removed is read again before giving up. */
 const MAX_FOLDER_READS = 3;
@@ -64,12 +61,6 @@ export interface TreeCalls {
   entries(folder: Buffer): Iterable<Dirent<Buffer>> | AsyncIterable<Dirent<Buffer>>;
 }
 
-/**
- * Node takes `encoding: 'buffer'` for opendir as readdir does; @types/node types only the string form, so the
- * options are cast and the entries typed here.
- */
-const BYTE_NAMED = { bufferSize: FOLDER_BATCH, encoding: 'buffer' as BufferEncoding };
-
 function* entriesNow(folder: Buffer): Iterable<Dirent<Buffer>> {
   const dir = opendirSync(folder, BYTE_NAMED);
   try {
@@ -81,7 +72,7 @@ function* entriesNow(folder: Buffer): Iterable<Dirent<Buffer>> {
 }
 
 async function* entriesThroughPool(folder: Buffer): AsyncIterable<Dirent<Buffer>> {
-  for await (const entry of await fsp.opendir(folder, BYTE_NAMED)) yield entry as unknown as Dirent<Buffer>;
+  yield* await openByteNamed(folder);
 }
 
 export const loopTreeCalls: TreeCalls = {
@@ -158,7 +149,7 @@ class DescriptorCursor implements FolderCursor {
   }
 
   here(): Buffer {
-    return Buffer.from(`/proc/self/fd/${this.current}`);
+    return Buffer.from(descriptorPath(this.current));
   }
 
   async enter(name: Buffer): Promise<'entered' | 'gone' | 'not-folder'> {

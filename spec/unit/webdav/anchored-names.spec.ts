@@ -62,9 +62,14 @@ describe.each([
     await expect(calls.rename(inShare('swapped', 'victim.txt'), inShare('taken.txt'))).rejects.toMatchObject(
       swappedFolder,
     );
+    // Both names in the one swapped folder (an upload's temp file and its target): one open, still checked.
+    await expect(
+      calls.rename(inShare('swapped', 'victim.txt'), inShare('swapped', 'moved.txt')),
+    ).rejects.toMatchObject(swappedFolder);
     expect(readFileSync(outside('victim.txt'), 'utf8')).toBe('outside');
     expect(readFileSync(outside('sub', 'victim.txt'), 'utf8')).toBe('outside');
     expect(existsSync(inShare('taken.txt'))).toBe(false);
+    expect(existsSync(outside('moved.txt'))).toBe(false);
   });
 
   it('unlink, create and removeFolder refuse a name beyond a swapped folder', async () => {

@@ -1,6 +1,6 @@
 import { constants, promises as fsp, type Stats } from 'node:fs';
 import { O_PATH } from '../anchored-names';
-import { openedWithin, procFdsAvailable } from '../opened-within';
+import { descriptorPath, openedWithin, procFdsAvailable } from '../opened-within';
 import { sameFile } from '../share-namespace';
 import { isGone } from './tree-scan';
 
@@ -33,7 +33,7 @@ export async function copyFileIfSame(
     const opened = await source.stat();
     if (!opened.isFile() || !sameFile(opened, seen) || !openedWithin(rootReal, source.fd)) return false;
     // Without /proc (a container that hides it), by the path just checked: the swap check above stands alone.
-    const reading = procFdsAvailable() ? `/proc/self/fd/${source.fd}` : from;
+    const reading = procFdsAvailable() ? descriptorPath(source.fd) : from;
     await fsp.copyFile(reading, to, constants.COPYFILE_EXCL);
     // The copy has the source's mode (libuv's copyfile sets it); only setuid, setgid and sticky bits are dropped.
     if ((seen.mode & 0o7000) !== 0) await setMode(to, seen.mode & 0o777);
@@ -52,7 +52,7 @@ async function setMode(copy: Buffer | string, mode: number): Promise<void> {
   if (!procFdsAvailable()) return fsp.chmod(copy, mode); // no O_PATH here either: the name just made
   const made = await fsp.open(copy, O_PATH | constants.O_NOFOLLOW);
   try {
-    if ((await made.stat()).isFile()) await fsp.chmod(`/proc/self/fd/${made.fd}`, mode);
+    if ((await made.stat()).isFile()) await fsp.chmod(descriptorPath(made.fd), mode);
   } finally {
     await made.close();
   }

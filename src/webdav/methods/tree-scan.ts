@@ -1,5 +1,5 @@
 import { promises as fsp, type Dirent, type Stats } from 'node:fs';
-import { pathBelow } from '../byte-path';
+import { openByteNamed, pathBelow } from '../byte-path';
 import { isTempName, TEMP_NAME_BYTES } from '../share-temp-files';
 import { TreeWalk } from './tree-walk';
 
@@ -54,9 +54,6 @@ export async function scanTree(top: string, deep: boolean, budget: TreeBudget): 
   }
   return { kind: 'fits', entries, bytes, longest };
 }
-
-/** How many entries of a folder are read from the system at a time. */
-const FOLDER_BATCH = 64;
 
 /**
  * MOVE's walk: scanTree with no byte budget, judged from the types the folder reads report instead of an lstat
@@ -117,17 +114,6 @@ export async function openIfThere(folder: Buffer): Promise<AsyncIterable<Dirent<
     if (isGone(error)) return undefined;
     throw error;
   }
-}
-
-/**
- * Opens a folder whose entries' names come as bytes (a name that is not UTF-8 must still be reached). Node
- * takes `encoding: 'buffer'` here as readdir does; @types/node types only the string form of opendir.
- */
-async function openByteNamed(folder: Buffer): Promise<AsyncIterable<Dirent<Buffer>>> {
-  return (await fsp.opendir(folder, {
-    bufferSize: FOLDER_BATCH,
-    encoding: 'buffer' as BufferEncoding,
-  })) as unknown as AsyncIterable<Dirent<Buffer>>;
 }
 
 /**
