@@ -130,6 +130,16 @@ function cpuSecondsBetween(
   return nanoseconds / 1e9;
 }
 
+/**
+ * Starts counting a process's CPU, all threads (schedstat's nanoseconds while no thread ends, else /proc's
+ * ticks); the returned function reads the seconds spent since.
+ */
+export function cpuSince(pid: number): () => number {
+  const before = { threads: threadRunNanoseconds(pid), ticks: processCpuSeconds(pid) };
+  return () =>
+    cpuSecondsBetween(before, { threads: threadRunNanoseconds(pid), ticks: processCpuSeconds(pid) });
+}
+
 /** CPU seconds a Node process's V8 threads and pool threads ran between two readings of its threads. */
 function helperThreadSeconds(
   pid: number,

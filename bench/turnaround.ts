@@ -3,7 +3,7 @@
 // - turnaround: from the TCP segment that brings a request to the client to the first segment of its answer,
 //   on the SPICE socket (tcpdump on loopback): the latency the client itself adds, whatever the guest does;
 // - the client main thread's time on a CPU and waiting for one, and how often it was scheduled
-//   (/proc/PID/schedstat), and QEMU's CPU, per request;
+//   (/proc/PID/schedstat), and the whole client's and QEMU's CPU (every thread's schedstat), per request;
 // - curl's time to first byte in the guest.
 // Modes: `fresh` (a curl per GET of 20 bytes, each on a connection of its own: the bench's ttfb), `keep-alive`
 // (one curl, GETs of 4 KiB on one connection, --rate apart) and `put` (one curl, PUTs of 4 KiB on one
@@ -31,7 +31,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildGuest, startQemu, type RunningQemu } from '../src/edge/qemu/launcher';
-import { ClientProcess, processCpuSeconds, type ClientSpec } from './client-process';
+import { ClientProcess, cpuSince, type ClientSpec } from './client-process';
 import {
   fromBaseline,
   ourLibraryClient,
@@ -163,16 +163,16 @@ function schedstat(pid: number): [number, number, number] {
 /** Starts counting the client's and QEMU's costs; the returned function reads what they spent since. */
 function meterCosts(clientPid: number, qemuPid: number): () => Costs {
   const sched0 = schedstat(clientPid);
-  const qemu0 = processCpuSeconds(qemuPid);
-  const client0 = processCpuSeconds(clientPid);
+  const qemuCpu = cpuSince(qemuPid);
+  const clientCpu = cpuSince(clientPid);
   return () => {
     const sched1 = schedstat(clientPid);
     return {
-      clientCpuMs: (processCpuSeconds(clientPid) - client0) * 1000,
+      clientCpuMs: clientCpu() * 1000,
       mainOnCpuMs: (sched1[0] - sched0[0]) / 1e6,
       mainWaitMs: (sched1[1] - sched0[1]) / 1e6,
       mainSlices: sched1[2] - sched0[2],
-      qemuCpuMs: (processCpuSeconds(qemuPid) - qemu0) * 1000,
+      qemuCpuMs: qemuCpu() * 1000,
     };
   };
 }
