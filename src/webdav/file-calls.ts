@@ -25,7 +25,7 @@ import {
   type Stats,
 } from 'node:fs';
 import { atName, atNames, atNameSync, atNamesSync } from './anchored-names';
-import { poolTreeCalls, removeTree } from './remove-tree';
+import { loopTreeCalls, poolTreeCalls, removeTree, type TreeCalls } from './remove-tree';
 
 export type Realpath = { kind: 'found'; path: string } | { kind: 'missing' };
 
@@ -80,6 +80,8 @@ export interface FileCalls {
    * removeTree (remove-tree.ts), which holds every folder it enters open, its calls made as the rest.
    */
   removeFolder(real: string): Promise<void>;
+  /** The calls of a walk through a folder tree (remove-tree.ts), made as the rest: for a check before a removal. */
+  readonly tree: TreeCalls;
 }
 
 /** Writes the whole buffer from the descriptor's offset 0, going on after a short write (a nearly full disk). */
@@ -164,6 +166,7 @@ export const poolFileCalls: FileCalls = {
   unlink: (real) => atName(real, (at) => new Promise((resolve, reject) => unlink(at, done(resolve, reject)))),
   // A folder gone already: done, as removeTree.
   removeFolder: (real) => removeTree(real, poolTreeCalls),
+  tree: poolTreeCalls,
 };
 
 /** Errors that mean the host does not let this process at an entry: permissions (mode, owner, immutable). */
@@ -239,4 +242,5 @@ export const directFileCalls: FileCalls = {
   rename: (from, to) => settled(() => atNamesSync(from, to, (fromAt, toAt) => renameSync(fromAt, toAt))),
   unlink: (real) => settled(() => atNameSync(real, (at) => unlinkSync(at))),
   removeFolder: (real) => removeTree(real),
+  tree: loopTreeCalls,
 };

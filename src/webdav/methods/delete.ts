@@ -20,7 +20,7 @@ export async function deleteEntry(space: ShareNamespace, location: Location): Pr
   try {
     // A link's own stats are not read while resolving: removeEntry lstats it (unlinked, never followed).
     const own = location.stats ?? (await space.calls.lstat(location.entry));
-    if (own?.isDirectory() === true && (await holdsHiddenEntries(location.entry)))
+    if (own?.isDirectory() === true && (await holdsHiddenEntries(location.entry, space.calls.tree)))
       return outcome(403, HIDDEN_ENTRIES_REFUSAL);
     await removeEntry(space, location.entry, own);
     space.temps.deleted(location.entry);

@@ -1,4 +1,6 @@
-import { openIfThere } from './tree-scan';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { CALLS_PER_TURN, type TreeCalls } from '../remove-tree';
+import { isGone } from './tree-scan';
 import { TreeWalk } from './tree-walk';
 
 /**
@@ -8,21 +10,30 @@ import { TreeWalk } from './tree-walk';
  * are refused when this is true, before anything changes. Links are not followed (a link is an entry of its
  * own, removed as such); a folder removed on the host meanwhile holds nothing. Each folder is read a batch of
  * entries at a time, with the types the system reports; what is held is the names of the subfolders still to
- * read (tree-walk.ts).
+ * read (tree-walk.ts). The folders are read with the share's tree calls: on the event loop for a local share,
+ * a few hundred entries a turn, as the removal that follows (remove-tree.ts); through the pool otherwise.
  *
  * Only the host can put such entries in a share, and the caller holds the namespace lock exclusively, so no
  * guest request can add one between this walk and the removal.
  */
-export async function holdsHiddenEntries(top: string): Promise<boolean> {
+export async function holdsHiddenEntries(top: string, tree: TreeCalls): Promise<boolean> {
   const walk = new TreeWalk(Buffer.from(top)); // only folders are entered, so only folders come out
+  let readThisTurn = 0;
   for (let folder = walk.next(); folder !== undefined; folder = walk.next()) {
-    const dir = await openIfThere(folder);
-    if (dir === undefined) continue; // removed on the host meanwhile: it holds nothing
     const subfolders: string[] = [];
-    for await (const entry of dir) {
-      if (entry.isDirectory()) subfolders.push(entry.name.toString('latin1'));
-      else if (entry.isFIFO() || entry.isSocket() || entry.isBlockDevice() || entry.isCharacterDevice())
-        return true; // leaving the loop closes the folder
+    try {
+      for await (const entry of tree.entries(folder)) {
+        if (entry.isDirectory()) subfolders.push(entry.name.toString('latin1'));
+        else if (entry.isFIFO() || entry.isSocket() || entry.isBlockDevice() || entry.isCharacterDevice())
+          return true; // leaving the loop closes the folder
+        if (++readThisTurn === CALLS_PER_TURN) {
+          readThisTurn = 0;
+          await nextTurn(); // read on the event loop (a local share): other connections are served between batches
+        }
+      }
+    } catch (error) {
+      if (isGone(error)) continue; // removed on the host meanwhile: it holds nothing
+      throw error;
     }
     walk.enter(folder, subfolders);
   }

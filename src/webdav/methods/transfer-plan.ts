@@ -72,7 +72,7 @@ export async function planTransfer(
     return outcome(403, 'Only regular files and folders can be replaced.');
   if (destination.exists && !request.overwrite)
     return outcome(412, 'The Destination exists and Overwrite is F; nothing was changed.');
-  if (replaced?.isDirectory() === true && (await holdsHiddenEntries(destination.entry)))
+  if (replaced?.isDirectory() === true && (await holdsHiddenEntries(destination.entry, space.calls.tree)))
     return outcome(403, HIDDEN_ENTRIES_REFUSAL);
   return {
     source: source.entry,
