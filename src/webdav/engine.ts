@@ -182,6 +182,7 @@ export async function createMountedEngine(
     if (body.kind === 'refused') return;
     const lock = placement.mount.space.lock;
     const over = requestGone(res);
+    if (spec.route === 'mkcol' && (await refusedWhileShared(res, spec, placement, readOnly, over))) return;
     const task = async (leaveLock: () => void = () => undefined) => {
       const location = await placement.mount.space.locate(placement.inner);
       const kind = await kindOfLocation(location);
@@ -206,6 +207,31 @@ export async function createMountedEngine(
     await inListingTurn(req, spec, over, () =>
       mode === 'shared' ? lock.shared(task, over) : lock.exclusive(task, over),
     );
+  }
+
+  /**
+   * Answers a request the table refuses for what its name holds now (a MKCOL of a name that exists: 405),
+   * under the namespace lock held shared; true when answered, or when the request is gone. rclone sends a
+   * MKCOL of the folder before every upload into it, and nearly all find it there: taking the lock alone for
+   * that answer waited for every request in flight and held back every one after it (a barrier per uploaded
+   * file with 4 parallel transfers). No guest request removes or retypes a name while the lock is held
+   * shared, so the refusal cannot be overtaken; a name found missing is left to the exclusive path, which
+   * looks again.
+   */
+  async function refusedWhileShared(
+    res: ServerResponse,
+    spec: MethodSpec,
+    placement: InMount,
+    readOnly: boolean,
+    over: GoneSignal,
+  ): Promise<boolean> {
+    const answered = await placement.mount.space.lock.shared(async () => {
+      const kind = await kindOfLocation(await placement.mount.space.locate(placement.inner));
+      if (kind === undefined || kind === 'missing' || isAllowed(spec, kind, readOnly)) return false;
+      refuse(res, spec, kind, readOnly);
+      return true;
+    }, over);
+    return answered !== false;
   }
 
   /**
