@@ -31,6 +31,19 @@ import { descriptorPath, procFdsAvailable } from './opened-within';
  */
 export const CALLS_PER_TURN = 256;
 
+/**
+ * Counts the calls of a walk made on the event loop: every CALLS_PER_TURN-th returns a promise that settles
+ * once the loop has turned, the others undefined (awaiting one per call would cost a microtask each).
+ */
+export function turnBudget(): () => Promise<void> | undefined {
+  let callsThisTurn = 0;
+  return () => {
+    if (++callsThisTurn < CALLS_PER_TURN) return undefined;
+    callsThisTurn = 0;
+    return nextTurn();
+  };
+}
+
 /** How often a folder that is not empty after its entries were removed is read again before giving up. */
 const MAX_FOLDER_READS = 3;
 
@@ -270,13 +283,7 @@ function notAFolder(root: string): NodeJS.ErrnoException {
  * that is not UTF-8, which no request can name and no listing shows, is removed like any other.
  */
 export async function removeTree(root: string, calls: TreeCalls = loopTreeCalls): Promise<void> {
-  let callsThisTurn = 0;
-  // A promise only when the loop is to turn: awaiting one per entry would cost a microtask each.
-  const spend = (): Promise<void> | undefined => {
-    if (++callsThisTurn < CALLS_PER_TURN) return undefined;
-    callsThisTurn = 0;
-    return nextTurn();
-  };
+  const spend = turnBudget();
   const { folder, name } = splitLast(root);
   let cursor: FolderCursor;
   try {

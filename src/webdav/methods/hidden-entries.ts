@@ -1,5 +1,4 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
-import { CALLS_PER_TURN, type TreeCalls } from '../remove-tree';
+import { turnBudget, type TreeCalls } from '../remove-tree';
 import { isGone } from './tree-scan';
 import { TreeWalk } from './tree-walk';
 
@@ -18,7 +17,7 @@ import { TreeWalk } from './tree-walk';
  */
 export async function holdsHiddenEntries(top: string, tree: TreeCalls): Promise<boolean> {
   const walk = new TreeWalk(Buffer.from(top)); // only folders are entered, so only folders come out
-  let readThisTurn = 0;
+  const spend = turnBudget(); // on the event loop (a local share), other connections are served between batches
   for (let folder = walk.next(); folder !== undefined; folder = walk.next()) {
     const subfolders: string[] = [];
     try {
@@ -26,10 +25,8 @@ export async function holdsHiddenEntries(top: string, tree: TreeCalls): Promise<
         if (entry.isDirectory()) subfolders.push(entry.name.toString('latin1'));
         else if (entry.isFIFO() || entry.isSocket() || entry.isBlockDevice() || entry.isCharacterDevice())
           return true; // leaving the loop closes the folder
-        if (++readThisTurn === CALLS_PER_TURN) {
-          readThisTurn = 0;
-          await nextTurn(); // read on the event loop (a local share): other connections are served between batches
-        }
+        const turn = spend();
+        if (turn !== undefined) await turn;
       }
     } catch (error) {
       if (isGone(error)) continue; // removed on the host meanwhile: it holds nothing
