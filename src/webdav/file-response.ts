@@ -13,6 +13,7 @@ import { MUX_MAX_PAYLOAD } from '../wire/constants';
 import { responseDrain } from './response-drain';
 import { HoldBudget, ResponseHolds } from './hold-budget';
 import { ReusableReadBuffers } from './reusable-read-buffers';
+import { MuxConnection } from './session/mux-connection';
 import { openedWithin } from './opened-within';
 import { sameFile, type ShareNamespace } from './share-namespace';
 import { statOrUndefined } from './stat-or-undefined';
@@ -23,20 +24,22 @@ import { statOrUndefined } from './stat-or-undefined';
  * back (two wake-ups), and each read is one step of the select loop, one batch of frames and one socket write
  * (a client's credit window is one read): the JavaScript per read, and V8 compiling it, is what a GET costs
  * beyond the copies, so larger reads cost less per byte (8 frames until session 9: docs/performance.md
- * "Reads of 2 MiB (session 9)"). An open download holds one read, and the next one starts only once the
- * connection has taken all but its last 64 KiB (no read-ahead, unlike fs.ReadStream).
+ * "Reads of 2 MiB (session 9)"). An open download holds one read in its connection and, while the read
+ * budget is at least half free, one more read ahead of it (sendRange); otherwise the next read starts only
+ * once the connection has taken all but its last 64 KiB.
  */
 export const LARGE_READ_BYTES = 32 * MUX_MAX_PAYLOAD;
 
 /**
  * At most 8 large reads (16 MiB) held at once by all downloads (hold-budget.ts); beyond that, reads are one
- * frame each. One download at full speed holds two or three, so a few downloads always read large.
+ * frame each. One download at full speed holds two or three, so a few downloads always read large. A read ahead (sendRange) is made only
+ * while at least half of it is free, so it never takes what the ordinary reads of other downloads need.
  */
 export const readBudget = new HoldBudget(8);
 
 /**
  * Read buffers come back once the socket has written them (reusable-read-buffers.ts). One download has two or
- * three in use (one being read, one in the connection, one in the credit window and the socket). As many are
+ * three in use (one being read or read ahead, one in the connection, one in the credit window and the socket). As many are
  * kept free as the budget allows in use (8, 16 MiB), so the buffers of many downloads come back to be read
  * into again instead of being left to the garbage collector, which takes memory outside V8's heap back only
  * after tens of MiB. With 4 kept, 16 downloads at once after 4 took the process to a peak RSS of 105–112 MiB
@@ -200,11 +203,19 @@ async function sendOpenedFile(
  * the file's calls (on the event loop where the share is local: a small file is answered without a trip to the
  * thread pool); every other read goes to the pool. Throws when the file ends early (it shrank: the announced
  * length can no longer be met) or the connection goes away.
+ *
+ * Over a mux connection, one read more may wait in the connection while less than half the read budget is
+ * held (`acceptAhead`): the loop's next grant then finds a whole read there, and each read goes out as one
+ * batch, one loop step and one socket write. Without it the next read was made only once a grant had taken the
+ * last one, so it came after the grant, and every read went out in two batches, a few frames on the grant's
+ * leftover credit and the rest on the next (docs/performance.md, session 31). Under a busier budget a download
+ * reads only once the connection has room, as before, so reading ahead never costs another its large reads.
  */
 async function sendRange(file: OpenFile, res: ServerResponse, start: number, end: number): Promise<void> {
   // Large reads of this response not yet written; a response that ends (or is cut off) gives them all back.
   const largeReads = new ResponseHolds(readBudget, res);
   const reads = end - start < MUX_MAX_PAYLOAD ? file.calls : poolFileCalls;
+  const connection = res.socket instanceof MuxConnection ? res.socket : undefined;
   try {
     for (let position = start; position <= end;) {
       const left = end - position + 1;
@@ -222,12 +233,15 @@ async function sendRange(file: OpenFile, res: ServerResponse, start: number, end
       if (bytesRead === 0) throw new Error('the file ended before its announced length');
       position += bytesRead;
       if (res.destroyed) throw new Error('the connection went away');
+      connection?.acceptAhead(release !== undefined && readBudget.halfFree ? LARGE_READ_BYTES : 0);
       if (res.write(bytesRead === target.length ? target : target.subarray(0, bytesRead))) continue;
       if ((await responseDrain(res)) === 'closed') throw new Error('the connection went away');
     }
   } catch (error) {
     largeReads.giveAllBack();
     throw error;
+  } finally {
+    connection?.acceptAhead(0); // the next response on this keep-alive connection starts without
   }
 }
 

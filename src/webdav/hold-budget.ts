@@ -33,6 +33,11 @@ export class HoldBudget {
   get inUse(): number {
     return this.held;
   }
+
+  /** Whether less than half of the budget is held: what an optional hold (a read ahead) may join. */
+  get halfFree(): boolean {
+    return this.held * 2 < this.limit;
+  }
 }
 
 /**

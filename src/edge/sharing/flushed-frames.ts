@@ -39,9 +39,11 @@ const NOTHING_FLUSHING: Flushing = { pending: [], released: [] };
 
 /**
  * Turns the frames written (in batches) and the socket's drain signals into `frame-flushed` inputs for the
- * loop's credit accounting. A frame counts as flushed when the socket took it below its high-water mark (and no
- * earlier frame is still waiting), or else when the socket next drains: until then its session's credit stays in use, so a
- * slow guest slows only the senders, never memory.
+ * loop's credit accounting. A batch counts as flushed when the socket took all of it below its high-water mark
+ * (and no earlier frame is still waiting), or else, whole, when the socket next drains: until then its
+ * session's credit stays in use, so a slow guest slows only the senders, never memory. A batch is not split:
+ * giving back at once the first frames of a download's batch (those under the mark) made the download's next
+ * read go out in two batches, a few frames on that credit and the rest on the drain, every time.
  *
  * The frames released together (those of one loop step, or all that waited for one drain) come back as one
  * input per session on `scheduler`'s next turn, not one per frame: the session then gets its credits back in
@@ -66,14 +68,10 @@ export function flushedFrames(
 function trackFlushes(state: Flushing, signal: SocketSignal): Flushing {
   if (signal.kind === 'drained') return { pending: [], released: state.pending };
   const { key, frames, belowHighWater } = signal.sent;
-  if (state.pending.length > 0 || belowHighWater === 0) {
+  if (state.pending.length > 0 || belowHighWater < frames) {
     return { pending: [...state.pending, { key, frames }], released: [] };
   }
-  const waiting = frames - belowHighWater;
-  return {
-    pending: waiting > 0 ? [{ key, frames: waiting }] : [],
-    released: [{ key, frames: Math.min(belowHighWater, frames) }],
-  };
+  return { pending: [], released: [{ key, frames }] };
 }
 
 /**

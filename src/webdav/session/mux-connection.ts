@@ -10,7 +10,8 @@ import type { RequestBoundaryWatcher } from '../types';
  * as mux frames with `takeFrames()`: a frame is a view of one written chunk where possible, so a file read of a
  * multiple of the frame size goes out without being copied or re-joined; only small neighbouring chunks (an
  * HTTP head, a chunked-encoding marker) are joined. A write completes only while less than `highWaterMark` is
- * queued, so a server that respects back-pressure never makes the queue hold more than that plus one write.
+ * queued (plus what `acceptAhead` allows the response being written), so a server that respects back-pressure
+ * never makes the queue hold more than that plus one write.
  */
 export class MuxConnection extends Duplex implements RequestBoundaryWatcher {
   private readonly chunks: Buffer[] = [];
@@ -27,6 +28,8 @@ export class MuxConnection extends Duplex implements RequestBoundaryWatcher {
   private notifyScheduled = false;
   /** The engine's answer to "is the connection between requests?" (RequestBoundaryWatcher). */
   private betweenRequests: (() => boolean) | undefined;
+  /** Bytes a write may queue beyond the high-water mark and still complete at once (see `acceptAhead`). */
+  private aheadBytes = 0;
 
   constructor(
     private readonly onResponse: () => void,
@@ -53,6 +56,17 @@ export class MuxConnection extends Duplex implements RequestBoundaryWatcher {
     } else {
       this.pushDelivery(pieces, consumed);
     }
+  }
+
+  /**
+   * Lets writes complete at once while less than `bytes` beyond the high-water mark is queued (0: none), for
+   * the response being written: a mark raised by `bytes`, which only a writer that asks for it gets. A
+   * download sets one read's worth while the read budget allows: its next read then waits here, whole, when
+   * the loop's next grant comes, so each grant takes one whole read in one batch (file-response.ts).
+   */
+  acceptAhead(bytes: number): void {
+    this.aheadBytes = Math.max(0, bytes);
+    if (this.queuedBytes < this.writableHighWaterMark + this.aheadBytes) this.releaseWrite();
   }
 
   watchRequestBoundary(betweenRequests: () => boolean): void {
@@ -103,7 +117,7 @@ export class MuxConnection extends Duplex implements RequestBoundaryWatcher {
       taken += frame.length;
     }
     this.queuedBytes -= taken;
-    if (taken > 0 && this.queuedBytes < this.writableHighWaterMark) this.releaseWrite();
+    if (taken > 0 && this.queuedBytes < this.writableHighWaterMark + this.aheadBytes) this.releaseWrite();
     return frames;
   }
 
@@ -193,7 +207,7 @@ export class MuxConnection extends Duplex implements RequestBoundaryWatcher {
       this.chunks.push(chunk);
       this.queuedBytes += chunk.length;
     }
-    if (this.queuedBytes < this.writableHighWaterMark) callback();
+    if (this.queuedBytes < this.writableHighWaterMark + this.aheadBytes) callback();
     else this.pendingWrite = callback;
     this.notify();
   }

@@ -66,15 +66,26 @@ describe('flushedFrames', () => {
     });
   });
 
-  it('gives back at once the frames of a batch the socket took below its high water, the rest on drain', () => {
+  it('holds a batch that crossed the high-water mark whole until the drain, even its frames below the mark', () => {
     const testScheduler = scheduler();
     testScheduler.run(({ cold, hot, expectObservable }) => {
       const sent$ = cold('x-y', { x: sent(a, 4, 3), y: sent(b, 2, 2) });
       const drained$ = hot<void>('----d');
-      expectObservable(sent$.pipe(flushedFrames(drained$, testScheduler))).toBe('f---(gh)', {
-        f: flushed(a, 3),
-        g: flushed(a, 1),
+      expectObservable(sent$.pipe(flushedFrames(drained$, testScheduler))).toBe('----(gh)', {
+        g: flushed(a, 4),
         h: flushed(b, 2),
+      });
+    });
+  });
+
+  it('gives a batch back at once when the socket took all of it below its high water', () => {
+    const testScheduler = scheduler();
+    testScheduler.run(({ cold, hot, expectObservable }) => {
+      const sent$ = cold('x-y', { x: sent(a, 4, 4), y: sent(b, 2, 1) });
+      const drained$ = hot<void>('----d');
+      expectObservable(sent$.pipe(flushedFrames(drained$, testScheduler))).toBe('f---g', {
+        f: flushed(a, 4),
+        g: flushed(b, 2),
       });
     });
   });

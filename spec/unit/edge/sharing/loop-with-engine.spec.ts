@@ -8,6 +8,7 @@ import type { LoopInput, SessionKey } from '../../../../src/channel/mux-loop/loo
 import { selectLoop, type EdgeEffect } from '../../../../src/channel/mux-loop/select-loop';
 import { createWebdavEngine } from '../../../../src/webdav';
 import type { WebdavEngine } from '../../../../src/webdav/types';
+import { poolFileCalls } from '../../../../src/webdav/file-calls';
 import { LARGE_READ_BYTES, readBudget } from '../../../../src/webdav/file-response';
 import { httpSessionFactory } from '../../../../src/webdav/session/webdav-mux-session';
 import { MUX_MAX_PAYLOAD } from '../../../../src/wire/constants';
@@ -227,6 +228,108 @@ describe('select loop + WebDAV engine: flow control end to end (no sockets)', ()
     // the socket, and per download one waiting in its connection and one being read). With 16 kept, 170–194
     // were made here (109–111 now).
     expect(frameReads).toBeLessThanOrEqual(DEFAULT_LOOP_LIMITS.creditsTotal + 2 * clients.length);
+  }, 60_000);
+
+  /**
+   * The loop over the engine with a socket that takes frames and writes them only when `drain()` is called
+   * (then it gives their credits back on its drain signal); `sent` counts the frames of each send.
+   */
+  const loopDrainingOnDemand = (): {
+    inputs: Subject<LoopInput>;
+    received: Map<ClientId, Buffer[]>;
+    batches: number[];
+    drain: () => void;
+  } => {
+    const drained = new Subject<void>();
+    const received = new Map<ClientId, Buffer[]>();
+    const batches: number[] = [];
+    const held: Array<() => void> = [];
+    const link = linkSending((id, payloads, written) => {
+      batches.push(keepPayloads(received, id, payloads));
+      held.push(() => written?.());
+      return 0; // over the high-water mark: credits come back on the drain
+    }, drained);
+    const inputs = loopOverLink(link);
+    const drain = (): void => {
+      held.splice(0).forEach((write) => write());
+      drained.next();
+    };
+    return { inputs, received, batches, drain };
+  };
+
+  /**
+   * Downloads `file` as `id` over `loop`, draining the socket (all it holds) each time the client has settled:
+   * no file read in flight for some turns, so the loop has sent all its credit allowed and the download has
+   * read what it reads. Notes the most large reads held at any turn; resolves with the body and that most.
+   */
+  const downloadDraining = async (
+    loop: ReturnType<typeof loopDrainingOnDemand>,
+    id: ClientId,
+    file: { name: string; size: number },
+  ): Promise<{ body: Buffer; mostHeld: number }> => {
+    const { inputs, received, drain } = loop;
+    const read = poolFileCalls.read.bind(poolFileCalls);
+    let readsInFlight = 0;
+    const reads = jest.spyOn(poolFileCalls, 'read').mockImplementation((...args) => {
+      readsInFlight += 1;
+      return read(...args).finally(() => (readsInFlight -= 1));
+    });
+    let mostHeld = 0;
+    const deadline = Date.now() + 50_000; // inside the spec's timeout: a spec that fails stops its loop
+    const settled = async (): Promise<void> => {
+      for (let quietTurns = 0; quietTurns < 20;) {
+        if (Date.now() > deadline) throw new Error('the download never finished');
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        mostHeld = Math.max(mostHeld, readBudget.inUse);
+        quietTurns = readsInFlight === 0 ? quietTurns + 1 : 0;
+      }
+    };
+    try {
+      inputs.next(request(id, `GET /${file.name} HTTP/1.1\r\nHost: localhost\r\n\r\n`));
+      while (bodyOf(received, id).length < file.size) {
+        await settled();
+        drain();
+      }
+      await settled();
+      drain();
+      return { body: bodyOf(received, id), mostHeld };
+    } finally {
+      reads.mockRestore();
+    }
+  };
+
+  it('a download reads ahead while its connection waits, so each drain sends one whole read in one batch', async () => {
+    // Six large reads: enough for one in the socket, one in the connection and one ahead at once.
+    const bigger = randomBytes(6 * LARGE_READ_BYTES);
+    writeFileSync(join(dir, 'bigger.bin'), bigger);
+    const loop = loopDrainingOnDemand();
+    const file = { name: 'bigger.bin', size: bigger.length };
+    const { body, mostHeld } = await downloadDraining(loop, clientIdFromBigInt(0xd0n), file);
+    expect(body.equals(bigger)).toBe(true);
+    // The read in the socket, the one waiting in the connection, the one read ahead.
+    expect(mostHeld).toBe(3);
+    // After the first batches (the head, and the credit handed out ahead), every drain sent a whole read.
+    const wholeReads = loop.batches.filter((frames) => frames === LARGE_READ_BYTES / MUX_MAX_PAYLOAD);
+    expect(wholeReads.length).toBeGreaterThanOrEqual(5);
+  }, 60_000);
+
+  it('no download reads ahead while half the read budget is in use: ahead reads never take what others need', async () => {
+    const taken = Array.from({ length: readBudget.limit / 2 }, () => readBudget.take());
+    try {
+      const bigger = randomBytes(6 * LARGE_READ_BYTES);
+      writeFileSync(join(dir, 'bigger.bin'), bigger);
+      const file = { name: 'bigger.bin', size: bigger.length };
+      const { body, mostHeld } = await downloadDraining(
+        loopDrainingOnDemand(),
+        clientIdFromBigInt(0xe0n),
+        file,
+      );
+      expect(body.equals(bigger)).toBe(true);
+      // Its own two (one in the socket, one in the connection), none ahead.
+      expect(mostHeld).toBe(readBudget.limit / 2 + 2);
+    } finally {
+      taken.forEach((release) => release?.());
+    }
   }, 60_000);
 
   it('keep-alive connections that finished their answers do not keep a new one waiting for credit', async () => {

@@ -111,6 +111,33 @@ describe('MuxConnection: response side', () => {
     expect(conn.responseBytes).toBe(60);
   });
 
+  it('completes writes beyond the mark while acceptAhead allows, for the response that asked', async () => {
+    const { conn } = connection(100);
+    const done: string[] = [];
+    conn.acceptAhead(200);
+    // 150 queued: under 100 + 200, so it completes at once; 300 does not.
+    expect(conn.write(Buffer.alloc(150), () => done.push('read 1'))).toBe(true);
+    expect(conn.write(Buffer.alloc(150), () => done.push('read 2'))).toBe(false);
+    await tick();
+    await tick();
+    expect(done).toEqual(['read 1']);
+    expect(conn.responseBytes).toBe(300); // the second waits queued, whole, for the next take
+    conn.takeFrame(100);
+    await tick();
+    await tick();
+    expect(done).toEqual(['read 1', 'read 2']); // 200 left: under 100 + 200
+    // Back to the plain mark: the next write waits until less than 100 is queued.
+    conn.acceptAhead(0);
+    conn.write(Buffer.alloc(10), () => done.push('read 3'));
+    await tick();
+    await tick();
+    expect(done).toEqual(['read 1', 'read 2']);
+    conn.takeFrames(100, 2);
+    await tick();
+    await tick();
+    expect(done).toEqual(['read 1', 'read 2', 'read 3']);
+  });
+
   it('is done once the server ended and everything was taken', async () => {
     const { conn } = connection();
     conn.end('bye');
