@@ -32,18 +32,20 @@ export const LARGE_READ_BYTES = 32 * MUX_MAX_PAYLOAD;
 
 /**
  * At most 8 large reads (16 MiB) held at once by all downloads (hold-budget.ts); beyond that, reads are one
- * frame each. One download at full speed holds two or three, so a few downloads always read large. A read ahead (sendRange) is made only
- * while at least half of it is free, so it never takes what the ordinary reads of other downloads need.
+ * frame each. One download at full speed holds two or three (three with its read ahead), so a few downloads
+ * always read large. A read ahead (sendRange) is made only while less than half of the budget is held, so it
+ * never takes what the ordinary reads of other downloads need.
  */
 export const readBudget = new HoldBudget(8);
 
 /**
  * Read buffers come back once the socket has written them (reusable-read-buffers.ts). One download has two or
- * three in use (one being read or read ahead, one in the connection, one in the credit window and the socket). As many are
- * kept free as the budget allows in use (8, 16 MiB), so the buffers of many downloads come back to be read
- * into again instead of being left to the garbage collector, which takes memory outside V8's heap back only
- * after tens of MiB. With 4 kept, 16 downloads at once after 4 took the process to a peak RSS of 105–112 MiB
- * (`npm run bench -- --only get16,get4`); with 8 and the one-frame reads below reused too, 82–98 MiB. Keeping
+ * three in use (one being read or read ahead, one in the connection, one in the credit window and the
+ * socket). As many are kept free as the budget allows in use (8, 16 MiB), so the buffers of many downloads
+ * come back to be read into again instead of being left to the garbage collector, which takes memory outside
+ * V8's heap back only after tens of MiB. With 4 kept, 16 downloads at once after 4 took the process to a
+ * peak RSS of 105–112 MiB (`npm run bench -- --only get16,get4`); with 8 and the one-frame reads below reused
+ * too, 82–98 MiB. Keeping
  * only as many as the budget has free (fewer kept while many are in use) left more to the collector: 92–93
  * MiB (session 14). Two seconds after the last read they are let go: after those 16 downloads RSS fell from 83
  * to 67–72 MiB, and 20 PROPFINDs of 10,000 files after them peaked at 74 MiB instead of 89 (session 15).
@@ -241,7 +243,7 @@ async function sendRange(file: OpenFile, res: ServerResponse, start: number, end
     largeReads.giveAllBack();
     throw error;
   } finally {
-    connection?.acceptAhead(0); // the next response on this keep-alive connection starts without
+    connection?.acceptAhead(0); // the next response on this keep-alive connection starts at the plain mark
   }
 }
 

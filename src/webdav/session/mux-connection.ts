@@ -66,7 +66,7 @@ export class MuxConnection extends Duplex implements RequestBoundaryWatcher {
    */
   acceptAhead(bytes: number): void {
     this.aheadBytes = Math.max(0, bytes);
-    if (this.queuedBytes < this.writableHighWaterMark + this.aheadBytes) this.releaseWrite();
+    if (this.hasRoom()) this.releaseWrite();
   }
 
   watchRequestBoundary(betweenRequests: () => boolean): void {
@@ -117,7 +117,7 @@ export class MuxConnection extends Duplex implements RequestBoundaryWatcher {
       taken += frame.length;
     }
     this.queuedBytes -= taken;
-    if (taken > 0 && this.queuedBytes < this.writableHighWaterMark + this.aheadBytes) this.releaseWrite();
+    if (taken > 0 && this.hasRoom()) this.releaseWrite();
     return frames;
   }
 
@@ -207,7 +207,7 @@ export class MuxConnection extends Duplex implements RequestBoundaryWatcher {
       this.chunks.push(chunk);
       this.queuedBytes += chunk.length;
     }
-    if (this.queuedBytes < this.writableHighWaterMark + this.aheadBytes) callback();
+    if (this.hasRoom()) callback();
     else this.pendingWrite = callback;
     this.notify();
   }
@@ -220,6 +220,11 @@ export class MuxConnection extends Duplex implements RequestBoundaryWatcher {
       this.notifyScheduled = false;
       this.onResponse();
     });
+  }
+
+  /** Whether a write may complete: less than the mark (raised by `acceptAhead`) is queued. */
+  private hasRoom(): boolean {
+    return this.queuedBytes < this.writableHighWaterMark + this.aheadBytes;
   }
 
   private releaseWrite(): void {
