@@ -414,6 +414,7 @@ export async function createMountedEngine(
           headers: req.headers,
           request: propfind,
           locate: locateHere,
+          calls: space.calls,
           state: propfindState,
           leaveLock,
           noticeTempName: (folderReal: string, name: string) => space.leftTemps.noticed(folderReal, name),

@@ -1,6 +1,7 @@
 import { close, fstat, open, promises as fsp, type Dirent, type Stats } from 'node:fs';
 import { O_PATH } from './anchored-names';
 import { isUploadTempName } from './atomic-file-writer';
+import type { FileCalls } from './file-calls';
 import { openedPath, procFdsAvailable } from './opened-within';
 import { isWithin, type Location } from './path-confinement';
 import { lstatOrUndefined, statOrUndefined } from './stat-or-undefined';
@@ -18,6 +19,38 @@ export function isVisibleType(stats: Stats): boolean {
 export async function resolvedVisibleStats(real: string): Promise<Stats | undefined> {
   const stats = await statOrUndefined(real); // undefined: gone meanwhile, or unreadable, so not visible
   return stats !== undefined && isVisibleType(stats) ? stats : undefined;
+}
+
+/**
+ * Stats of `real` (a path resolved inside the share) if the guest may see it, read from a descriptor the
+ * kernel names inside `rootReal`: what a PROPFIND shows of the resource it names. The lookup's own lstat
+ * follows the folders before the last name as they are at that moment, and its realpath is another call: a
+ * host program that swapped one of those folders for a link to outside between the two had the guest shown an
+ * outside file's size and times (docs/security.md). The O_PATH open follows the path once, never blocks (not
+ * even on a FIFO), and the name and the stats are both of what it reached. Without /proc, a stat of the path.
+ */
+export async function confinedVisibleStats(
+  rootReal: string,
+  real: string,
+  calls: FileCalls,
+): Promise<Stats | undefined> {
+  if (!procFdsAvailable() || process.platform !== 'linux') return resolvedVisibleStats(real);
+  let fd: number;
+  try {
+    fd = await calls.open(real, O_PATH);
+  } catch {
+    return undefined; // gone meanwhile: not visible
+  }
+  try {
+    const named = openedPath(fd);
+    if (named === undefined || !isWithin(rootReal, named.toString())) return undefined;
+    const stats = await calls.fstat(fd);
+    return isVisibleType(stats) ? stats : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    calls.close(fd).catch(() => undefined);
+  }
 }
 
 /**

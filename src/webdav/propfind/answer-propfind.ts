@@ -2,6 +2,7 @@ import type { Stats } from 'node:fs';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { sendText } from '../connection-host';
 import { headerText } from '../header-value';
+import type { FileCalls } from '../file-calls';
 import type { Location } from '../path-confinement';
 import {
   deadPropertyXml,
@@ -11,7 +12,7 @@ import {
 } from '../properties/dead-property';
 import { CHILD_BATCH, folderChildren, openListedFolder, type Child } from '../folder-children';
 import { encodeSegment } from '../uri-segment';
-import { locatedVisibleStats, visibleStats } from '../visibility';
+import { confinedVisibleStats, locatedVisibleStats, visibleStats } from '../visibility';
 import { sendXml } from '../xml-response';
 import { escapeXml } from '../xml/xml-escape';
 import { NamespaceScope } from '../xml/xml-fragment';
@@ -71,6 +72,8 @@ export interface PropfindInput {
   readonly headers: IncomingHttpHeaders;
   readonly request: PropfindRequest;
   readonly locate: (segments: readonly string[]) => Promise<Location>;
+  /** The share's calls on names (file-calls.ts): the named resource's stats are read through them. */
+  readonly calls: FileCalls;
   /** Dead properties and locks, when the engine keeps any; without it none exist. */
   readonly state?: PropfindState;
   /**
@@ -117,7 +120,12 @@ export async function answerPropfind(input: PropfindInput, res: ServerResponse):
       '<?xml version="1.0" encoding="utf-8"?><D:error xmlns:D="DAV:"><D:propfind-finite-depth/></D:error>',
     );
   const location = await input.locate(input.segments);
-  const stats = await locatedVisibleStats(location);
+  // The lookup's stats decide a missing or hidden name at once; what the answer shows is read again through
+  // a descriptor checked to be inside the share (visibility.ts: a host's swap between the lookup's calls).
+  const stats =
+    location.kind === 'inside' && (await locatedVisibleStats(location)) !== undefined
+      ? await confinedVisibleStats(input.rootReal, location.real, input.calls)
+      : undefined;
   if (location.kind !== 'inside' || stats === undefined)
     return sendText(res, 404, 'No such file or folder in the share.\n');
 
