@@ -1,7 +1,7 @@
-import { close, fstat, open, promises as fsp, type Dirent, type Stats } from 'node:fs';
+import { promises as fsp, type Dirent, type Stats } from 'node:fs';
 import { O_PATH } from './anchored-names';
 import { isUploadTempName } from './atomic-file-writer';
-import type { FileCalls } from './file-calls';
+import { poolFileCalls, type FileCalls } from './file-calls';
 import { openedPath, procFdsAvailable } from './opened-within';
 import { isWithin, type Location } from './path-confinement';
 import { lstatOrUndefined, statOrUndefined } from './stat-or-undefined';
@@ -22,12 +22,13 @@ export async function resolvedVisibleStats(real: string): Promise<Stats | undefi
 }
 
 /**
- * Stats of `real` (a path resolved inside the share) if the guest may see it, read from a descriptor the
- * kernel names inside `rootReal`: what a PROPFIND shows of the resource it names. The lookup's own lstat
- * follows the folders before the last name as they are at that moment, and its realpath is another call: a
- * host program that swapped one of those folders for a link to outside between the two had the guest shown an
- * outside file's size and times (docs/security.md). The O_PATH open follows the path once, never blocks (not
- * even on a FIFO), and the name and the stats are both of what it reached. Without /proc, a stat of the path.
+ * Stats of what `real` leads to if it is inside `rootReal` and visible, read from a descriptor the kernel names
+ * inside `rootReal`: the path is followed once, by an O_PATH open (which never blocks, not even on a FIFO), the
+ * kernel names what was reached (/proc/self/fd), and the stats are that descriptor's. Two calls on the path
+ * (resolve, then stat; or a lookup's lstat beside its realpath) left room for a host program to swap a folder
+ * between them and show the guest an outside file's size and times: through a listed link (a reviewer's race,
+ * 682 of 2,533 listings, session 29) and through the resource a PROPFIND names (session 32). Without /proc, a
+ * stat of the path.
  */
 export async function confinedVisibleStats(
   rootReal: string,
@@ -80,34 +81,12 @@ export async function visibleStats(
     if (own === undefined) return undefined;
     if (!own.isSymbolicLink()) return isVisibleType(own) ? own : undefined;
   } else if (!dirent.isSymbolicLink()) return undefined;
-  if (procFdsAvailable() && process.platform === 'linux') return linkTargetStats(rootReal, real);
+  if (procFdsAvailable() && process.platform === 'linux')
+    return confinedVisibleStats(rootReal, real, poolFileCalls);
   try {
     const target = await fsp.realpath(real);
     return isWithin(rootReal, target) ? await resolvedVisibleStats(target) : undefined;
   } catch {
     return undefined; // a dangling or looping link: not visible
   }
-}
-
-/**
- * The stats of what the link at `link` leads to, if that is inside `rootReal` and visible: the link is followed
- * once, by an O_PATH open (which never blocks, not even on a FIFO), the kernel names what was reached
- * (/proc/self/fd), and the stats are that descriptor's. Resolving the link to a path and then stating the path
- * were two steps, and a host program that swapped a folder between them showed the guest an outside file's
- * size and times through a link inside the share (a reviewer's race: 682 of 2,533 listings, session 29).
- */
-function linkTargetStats(rootReal: string, link: string): Promise<Stats | undefined> {
-  return new Promise((resolve) =>
-    open(link, O_PATH, (error, fd) => {
-      if (error !== null) return resolve(undefined); // a dangling or looping link: not visible
-      const named = openedPath(fd);
-      if (named === undefined || !isWithin(rootReal, named.toString())) {
-        close(fd, () => resolve(undefined));
-        return;
-      }
-      fstat(fd, (statError, stats) =>
-        close(fd, () => resolve(statError === null && isVisibleType(stats) ? stats : undefined)),
-      );
-    }),
-  );
 }

@@ -12,7 +12,7 @@ import {
 } from '../properties/dead-property';
 import { CHILD_BATCH, folderChildren, openListedFolder, type Child } from '../folder-children';
 import { encodeSegment } from '../uri-segment';
-import { confinedVisibleStats, locatedVisibleStats, visibleStats } from '../visibility';
+import { confinedVisibleStats, visibleStats } from '../visibility';
 import { sendXml } from '../xml-response';
 import { escapeXml } from '../xml/xml-escape';
 import { NamespaceScope } from '../xml/xml-fragment';
@@ -120,10 +120,10 @@ export async function answerPropfind(input: PropfindInput, res: ServerResponse):
       '<?xml version="1.0" encoding="utf-8"?><D:error xmlns:D="DAV:"><D:propfind-finite-depth/></D:error>',
     );
   const location = await input.locate(input.segments);
-  // The lookup's stats decide a missing or hidden name at once; what the answer shows is read again through
-  // a descriptor checked to be inside the share (visibility.ts: a host's swap between the lookup's calls).
+  // Not the lookup's own stats: what the answer shows is read again through a descriptor checked to be inside
+  // the share (visibility.ts: a host's swap between the lookup's calls).
   const stats =
-    location.kind === 'inside' && (await locatedVisibleStats(location)) !== undefined
+    location.kind === 'inside' && location.exists
       ? await confinedVisibleStats(input.rootReal, location.real, input.calls)
       : undefined;
   if (location.kind !== 'inside' || stats === undefined)
