@@ -17,6 +17,8 @@ export const OUR_NODE_FLAGS = cliNodeFlags();
 export const OUR_ENV = cliEnvironment();
 /** bench/our-client.ts bundled as the CLI and the library are (scripts/bundle.ts), so it loads what users load. */
 export const OUR_CLIENT = join(__dirname, '..', 'bundle', 'bench-client.js');
+/** What users run (`--cli`): the bench then measures it in place of OUR_CLIENT. */
+export const OUR_CLI = join(REPO, 'bin', 'spice-webdav');
 
 /** BENCH_PROFILE_DIR=DIR: a V8 CPU profile of our client per run, for finding where its CPU goes. */
 export function profileArgs(): string[] {
@@ -54,12 +56,19 @@ export function withNodeFlags(ours: ClientSpec, name: string, flags: readonly st
   };
 }
 
-/** `ours` running another script in place of OUR_CLIENT (another build's bundle, the unbundled output). */
+/**
+ * `ours` running another script in place of OUR_CLIENT or OUR_CLI (another build's bundle or bin/spice-webdav,
+ * the unbundled output).
+ */
 export function withClientScript(ours: ClientSpec, name: string, script: string): ClientSpec {
-  return { ...ours, name, args: ours.args.map((arg) => (arg === OUR_CLIENT ? script : arg)) };
+  const replaced = (arg: string) => (arg === OUR_CLIENT || arg === OUR_CLI ? script : arg);
+  return { ...ours, name, args: ours.args.map(replaced) };
 }
 
-/** `ours` run from a copy of an older build's bench-client.js (`--baseline PATH`), which must exist. */
+/**
+ * `ours` run from a copy of an older build (`--baseline PATH`, which must exist): its bench-client.js, or with
+ * `--cli` its bin/spice-webdav (beside that copy's dist/bundle/cli.js and a node_modules).
+ */
 export function fromBaseline(ours: ClientSpec, name: string, path: string): ClientSpec {
   const script = resolve(path);
   if (!existsSync(script)) throw new Error(`--baseline: no such file ${script}`);

@@ -5,7 +5,9 @@
 //
 // npm run build && node dist/bench/hotpath.js [--mib 256] [--rounds 4] [--only get,put] [--rate MBps]
 //   [--flags "..."] [--env "NAME=VALUE ..."] (default: bin/spice-webdav's, from its shebang) [--unbundled] [--jit]
-//   [--jit-names] [--gc] [--pace-ms N]
+//   [--jit-names] [--gc] [--pace-ms N] [--cli]
+// --cli runs bin/spice-webdav (what users run: yargs and the CLI's event log on top of the library) in place of
+// the bench's library client.
 // --only fresh runs 200 GETs of a tiny file, each on a connection of its own closed once answered (what the
 // bench's time-to-first-byte workload does 5 times), --pace-ms apart, and reports the cost per request.
 // --only small runs a small-files upload as rclone sends it (MKCOL, PUT of 4 KiB, PROPFIND per file; 1,000 files,
@@ -86,6 +88,8 @@ interface HotpathOptions {
   rate: number;
   /** Run the compiler's per-module output instead of the bundle. */
   unbundled: boolean;
+  /** Run bin/spice-webdav (what users run) instead of the bench's library client. */
+  cli: boolean;
   /** Count V8's optimizations and deoptimizations per transfer. */
   jit: boolean;
   /** Print the names of the functions optimized per transfer. */
@@ -111,6 +115,7 @@ function parseOptions(argv: readonly string[]): HotpathOptions {
         .filter((flag) => flag !== '') ?? cliNodeFlags(),
     env: environmentOption(value('--env')),
     unbundled: argv.includes('--unbundled'),
+    cli: argv.includes('--cli'),
     jit: argv.includes('--jit') || argv.includes('--jit-names'),
     jitNames: argv.includes('--jit-names'),
     gc: argv.includes('--gc'),
@@ -121,6 +126,18 @@ function parseOptions(argv: readonly string[]): HotpathOptions {
 /** `--env "NAME=VALUE ..."` replaces the CLI's environment (`--env ""`: none of it). */
 function environmentOption(option: string | undefined): Record<string, string> {
   return option === undefined ? cliEnvironment() : environmentOfAssignments(option);
+}
+
+/** The client script and its arguments: the library's bench client (HOST PORT DIR), or the CLI's own. */
+function clientArguments(options: HotpathOptions, port: number, dir: string): string[] {
+  if (options.cli) {
+    const cli = join(__dirname, '..', '..', 'bin', 'spice-webdav');
+    return [cli, '--direct', `127.0.0.1:${port}`, '--share-dir', dir];
+  }
+  const script = options.unbundled
+    ? join(__dirname, 'our-client.js')
+    : join(__dirname, '..', 'bundle', 'bench-client.js');
+  return [script, '127.0.0.1', String(port), dir];
 }
 
 async function main(): Promise<void> {
@@ -137,12 +154,7 @@ async function main(): Promise<void> {
       ...options.nodeFlags,
       ...(options.jit ? ['--trace-opt', '--trace-deopt'] : []),
       ...(options.gc ? ['--trace-gc'] : []),
-      options.unbundled
-        ? join(__dirname, 'our-client.js')
-        : join(__dirname, '..', 'bundle', 'bench-client.js'),
-      '127.0.0.1',
-      String(peer.port),
-      dir,
+      ...clientArguments(options, peer.port, dir),
     ],
     env: options.env,
     nodePlatformThreads: platformThreads,

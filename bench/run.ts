@@ -11,6 +11,7 @@ import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildGuest, startQemu, type RunningQemu } from '../src/edge/qemu/launcher';
 import {
+  OUR_CLI,
   OUR_ENV,
   OUR_NODE_FLAGS,
   REPO,
@@ -63,7 +64,10 @@ interface Options {
   unbundled: boolean;
   /** --bare-env: also measure our client without the environment the CLI's shebang sets (what it saves). */
   bareEnv: boolean;
-  /** --baseline DIR/bench-client.js: also measure a copy of an older build's bundled client (before/after). */
+  /**
+   * --baseline DIR/bench-client.js: also measure a copy of an older build's bundled client (before/after); with
+   * --cli, --baseline COPY/bin/spice-webdav (COPY/dist/bundle/cli.js and COPY/node_modules beside it).
+   */
   baseline: string | undefined;
   /** Each warm client process first does an untimed warm-up transfer (--no-warmup: skip it). */
   warmup: boolean;
@@ -179,14 +183,7 @@ function clientSpecs(qemu: RunningQemu, dir: string, rawBytes: number, cli: bool
   const ours: ClientSpec = cli
     ? {
         ...library,
-        args: [
-          ...OUR_NODE_FLAGS,
-          join(REPO, 'bin', 'spice-webdav'),
-          '--direct',
-          `127.0.0.1:${port}`,
-          '--share-dir',
-          dir,
-        ],
+        args: [...OUR_NODE_FLAGS, OUR_CLI, '--direct', `127.0.0.1:${port}`, '--share-dir', dir],
       }
     : library;
   const reference = referenceClient(REFERENCE, port, dir);

@@ -6,6 +6,7 @@
  *   node dist/scripts/bundle.js
  */
 import { build, type Plugin } from 'esbuild';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 
@@ -94,7 +95,31 @@ async function main(): Promise<void> {
       logLevel: 'warning',
     });
     if (result.errors.length > 0) throw new Error(`bundling ${entry.source} failed`);
+    const out = join(ROOT, entry.out);
+    writeFileSync(out, asciiOnly(readFileSync(out, 'utf8'), entry.out));
   }
+}
+
+/**
+ * V8 keeps a script's source in its heap for as long as the script lives, one byte per character when every
+ * character fits in Latin-1 and two bytes otherwise. esbuild escapes non-ASCII characters in code (its default
+ * `charset: 'ascii'`) but copies comments as written, so one multiplication sign or dash in a comment made the
+ * CLI's 674 KB source a 1.35 MB string: 0.67 MB more heap for the life of the process, which brought V8's full
+ * collections forward in long PUTs (docs/performance.md, "A one-byte bundle (session 33)"). Comments lose their
+ * non-ASCII characters to `\u` escapes; one anywhere else stops the build: rewriting code is not ours to do.
+ */
+function asciiOnly(source: string, name: string): string {
+  const lines = source.split('\n');
+  return lines
+    .map((line, index) =>
+      line.replace(/[\u0080-\uffff]/g, (character, column: number) => {
+        const before = line.slice(0, column);
+        const inComment = before.includes('//') || before.includes('/*') || /^\s*\*/.test(line);
+        if (!inComment) throw new Error(`${name}:${index + 1}: a non-ASCII character outside a comment`);
+        return `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`;
+      }),
+    )
+    .join('\n');
 }
 
 main().catch((error: unknown) => {

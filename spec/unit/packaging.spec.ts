@@ -133,4 +133,19 @@ describe('the npm package', () => {
     expect(cli.files.filter((f) => /\/node_modules\/(rxjs|webdav-server)\//.test(f))).toEqual([]);
     expect(onlyForSomeTargets(cli.builtins)).toEqual([]);
   });
+
+  // V8 holds a script's source for the life of the process, two bytes per character if any one character is
+  // outside Latin-1: a dash in a comment doubled the CLI's 674 KB source in its heap (scripts/bundle.ts).
+  it('ships bundles whose source is ASCII, so V8 keeps them one byte per character', () => {
+    for (const bundle of ['cli.js', 'index.js']) {
+      const source = readFileSync(
+        join(app, 'node_modules', 'spice-webdav', 'dist', 'bundle', bundle),
+        'latin1',
+      );
+      expect({ bundle, nonAscii: source.match(/[\u0080-\uffff]/g)?.length ?? 0 }).toEqual({
+        bundle,
+        nonAscii: 0,
+      });
+    }
+  });
 });
