@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subject, type Subscription } from 'rxjs';
 import { terminalSafe, terminalSafeJson } from '../../wire/display-text';
+import { coalesceTraffic } from '../control/coalesce-traffic';
 import { openControlSocket, type ControlSocket } from '../control/control-socket';
 import type { ControlTarget } from '../control/execute-control';
 import { INITIAL_STATUS, reduceStatus, statusReport } from '../control/sharing-status';
@@ -129,44 +130,47 @@ async function runConnect(command: ConnectCommand): Promise<void> {
       ...(command.reconnect === 'off' ? {} : { reconnect: { mode: command.reconnect } }),
     },
     commands,
-  ).subscribe({
-    next: (event) => {
-      const now = Date.now();
-      status = reduceStatus(status, event, now);
-      progress = reduceProgress(progress, event, now);
-      const repeatable = repeatableKind(event);
-      const verdict = repeatable === undefined ? SHOW : repeats.judge(repeatable, now);
-      if (!verdict.show) {
+  )
+    // Status and progress need the bytes, not one event per SPICE message: a PUT sends 16 per MiB.
+    .pipe(coalesceTraffic())
+    .subscribe({
+      next: (event) => {
+        const now = Date.now();
+        status = reduceStatus(status, event, now);
+        progress = reduceProgress(progress, event, now);
+        const repeatable = repeatableKind(event);
+        const verdict = repeatable === undefined ? SHOW : repeats.judge(repeatable, now);
+        if (!verdict.show) {
+          events.next(event);
+          return;
+        }
+        if (command.logFormat === 'json') {
+          const line = formatEventJson(event, new Date(now));
+          if (line !== undefined) output.data(line);
+        } else {
+          if (verdict.leftOut > 0) say(`(${verdict.leftOut} more like the next line were not shown)`);
+          const line = formatEvent(event, command.verbose);
+          if (line !== undefined) say(line);
+        }
         events.next(event);
-        return;
-      }
-      if (command.logFormat === 'json') {
-        const line = formatEventJson(event, new Date(now));
-        if (line !== undefined) output.data(line);
-      } else {
-        if (verdict.leftOut > 0) say(`(${verdict.leftOut} more like the next line were not shown)`);
-        const line = formatEvent(event, command.verbose);
-        if (line !== undefined) say(line);
-      }
-      events.next(event);
-    },
-    error: (err: unknown) => {
-      if (isSpiceConnectionError(err)) {
-        fatal(err.reason, passwordRefusalMessage(err, command.passwordSource) ?? err.message, err.exitCode);
-      } else {
-        fatal('unexpected', err instanceof Error ? err.message : String(err), 1);
-        // A failure we did not foresee is a bug to report: --verbose shows where it came from. A connection
-        // error's message says it all; its stack would only point into the bundle.
-        if (command.verbose && err instanceof Error && err.stack !== undefined) output.log(err.stack);
-      }
-      finish();
-    },
-    // Only a libvirt domain followed with --reconnect ends by itself: it was undefined (the event said so).
-    complete: () => {
-      process.exitCode = 0;
-      finish();
-    },
-  });
+      },
+      error: (err: unknown) => {
+        if (isSpiceConnectionError(err)) {
+          fatal(err.reason, passwordRefusalMessage(err, command.passwordSource) ?? err.message, err.exitCode);
+        } else {
+          fatal('unexpected', err instanceof Error ? err.message : String(err), 1);
+          // A failure we did not foresee is a bug to report: --verbose shows where it came from. A connection
+          // error's message says it all; its stack would only point into the bundle.
+          if (command.verbose && err instanceof Error && err.stack !== undefined) output.log(err.stack);
+        }
+        finish();
+      },
+      // Only a libvirt domain followed with --reconnect ends by itself: it was undefined (the event said so).
+      complete: () => {
+        process.exitCode = 0;
+        finish();
+      },
+    });
 
   if (process.stdin.isTTY) {
     const terminal = readTerminalCommands(
