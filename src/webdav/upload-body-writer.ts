@@ -6,20 +6,22 @@ import { HoldBudget } from './hold-budget';
  * An upload's body arrives as mux frames of at most 64 KiB. Written one by one, each is a trip to libuv's
  * thread pool and back (two wake-ups of the event loop and a worker); gathered into batches of this size, one
  * writev per batch does the same work. Each open upload holds at most two batches: one being written, the next
- * being gathered meanwhile; beyond that the body is paused until the disk has taken the first.
+ * being gathered meanwhile; beyond that the body is paused until the disk has taken the first. 1 MiB (256 KiB
+ * until session 33): each trip also costs the main thread a worker's wake-up, and a PUT through the CLI spent
+ * 6-11 % less CPU with a quarter of the trips (docs/performance.md, "Upload batches of 1 MiB (session 33)").
  */
-export const UPLOAD_BATCH_BYTES = 256 * 1024;
+export const UPLOAD_BATCH_BYTES = 1024 * 1024;
 
 /**
- * Batches held by all uploads together, from their first byte until the disk has taken them: at most 32
- * (8 MiB, hold-budget.ts). A batch waits for the rest of its bytes, which the guest may never send (200 uploads
+ * Batches held by all uploads together, from their first byte until the disk has taken them: at most 8
+ * (8 MiB, hold-budget.ts; 32 of 256 KiB until session 33), a full share for 4 uploads at once. A batch waits for the rest of its bytes, which the guest may never send (200 uploads
  * that stopped after 240 KB each held 46 MiB, live after a full collection; measured, session 8), then waits
  * for the disk, which may be slow (a USB stick, a network share): each upload held a batch at the disk and
  * gathered the next, 512 KiB, so 256 uploads could hold 128 MiB. An upload that finds the budget spent writes
  * what it has as soon as the disk is free and, while a write is in flight, gathers at most UNSHARED_HOLD_BYTES
  * (and one chunk) before it pauses its body.
  */
-export const uploadBatches = new HoldBudget(32);
+export const uploadBatches = new HoldBudget(8);
 
 /**
  * What an upload without a share of `uploadBatches` gathers while its write is in flight before it pauses its
