@@ -119,6 +119,9 @@ async function runConnect(command: ConnectCommand): Promise<void> {
   const nothingShared = nothingSharedNote(command, process.stdin.isTTY === true);
   if (nothingShared !== undefined) say(nothingShared);
 
+  // The live progress line only for a person watching: never into a pipe or a file, never mixed with JSON.
+  // Without it (a service, a script) its state is not kept either: nothing would ever read it.
+  const showsProgress = process.stdout.isTTY && command.logFormat === 'human';
   const subscription: Subscription = shareFolder(
     {
       target: command.target,
@@ -137,7 +140,7 @@ async function runConnect(command: ConnectCommand): Promise<void> {
       next: (event) => {
         const now = Date.now();
         status = reduceStatus(status, event, now);
-        progress = reduceProgress(progress, event, now);
+        if (showsProgress) progress = reduceProgress(progress, event, now);
         const repeatable = repeatableKind(event);
         const verdict = repeatable === undefined ? SHOW : repeats.judge(repeatable, now);
         if (!verdict.show) {
@@ -182,8 +185,7 @@ async function runConnect(command: ConnectCommand): Promise<void> {
     );
     cleanups.push(() => terminal.unsubscribe());
   }
-  // The live progress line only for a person watching: never into a pipe or a file, never mixed with JSON.
-  if (process.stdout.isTTY && command.logFormat === 'human') {
+  if (showsProgress) {
     const ticker = setInterval(
       () => output.progress(renderProgress(progress, Date.now())),
       PROGRESS_INTERVAL_MS,
