@@ -105,8 +105,8 @@ async function main(): Promise<void> {
  * character fits in Latin-1 and two bytes otherwise. esbuild escapes non-ASCII characters in code (its default
  * `charset: 'ascii'`) but copies comments as written, so one multiplication sign or dash in a comment made the
  * CLI's 674 KB source a 1.35 MB string: 0.67 MB more heap for the life of the process, which brought V8's full
- * collections forward in long PUTs (docs/performance.md, "A one-byte bundle (session 33)"). Comments lose their
- * non-ASCII characters to `\u` escapes; one anywhere else stops the build: rewriting code is not ours to do.
+ * collections forward in long PUTs (docs/performance.md, "What the CLI adds to a PUT" (session 33)). Comments lose
+ * their non-ASCII characters to `\u` escapes; one anywhere else stops the build: rewriting code is not ours to do.
  */
 function asciiOnly(source: string, name: string): string {
   const lines = source.split('\n');

@@ -13,13 +13,13 @@ import { HoldBudget } from './hold-budget';
 export const UPLOAD_BATCH_BYTES = 1024 * 1024;
 
 /**
- * Batches held by all uploads together, from their first byte until the disk has taken them: at most 8
- * (8 MiB, hold-budget.ts; 32 of 256 KiB until session 33), a full share for 4 uploads at once. A batch waits for the rest of its bytes, which the guest may never send (200 uploads
- * that stopped after 240 KB each held 46 MiB, live after a full collection; measured, session 8), then waits
- * for the disk, which may be slow (a USB stick, a network share): each upload held a batch at the disk and
- * gathered the next, 512 KiB, so 256 uploads could hold 128 MiB. An upload that finds the budget spent writes
- * what it has as soon as the disk is free and, while a write is in flight, gathers at most UNSHARED_HOLD_BYTES
- * (and one chunk) before it pauses its body.
+ * Batches held by all uploads together, from their first byte until the disk has taken them: at most 8 (8 MiB,
+ * hold-budget.ts; 32 of 256 KiB until session 33), a full share for 4 uploads at once. A batch waits for the rest
+ * of its bytes, which the guest may never send (200 uploads that stopped after 240 KB each held 46 MiB, live after
+ * a full collection; measured, session 8), then waits for the disk, which may be slow (a USB stick, a network
+ * share): each upload held a batch at the disk and gathered the next, 512 KiB, so 256 uploads could hold 128 MiB.
+ * An upload that finds the budget spent writes what it has as soon as the disk is free and, while a write is in
+ * flight, gathers at most UNSHARED_HOLD_BYTES (and one chunk) before it pauses its body.
  */
 export const uploadBatches = new HoldBudget(8);
 

@@ -17,7 +17,7 @@ export const TRAFFIC_COALESCE_MS = 100;
  * Traffic events of one connection and direction that follow each other, added up into one: the same bytes,
  * fewer events. A PUT moves one event per SPICE message the guest sends (16 per MiB), and each one folded into
  * the CLI's status and progress (immutable maps and rate windows, rebuilt per event) cost 5-10 % of a PUT's CPU
- * (docs/performance.md, "The CLI's traffic, added up (session 33)"); added up, they cost a few events a second.
+ * (docs/performance.md, "What the CLI adds to a PUT" (session 33)); added up, a few events a second.
  *
  * Nothing is reordered and nothing waits but traffic: an event that starts a new HTTP message (it has
  * `announcedBytes`), traffic of another connection or direction, and every other event first let the held
