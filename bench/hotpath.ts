@@ -24,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliEnvironment, cliNodeFlags, environmentOfAssignments } from './cli-node-flags';
 import { ClientProcess, nodePlatformThreadCount, nodeThreadKind, type ResourceUse } from './client-process';
+import { OUR_CLI, OUR_CLIENT } from './client-specs';
 import { startFakeSpicePeer, type FakeSpicePeer, type Transfer } from './fake-spice-peer';
 import { makeTransferFile } from './transfer-file';
 
@@ -130,13 +131,8 @@ function environmentOption(option: string | undefined): Record<string, string> {
 
 /** The client script and its arguments: the library's bench client (HOST PORT DIR), or the CLI's own. */
 function clientArguments(options: HotpathOptions, port: number, dir: string): string[] {
-  if (options.cli) {
-    const cli = join(__dirname, '..', '..', 'bin', 'spice-webdav');
-    return [cli, '--direct', `127.0.0.1:${port}`, '--share-dir', dir];
-  }
-  const script = options.unbundled
-    ? join(__dirname, 'our-client.js')
-    : join(__dirname, '..', 'bundle', 'bench-client.js');
+  if (options.cli) return [OUR_CLI, '--direct', `127.0.0.1:${port}`, '--share-dir', dir];
+  const script = options.unbundled ? join(__dirname, 'our-client.js') : OUR_CLIENT;
   return [script, '127.0.0.1', String(port), dir];
 }
 

@@ -27,15 +27,15 @@ export async function resolvedVisibleStats(real: string): Promise<Stats | undefi
  * kernel names what was reached (/proc/self/fd), and the stats are that descriptor's. Two calls on the path
  * (resolve, then stat; or a lookup's lstat beside its realpath) left room for a host program to swap a folder
  * between them and show the guest an outside file's size and times: through a listed link (a reviewer's race,
- * 682 of 2,533 listings, session 29) and through the resource a PROPFIND names (session 32). Without /proc, a
- * stat of the path.
+ * 682 of 2,533 listings, session 29) and through the resource a PROPFIND names (session 32). Without /proc, the
+ * path resolved and checked, then stat'ed: two steps again, the best a system without /proc allows.
  */
 export async function confinedVisibleStats(
   rootReal: string,
   real: string,
   calls: FileCalls,
 ): Promise<Stats | undefined> {
-  if (!procFdsAvailable() || process.platform !== 'linux') return resolvedVisibleStats(real);
+  if (!procFdsAvailable() || process.platform !== 'linux') return resolvedInsideStats(rootReal, real);
   let fd: number;
   try {
     fd = await calls.open(real, O_PATH);
@@ -81,12 +81,15 @@ export async function visibleStats(
     if (own === undefined) return undefined;
     if (!own.isSymbolicLink()) return isVisibleType(own) ? own : undefined;
   } else if (!dirent.isSymbolicLink()) return undefined;
-  if (procFdsAvailable() && process.platform === 'linux')
-    return confinedVisibleStats(rootReal, real, poolFileCalls);
+  return confinedVisibleStats(rootReal, real, poolFileCalls);
+}
+
+/** `confinedVisibleStats` without /proc: `real` resolved, checked to be inside `rootReal`, then stat'ed. */
+async function resolvedInsideStats(rootReal: string, real: string): Promise<Stats | undefined> {
   try {
     const target = await fsp.realpath(real);
     return isWithin(rootReal, target) ? await resolvedVisibleStats(target) : undefined;
   } catch {
-    return undefined; // a dangling or looping link: not visible
+    return undefined; // gone, or a dangling or looping link: not visible
   }
 }
