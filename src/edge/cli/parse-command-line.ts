@@ -536,21 +536,35 @@ function checkShareFolder(given: string, folder: string): void {
 }
 
 /**
- * Before yargs sees argv: `--reconnect` takes a value only as `--reconnect=VALUE`, so it never swallows the
- * address after it; a password on the command line (visible in `ps`) is refused with the ways that work.
+ * The words `--reconnect` takes after a space as well as after `=` (`--reconnect always`, as users type it):
+ * none of them is an address, so taking one never swallows the address.
+ */
+const RECONNECT_WORDS: ReadonlySet<string> = new Set(['always', 'after-loss', 'off', 'never']);
+
+/**
+ * Before yargs sees argv: `--reconnect` takes any other value only as `--reconnect=VALUE`, so it never
+ * swallows the address after it; a password on the command line (visible in `ps`) is refused with the ways
+ * that work.
  */
 function withOptionalValues(argv: readonly string[]): string[] {
   const end = argv.indexOf('--');
-  return argv.map((arg, index) => {
-    if (end !== -1 && index > end) return arg;
-    if (arg === '--password' || arg.startsWith('--password=')) {
+  const result: string[] = [];
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index] as string;
+    const next = argv[index + 1];
+    if (end !== -1 && index > end) result.push(arg);
+    else if (arg === '--password' || arg.startsWith('--password=')) {
       throw new UsageError(
         'There is no --password: a password on the command line is visible to every user in `ps`. ' +
           'Use --password-file FILE or the SPICE_PASSWORD environment variable.',
       );
-    }
-    return arg === '--reconnect' ? '--reconnect=' : arg;
-  });
+    } else if (arg !== '--reconnect') result.push(arg);
+    else if (next !== undefined && (end === -1 || index + 1 < end) && RECONNECT_WORDS.has(next)) {
+      result.push(`--reconnect=${next}`);
+      index += 1;
+    } else result.push('--reconnect=');
+  }
+  return result;
 }
 
 /** What was typed for `--name VALUE` or `--name=VALUE` (the last one), or undefined. */

@@ -162,6 +162,24 @@ describe('parseCommandLine', () => {
     expect(parse(['--reconnect=always', '127.0.0.1:5900'])).toMatchObject({ reconnect: 'always' });
   });
 
+  it('takes --reconnect always with a space too, as users type it, and still never an address', () => {
+    expect(parse(['127.0.0.1:5900', '--reconnect', 'always'])).toMatchObject({
+      target: { kind: 'tcp', host: '127.0.0.1', port: 5900 },
+      reconnect: 'always',
+    });
+    expect(parse(['--direct', '127.0.0.1:5900', '--reconnect', 'always'])).toMatchObject({
+      reconnect: 'always',
+    });
+    expect(parse(['--reconnect', 'never', '127.0.0.1:5900'])).toMatchObject({ reconnect: 'off' });
+    expect(parse(['--reconnect', 'after-loss', '127.0.0.1:5900'])).toMatchObject({ reconnect: 'after-loss' });
+    // Any other word after it is the address, as before; after `--` nothing is an option.
+    expect(parse(['--reconnect', 'vmhost:5900'])).toMatchObject({
+      target: { kind: 'tcp', host: 'vmhost', port: 5900 },
+      reconnect: 'after-loss',
+    });
+    expect(() => parse(['127.0.0.1:5900', '--reconnect', 'sometimes'])).toThrow(/sometimes/);
+  });
+
   it('never runs the demo when a connection option was given without an address', () => {
     expect(() => parse(['--reconnect'])).toThrow(/No SPICE address given, though --reconnect was/);
     expect(() => parse(['--control', join(dir, 'sw.sock')])).toThrow(/No SPICE address given/);
