@@ -3,7 +3,7 @@
  *
  * Each connection's buffering is bounded, but not the sum: a guest can open up to `maxClients` connections and
  * stop reading. Two places hold large buffers while a connection waits for the loop's credit:
- * - a GET holds its current file read (32 frames, 2 MiB since session 9; 8 frames, 512 KiB before): 250
+ * - a GET holds its current file read (64 frames, 4 MiB since session 34; 2 MiB from session 9; 512 KiB before): 250
  *   downloads behind a guest that read nothing held 124 MiB with the small reads (measured, session 8;
  *   file-response.ts);
  * - a PROPFIND answer of up to 1 MiB is held back whole to be sent with its length (propfind/streamed-answer.ts).
@@ -34,9 +34,9 @@ export class HoldBudget {
     return this.held;
   }
 
-  /** Whether less than half of the budget is held: what an optional hold (a read ahead) may join. */
+  /** Whether at least half of the budget is free: what an optional hold (a read ahead) may join. */
   get halfFree(): boolean {
-    return this.held * 2 < this.limit;
+    return this.held * 2 <= this.limit;
   }
 }
 

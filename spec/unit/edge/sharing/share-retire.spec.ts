@@ -6,6 +6,7 @@ import { Subject, type Subscription } from 'rxjs';
 import { shareFolder } from '../../../../src/edge/sharing/share-folder';
 import type { SharingCommand, SharingEvent } from '../../../../src/edge/sharing/sharing-types';
 import type { SessionEvent, WebdavLink } from '../../../../src/edge/spice/spice-session';
+import { LARGE_READ_BYTES } from '../../../../src/webdav/file-response';
 import { encodeMuxFrame, type ClientId } from '../../../../src/wire/mux-frame';
 import { ids } from '../../channel/mux-loop/loop-fixtures';
 import { until } from '../../webdav/support/until';
@@ -19,7 +20,8 @@ import { fakeLink } from './support/fake-link';
  * and the guest's next request is served by the new share.
  */
 describe('shareFolder: a share change lets transfers in progress finish', () => {
-  const SIZE = 3 * 1024 * 1024;
+  // Three large reads: a download is still reading its file (not only sending what it read) when the share changes.
+  const SIZE = 3 * LARGE_READ_BYTES;
   let one: string;
   let two: string;
   let content: Buffer;
