@@ -9,6 +9,7 @@ import { applyRequestedMtime } from './client-mtime';
 import { CHANGED_SINCE, evaluateConditions } from './http-preconditions';
 import { allowHeader } from './method-table';
 import { fileSystemRefusal } from './methods/file-system-refusal';
+import { READ_ONLY_FILE_REFUSAL } from './methods/method-outcome';
 import type { Location } from './path-confinement';
 import { sameFile, type ShareNamespace } from './share-namespace';
 import { declaredBodyLength, readSmallBody } from './request-body';
@@ -365,7 +366,7 @@ async function problemWithWriting(
   if (existing?.isFile() !== true) return undefined;
   // Gone since it was seen (the host removed it): then nothing is replaced, and the upload may go on.
   if (await space.calls.isWritable(real).catch(() => true)) return undefined;
-  return refused(403, 'This file is read-only on the host (no write permission); it was not changed.');
+  return refused(403, READ_ONLY_FILE_REFUSAL);
 }
 
 /** A target that is there (its stats) and is no regular file cannot be written. */

@@ -346,6 +346,26 @@ describe.each(['auto', 'pool'] as const)('a file the host made read-only (file c
     expect(res.status).toBe(204);
     expect(readFileSync(path.join(sandbox.share, 'open.txt'), 'utf8')).toBe('replaced');
   });
+
+  // An attacker's finding (session 34): a COPY with Overwrite: T replaced the file PUT refused, mode and all.
+  it('a COPY onto it is a 403 too, as cp would be, and the file keeps its bytes', async () => {
+    const res = await transfer(engine, 'COPY', '/open.txt', '/kept.txt');
+    expect(res.status).toBe(403);
+    expect(res.body.toString()).toContain('read-only on the host');
+    expect(readFileSync(readOnly(), 'utf8')).toBe('kept');
+    expect(readdirSync(sandbox.share).sort()).toEqual(['kept.txt', 'open.txt']);
+    // Onto a writable file, or a new name, a COPY goes on.
+    writeFileSync(path.join(sandbox.share, 'other.txt'), 'other');
+    expect((await transfer(engine, 'COPY', '/kept.txt', '/other.txt')).status).toBe(204);
+    expect((await transfer(engine, 'COPY', '/kept.txt', '/new.txt')).status).toBe(201);
+    expect(readFileSync(path.join(sandbox.share, 'new.txt'), 'utf8')).toBe('kept');
+  });
+
+  it('a MOVE onto it replaces the name, as mv and DELETE do: only the folder governs that', async () => {
+    const res = await transfer(engine, 'MOVE', '/open.txt', '/kept.txt');
+    expect(res.status).toBe(204);
+    expect(readFileSync(readOnly(), 'utf8')).toBe('open');
+  });
 });
 
 /**

@@ -21,6 +21,8 @@ export interface TransferPlan {
   /** The destination's directory entry in its real parent folder. */
   readonly destination: string;
   readonly destinationExists: boolean;
+  /** What is at the destination now (its own stats), if anything: what the transfer would replace. */
+  readonly replaced: Stats | undefined;
 }
 
 /**
@@ -79,6 +81,7 @@ export async function planTransfer(
     sourceStats,
     destination: destination.entry,
     destinationExists: destination.exists,
+    replaced,
   };
 }
 
