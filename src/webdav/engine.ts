@@ -320,8 +320,8 @@ export async function createMountedEngine(
       },
     );
     if (preconditions.kind === 'proceed') return { ...start, preconditions };
-    if (preconditions.status === 412) sendText(res, 412, preconditions.message + '\n');
-    else sendXml(res, 423, preconditions.xml);
+    if (preconditions.status === 423) sendXml(res, 423, preconditions.xml);
+    else sendText(res, preconditions.status, preconditions.message + '\n');
     return undefined;
   }
 
@@ -365,9 +365,9 @@ export async function createMountedEngine(
       },
     );
     if (now.kind === 'proceed') return undefined;
-    return now.status === 412
-      ? { kind: 'refused', status: 412, message: now.message }
-      : { kind: 'refused', status: 423, message: 'The file was locked meanwhile.', xml: now.xml };
+    return now.status === 423
+      ? { kind: 'refused', status: 423, message: 'The file was locked meanwhile.', xml: now.xml }
+      : { kind: 'refused', status: now.status, message: now.message };
   }
 
   /** `locate`, except that the request's own path is answered by its resolution under the lock it holds. */

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { createWebdavEngine, type WebdavEngine } from '../../../src/webdav';
 import { davRequest, rawExchange, statusesIn } from './support/dav-client';
 import { makeSandbox, writeFiles, type Sandbox } from './support/temp-share';
@@ -47,7 +48,14 @@ describe('requests that kill webdav-server 2.6.3 as shipped', () => {
     },
   );
 
-  it.each(['(<urn:uuid:1234>)', '(Not <DAV:no-lock>)', '(<urn:uuid:1> ["etag"]) (Not <DAV:no-lock>)', '((('])(
+  it('answers a malformed If header ((( on GET, PUT and DELETE with 400, does nothing, and keeps serving', async () => {
+    for (const method of ['GET', 'PUT', 'DELETE'])
+      expect((await davRequest(engine, { method, path: '/a.txt', headers: { If: '(((' } })).status).toBe(400);
+    expect(readdirSync(sandbox.share)).toContain('a.txt');
+    await expectStillServing();
+  });
+
+  it.each(['(<urn:uuid:1234>)', '(Not <DAV:no-lock>)', '(<urn:uuid:1> ["etag"]) (Not <DAV:no-lock>)'])(
     'survives an untagged If header %s on GET, PUT and DELETE',
     async (ifHeader) => {
       expect(

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync, symlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { createWebdavEngine, type WebdavEngine } from '../../../src/webdav';
+import { MAX_CONDITIONS } from '../../../src/webdav/locks/if-header';
 import { davRequest, startTwoPartPut, type DavResponse } from './support/dav-client';
 import { until } from './support/until';
 import { makeSandbox, writeFiles, type Sandbox } from './support/temp-share';
@@ -236,9 +237,19 @@ describe('locks', () => {
     expect((await bad('')).status).toBe(400);
   });
 
-  it('ignores a malformed If header: it neither passes a lock nor fails an unlocked resource', async () => {
+  it('refuses a malformed If header with 400 and does nothing, locked or not', async () => {
     await lock('/a.txt');
-    expect((await put('/a.txt', { If: '(((' })).status).toBe(423);
-    expect((await put('/other.txt', { If: '(((' })).status).toBe(204);
+    expect((await put('/a.txt', { If: '(((' })).status).toBe(400);
+    const other = await put('/other.txt', { If: '(((' });
+    expect(other.status).toBe(400);
+    expect(other.body.toString()).toMatch(/If header cannot be read/);
+    // Over its budget of conditions, or a condition outside the grammar: the same (an attacker's finding: the
+    // request went on unconditionally, a DELETE removed what its entity-tag condition should have kept).
+    const many = Array.from({ length: MAX_CONDITIONS + 1 }, () => '(["x"])').join(' ');
+    expect((await put('/other.txt', { If: many })).status).toBe(400);
+    expect((await put('/other.txt', { If: '(Not Not ["x"])' })).status).toBe(400);
+    // A well-formed one that does not hold is still a 412, one that holds goes on.
+    expect((await put('/other.txt', { If: '(["nope"])' })).status).toBe(412);
+    expect((await put('/other.txt', { If: '(Not ["nope"])' })).status).toBe(204);
   });
 });

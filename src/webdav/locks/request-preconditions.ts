@@ -33,7 +33,7 @@ export type Preconditions =
       /** The entity tags of the resources the If header names other than the request's target, as judged. */
       readonly otherTags: ReadonlyMap<string, string | undefined>;
     }
-  | { readonly kind: 'failed'; readonly status: 412; readonly message: string }
+  | { readonly kind: 'failed'; readonly status: 400 | 412; readonly message: string }
   | { readonly kind: 'failed'; readonly status: 423; readonly xml: string };
 
 export interface PreconditionContext {
@@ -49,14 +49,22 @@ export interface PreconditionContext {
 
 /**
  * The checks RFC 4918 puts before any method runs: the If header must evaluate true (else 412), and a request
- * that changes a locked resource must submit the lock's token (else 423). A malformed If header is treated as
- * absent: it can then neither pass a condition nor submit a token, so locked resources stay protected.
+ * that changes a locked resource must submit the lock's token (else 423). A malformed If header (or one over
+ * its budget of conditions) is a 400 and nothing is done: until session 34 it was treated as absent, which kept
+ * locked resources protected but let a client's own entity-tag condition go unchecked, its write made anyway
+ * (an attacker's finding; Apache's mod_dav answers 400 too).
  */
 export async function checkPreconditions(
   context: PreconditionContext,
   request: PreconditionRequest,
 ): Promise<Preconditions> {
   const parsed = request.ifHeader === undefined ? undefined : parseIfHeader(request.ifHeader);
+  if (parsed?.kind === 'malformed')
+    return {
+      kind: 'failed',
+      status: 400,
+      message: `The If header cannot be read (${parsed.reason}); nothing was done.`,
+    };
   const lists = parsed?.kind === 'ok' ? parsed.lists : [];
   const submitted = submittedTokens(lists);
   const requestPath = displayPath(request.segments);
