@@ -42,7 +42,7 @@ export type Realpath = { kind: 'found'; path: string } | { kind: 'missing' };
  *   A call that waits on a network or a FUSE daemon would stop every connection meanwhile, so they are used
  *   only where the mount table says the whole share is local (local-mounts.ts).
  *
- * Large reads always go to the pool (file-response.ts): a cold disk's 4 MiB is milliseconds.
+ * Large reads always go to the pool (file-response.ts): a cold disk's 3 MiB is milliseconds.
  */
 export interface FileCalls {
   /** The entry's lstat, or undefined when nothing is there (or a name before it is no folder). */

@@ -19,24 +19,25 @@ import { sameFile, type ShareNamespace } from './share-namespace';
 import { statOrUndefined } from './stat-or-undefined';
 
 /**
- * File reads are a whole number of mux frames (64 × 65535 bytes, 4 MiB), so each frame is a view of one read:
+ * File reads are a whole number of mux frames (48 × 65535 bytes, 3 MiB), so each frame is a view of one read:
  * nothing is copied or re-joined between the disk and the socket. Each read is a trip to libuv's thread pool and
  * back (two wake-ups), and each read is one step of the select loop, one batch of frames and one socket write
  * (a client's credit window is one read): the JavaScript per read, and V8 compiling it, is what a GET costs
  * beyond the copies, so larger reads cost less per byte (8 frames until session 9, 32 until session 34:
- * docs/performance.md "Reads of 4 MiB (session 34)"). An open download holds one read in its connection and, while the read
- * budget is at least half free, one more read ahead of it (sendRange); otherwise the next read starts only
- * once the connection has taken all but its last 64 KiB.
+ * docs/performance.md "Reads of 3 MiB (session 34)"; 64 cost more memory than they saved, see there). An open
+ * download holds one read in its connection and, while the read budget is at least half free, one more read
+ * ahead of it (sendRange); otherwise the next read starts only once the connection has taken all but its last
+ * 64 KiB.
  */
-export const LARGE_READ_BYTES = 64 * MUX_MAX_PAYLOAD;
+export const LARGE_READ_BYTES = 48 * MUX_MAX_PAYLOAD;
 
 /**
- * At most 6 large reads (24 MiB) held at once by all downloads (hold-budget.ts); beyond that, reads are one
+ * At most 6 large reads (18 MiB) held at once by all downloads (hold-budget.ts); beyond that, reads are one
  * frame each. One download at full speed holds two to four: the read being sent (two while a batch spans the
  * end of one read and the start of the next, as it does after a response's head went out on the credit handed
  * out ahead), the one waiting in its connection, and the one read ahead. A read ahead (sendRange) is made only
  * while at least half of the budget is free, so it never takes what the ordinary reads of another download
- * need. (8 reads of 2 MiB, 16 MiB, until session 34; with 5 of 4 MiB a download whose batches span two reads
+ * need. (8 reads of 2 MiB, 16 MiB, until session 34. With 4 or 5 reads a download whose batches span two reads
  * could not read ahead, and half its reads went out in two batches.)
  */
 export const readBudget = new HoldBudget(6);
@@ -44,7 +45,7 @@ export const readBudget = new HoldBudget(6);
 /**
  * Read buffers come back once the socket has written them (reusable-read-buffers.ts). One download has two or
  * three in use (one being read or read ahead, one in the connection, one in the credit window and the
- * socket). As many are kept free as the budget allows in use (6, 24 MiB), so the buffers of many downloads
+ * socket). As many are kept free as the budget allows in use (6, 18 MiB), so the buffers of many downloads
  * come back to be read into again instead of being left to the garbage collector, which takes memory outside
  * V8's heap back only after tens of MiB. With 4 kept, 16 downloads at once after 4 took the process to a
  * peak RSS of 105–112 MiB (`npm run bench -- --only get16,get4`); with 8 and the one-frame reads below reused

@@ -3,9 +3,9 @@
  *
  * Each connection's buffering is bounded, but not the sum: a guest can open up to `maxClients` connections and
  * stop reading. Two places hold large buffers while a connection waits for the loop's credit:
- * - a GET holds its current file read (64 frames, 4 MiB since session 34; 2 MiB from session 9; 512 KiB before): 250
- *   downloads behind a guest that read nothing held 124 MiB with the small reads (measured, session 8;
- *   file-response.ts);
+ * - a GET holds its current file read (48 frames, 3 MiB since session 34; 2 MiB from session 9; 512 KiB
+ *   before): 250 downloads behind a guest that read nothing held 124 MiB with the small reads (measured,
+ *   session 8; file-response.ts);
  * - a PROPFIND answer of up to 1 MiB is held back whole to be sent with its length (propfind/streamed-answer.ts).
  * Uploads use one too, for the batches they gather while waiting for the guest's bytes (upload-body-writer.ts).
  * Once `limit` are held, the caller falls back to its small form (a read of one frame; an answer streamed in

@@ -1,7 +1,7 @@
 /**
  * File-read buffers that GET reuses once the socket has written every byte of them.
  *
- * A fresh buffer per read (4 MiB; 512 KiB when this was measured) costs page faults and a cold cache for the
+ * A fresh buffer per read (3 MiB; 512 KiB when this was measured) costs page faults and a cold cache for the
  * read's copy (the pool threads' system time) and feeds V8's external-memory accounting (GC work); under the
  * guest's pacing that was about a fifth of a warm GET's CPU. A buffer is lent with the number of bytes its
  * read filled; the connection cuts it into frames (views, never copies), and each frame's bytes come back

@@ -57,7 +57,7 @@ export function encodeMessage(
  * is the header's size plus `room` bytes left unset after each (for a small first piece of its body that the
  * sender puts there, such as a mux frame header). `bodySizes[i]` is message i's whole body, room included.
  * Serials (full header only) count up from `firstSerial`. One allocation and plain stores per batch: a GET
- * sends 64 frames per batch, and this is the encoder of every header, the lone ones too.
+ * sends 48 frames per batch, and this is the encoder of every header, the lone ones too.
  */
 export function encodeMessageHeaders(
   kind: HeaderKind,

@@ -61,15 +61,15 @@ export interface LoopLimits {
 }
 
 export const DEFAULT_LOOP_LIMITS: LoopLimits = {
-  // 64 frames: a GET's file read (64 × 65535 bytes, webdav/file-response.ts) leaves in one batch, one loop step
+  // 48 frames: a GET's file read (48 × 65535 bytes, webdav/file-response.ts) leaves in one batch, one loop step
   // and one writev (4 until session 8, 8 in session 8, 32 from session 9 to 33; docs/performance.md "Reads of
-  // 4 MiB (session 34)"). Two clients at full speed use the whole of `creditsTotal`; more share it round-robin.
-  creditsPerClient: 64,
+  // 3 MiB (session 34)"). Two clients at full speed use the whole of `creditsTotal`; more share it round-robin.
+  creditsPerClient: 48,
   // 8 ahead: eight keep-alive connections with short answers hold 64 before any is asked to give some back.
   creditsAhead: 8,
-  // 128 frames (8 MiB): one download's 64 even while eight other connections hold their 8 ahead, so its read
-  // never goes out in two batches for want of credit.
-  creditsTotal: 128,
+  // 96 frames (6 MiB): one download's 48 even while six other connections hold their 8 ahead, so its read
+  // does not go out in two batches for want of credit.
+  creditsTotal: 96,
   bufferHighWater: 4 * 1024 * 1024,
   bufferLowWater: 1024 * 1024,
   maxClients: 256,

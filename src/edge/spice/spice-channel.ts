@@ -76,7 +76,7 @@ export interface LinkedChannel {
   /**
    * The bulk path: one message of `type` per body, queued like sendAll, each body preceded by `prefix.size`
    * bytes that `prefix.write` puts into the buffer of the batch's headers (message i's at `offset + i × stride`).
-   * One allocation and two socket writes per message, nothing copied: a GET's 64 frames per read cost little
+   * One allocation and two socket writes per message, nothing copied: a GET's 48 frames per read cost little
    * JavaScript, which is most of what a fresh process's first transfer spends before V8 has optimized it.
    */
   sendBatch(
@@ -195,10 +195,10 @@ function closeSocket(socket: Socket): void {
 
 /**
  * Bytes waiting in the SPICE socket's write buffer above which reading pauses until it drains. Response frames
- * hold credits until written, so they alone stay under 8 MiB (LoopLimits.creditsTotal of 64 KiB each); above
+ * hold credits until written, so they alone stay under 6 MiB (LoopLimits.creditsTotal of 64 KiB each); above
  * this bound the rest is frames the guest caused without a credit.
  */
-export const UNSENT_BYTES_READING_PAUSES = 10 * 1024 * 1024;
+export const UNSENT_BYTES_READING_PAUSES = 8 * 1024 * 1024;
 
 function readMessages(socket: Socket, outcome: LinkOutcome, options: ChannelOptions) {
   return socketChunks(socket, outcome.leftover, outcome.ended).pipe(

@@ -96,7 +96,7 @@ export class MuxConnection extends Duplex implements RequestBoundaryWatcher {
   /**
    * Up to `limit` frames of at most `maxBytes` each, fewer (or none) when less is queued. A chunk of at least
    * `maxBytes` gives views of itself, taken from an offset into it (no view of its rest per frame): a GET's
-   * 4 MiB read is 64 frames, and this runs for each of them.
+   * 3 MiB read is 48 frames, and this runs for each of them.
    */
   takeFrames(maxBytes: number, limit: number): Buffer[] {
     const frames: Buffer[] = [];
