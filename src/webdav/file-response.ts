@@ -25,27 +25,29 @@ import { statOrUndefined } from './stat-or-undefined';
  * (a client's credit window is one read): the JavaScript per read, and V8 compiling it, is what a GET costs
  * beyond the copies, so larger reads cost less per byte (8 frames until session 9, 32 until session 34:
  * docs/performance.md "Reads of 3 MiB (session 34)"; 64 cost more memory than they saved, see there). An open
- * download holds one read in its connection and, while the read budget is at least half free, one more read
- * ahead of it (sendRange); otherwise the next read starts only once the connection has taken all but its last
- * 64 KiB.
+ * download holds one read in its connection and, while a large read of the budget is free, one more read ahead
+ * of it (sendRange); otherwise the next read starts only once the connection has taken all but its last 64 KiB.
  */
 export const LARGE_READ_BYTES = 48 * MUX_MAX_PAYLOAD;
 
 /**
- * At most 6 large reads (18 MiB) held at once by all downloads (hold-budget.ts); beyond that, reads are one
+ * At most 4 large reads (12 MiB) held at once by all downloads (hold-budget.ts); beyond that, reads are one
  * frame each. One download at full speed holds two to four: the read being sent (two while a batch spans the
  * end of one read and the start of the next, as it does after a response's head went out on the credit handed
- * out ahead), the one waiting in its connection, and the one read ahead. A read ahead (sendRange) is made only
- * while at least half of the budget is free, so it never takes what the ordinary reads of another download
- * need. (8 reads of 2 MiB, 16 MiB, until session 34. With 4 or 5 reads a download whose batches span two reads
- * could not read ahead, and half its reads went out in two batches.)
+ * out ahead), the one waiting in its connection, and the one read ahead. A read ahead (sendRange) is made
+ * while any large read is free: one download alone reads each read ahead and sends it in one batch; beside
+ * others, the reads ahead come out of what they leave free, and none is made while they hold the rest (their
+ * own reads are never delayed: a download that finds the budget spent reads one frame at a time meanwhile).
+ * 8 reads of 2 MiB (16 MiB) until session 34, a read ahead only while half of them were free; with reads of
+ * 3 MiB that rule left a download whose batches span two reads no read ahead under 6 (18 MiB), and 16
+ * downloads at once then peaked 4-8 MiB higher (docs/performance.md, "Reads of 3 MiB (session 34)").
  */
-export const readBudget = new HoldBudget(6);
+export const readBudget = new HoldBudget(4);
 
 /**
  * Read buffers come back once the socket has written them (reusable-read-buffers.ts). One download has two or
  * three in use (one being read or read ahead, one in the connection, one in the credit window and the
- * socket). As many are kept free as the budget allows in use (6, 18 MiB), so the buffers of many downloads
+ * socket). As many are kept free as the budget allows in use (4, 12 MiB), so the buffers of many downloads
  * come back to be read into again instead of being left to the garbage collector, which takes memory outside
  * V8's heap back only after tens of MiB. With 4 kept, 16 downloads at once after 4 took the process to a
  * peak RSS of 105–112 MiB (`npm run bench -- --only get16,get4`); with 8 and the one-frame reads below reused
@@ -239,7 +241,7 @@ async function sendRange(file: OpenFile, res: ServerResponse, start: number, end
       if (bytesRead === 0) throw new Error('the file ended before its announced length');
       position += bytesRead;
       if (res.destroyed) throw new Error('the connection went away');
-      connection?.acceptAhead(release !== undefined && readBudget.halfFree ? LARGE_READ_BYTES : 0);
+      connection?.acceptAhead(release !== undefined && readBudget.anyFree ? LARGE_READ_BYTES : 0);
       if (res.write(bytesRead === target.length ? target : target.subarray(0, bytesRead))) continue;
       if ((await responseDrain(res)) === 'closed') throw new Error('the connection went away');
     }

@@ -34,9 +34,9 @@ export class HoldBudget {
     return this.held;
   }
 
-  /** Whether at least half of the budget is free: what an optional hold (a read ahead) may join. */
-  get halfFree(): boolean {
-    return this.held * 2 <= this.limit;
+  /** Whether any of the budget is free (what an optional hold, a read ahead, may take). */
+  get anyFree(): boolean {
+    return this.held < this.limit;
   }
 }
 

@@ -67,9 +67,9 @@ export const DEFAULT_LOOP_LIMITS: LoopLimits = {
   creditsPerClient: 48,
   // 8 ahead: eight keep-alive connections with short answers hold 64 before any is asked to give some back.
   creditsAhead: 8,
-  // 96 frames (6 MiB): one download's 48 even while six other connections hold their 8 ahead, so its read
+  // 80 frames (5 MiB): one download's 48 even while four other connections hold their 8 ahead, so its read
   // does not go out in two batches for want of credit.
-  creditsTotal: 96,
+  creditsTotal: 80,
   bufferHighWater: 4 * 1024 * 1024,
   bufferLowWater: 1024 * 1024,
   maxClients: 256,

@@ -195,10 +195,10 @@ function closeSocket(socket: Socket): void {
 
 /**
  * Bytes waiting in the SPICE socket's write buffer above which reading pauses until it drains. Response frames
- * hold credits until written, so they alone stay under 6 MiB (LoopLimits.creditsTotal of 64 KiB each); above
+ * hold credits until written, so they alone stay under 5 MiB (LoopLimits.creditsTotal of 64 KiB each); above
  * this bound the rest is frames the guest caused without a credit.
  */
-export const UNSENT_BYTES_READING_PAUSES = 8 * 1024 * 1024;
+export const UNSENT_BYTES_READING_PAUSES = 7 * 1024 * 1024;
 
 function readMessages(socket: Socket, outcome: LinkOutcome, options: ChannelOptions) {
   return socketChunks(socket, outcome.leftover, outcome.ended).pipe(
