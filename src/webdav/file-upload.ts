@@ -9,8 +9,8 @@ import { applyRequestedMtime } from './client-mtime';
 import { CHANGED_SINCE, evaluateConditions } from './http-preconditions';
 import { allowHeader } from './method-table';
 import { fileSystemRefusal } from './methods/file-system-refusal';
-import { READ_ONLY_FILE_REFUSAL } from './methods/method-outcome';
 import type { Location } from './path-confinement';
+import { isReadOnlyFile, READ_ONLY_FILE_REFUSAL } from './read-only-file';
 import { sameFile, type ShareNamespace } from './share-namespace';
 import { declaredBodyLength, readSmallBody } from './request-body';
 import { requestGone } from './request-gone';
@@ -363,10 +363,9 @@ async function problemWithWriting(
   real: string,
   existing: Stats | undefined,
 ): Promise<Refusal | undefined> {
-  if (existing?.isFile() !== true) return undefined;
-  // Gone since it was seen (the host removed it): then nothing is replaced, and the upload may go on.
-  if (await space.calls.isWritable(real).catch(() => true)) return undefined;
-  return refused(403, READ_ONLY_FILE_REFUSAL);
+  return (await isReadOnlyFile(space.calls, real, existing))
+    ? refused(403, READ_ONLY_FILE_REFUSAL)
+    : undefined;
 }
 
 /** A target that is there (its stats) and is no regular file cannot be written. */

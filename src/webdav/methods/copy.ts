@@ -2,16 +2,10 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { CheckedFolders, inCheckedFolder } from '../anchored-names';
 import type { ShareNamespace } from '../share-namespace';
+import { isReadOnlyFile, READ_ONLY_FILE_REFUSAL } from '../read-only-file';
 import { freshTempName } from '../share-temp-files';
 import { refusedOutcome } from './file-system-refusal';
-import {
-  LINK_REFUSAL,
-  PATHS_TOO_LONG,
-  READ_ONLY_FILE_REFUSAL,
-  TOO_DEEP,
-  outcome,
-  type MethodOutcome,
-} from './method-outcome';
+import { LINK_REFUSAL, PATHS_TOO_LONG, TOO_DEEP, outcome, type MethodOutcome } from './method-outcome';
 import { copyFileIfSame } from './copy-file-if-same';
 import { removeEntry } from './remove-entry';
 import { replaceEntry } from './replace-entry';
@@ -41,7 +35,7 @@ export async function copyEntry(
   if (!isPlan(plan)) return plan;
   // A copy onto a file writes that file, as cp does, and cp refuses one it may not write; so does PUT. (A MOVE
   // replaces the name, as mv does, which only the folder's permissions govern; so does DELETE.)
-  if (plan.replaced?.isFile() === true && !(await space.calls.isWritable(plan.destination).catch(() => true)))
+  if (await isReadOnlyFile(space.calls, plan.destination, plan.replaced))
     return outcome(403, READ_ONLY_FILE_REFUSAL);
   const scan = await scanTree(plan.source, request.deep, budget);
   if (scan.kind === 'link') return outcome(403, LINK_REFUSAL);

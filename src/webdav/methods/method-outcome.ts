@@ -21,10 +21,3 @@ export const PATHS_TOO_LONG =
 export const TOO_DEEP =
   'The result would have paths longer than the host allows (4096 bytes); choose a shallower Destination or ' +
   'shorter names.';
-
-/**
- * A file the host made read-only (or another user's) is not written from the guest, by a PUT or a COPY onto it:
- * neither may get past what `echo > file` or `cp` on the host could not (docs/security.md, section 1).
- */
-export const READ_ONLY_FILE_REFUSAL =
-  'This file is read-only on the host (no write permission); it was not changed.';
